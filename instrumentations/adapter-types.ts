@@ -1,0 +1,93 @@
+import type { Span, TracerProvider } from '@opentelemetry/api';
+import type { QueryTextMode } from '../src/options/types.js';
+
+/** What one adapter call does, as fedscope reads it from the call's arguments. */
+export type CallDescription =
+  | {
+      /** A database statement. */
+      kind: 'db';
+      /** The SQL (or other query language) text, unsanitised; fedscope sanitises it. */
+      text?: string;
+      /** Overrides the operation parsed from the text (`db.operation.name`). */
+      operationName?: string;
+      /** Overrides the collection parsed from the text (`db.collection.name`). */
+      collectionName?: string;
+    }
+  | {
+      /** An HTTP request. */
+      kind: 'http';
+      /** Request method, e.g. GET. */
+      method: string;
+      /** Absolute request URL. */
+      url: string;
+    };
+
+/** Information passed to the hooks of {@link InstrumentAdapterOptions}. */
+export interface AdapterCallInfo {
+  /** Name of the wrapped method that was called. */
+  method: string;
+  /** The call's arguments, as the caller passed them. */
+  args: readonly unknown[];
+}
+
+/** Options of {@link instrumentAdapter}. */
+export interface InstrumentAdapterOptions {
+  /** Registered name of the source (`federation.source`); labels every metric of its calls. */
+  source: string;
+  /**
+   * The source's system (`db.system.name`): `postgresql`, `mysql`, `mariadb`, `duckdb`, `sqlite`, … or
+   * `http` for an HTTP API (HTTP client semantic conventions are used then).
+   */
+  system: string;
+  /**
+   * Names of the methods to trace; other members pass through untouched.
+   * @default ['query', 'execute']
+   */
+  methods?: readonly string[];
+  /**
+   * Database name (`db.namespace`).
+   * @default undefined
+   */
+  namespace?: string;
+  /**
+   * Server host name (`server.address`).
+   * @default undefined (for HTTP sources: the request URL's host)
+   */
+  serverAddress?: string;
+  /**
+   * Server port (`server.port`).
+   * @default undefined (for HTTP sources: the request URL's port)
+   */
+  serverPort?: number;
+  /**
+   * How query text goes on spans.
+   * @default the `queryText` given to startFedscope, else 'sanitized'
+   */
+  queryText?: QueryTextMode;
+  /**
+   * Reads a call's arguments.
+   * @default for DB systems: a string first argument, or a first argument with a string `text` or `sql`;
+   * for `http`: a URL (string, URL or Request) first argument and an optional `{ method }` second
+   */
+  describeCall?: (info: AdapterCallInfo) => CallDescription | undefined;
+  /**
+   * Counts the rows in a call's result (`db.response.returned_rows`).
+   * @default an array's length, or a `rows` array's length, or a numeric `rowCount`
+   */
+  countRows?: (result: unknown) => number | undefined;
+  /**
+   * Called after the span starts, before the adapter method runs.
+   * @default undefined
+   */
+  requestHook?: (span: Span, info: AdapterCallInfo) => void;
+  /**
+   * Called with the result before the span ends.
+   * @default undefined
+   */
+  responseHook?: (span: Span, info: AdapterCallInfo & { result: unknown }) => void;
+  /**
+   * Tracer provider to use.
+   * @default the global tracer provider
+   */
+  tracerProvider?: TracerProvider;
+}

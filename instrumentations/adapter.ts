@@ -1,0 +1,170 @@
+import { context, SpanKind, SpanStatusCode, trace, type Attributes, type Span } from '@opentelemetry/api';
+import {
+  ATTR_DB_COLLECTION_NAME,
+  ATTR_DB_NAMESPACE,
+  ATTR_DB_OPERATION_NAME,
+  ATTR_DB_QUERY_SUMMARY,
+  ATTR_DB_QUERY_TEXT,
+  ATTR_DB_SYSTEM_NAME,
+  ATTR_ERROR_TYPE,
+  ATTR_HTTP_REQUEST_METHOD,
+  ATTR_HTTP_RESPONSE_STATUS_CODE,
+  ATTR_SERVER_ADDRESS,
+  ATTR_SERVER_PORT,
+  ATTR_URL_FULL,
+} from '@opentelemetry/semantic-conventions';
+import {
+  ATTR_DB_RESPONSE_RETURNED_ROWS,
+  ATTR_FEDERATION_QUERY_FINGERPRINT,
+  ATTR_FEDERATION_QUERY_NAME,
+  ATTR_FEDERATION_SOURCE,
+} from '../src/span-model/attributes.js';
+import { defaultQueryTextMode } from '../src/span-model/query-text-mode.js';
+import { sharedStatementAnalyzer } from '../src/sql/shared-statement-analyzer.js';
+import type { AdapterCallInfo, CallDescription, InstrumentAdapterOptions } from './adapter-types.js';
+import { describeAdapterCall, countResultRows, redactUrl } from './adapter-call.js';
+import { tracerOf } from './federation-stage.js';
+import { activeQueryScope } from './query-scope.js';
+import { guard, runInSpan } from './span-runner.js';
+
+const DEFAULT_METHODS = ['query', 'execute'] as const;
+
+/**
+ * Wraps a data-source adapter so that each call of its query methods is a CLIENT span with the
+ * stable database (or HTTP client) semantic conventions plus `federation.source`.
+ *
+ * The adapter itself is not modified: a proxy is returned. Results, errors and `this` are those of
+ * the unwrapped call (methods run with the adapter itself as `this`, so private class fields work).
+ * If fedscope fails to describe a call, the call still runs.
+ *
+ * @param adapter - any object whose query methods take SQL (or a request)
+ * @param options - the source's name and system, and how to read its calls
+ */
+export function instrumentAdapter<A extends object>(adapter: A, options: InstrumentAdapterOptions): A {
+  const methods = new Set<PropertyKey>(options.methods ?? DEFAULT_METHODS);
+  const wrappers = new Map<PropertyKey, { original: Function; wrapper: Function }>();
+  const proxy: A = new Proxy(adapter, {
+    get(target, property) {
+      // Read with the target as receiver: getters touching private fields must not see the proxy.
+      const value: unknown = Reflect.get(target, property, target);
+      if (typeof value !== 'function') return value;
+      const cached = wrappers.get(property);
+      if (cached?.original === value) return cached.wrapper;
+      // Untraced methods are forwarded too, so that they also run with the adapter as `this`.
+      const wrapper = methods.has(property) ? wrapMethod(value, String(property), target, () => proxy, options) : forwardMethod(value, target, () => proxy);
+      wrappers.set(property, { original: value, wrapper });
+      return wrapper;
+    },
+  });
+  return proxy;
+}
+
+function forwardMethod(original: Function, target: object, proxyOf: () => object): Function {
+  return function fedscopeForwarded(this: unknown, ...args: unknown[]): unknown {
+    return Reflect.apply(original, this === proxyOf() ? target : this, args);
+  };
+}
+
+function wrapMethod(
+  original: Function,
+  method: string,
+  target: object,
+  proxyOf: () => object,
+  options: InstrumentAdapterOptions,
+): Function {
+  return function fedscopeWrapped(this: unknown, ...args: unknown[]): unknown {
+    const self = this === proxyOf() ? target : this;
+    const info: AdapterCallInfo = { method, args };
+    let span: Span;
+    try {
+      span = startCallSpan(info, options);
+    } catch {
+      return Reflect.apply(original, self, args);
+    }
+    return runInSpan(span, trace.setSpan(context.active(), span), () => Reflect.apply(original, self, args), {
+      onResult: (s, result) => recordResult(s, info, result, options),
+    });
+  };
+}
+
+function startCallSpan(info: AdapterCallInfo, options: InstrumentAdapterOptions): Span {
+  const http = options.system === 'http';
+  let description: CallDescription | undefined;
+  try {
+    description = (options.describeCall ?? describeAdapterCall)(info) ?? undefined;
+  } catch {
+    description = undefined;
+  }
+  const attributes: Attributes = { [ATTR_FEDERATION_SOURCE]: options.source };
+  if (options.serverAddress !== undefined) attributes[ATTR_SERVER_ADDRESS] = options.serverAddress;
+  if (options.serverPort !== undefined) attributes[ATTR_SERVER_PORT] = options.serverPort;
+  const query = activeQueryScope();
+  if (query) {
+    attributes[ATTR_FEDERATION_QUERY_NAME] = query.name;
+    query.addSource(options.source);
+  }
+  let name: string;
+  if (http || description?.kind === 'http') {
+    name = describeHttp(description, attributes);
+  } else {
+    name = describeDb(description, attributes, options);
+  }
+  const span = tracerOf(options.tracerProvider).startSpan(name, { kind: SpanKind.CLIENT, attributes });
+  if (options.requestHook) guard(() => options.requestHook?.(span, info));
+  return span;
+}
+
+function describeDb(description: CallDescription | undefined, attributes: Attributes, options: InstrumentAdapterOptions): string {
+  attributes[ATTR_DB_SYSTEM_NAME] = options.system;
+  if (options.namespace !== undefined) attributes[ATTR_DB_NAMESPACE] = options.namespace;
+  const db = description?.kind === 'db' ? description : undefined;
+  const mode = options.queryText ?? defaultQueryTextMode();
+  let operation = db?.operationName;
+  let collection = db?.collectionName;
+  let summary: string | undefined;
+  if (db?.text !== undefined) {
+    const statement = sharedStatementAnalyzer().analyze(db.text);
+    operation ??= statement.operationName;
+    collection ??= statement.collectionName;
+    summary = statement.summary;
+    attributes[ATTR_FEDERATION_QUERY_FINGERPRINT] = statement.fingerprint;
+    if (mode === 'sanitized') attributes[ATTR_DB_QUERY_TEXT] = statement.sanitized;
+    else if (mode === 'raw') attributes[ATTR_DB_QUERY_TEXT] = db.text;
+  }
+  if (operation) attributes[ATTR_DB_OPERATION_NAME] = operation;
+  if (collection) attributes[ATTR_DB_COLLECTION_NAME] = collection;
+  if (summary) attributes[ATTR_DB_QUERY_SUMMARY] = summary;
+  // Span name per the DB conventions: the summary, else "{operation} {target}", else the system.
+  if (summary) return summary;
+  if (operation) return collection ? `${operation} ${collection}` : operation;
+  return options.system;
+}
+
+function describeHttp(description: CallDescription | undefined, attributes: Attributes): string {
+  if (description?.kind !== 'http') return 'HTTP';
+  const method = description.method.toUpperCase();
+  attributes[ATTR_HTTP_REQUEST_METHOD] = method;
+  const url = redactUrl(description.url);
+  if (url) {
+    attributes[ATTR_URL_FULL] = url.href;
+    attributes[ATTR_SERVER_ADDRESS] ??= url.hostname;
+    attributes[ATTR_SERVER_PORT] ??= Number(url.port) || (url.protocol === 'https:' ? 443 : 80);
+  }
+  return method;
+}
+
+function recordResult(span: Span, info: AdapterCallInfo, result: unknown, options: InstrumentAdapterOptions): void {
+  if (options.system === 'http') {
+    const status = (result as { status?: unknown } | null)?.status;
+    if (typeof status === 'number') {
+      span.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, status);
+      if (status >= 400) {
+        span.setAttribute(ATTR_ERROR_TYPE, String(status));
+        span.setStatus({ code: SpanStatusCode.ERROR });
+      }
+    }
+  }
+  const rows = (options.countRows ?? countResultRows)(result);
+  if (rows !== undefined) span.setAttribute(ATTR_DB_RESPONSE_RETURNED_ROWS, rows);
+  if (options.responseHook) options.responseHook(span, { ...info, result });
+}

@@ -1,0 +1,73 @@
+import { context, SpanStatusCode, type Context, type Span } from '@opentelemetry/api';
+import { diag } from '@opentelemetry/api';
+import { ATTR_ERROR_TYPE } from '@opentelemetry/semantic-conventions';
+import { errorMessageOf, errorTypeOf } from '../src/span-model/error-type.js';
+
+/** Callbacks run when the wrapped work settles; a callback that throws is logged, never rethrown. */
+export interface SpanRunHooks {
+  /** Called with the work's result before the span ends. */
+  onResult?: (span: Span, result: unknown) => void;
+  /** Called with the thrown or rejected value before the span ends. */
+  onError?: (span: Span, error: unknown) => void;
+}
+
+/**
+ * Runs `fn` inside `ctx` and ends `span` when it settles, for sync and async work alike.
+ *
+ * The result is returned unchanged: a native promise comes back as a native promise resolving to
+ * the same value; other thenables (query builders that run on `then`) are returned as they are,
+ * never awaited by telemetry, and their span ends when the call returns. Errors are recorded and
+ * rethrown as the same value.
+ */
+export function runInSpan<T>(span: Span, ctx: Context, fn: () => T, hooks: SpanRunHooks = {}): T {
+  let result: T;
+  try {
+    result = context.with(ctx, fn);
+  } catch (error) {
+    settleWithError(span, error, hooks);
+    throw error;
+  }
+  if (result instanceof Promise) {
+    return result.then(
+      (value: unknown) => {
+        settleWithResult(span, value, hooks);
+        return value;
+      },
+      (error: unknown) => {
+        settleWithError(span, error, hooks);
+        throw error;
+      },
+    ) as T;
+  }
+  settleWithResult(span, result, hooks);
+  return result;
+}
+
+/** Marks a span failed the way fedscope's spans all are: exception event, `error.type`, ERROR status. */
+export function recordSpanError(span: Span, error: unknown): void {
+  span.recordException(error instanceof Error ? error : errorMessageOf(error));
+  span.setAttribute(ATTR_ERROR_TYPE, errorTypeOf(error));
+  span.setStatus({ code: SpanStatusCode.ERROR, message: errorMessageOf(error) });
+}
+
+function settleWithResult(span: Span, result: unknown, hooks: SpanRunHooks): void {
+  guard(() => hooks.onResult?.(span, result));
+  span.end();
+}
+
+function settleWithError(span: Span, error: unknown, hooks: SpanRunHooks): void {
+  guard(() => {
+    recordSpanError(span, error);
+    hooks.onError?.(span, error);
+  });
+  span.end();
+}
+
+/** Telemetry code must not throw into user code: log and go on. */
+export function guard(fn: () => void): void {
+  try {
+    fn();
+  } catch (error) {
+    diag.error('fedscope: telemetry callback failed', error);
+  }
+}

@@ -1,0 +1,238 @@
+import { SlidingWindowStats } from '../../src/stats/sliding-window-stats.js';
+import { SystemClock } from '../../src/stats/system-clock.js';
+import type { Clock, SeriesSample, SeriesSummary } from '../../src/stats/types.js';
+import { sharedStatementAnalyzer } from '../../src/sql/shared-statement-analyzer.js';
+import type { ClassifiedSpan } from '../classified-span.js';
+import type { ClassifiedSpanSink } from '../federation-span-processor.js';
+import { KeyedSeries, type SeriesEntry } from './keyed-series.js';
+import type { FedscopeSnapshot, LimitSnapshot, QuerySeriesSnapshot, SeriesSnapshot, StatementSeriesSnapshot } from './snapshot-types.js';
+import { StatementTable, type StatementEntry } from './statement-table.js';
+
+/** Options of {@link AnalysisState}; every bound is configurable and every hit is counted. */
+export interface AnalysisStateOptions {
+  /**
+   * Sliding windows in seconds, shortest first.
+   * @default [60, 300, 900]
+   */
+  windowsSeconds?: number[];
+  /**
+   * Most federated query names tracked; more go to an overflow series.
+   * @default 500
+   */
+  maxQueries?: number;
+  /**
+   * Most (query, stage) pairs tracked; more go to an overflow series.
+   * @default 2000
+   */
+  maxStages?: number;
+  /**
+   * Most sources tracked; more go to an overflow series.
+   * @default 500
+   */
+  maxSources?: number;
+  /**
+   * Most (source, statement fingerprint) pairs tracked; when full the least-used is evicted.
+   * @default 1000
+   */
+  maxStatements?: number;
+  /**
+   * A series with no span for this long is dropped. Must exceed the longest window.
+   * @default 3600 (one hour)
+   */
+  idleExpirySeconds?: number;
+  /**
+   * Length of each top-statements list.
+   * @default 10
+   */
+  topStatements?: number;
+  /**
+   * Time source (a manual clock in tests).
+   * @default the system clock
+   */
+  clock?: Clock;
+  /**
+   * Fingerprints a statement text for spans that carry no `federation.query.fingerprint`.
+   * @default fedscope's cached SQL analyzer
+   */
+  fingerprint?: (text: string) => { fingerprint: string; normalized: string };
+}
+
+/** A query-name series with its concurrency. */
+interface QueryEntry extends SeriesEntry {
+  active: number;
+  peak: number;
+}
+
+/** Key used for spans without a query name, stage or source: kept apart, never dropped silently. */
+const UNKNOWN = '(unknown)';
+
+/**
+ * fedscope's derived state: sliding-window statistics per federated query, (query, stage),
+ * source and (source, statement fingerprint), plus all queries together; bounded in every
+ * dimension. It is a {@link ClassifiedSpanSink}: give it to the FederationSpanProcessor.
+ */
+export class AnalysisState implements ClassifiedSpanSink {
+  /** Window lengths in seconds, shortest first. */
+  readonly windowsSeconds: readonly number[];
+  private readonly clock: Clock;
+  private readonly overall: QueryEntry;
+  private readonly queries: KeyedSeries<QueryEntry>;
+  private readonly stages: KeyedSeries<SeriesEntry>;
+  private readonly sources: KeyedSeries<SeriesEntry>;
+  private readonly statements: StatementTable;
+  private readonly topN: number;
+  private readonly fingerprint: (text: string) => { fingerprint: string; normalized: string };
+  /** Reused for every record: a stable object shape keeps the series' record path monomorphic. */
+  private readonly sample: Required<SeriesSample> = { latencyMs: 0, error: false, rowsReturned: 0, cacheHit: undefined as unknown as boolean };
+
+  /** @param options - windows, bounds, clock */
+  constructor(options: AnalysisStateOptions = {}) {
+    this.windowsSeconds = [...(options.windowsSeconds ?? [60, 300, 900])].sort((a, b) => a - b);
+    this.clock = options.clock ?? new SystemClock();
+    const longest = this.windowsSeconds[this.windowsSeconds.length - 1] ?? 900;
+    const idleExpiryMs = (options.idleExpirySeconds ?? Math.max(3600, longest * 2)) * 1000;
+    if (idleExpiryMs <= longest * 1000) throw new RangeError(`idleExpirySeconds (${idleExpiryMs / 1000}) must exceed the longest window (${longest})`);
+    const newStats = () => new SlidingWindowStats({ windowsSeconds: this.windowsSeconds, clock: this.clock });
+    const newQuery = (labels: Record<string, string>): QueryEntry => ({ labels, stats: newStats(), active: 0, peak: 0 });
+    const newSeries = (labels: Record<string, string>): SeriesEntry => ({ labels, stats: newStats() });
+    this.overall = newQuery({});
+    this.queries = new KeyedSeries('series.query', positive('maxQueries', options.maxQueries ?? 500), idleExpiryMs, newQuery);
+    this.stages = new KeyedSeries('series.stage', positive('maxStages', options.maxStages ?? 2000), idleExpiryMs, newSeries);
+    this.sources = new KeyedSeries('series.source', positive('maxSources', options.maxSources ?? 500), idleExpiryMs, newSeries);
+    this.statements = new StatementTable(positive('maxStatements', options.maxStatements ?? 1000), idleExpiryMs, newStats);
+    this.topN = options.topStatements ?? 10;
+    this.fingerprint =
+      options.fingerprint ??
+      ((text) => {
+        const analysis = sharedStatementAnalyzer().analyze(text);
+        return { fingerprint: analysis.fingerprint, normalized: analysis.normalized };
+      });
+  }
+
+  /** Counts a federated query that started (for concurrency now and peak). */
+  queryStarted(queryName: string): void {
+    const entry = this.queryEntry(queryName);
+    entry.active++;
+    if (entry.active > entry.peak) entry.peak = entry.active;
+    this.overall.active++;
+    if (this.overall.active > this.overall.peak) this.overall.peak = this.overall.active;
+  }
+
+  /** Counts a federated query that ended after {@link queryStarted}. */
+  queryEnded(queryName: string): void {
+    const entry = this.queryEntry(queryName);
+    if (entry.active > 0) entry.active--;
+    if (this.overall.active > 0) this.overall.active--;
+  }
+
+  /** Records one classified span into the series it belongs to. */
+  record(span: ClassifiedSpan): void {
+    if (span.role === 'other') return;
+    const now = this.clock.now();
+    const sample = this.sample;
+    sample.latencyMs = span.durationMs;
+    sample.error = span.error;
+    sample.rowsReturned = span.rowsReturned ?? 0;
+    sample.cacheHit = span.cacheHit as boolean;
+    switch (span.role) {
+      case 'query':
+        this.overall.stats.record(sample, now);
+        this.queryEntry(span.queryName ?? UNKNOWN).stats.record(sample, now);
+        return;
+      case 'stage':
+      case 'cache': {
+        const query = span.queryName ?? UNKNOWN;
+        const stage = span.stage ?? UNKNOWN;
+        this.stages.get(`${query}\u0000${stage}`, () => ({ query, stage })).stats.record(sample, now);
+        return;
+      }
+      case 'source': {
+        const source = span.source ?? UNKNOWN;
+        this.sources.get(source, () => ({ source })).stats.record(sample, now);
+        this.recordStatement(span, source, sample, now);
+        return;
+      }
+    }
+  }
+
+  /** The whole state as plain data; also drops idle series. */
+  snapshot(): FedscopeSnapshot {
+    const now = this.clock.now();
+    this.expireIdle(now);
+    const statements = this.statements.values().map((entry) => statementSnapshot(entry, entry.stats.summary(now)));
+    const byShortP95 = (s: StatementSeriesSnapshot) => s.windows[0]?.p95 ?? -1;
+    const totalTime = (s: StatementSeriesSnapshot) => (s.sinceStart.mean ?? 0) * s.sinceStart.count;
+    return {
+      generatedAt: new Date().toISOString(),
+      windowsSeconds: [...this.windowsSeconds],
+      overall: querySnapshot(this.overall, now),
+      queries: [...this.queries.values()].map((entry) => querySnapshot(entry, now)),
+      stages: [...this.stages.values()].map((entry) => seriesSnapshot(entry.labels, entry.stats.summary(now))),
+      sources: [...this.sources.values()].map((entry) => seriesSnapshot(entry.labels, entry.stats.summary(now))),
+      statements,
+      topStatements: {
+        slowestP95: top(statements, byShortP95, this.topN),
+        mostTotalTime: top(statements, totalTime, this.topN),
+        mostErrors: top(statements, (s) => s.sinceStart.errors, this.topN),
+      },
+      limits: this.limits(),
+    };
+  }
+
+  /** Each bound's state: limit, current size, overflowed, evicted and expired counts. */
+  limits(): LimitSnapshot[] {
+    return [this.queries.limitSnapshot(), this.stages.limitSnapshot(), this.sources.limitSnapshot(), this.statements.limitSnapshot()];
+  }
+
+  /** Drops series idle past the expiry (snapshot() does this too). */
+  expireIdle(nowMs: number = this.clock.now()): void {
+    this.queries.expireIdle(nowMs);
+    this.stages.expireIdle(nowMs);
+    this.sources.expireIdle(nowMs);
+    this.statements.expireIdle(nowMs);
+  }
+
+  private queryEntry(queryName: string): QueryEntry {
+    return this.queries.get(queryName, () => ({ query: queryName }));
+  }
+
+  private recordStatement(span: ClassifiedSpan, source: string, sample: SeriesSample, now: number): void {
+    let fingerprint = span.fingerprint;
+    let normalized: string | undefined;
+    if (fingerprint === undefined) {
+      if (span.queryText === undefined) return;
+      const computed = this.fingerprint(span.queryText);
+      fingerprint = computed.fingerprint;
+      normalized = computed.normalized;
+    }
+    const entry = this.statements.get(source, fingerprint, () => normalized ?? (span.queryText !== undefined ? this.fingerprint(span.queryText).normalized : undefined));
+    entry.uses++;
+    entry.stats.record(sample, now);
+  }
+}
+
+function positive(name: string, value: number): number {
+  if (!Number.isInteger(value) || value < 1) throw new RangeError(`${name} must be a positive integer, got ${value}`);
+  return value;
+}
+
+function seriesSnapshot(labels: Readonly<Record<string, string>>, summary: SeriesSummary): SeriesSnapshot {
+  return {
+    labels: { ...labels },
+    windows: summary.windows,
+    sinceStart: summary.sinceStart,
+    lastUpdate: new Date(summary.lastUpdateMs ?? summary.createdAtMs).toISOString(),
+  };
+}
+
+function querySnapshot(entry: QueryEntry, now: number): QuerySeriesSnapshot {
+  return { ...seriesSnapshot(entry.labels, entry.stats.summary(now)), concurrency: { now: entry.active, peak: entry.peak } };
+}
+
+function statementSnapshot(entry: StatementEntry, summary: SeriesSummary): StatementSeriesSnapshot {
+  return { ...seriesSnapshot({ source: entry.source, fingerprint: entry.fingerprint }, summary), statement: entry.statement };
+}
+
+function top<T>(items: readonly T[], score: (item: T) => number, n: number): T[] {
+  return [...items].sort((a, b) => score(b) - score(a)).slice(0, n);
+}

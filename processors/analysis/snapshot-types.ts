@@ -1,0 +1,86 @@
+/**
+ * The shape of `handle.snapshot()` and `/fedscope/snapshot.json`: plain, JSON-serialisable data.
+ * Durations are in milliseconds; ratios in [0, 1]; `null` where a figure has no data yet.
+ */
+import type { WindowSummary } from '../../src/stats/types.js';
+
+export type { WindowSummary };
+
+/** One series: its identifying labels and figures per window. */
+export interface SeriesSnapshot {
+  /** What the series is about, e.g. `{ query: 'orders' }` or `{ source: 'pg', fingerprint: '…' }`. */
+  labels: Record<string, string>;
+  /** One entry per configured window, shortest first. */
+  windows: WindowSummary[];
+  /** Since the series was created. */
+  sinceStart: WindowSummary;
+  /** Last time a span was recorded into it (ISO 8601). */
+  lastUpdate: string;
+}
+
+/** Concurrency of federated queries. */
+export interface ConcurrencySnapshot {
+  /** Running now. */
+  now: number;
+  /** Most running at once since start. */
+  peak: number;
+}
+
+/** A federated query's series, with its concurrency. */
+export interface QuerySeriesSnapshot extends SeriesSnapshot {
+  concurrency: ConcurrencySnapshot;
+}
+
+/** A statement's series, with what identifies the statement. */
+export interface StatementSeriesSnapshot extends SeriesSnapshot {
+  /** The normalised statement text (literals replaced), when known. */
+  statement: string | undefined;
+}
+
+/** State of one bound on fedscope's memory. */
+export interface LimitSnapshot {
+  /** What is bounded, e.g. `series.source` or `statements`. */
+  name: string;
+  /** The configured bound. */
+  limit: number;
+  /** Entries held now. */
+  current: number;
+  /** Records that went to the overflow series because the bound was reached. */
+  overflowed: number;
+  /** Entries evicted to make room. */
+  evicted: number;
+  /** Entries dropped after being idle. */
+  expired: number;
+}
+
+/** Top statements by three measures, each a list of statement series (at most `topN`). */
+export interface TopStatements {
+  /** Highest p95 over the shortest window. */
+  slowestP95: StatementSeriesSnapshot[];
+  /** Most total time since start (count × mean). */
+  mostTotalTime: StatementSeriesSnapshot[];
+  /** Most errors since start. */
+  mostErrors: StatementSeriesSnapshot[];
+}
+
+/** Everything fedscope derived, at one moment. */
+export interface FedscopeSnapshot {
+  /** When the snapshot was taken (ISO 8601). */
+  generatedAt: string;
+  /** Window lengths in seconds, shortest first. */
+  windowsSeconds: number[];
+  /** All federated queries together. */
+  overall: QuerySeriesSnapshot;
+  /** Per federated query name. */
+  queries: QuerySeriesSnapshot[];
+  /** Per (query name, stage). */
+  stages: SeriesSnapshot[];
+  /** Per source. */
+  sources: SeriesSnapshot[];
+  /** Per (source, statement fingerprint). */
+  statements: StatementSeriesSnapshot[];
+  /** The statements that cost most. */
+  topStatements: TopStatements;
+  /** Bounds on fedscope's memory and how often they were hit. */
+  limits: LimitSnapshot[];
+}

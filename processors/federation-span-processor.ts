@@ -1,0 +1,119 @@
+import { diag, metrics, type Context, type MeterProvider } from '@opentelemetry/api';
+import { FEDSCOPE_SCOPE_NAME } from '../src/span-model/attributes.js';
+import { FEDSCOPE_VERSION } from '../src/version.js';
+import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { ATTR_FEDERATION_QUERY_NAME, ATTR_FEDERATION_STAGE, SPAN_NAME_QUERY_PREFIX } from '../src/span-model/attributes.js';
+import type { ClassifiedSpan } from './classified-span.js';
+import { FederationInstruments } from './federation-instruments.js';
+import { classifySpan, type SourceResolver } from './span-classifier.js';
+
+/** Receives every classified span; the analysis state and other consumers implement it. */
+export interface ClassifiedSpanSink {
+  /** Records one ended, classified span. Must not throw; must be cheap. */
+  record(span: ClassifiedSpan): void;
+  /** A federated query's root span started (live spans only; spans received later never start here). */
+  queryStarted?(queryName: string): void;
+  /** A root span whose start was reported has ended. */
+  queryEnded?(queryName: string): void;
+}
+
+/** Options of {@link FederationSpanProcessor}. */
+export interface FederationSpanProcessorOptions {
+  /**
+   * Meter provider for the span-derived metrics (`db.client.operation.duration`, `federation.*`).
+   * @default the global meter provider, looked up when the first span arrives (so a NodeSDK
+   * started after this processor was built is used)
+   */
+  meterProvider?: MeterProvider;
+  /**
+   * Further consumers of classified spans (e.g. the analysis state).
+   * @default []
+   */
+  sinks?: ClassifiedSpanSink[];
+  /**
+   * Names sources of DB/HTTP client spans that carry no `federation.source`.
+   * @default `{system}://{server.address}:{port}/{namespace}`
+   */
+  resolveSource?: SourceResolver;
+}
+
+/**
+ * fedscope's span processor: classifies every ended span and records it into the span-derived
+ * metrics and the analysis sinks. It does no I/O and never throws into the caller; a failure
+ * costs a counter increment and a diag line.
+ */
+export class FederationSpanProcessor implements SpanProcessor {
+  private instrumentsOrUndefined: FederationInstruments | undefined;
+  private readonly meterProvider: MeterProvider | undefined;
+  private readonly sinks: ClassifiedSpanSink[];
+  private readonly resolveSource: SourceResolver | undefined;
+  /** Roots seen starting, so that only those are subtracted from the active-query gauge. */
+  private readonly startedRoots = new WeakSet<object>();
+  private failures = 0;
+  private stopped = false;
+
+  /** @param options - meter, sinks and source naming */
+  constructor(options: FederationSpanProcessorOptions = {}) {
+    this.meterProvider = options.meterProvider;
+    this.sinks = options.sinks ?? [];
+    this.resolveSource = options.resolveSource;
+  }
+
+  private get instruments(): FederationInstruments {
+    this.instrumentsOrUndefined ??= new FederationInstruments((this.meterProvider ?? metrics).getMeter(FEDSCOPE_SCOPE_NAME, FEDSCOPE_VERSION));
+    return this.instrumentsOrUndefined;
+  }
+
+  /** Spans whose recording failed inside fedscope (they are otherwise unaffected). */
+  get failedRecords(): number {
+    return this.failures;
+  }
+
+  /** Counts a federated query as active when its root span starts. */
+  onStart(span: Span, _parentContext: Context): void {
+    if (this.stopped) return;
+    const name = span.attributes[ATTR_FEDERATION_QUERY_NAME];
+    if (typeof name === 'string' && span.attributes[ATTR_FEDERATION_STAGE] === undefined && span.name.startsWith(SPAN_NAME_QUERY_PREFIX)) {
+      this.startedRoots.add(span);
+      try {
+        this.instruments.queryStarted(name);
+        for (const sink of this.sinks) sink.queryStarted?.(name);
+      } catch (error) {
+        this.countFailure(error);
+      }
+    }
+  }
+
+  /** Classifies the span and records it. */
+  onEnd(span: ReadableSpan): void {
+    if (this.stopped) return;
+    try {
+      const classified = classifySpan(span, this.resolveSource);
+      if (classified.role === 'query' && this.startedRoots.has(span) && classified.queryName !== undefined) {
+        this.instruments.queryFinished(classified.queryName);
+        for (const sink of this.sinks) sink.queryEnded?.(classified.queryName);
+      }
+      this.instruments.record(classified);
+      for (const sink of this.sinks) sink.record(classified);
+    } catch (error) {
+      this.countFailure(error);
+    }
+  }
+
+  private countFailure(error: unknown): void {
+    this.failures++;
+    // Log the first failure and then rarely: a systematic bug must not flood the user's logs.
+    if (this.failures === 1 || this.failures % 10_000 === 0) diag.error(`fedscope: failed to record a span (${this.failures} so far)`, error);
+  }
+
+  /** Nothing is buffered: recording happens in onEnd. */
+  forceFlush(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  /** Stops recording. */
+  shutdown(): Promise<void> {
+    this.stopped = true;
+    return Promise.resolve();
+  }
+}

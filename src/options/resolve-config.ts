@@ -1,0 +1,217 @@
+import { FedscopeConfigError } from './fedscope-config-error.js';
+import type { ResolvedConfig, ResolvedOtlpConfig, ResolvedPrometheusConfig } from './resolved-config.js';
+import type { FedscopeOptions, OtlpProtocol, QueryTextMode, SamplerName } from './types.js';
+import {
+  describeValue,
+  expectBoolean,
+  expectHttpUrl,
+  expectNumber,
+  expectObject,
+  expectOneOf,
+  expectString,
+  expectStringRecord,
+} from './value-checks.js';
+
+const TOP_LEVEL_KEYS = [
+  'serviceName',
+  'resourceAttributes',
+  'otlp',
+  'prometheus',
+  'sampler',
+  'analyzeUnsampled',
+  'queryText',
+  'registerGlobal',
+  'spanProcessors',
+  'instrumentations',
+] as const;
+const OTLP_KEYS = ['endpoint', 'tracesEndpoint', 'metricsEndpoint', 'protocol', 'headers', 'compression', 'timeoutMillis', 'metrics', 'metricsIntervalMillis'] as const;
+const PROMETHEUS_KEYS = ['startServer', 'host', 'port', 'endpoint'] as const;
+const SAMPLER_KEYS = ['name', 'ratio'] as const;
+const PROTOCOLS: readonly OtlpProtocol[] = ['http/protobuf', 'http/json'];
+const COMPRESSIONS = ['gzip', 'none'] as const;
+const QUERY_TEXT_MODES: readonly QueryTextMode[] = ['sanitized', 'raw', 'off'];
+const SAMPLERS: readonly SamplerName[] = [
+  'always_on',
+  'always_off',
+  'traceidratio',
+  'parentbased_always_on',
+  'parentbased_always_off',
+  'parentbased_traceidratio',
+];
+const DEFAULT_PROMETHEUS_PORT = 9464;
+
+/** Environment variables, as `process.env` holds them. */
+export type Environment = Readonly<Record<string, string | undefined>>;
+
+/**
+ * Merges options with the standard OTel and FEDSCOPE_* environment variables and validates both.
+ * Options win over the environment; the environment wins over defaults.
+ * @throws FedscopeConfigError naming the option or variable that is wrong
+ */
+export function resolveConfig(options: FedscopeOptions = {}, env: Environment = process.env): ResolvedConfig {
+  const opts = expectObject('', options, TOP_LEVEL_KEYS) as FedscopeOptions;
+  const samplerOpts = opts.sampler === undefined ? {} : expectObject('sampler', opts.sampler, SAMPLER_KEYS);
+  return {
+    serviceName: expectString('serviceName', opts.serviceName),
+    resourceAttributes: resolveResourceAttributes(opts.resourceAttributes),
+    otlp: resolveOtlp(opts.otlp, env),
+    prometheus: resolvePrometheus(opts.prometheus, env),
+    sampler: {
+      name:
+        expectOneOf('sampler.name', samplerOpts['name'], SAMPLERS) ??
+        expectOneOf('OTEL_TRACES_SAMPLER', envValue(env, 'OTEL_TRACES_SAMPLER'), SAMPLERS) ??
+        'parentbased_always_on',
+      ratio:
+        expectNumber('sampler.ratio', samplerOpts['ratio'], { min: 0, max: 1 }) ??
+        envNumber(env, 'OTEL_TRACES_SAMPLER_ARG', { min: 0, max: 1 }) ??
+        1,
+    },
+    analyzeUnsampled: expectBoolean('analyzeUnsampled', opts.analyzeUnsampled) ?? envBoolean(env, 'FEDSCOPE_ANALYZE_UNSAMPLED') ?? true,
+    queryText:
+      expectOneOf('queryText', opts.queryText, QUERY_TEXT_MODES) ??
+      expectOneOf('FEDSCOPE_QUERY_TEXT', envValue(env, 'FEDSCOPE_QUERY_TEXT'), QUERY_TEXT_MODES) ??
+      'sanitized',
+    registerGlobal: expectBoolean('registerGlobal', opts.registerGlobal) ?? true,
+    spanProcessors: expectArrayOf('spanProcessors', opts.spanProcessors, 'a SpanProcessor', (p) => hasMethods(p, ['onStart', 'onEnd', 'shutdown', 'forceFlush'])),
+    instrumentations: expectArrayOf('instrumentations', opts.instrumentations, 'an Instrumentation', (i) => hasMethods(i, ['enable', 'disable', 'setTracerProvider'])),
+  };
+}
+
+function resolveResourceAttributes(value: unknown): Record<string, string | number | boolean> {
+  if (value === undefined) return {};
+  const obj = expectObject('resourceAttributes', value, Object.keys(value as object));
+  for (const [key, item] of Object.entries(obj)) {
+    if (!['string', 'number', 'boolean'].includes(typeof item)) {
+      throw new FedscopeConfigError(`resourceAttributes.${key}`, `expected a string, number or boolean, got ${describeValue(item)}`);
+    }
+  }
+  return obj as Record<string, string | number | boolean>;
+}
+
+function resolveOtlp(value: FedscopeOptions['otlp'], env: Environment): ResolvedOtlpConfig | undefined {
+  if (value === false) return undefined;
+  const opts = value === undefined ? {} : expectObject('otlp', value, OTLP_KEYS);
+  const base = expectHttpUrl('otlp.endpoint', opts['endpoint']) ?? envUrl(env, 'OTEL_EXPORTER_OTLP_ENDPOINT');
+  const tracesExplicit = expectHttpUrl('otlp.tracesEndpoint', opts['tracesEndpoint']) ?? envUrl(env, 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT');
+  const tracesExporters = envList(env, 'OTEL_TRACES_EXPORTER');
+  const metricsExporters = envList(env, 'OTEL_METRICS_EXPORTER');
+  const asked = value !== undefined || base !== undefined || tracesExplicit !== undefined || tracesExporters.includes('otlp');
+  if (!asked || (value === undefined && tracesExporters.includes('none'))) return undefined;
+
+  const root = (base ?? 'http://localhost:4318').replace(/\/+$/, '');
+  const protocolEnv = envValue(env, 'OTEL_EXPORTER_OTLP_TRACES_PROTOCOL') ?? envValue(env, 'OTEL_EXPORTER_OTLP_PROTOCOL');
+  if (protocolEnv === 'grpc' && opts['protocol'] === undefined) {
+    throw new FedscopeConfigError('OTEL_EXPORTER_OTLP_PROTOCOL', "'grpc' is not supported by fedscope; use 'http/protobuf' or 'http/json'");
+  }
+  const metrics = expectBoolean('otlp.metrics', opts['metrics']) ?? metricsExporters.includes('otlp');
+  const metricsExplicit = expectHttpUrl('otlp.metricsEndpoint', opts['metricsEndpoint']) ?? envUrl(env, 'OTEL_EXPORTER_OTLP_METRICS_ENDPOINT');
+  return {
+    tracesUrl: tracesExplicit ?? `${root}/v1/traces`,
+    metricsUrl: metrics ? (metricsExplicit ?? `${root}/v1/metrics`) : undefined,
+    protocol:
+      expectOneOf('otlp.protocol', opts['protocol'], PROTOCOLS) ??
+      expectOneOf(envName(env, 'OTEL_EXPORTER_OTLP_TRACES_PROTOCOL', 'OTEL_EXPORTER_OTLP_PROTOCOL'), protocolEnv, PROTOCOLS) ??
+      'http/protobuf',
+    headers: expectStringRecord('otlp.headers', opts['headers']) ?? envHeaders(env),
+    compression:
+      expectOneOf('otlp.compression', opts['compression'], COMPRESSIONS) ??
+      expectOneOf(
+        envName(env, 'OTEL_EXPORTER_OTLP_TRACES_COMPRESSION', 'OTEL_EXPORTER_OTLP_COMPRESSION'),
+        envValue(env, 'OTEL_EXPORTER_OTLP_TRACES_COMPRESSION') ?? envValue(env, 'OTEL_EXPORTER_OTLP_COMPRESSION'),
+        COMPRESSIONS,
+      ) ??
+      'none',
+    timeoutMillis:
+      expectNumber('otlp.timeoutMillis', opts['timeoutMillis'], { min: 1, max: 600_000, integer: true }) ??
+      envNumber(env, envName(env, 'OTEL_EXPORTER_OTLP_TRACES_TIMEOUT', 'OTEL_EXPORTER_OTLP_TIMEOUT'), { min: 1, max: 600_000, integer: true }) ??
+      10_000,
+    metricsIntervalMillis:
+      expectNumber('otlp.metricsIntervalMillis', opts['metricsIntervalMillis'], { min: 100, max: 3_600_000, integer: true }) ??
+      envNumber(env, 'OTEL_METRIC_EXPORT_INTERVAL', { min: 100, max: 3_600_000, integer: true }) ??
+      60_000,
+  };
+}
+
+function resolvePrometheus(value: FedscopeOptions['prometheus'], env: Environment): ResolvedPrometheusConfig | undefined {
+  if (value === false) return undefined;
+  if (value === undefined && envValue(env, 'FEDSCOPE_PROMETHEUS') === 'off') return undefined;
+  const opts = value === undefined ? {} : expectObject('prometheus', value, PROMETHEUS_KEYS);
+  const endpoint = expectString('prometheus.endpoint', opts['endpoint']) ?? '/metrics';
+  if (!endpoint.startsWith('/')) throw new FedscopeConfigError('prometheus.endpoint', `expected a path starting with '/', got ${describeValue(endpoint)}`);
+  return {
+    startServer: expectBoolean('prometheus.startServer', opts['startServer']) ?? true,
+    host: expectString('prometheus.host', opts['host']) ?? envValue(env, 'OTEL_EXPORTER_PROMETHEUS_HOST') ?? '127.0.0.1',
+    port:
+      expectNumber('prometheus.port', opts['port'], { min: 0, max: 65535, integer: true }) ??
+      envNumber(env, 'OTEL_EXPORTER_PROMETHEUS_PORT', { min: 0, max: 65535, integer: true }) ??
+      DEFAULT_PROMETHEUS_PORT,
+    endpoint,
+  };
+}
+
+function expectArrayOf<T>(field: string, value: unknown, what: string, check: (item: unknown) => boolean): T[] {
+  if (value === undefined) return [];
+  if (!Array.isArray(value)) throw new FedscopeConfigError(field, `expected an array, got ${describeValue(value)}`);
+  value.forEach((item, index) => {
+    if (!check(item)) throw new FedscopeConfigError(`${field}[${index}]`, `expected ${what}, got ${describeValue(item)}`);
+  });
+  return value as T[];
+}
+
+function hasMethods(value: unknown, methods: readonly string[]): boolean {
+  return typeof value === 'object' && value !== null && methods.every((m) => typeof (value as Record<string, unknown>)[m] === 'function');
+}
+
+function envValue(env: Environment, name: string): string | undefined {
+  const raw = env[name]?.trim();
+  return raw === undefined || raw === '' ? undefined : raw;
+}
+
+/** The first of the given variables that is set, for naming it in an error. */
+function envName(env: Environment, specific: string, general: string): string {
+  return envValue(env, specific) !== undefined ? specific : general;
+}
+
+function envList(env: Environment, name: string): string[] {
+  return (envValue(env, name) ?? '').split(',').map((s) => s.trim().toLowerCase()).filter(Boolean);
+}
+
+function envUrl(env: Environment, name: string): string | undefined {
+  return expectHttpUrl(name, envValue(env, name));
+}
+
+function envNumber(env: Environment, name: string, range: { min: number; max: number; integer?: boolean }): number | undefined {
+  const raw = envValue(env, name);
+  if (raw === undefined) return undefined;
+  const parsed = Number(raw);
+  if (Number.isNaN(parsed)) throw new FedscopeConfigError(name, `expected a number from ${range.min} to ${range.max}, got ${JSON.stringify(raw)}`);
+  return expectNumber(name, parsed, range);
+}
+
+function envBoolean(env: Environment, name: string): boolean | undefined {
+  const raw = envValue(env, name)?.toLowerCase();
+  if (raw === undefined) return undefined;
+  if (raw === 'true' || raw === '1') return true;
+  if (raw === 'false' || raw === '0') return false;
+  throw new FedscopeConfigError(name, `expected true or false, got ${JSON.stringify(raw)}`);
+}
+
+/** Parses `OTEL_EXPORTER_OTLP_[TRACES_]HEADERS`: `key=value` pairs, comma separated, values URL-encoded. */
+function envHeaders(env: Environment): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const name of ['OTEL_EXPORTER_OTLP_HEADERS', 'OTEL_EXPORTER_OTLP_TRACES_HEADERS']) {
+    const raw = envValue(env, name);
+    if (raw === undefined) continue;
+    for (const pair of raw.split(',')) {
+      if (pair.trim() === '') continue;
+      const eq = pair.indexOf('=');
+      if (eq <= 0) throw new FedscopeConfigError(name, `expected key=value pairs separated by commas, got ${JSON.stringify(pair.trim())}`);
+      try {
+        headers[decodeURIComponent(pair.slice(0, eq).trim())] = decodeURIComponent(pair.slice(eq + 1).trim());
+      } catch {
+        throw new FedscopeConfigError(name, `invalid percent-encoding in ${JSON.stringify(pair.trim())}`);
+      }
+    }
+  }
+  return headers;
+}

@@ -1,0 +1,38 @@
+import type { Instrumentation } from '@opentelemetry/instrumentation';
+import type { SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import type { OtlpProtocol, QueryTextMode, SamplerName } from './types.js';
+
+/** OTLP export settings after options and environment are merged. */
+export interface ResolvedOtlpConfig {
+  /** Full traces URL. */
+  tracesUrl: string;
+  /** Full metrics URL, set when OTLP metrics are enabled. */
+  metricsUrl: string | undefined;
+  protocol: OtlpProtocol;
+  headers: Record<string, string>;
+  compression: 'gzip' | 'none';
+  timeoutMillis: number;
+  metricsIntervalMillis: number;
+}
+
+/** Prometheus endpoint settings after options and environment are merged. */
+export interface ResolvedPrometheusConfig {
+  startServer: boolean;
+  host: string;
+  port: number;
+  endpoint: string;
+}
+
+/** Everything {@link startFedscope} needs, validated. */
+export interface ResolvedConfig {
+  serviceName: string | undefined;
+  resourceAttributes: Record<string, string | number | boolean>;
+  otlp: ResolvedOtlpConfig | undefined;
+  prometheus: ResolvedPrometheusConfig | undefined;
+  sampler: { name: SamplerName; ratio: number };
+  analyzeUnsampled: boolean;
+  queryText: QueryTextMode;
+  registerGlobal: boolean;
+  spanProcessors: SpanProcessor[];
+  instrumentations: Instrumentation[];
+}

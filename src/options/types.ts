@@ -1,0 +1,155 @@
+import type { SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import type { Instrumentation } from '@opentelemetry/instrumentation';
+
+/** How query text is put on source-call spans (`db.query.text`). */
+export type QueryTextMode = 'sanitized' | 'raw' | 'off';
+
+/** OTLP/HTTP wire encoding, as `OTEL_EXPORTER_OTLP_PROTOCOL` names it. */
+export type OtlpProtocol = 'http/protobuf' | 'http/json';
+
+/** Sampler names understood in `OTEL_TRACES_SAMPLER` and {@link SamplerOptions.name}. */
+export type SamplerName =
+  | 'always_on'
+  | 'always_off'
+  | 'traceidratio'
+  | 'parentbased_always_on'
+  | 'parentbased_always_off'
+  | 'parentbased_traceidratio';
+
+/** Trace sampling. */
+export interface SamplerOptions {
+  /**
+   * Which sampler decides what is exported.
+   * @default 'parentbased_always_on' (or `OTEL_TRACES_SAMPLER`)
+   */
+  name?: SamplerName;
+  /**
+   * Ratio in [0, 1] for the `traceidratio` samplers.
+   * @default 1 (or `OTEL_TRACES_SAMPLER_ARG`)
+   */
+  ratio?: number;
+}
+
+/** OTLP/HTTP export to a Collector, Jaeger or any OTLP endpoint. */
+export interface OtlpOptions {
+  /**
+   * Base endpoint; `/v1/traces` and `/v1/metrics` are appended.
+   * @default `OTEL_EXPORTER_OTLP_ENDPOINT`
+   */
+  endpoint?: string;
+  /**
+   * Full traces URL, used as is; wins over {@link OtlpOptions.endpoint}.
+   * @default `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`
+   */
+  tracesEndpoint?: string;
+  /**
+   * Full metrics URL, used as is; wins over {@link OtlpOptions.endpoint}.
+   * @default `OTEL_EXPORTER_OTLP_METRICS_ENDPOINT`
+   */
+  metricsEndpoint?: string;
+  /**
+   * Wire encoding.
+   * @default 'http/protobuf' (or `OTEL_EXPORTER_OTLP_[TRACES_]PROTOCOL`)
+   */
+  protocol?: OtlpProtocol;
+  /**
+   * Extra request headers, e.g. an auth token.
+   * @default parsed from `OTEL_EXPORTER_OTLP_[TRACES_]HEADERS`
+   */
+  headers?: Record<string, string>;
+  /**
+   * Request body compression.
+   * @default 'none' (or `OTEL_EXPORTER_OTLP_[TRACES_]COMPRESSION`)
+   */
+  compression?: 'gzip' | 'none';
+  /**
+   * Per-request timeout in milliseconds.
+   * @default 10000 (or `OTEL_EXPORTER_OTLP_[TRACES_]TIMEOUT`)
+   */
+  timeoutMillis?: number;
+  /**
+   * Also export metrics over OTLP, every `metricsIntervalMillis`.
+   * @default false (true when `OTEL_METRICS_EXPORTER` includes `otlp`)
+   */
+  metrics?: boolean;
+  /**
+   * Interval of the OTLP metric export in milliseconds.
+   * @default 60000 (or `OTEL_METRIC_EXPORT_INTERVAL`)
+   */
+  metricsIntervalMillis?: number;
+}
+
+/** The Prometheus scrape endpoint. */
+export interface PrometheusOptions {
+  /**
+   * Start fedscope's own HTTP server. When false, mount `handle.metricsHandler` on your server.
+   * @default true
+   */
+  startServer?: boolean;
+  /**
+   * Address the server listens on. Loopback by default: exposing metrics is a choice.
+   * @default '127.0.0.1' (or `OTEL_EXPORTER_PROMETHEUS_HOST`)
+   */
+  host?: string;
+  /**
+   * Port the server listens on; 0 picks a free port (read it from `handle.metricsUrl`).
+   * @default 9464 (or `OTEL_EXPORTER_PROMETHEUS_PORT`)
+   */
+  port?: number;
+  /**
+   * Path of the exposition.
+   * @default '/metrics'
+   */
+  endpoint?: string;
+}
+
+/** Options of {@link startFedscope}. Every field is optional; the environment fills the rest. */
+export interface FedscopeOptions {
+  /**
+   * `service.name` of the resource.
+   * @default `OTEL_SERVICE_NAME`, else `service.name` in `OTEL_RESOURCE_ATTRIBUTES`, else `unknown_service:node`
+   */
+  serviceName?: string;
+  /**
+   * Extra resource attributes; they win over `OTEL_RESOURCE_ATTRIBUTES`.
+   * @default {}
+   */
+  resourceAttributes?: Record<string, string | number | boolean>;
+  /**
+   * OTLP export. `false` turns it off even when the environment configures it.
+   * @default enabled when an OTLP endpoint is configured (option or environment), else off
+   */
+  otlp?: OtlpOptions | false;
+  /**
+   * Prometheus `/metrics`. `false` turns it off.
+   * @default enabled on 127.0.0.1:9464 (`FEDSCOPE_PROMETHEUS=off` turns it off)
+   */
+  prometheus?: PrometheusOptions | false;
+  /** Trace sampling for export. fedscope's analysis still sees unsampled spans when {@link FedscopeOptions.analyzeUnsampled} holds. */
+  sampler?: SamplerOptions;
+  /**
+   * Record spans the sampler drops (without exporting them) so that fedscope's metrics count every query.
+   * @default true (or `FEDSCOPE_ANALYZE_UNSAMPLED`)
+   */
+  analyzeUnsampled?: boolean;
+  /**
+   * How adapters wrapped by fedscope put query text on spans.
+   * @default 'sanitized' (or `FEDSCOPE_QUERY_TEXT`)
+   */
+  queryText?: QueryTextMode;
+  /**
+   * Register the providers globally (`trace`/`metrics`/`context`/`propagation` of `@opentelemetry/api`).
+   * @default true
+   */
+  registerGlobal?: boolean;
+  /**
+   * More span processors to run beside fedscope's, e.g. your own exporter's.
+   * @default []
+   */
+  spanProcessors?: SpanProcessor[];
+  /**
+   * More instrumentations to enable with the providers fedscope builds.
+   * @default []
+   */
+  instrumentations?: Instrumentation[];
+}

@@ -1,0 +1,124 @@
+import { FedscopeConfigError } from './fedscope-config-error.js';
+
+/** Something that may be a plain object (not null, not an array). */
+export type PlainObject = Record<string, unknown>;
+
+/** Describes a value for an error message: its type, and the value itself when short. */
+export function describeValue(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'string') return value.length > 40 ? `a string of ${value.length} characters` : JSON.stringify(value);
+  if (typeof value === 'number' || typeof value === 'boolean') return `${typeof value} ${String(value)}`;
+  return typeof value === 'object' ? 'an object' : typeof value;
+}
+
+/** Checks that `value` is a plain object whose keys are all among `allowed`. */
+export function expectObject(field: string, value: unknown, allowed: readonly string[]): PlainObject {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new FedscopeConfigError(field === '' ? 'options' : field, `expected an object, got ${describeValue(value)}`);
+  }
+  for (const key of Object.keys(value)) {
+    if (!allowed.includes(key)) {
+      const hint = closest(key, allowed);
+      throw new FedscopeConfigError(
+        field === '' ? key : `${field}.${key}`,
+        `unknown option${hint ? ` (did you mean '${hint}'?)` : ''}; allowed: ${allowed.join(', ')}`,
+      );
+    }
+  }
+  return value as PlainObject;
+}
+
+/** Checks an optional boolean. */
+export function expectBoolean(field: string, value: unknown): boolean | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'boolean') throw new FedscopeConfigError(field, `expected true or false, got ${describeValue(value)}`);
+  return value;
+}
+
+/** Checks an optional non-empty string. */
+export function expectString(field: string, value: unknown): string | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string' || value.trim() === '') {
+    throw new FedscopeConfigError(field, `expected a non-empty string, got ${describeValue(value)}`);
+  }
+  return value;
+}
+
+/** Checks an optional value against a closed set of strings. */
+export function expectOneOf<T extends string>(field: string, value: unknown, allowed: readonly T[]): T | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string' || !(allowed as readonly string[]).includes(value)) {
+    throw new FedscopeConfigError(field, `expected one of ${allowed.map((a) => `'${a}'`).join(', ')}, got ${describeValue(value)}`);
+  }
+  return value as T;
+}
+
+/** Checks an optional finite number within [min, max], optionally an integer. */
+export function expectNumber(
+  field: string,
+  value: unknown,
+  range: { min: number; max: number; integer?: boolean },
+): number | undefined {
+  if (value === undefined) return undefined;
+  const ok = typeof value === 'number' && Number.isFinite(value) && (!range.integer || Number.isInteger(value));
+  if (!ok || value < range.min || value > range.max) {
+    const what = range.integer ? 'an integer' : 'a number';
+    throw new FedscopeConfigError(field, `expected ${what} from ${range.min} to ${range.max}, got ${describeValue(value)}`);
+  }
+  return value;
+}
+
+/** Checks an optional absolute http(s) URL. */
+export function expectHttpUrl(field: string, value: unknown): string | undefined {
+  const text = expectString(field, value);
+  if (text === undefined) return undefined;
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new FedscopeConfigError(field, `expected an absolute http(s) URL, got ${describeValue(text)}`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new FedscopeConfigError(field, `expected an http:// or https:// URL, got protocol '${url.protocol}'`);
+  }
+  return text;
+}
+
+/** Checks an optional record of string values (e.g. headers). */
+export function expectStringRecord(field: string, value: unknown): Record<string, string> | undefined {
+  if (value === undefined) return undefined;
+  const obj = expectObject(field, value, Object.keys(value as object));
+  for (const [key, item] of Object.entries(obj)) {
+    if (typeof item !== 'string') throw new FedscopeConfigError(`${field}.${key}`, `expected a string, got ${describeValue(item)}`);
+  }
+  return obj as Record<string, string>;
+}
+
+/** The allowed word nearest to `word` by edit distance, when it is a plausible typo. */
+function closest(word: string, allowed: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestDistance = Math.max(2, Math.floor(word.length / 3)) + 1;
+  for (const candidate of allowed) {
+    const d = editDistance(word.toLowerCase(), candidate.toLowerCase());
+    if (d < bestDistance) {
+      best = candidate;
+      bestDistance = d;
+    }
+  }
+  return best;
+}
+
+function editDistance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let diagonal = row[0]!;
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const above = row[j]!;
+      row[j] = Math.min(above + 1, row[j - 1]! + 1, diagonal + (a[i - 1] === b[j - 1] ? 0 : 1));
+      diagonal = above;
+    }
+  }
+  return row[b.length]!;
+}

@@ -1,0 +1,33 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { MeterProvider } from '@opentelemetry/sdk-metrics';
+import type { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
+import type { FederationSpanProcessor } from '../../processors/federation-span-processor.js';
+import type { FedscopeSnapshot } from '../../processors/analysis/snapshot-types.js';
+
+/** What {@link startFedscope} returns. */
+export interface FedscopeHandle {
+  /** The tracer provider fedscope built (registered globally unless `registerGlobal: false`). */
+  readonly tracerProvider: NodeTracerProvider;
+  /** The meter provider fedscope built (registered globally unless `registerGlobal: false`). */
+  readonly meterProvider: MeterProvider;
+  /** fedscope's span processor. */
+  readonly spanProcessor: FederationSpanProcessor;
+  /**
+   * Resolves once the metrics server listens (at once when it is not started); rejects when it
+   * cannot listen (e.g. the port is taken) — fedscope keeps tracing either way.
+   */
+  readonly ready: Promise<void>;
+  /** Base URL of fedscope's own metrics server, once it listens (`http://127.0.0.1:9464`). */
+  readonly metricsUrl: string | undefined;
+  /**
+   * Serves fedscope's routes (`/metrics` and `/fedscope/*`) from a `node:http` server of yours;
+   * returns false when the path is not fedscope's.
+   */
+  readonly metricsHandler: (req: IncomingMessage, res: ServerResponse) => boolean;
+  /** The derived state now: statistics per query, stage, source and statement. */
+  snapshot(): FedscopeSnapshot;
+  /** Exports what is buffered (spans, metrics). */
+  forceFlush(): Promise<void>;
+  /** Flushes, stops the server and the providers, and unregisters the globals it set. */
+  shutdown(): Promise<void>;
+}

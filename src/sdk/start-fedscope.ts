@@ -1,0 +1,121 @@
+import { context, diag, metrics, propagation, trace } from '@opentelemetry/api';
+import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
+import { registerInstrumentations } from '@opentelemetry/instrumentation';
+import { MeterProvider, PeriodicExportingMetricReader, type MetricReader } from '@opentelemetry/sdk-metrics';
+import { BatchSpanProcessor, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
+import { AnalysisState } from '../../processors/analysis/analysis-state.js';
+import { AnalysisMetricProducer } from '../../processors/analysis/analysis-metric-producer.js';
+import { FederationSpanProcessor } from '../../processors/federation-span-processor.js';
+import { createOtlpMetricExporter, createOtlpTraceExporter } from '../export/otlp-exporters.js';
+import { getRoute, MetricsServer } from '../http/metrics-server.js';
+import { resolveConfig } from '../options/resolve-config.js';
+import type { FedscopeOptions } from '../options/types.js';
+import { setDefaultQueryTextMode } from '../span-model/query-text-mode.js';
+import { buildResource } from './build-resource.js';
+import type { FedscopeHandle } from './fedscope-handle.js';
+import { buildSampler, RecordAllSampler } from './sampler.js';
+
+/** Path of the JSON snapshot on the metrics server. */
+export const SNAPSHOT_PATH = '/fedscope/snapshot.json';
+
+/**
+ * Starts fedscope in this process: a tracer provider with fedscope's span processor beside a
+ * batch OTLP exporter, a meter provider with the Prometheus endpoint (and OTLP metrics when
+ * configured), and the given instrumentations.
+ *
+ * Options are validated first; a bad one throws {@link FedscopeConfigError} naming it. Everything
+ * else is configured from the standard `OTEL_*` and `FEDSCOPE_*` environment variables.
+ * The metrics server starts in the background: `await handle.ready` to know it listens.
+ */
+export function startFedscope(options: FedscopeOptions = {}): FedscopeHandle {
+  const config = resolveConfig(options);
+  setDefaultQueryTextMode(config.queryText);
+  const resource = buildResource(config);
+
+  const analysis = new AnalysisState();
+  // Read at collection time, once the processor below exists.
+  const selfCounters = () => ({ 'fedscope.span_processor.failures': fedscopeProcessor.failedRecords });
+  const readers: MetricReader[] = [];
+  let prometheus: PrometheusExporter | undefined;
+  if (config.prometheus) {
+    prometheus = new PrometheusExporter({ preventServerStart: true, metricProducers: [new AnalysisMetricProducer(analysis, { selfCounters })] });
+    readers.push(prometheus);
+  }
+  if (config.otlp?.metricsUrl) {
+    readers.push(
+      new PeriodicExportingMetricReader({
+        exporter: createOtlpMetricExporter(config.otlp, config.otlp.metricsUrl),
+        exportIntervalMillis: config.otlp.metricsIntervalMillis,
+        metricProducers: [new AnalysisMetricProducer(analysis, { selfCounters })],
+      }),
+    );
+  }
+  const meterProvider = new MeterProvider({ resource, readers });
+
+  const fedscopeProcessor = new FederationSpanProcessor({ meterProvider, sinks: [analysis] });
+  const spanProcessors: SpanProcessor[] = [fedscopeProcessor];
+  if (config.otlp) spanProcessors.push(new BatchSpanProcessor(createOtlpTraceExporter(config.otlp)));
+  spanProcessors.push(...config.spanProcessors);
+  const sampler = buildSampler(config.sampler.name, config.sampler.ratio);
+  const tracerProvider = new NodeTracerProvider({
+    resource,
+    sampler: config.analyzeUnsampled ? new RecordAllSampler(sampler) : sampler,
+    spanProcessors,
+  });
+
+  if (config.registerGlobal) {
+    tracerProvider.register();
+    metrics.setGlobalMeterProvider(meterProvider);
+  }
+  const unregisterInstrumentations =
+    config.instrumentations.length > 0 ? registerInstrumentations({ tracerProvider, meterProvider, instrumentations: config.instrumentations }) : undefined;
+
+  const server = new MetricsServer([
+    ...(prometheus && config.prometheus
+      ? [getRoute(config.prometheus.endpoint, (req, res) => prometheus.getMetricsRequestHandler(req, res))]
+      : []),
+    getRoute(SNAPSHOT_PATH, (_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
+      res.end(JSON.stringify(analysis.snapshot()));
+    }),
+  ]);
+  let metricsUrl: string | undefined;
+  const ready =
+    config.prometheus?.startServer === true
+      ? server.listen(config.prometheus.host, config.prometheus.port).then((url) => {
+          metricsUrl = url;
+        })
+      : Promise.resolve();
+  ready.catch((error: unknown) => diag.error('fedscope: the metrics server could not start', error));
+
+  let shutDown: Promise<void> | undefined;
+  return {
+    tracerProvider,
+    meterProvider,
+    spanProcessor: fedscopeProcessor,
+    ready,
+    get metricsUrl() {
+      return metricsUrl;
+    },
+    metricsHandler: server.handler,
+    snapshot: () => analysis.snapshot(),
+    forceFlush: async () => {
+      await Promise.all([tracerProvider.forceFlush(), meterProvider.forceFlush()]);
+    },
+    shutdown: () => {
+      shutDown ??= (async () => {
+        unregisterInstrumentations?.();
+        const results = await Promise.allSettled([tracerProvider.shutdown(), meterProvider.shutdown(), server.close()]);
+        if (config.registerGlobal) {
+          trace.disable();
+          metrics.disable();
+          context.disable();
+          propagation.disable();
+        }
+        for (const result of results) if (result.status === 'rejected') diag.warn('fedscope: shutdown step failed', result.reason);
+      })();
+      return shutDown;
+    },
+  };
+}

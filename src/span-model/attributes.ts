@@ -1,0 +1,57 @@
+/**
+ * Attribute and span names of fedscope's span model (see DESIGN.md, "The span model").
+ *
+ * Stable OpenTelemetry semantic-convention names come from `@opentelemetry/semantic-conventions`;
+ * incubating ones are copied here, as upstream advises, so a semconv release cannot move them
+ * under us. fedscope's own names live under `federation.*`.
+ */
+
+/** Name of the federated query (the logical query a user runs). */
+export const ATTR_FEDERATION_QUERY_NAME = 'federation.query.name';
+/** Unique id of one execution of a federated query. */
+export const ATTR_FEDERATION_QUERY_ID = 'federation.query.id';
+/** Number of distinct sources a federated query touched. */
+export const ATTR_FEDERATION_SOURCE_COUNT = 'federation.source.count';
+/** Rows a federated query (or one part of it) returned to its caller. */
+export const ATTR_FEDERATION_ROWS_RETURNED = 'federation.rows.returned';
+/** Whether a result came from fedscope's result cache. */
+export const ATTR_FEDERATION_CACHE_HIT = 'federation.cache.hit';
+/** Stage of a federated query: plan, split, dispatch, fetch, merge, cache, … */
+export const ATTR_FEDERATION_STAGE = 'federation.stage';
+/** Registered name of the data source a client span talks to. */
+export const ATTR_FEDERATION_SOURCE = 'federation.source';
+/** Name of the part (sub-query) of a federated query a span belongs to. */
+export const ATTR_FEDERATION_PART = 'federation.part';
+/** Fingerprint (normalised statement hash) of a source call's query text. */
+export const ATTR_FEDERATION_QUERY_FINGERPRINT = 'federation.query.fingerprint';
+
+/** Incubating semconv: rows returned by a database operation. */
+export const ATTR_DB_RESPONSE_RETURNED_ROWS = 'db.response.returned_rows';
+/** Incubating semconv value of `db.system.name` for SQLite. */
+export const DB_SYSTEM_NAME_VALUE_SQLITE = 'sqlite';
+/** Custom `db.system.name` value for DuckDB (semconv has none). */
+export const DB_SYSTEM_NAME_VALUE_DUCKDB = 'duckdb';
+/** Incubating semconv value for SQL databases without a registered name. */
+export const DB_SYSTEM_NAME_VALUE_OTHER_SQL = 'other_sql';
+
+/** Deprecated (pre-stable) DB attribute names still emitted by older instrumentations. */
+export const ATTR_DB_SYSTEM_OLD = 'db.system';
+/** Deprecated name of `db.query.text`. */
+export const ATTR_DB_STATEMENT_OLD = 'db.statement';
+/** Deprecated name of `db.namespace`. */
+export const ATTR_DB_NAME_OLD = 'db.name';
+/** Deprecated name of `db.operation.name`. */
+export const ATTR_DB_OPERATION_OLD = 'db.operation';
+
+/** Prefix of a federated query root span's name: `federation.query {name}`. */
+export const SPAN_NAME_QUERY_PREFIX = 'federation.query';
+/** Prefix of a stage span's name: `federation.stage {stage}`. */
+export const SPAN_NAME_STAGE_PREFIX = 'federation.stage';
+
+/** Instrumentation scope name of fedscope's own tracer and meter. */
+export const FEDSCOPE_SCOPE_NAME = 'fedscope';
+
+/** Number of cache lookups that hit, on a federated query root. */
+export const ATTR_FEDERATION_CACHE_HITS = 'federation.cache.hits';
+/** Number of cache lookups made, on a federated query root. */
+export const ATTR_FEDERATION_CACHE_LOOKUPS = 'federation.cache.lookups';

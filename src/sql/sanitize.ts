@@ -1,0 +1,131 @@
+/**
+ * Sanitisation of SQL text for `db.query.text`: literals become `?`, comments are dropped,
+ * everything else stays as written.
+ *
+ * Follows "Sanitization of `db.query.text`" in the OpenTelemetry database span conventions
+ * (semconv 1.44.0, database-spans): all literals (string, numeric, date/time, interval, boolean,
+ * binary, hexadecimal) are replaced by the placeholder `?`; placeholders of parameterised queries
+ * are kept; the result MAY be truncated.
+ */
+import type { SqlDialect } from './sql-dialect.js';
+import { resolveSqlLexerMode, SqlLexer, SqlTokenKind } from './sql-lexer.js';
+
+/** The marker appended to sanitised text that was cut to `maxLength`. */
+export const DEFAULT_TRUNCATION_MARKER = '…';
+
+/** Options of {@link sanitizeSql}. */
+export interface SanitizeSqlOptions {
+  /** The dialect to lex with (see `dialectForSystem`). @default 'generic' */
+  dialect?: SqlDialect;
+  /**
+   * Maximum length of the result in UTF-16 code units, marker included. Longer results are cut and
+   * end with `truncationMarker`; lexing stops there, so the cost is bounded too. Unlimited when
+   * missing, negative or not finite.
+   */
+  maxLength?: number;
+  /** Appended to a cut result. @default '…' */
+  truncationMarker?: string;
+}
+
+/**
+ * Replaces every literal in a SQL text with `?` and drops every comment (comments may carry
+ * secrets). Placeholders (`?`, `$1`, `:name`, `@name`, `$name`), identifiers, keywords, operators
+ * and the whitespace between tokens are kept as written; leading and trailing whitespace is trimmed,
+ * and the whitespace around a dropped comment becomes one space (or one newline if it had one).
+ *
+ * What counts as a literal: quoted strings of every kind (`'…'`, `E'…'`, `X'…'`, `B'…'`, `N'…'`,
+ * `U&'…'`, dollar-quoted bodies, MySQL `"…"`), numbers (with a sign merged in where it cannot be a
+ * subtraction: `= -5` → `= ?`), and `TRUE`/`FALSE`. `NULL` is kept: it carries no data and its
+ * position shapes the query (`IS NULL`). Typed literals keep their keyword: `DATE '2024-01-01'`
+ * becomes `DATE ?`.
+ *
+ * Fail safe: an unterminated string, quoted identifier or dollar quote turns the rest of the text
+ * into a single `?`; an unterminated comment is dropped. Never throws: on any internal error the
+ * result is `?`.
+ *
+ * @param sql - the statement text (non-strings give `''`)
+ * @param options - dialect and length bound
+ * @returns the sanitised text
+ */
+export function sanitizeSql(sql: string, options: SanitizeSqlOptions = {}): string {
+  if (typeof sql !== 'string') return '';
+  try {
+    return sanitizeUnchecked(sql, options);
+  } catch {
+    return '?';
+  }
+}
+
+function isLiteral(kind: SqlTokenKind): boolean {
+  return kind === SqlTokenKind.String || kind === SqlTokenKind.Number || kind === SqlTokenKind.Boolean || kind === SqlTokenKind.Unterminated;
+}
+
+function hasNewline(text: string, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 10 || c === 13) return true;
+  }
+  return false;
+}
+
+function sanitizeUnchecked(text: string, options: SanitizeSqlOptions): string {
+  const maxLength = options.maxLength;
+  const limited = typeof maxLength === 'number' && Number.isFinite(maxLength) && maxLength >= 0;
+  const limit = limited ? Math.floor(maxLength) : Number.POSITIVE_INFINITY;
+  const lexer = new SqlLexer(text, resolveSqlLexerMode(text, options.dialect));
+  // Verbatim text is copied in runs: `out` holds everything before `runStart`.
+  let out = '';
+  let runStart = -1; // start of the verbatim run not yet copied (-1: before the first kept token)
+  let lastEnd = 0; // end of the previous kept token
+  let gapComment = false; // a comment was dropped since the previous kept token
+  let gapNewline = false; // the whitespace around those comments held a newline
+  let wsFrom = 0; // start of the current whitespace stretch inside the gap
+  for (let kind = lexer.next(); kind !== SqlTokenKind.End; kind = lexer.next()) {
+    const start = lexer.start;
+    if (kind === SqlTokenKind.Comment) {
+      if (runStart >= 0) {
+        if (!gapComment) {
+          out += text.slice(runStart, lastEnd);
+          gapComment = true;
+        }
+        if (!gapNewline && hasNewline(text, wsFrom, start)) gapNewline = true;
+      }
+      wsFrom = lexer.end;
+      continue;
+    }
+    if (runStart < 0) {
+      runStart = start;
+    } else if (gapComment) {
+      if (!gapNewline && hasNewline(text, wsFrom, start)) gapNewline = true;
+      out += gapNewline ? '\n' : ' ';
+      runStart = start;
+      gapComment = false;
+      gapNewline = false;
+    }
+    if (isLiteral(kind)) {
+      out += text.slice(runStart, start) + '?';
+      runStart = lexer.end;
+    }
+    lastEnd = lexer.end;
+    wsFrom = lastEnd;
+    if (out.length + (lastEnd - runStart) > limit) {
+      return truncate(out + text.slice(runStart, lastEnd), limit, options.truncationMarker ?? DEFAULT_TRUNCATION_MARKER);
+    }
+  }
+  if (runStart >= 0 && !gapComment) out += text.slice(runStart, lastEnd);
+  return out;
+}
+
+/** Cuts `text` so that it plus the marker fits in `limit`, never splitting a surrogate pair. */
+export function truncateWithMarker(text: string, limit: number, marker: string = DEFAULT_TRUNCATION_MARKER): string {
+  if (text.length <= limit) return text;
+  return truncate(text, limit, marker);
+}
+
+function truncate(text: string, limit: number, marker: string): string {
+  if (limit <= marker.length) return marker.slice(0, Math.max(0, limit));
+  let cut = limit - marker.length;
+  const last = text.charCodeAt(cut - 1);
+  if (last >= 0xd800 && last <= 0xdbff) cut--;
+  return text.slice(0, cut) + marker;
+}

@@ -1,0 +1,81 @@
+/**
+ * The SQL keywords fedscope recognises (union of PostgreSQL, MySQL/MariaDB, SQLite and DuckDB words
+ * that matter for case folding, statement verbs and clause structure), with an allocation-free
+ * case-insensitive lookup.
+ */
+
+const KEYWORD_LIST = `
+ABORT ACTION ADD AFTER AGGREGATE ALGORITHM ALL ALTER ALWAYS ANALYSE ANALYZE AND ANTI ANY ARRAY AS ASC
+ASOF ATTACH AUTOINCREMENT AUTO_INCREMENT BEFORE BEGIN BETWEEN BIGINT BINARY BOOLEAN BOTH BY CALL CASCADE
+CASE CAST CHAR CHARACTER CHECK CHECKPOINT CLOSE CLUSTER COALESCE COLLATE COLLATION COLUMN COLUMNS COMMENT
+COMMIT COMMITTED CONCURRENTLY CONFLICT CONSTRAINT COPY CREATE CROSS CUBE CURRENT CURRENT_DATE
+CURRENT_TIME CURRENT_TIMESTAMP CURRENT_USER CURSOR DATABASE DATE DAY DEALLOCATE DECIMAL DECLARE DEFAULT
+DEFERRABLE DEFERRED DEFINER DELAYED DELETE DESC DESCRIBE DETACH DISCARD DISTINCT DISTINCTROW DO DOMAIN
+DOUBLE DROP DUMPFILE DUPLICATE EACH ELSE END ESCAPE EVENT EXCEPT EXCLUDE EXCLUSIVE EXEC EXECUTE EXISTS
+EXPLAIN EXTENSION EXTERNAL EXTRACT FAIL FALSE FETCH FILTER FIRST FLOAT FLUSH FOLLOWING FOR FORCE FOREIGN
+FORMAT FREEZE FROM FULL FULLTEXT FUNCTION GENERATED GLOB GLOBAL GRANT GREATEST GROUP GROUPING GROUPS
+HAVING HIGH_PRIORITY HOUR IF IGNORE ILIKE IMMEDIATE IN INDEX INNER INSERT INSTALL INSTEAD INT INTEGER
+INTERSECT INTERVAL INTO IS ISNULL ISOLATION JOIN JSON KEY KILL LAST LATERAL LEADING LEAST LEFT LEVEL
+LIKE LIMIT LISTEN LOAD LOCAL LOCALTIME LOCALTIMESTAMP LOCK LOW_PRIORITY MACRO MATCH MATCHED MATERIALIZED
+MERGE MINUTE MONTH MOVE NATURAL NEXT NO NOT NOTHING NOTIFY NOTNULL NOWAIT NULL NULLIF NULLS NUMERIC OF
+OFFSET ON ONLY OPTIMIZE OR ORDER OTHERS OUTER OUTFILE OVER OVERRIDING OVERWRITE PARTITION PERSISTENT
+PIVOT PLAN POLICY POSITION POSITIONAL PRAGMA PRECEDING PREPARE PRIMARY PROCEDURE PUBLICATION QUALIFY
+QUERY QUICK RANGE READ REAL RECURSIVE REFERENCES REFRESH REGEXP REINDEX RELEASE RENAME REPEATABLE
+REPLACE RESET RESTRICT RETURN RETURNING RETURNS REVOKE RIGHT RLIKE ROLE ROLLBACK ROLLUP ROW ROWS RULE
+SAMPLE SAVEPOINT SCHEMA SECOND SECRET SELECT SEMI SEQUENCE SERIALIZABLE SERVER SESSION SET SETOF SHARE
+SHOW SIMILAR SKIP SMALLINT SOME SPATIAL START STDIN STDOUT STRAIGHT_JOIN SUBSCRIPTION SUBSTRING
+SUMMARIZE TABLE TABLES TABLESAMPLE TABLESPACE TEMP TEMPORARY TEXT THEN TIES TIME TIMESTAMP TO TOP
+TRAILING TRANSACTION TRANSIENT TRIGGER TRIM TRUE TRUNCATE TYPE UNBOUNDED UNION UNIQUE UNKNOWN UNLISTEN
+UNLOGGED UNPIVOT UPDATE UPSERT USE USER USING VACUUM VALUES VARCHAR VARIADIC VERBOSE VIEW VIRTUAL WHEN
+WHERE WINDOW WITH WITHIN WITHOUT WORK WRITE YEAR ZONE
+`;
+
+/** Every recognised keyword, upper case. */
+export const SQL_KEYWORDS: ReadonlySet<string> = new Set(KEYWORD_LIST.split(/\s+/).filter((word) => word !== ''));
+
+const MAX_KEYWORD_LENGTH = 20;
+
+function upperCode(code: number): number {
+  return code >= 97 && code <= 122 ? code - 32 : code;
+}
+
+function hashUpper(text: string, start: number, end: number): number {
+  let hash = end - start;
+  for (let i = start; i < end; i++) hash = (Math.imul(hash, 31) + upperCode(text.charCodeAt(i))) | 0;
+  return hash;
+}
+
+const BY_HASH = new Map<number, string[]>();
+for (const keyword of SQL_KEYWORDS) {
+  const hash = hashUpper(keyword, 0, keyword.length);
+  const bucket = BY_HASH.get(hash);
+  if (bucket) bucket.push(keyword);
+  else BY_HASH.set(hash, [keyword]);
+}
+
+/**
+ * The keyword spelled by `text[start, end)`, compared case-insensitively, as its upper-case form;
+ * `undefined` when the word is not a recognised keyword. Allocates nothing.
+ *
+ * @param text - the SQL text
+ * @param start - first index of the word
+ * @param end - index after the word
+ */
+export function lookupKeyword(text: string, start: number, end: number): string | undefined {
+  const length = end - start;
+  if (length <= 0 || length > MAX_KEYWORD_LENGTH) return undefined;
+  const bucket = BY_HASH.get(hashUpper(text, start, end));
+  if (bucket === undefined) return undefined;
+  for (const keyword of bucket) {
+    if (keyword.length !== length) continue;
+    let same = true;
+    for (let i = 0; i < length; i++) {
+      if (upperCode(text.charCodeAt(start + i)) !== keyword.charCodeAt(i)) {
+        same = false;
+        break;
+      }
+    }
+    if (same) return keyword;
+  }
+  return undefined;
+}

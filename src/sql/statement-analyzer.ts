@@ -1,0 +1,200 @@
+/**
+ * Everything fedscope derives from one statement text, computed once and cached: the sanitised
+ * `db.query.text`, the normalised text and fingerprint that group statistics, and the
+ * `db.operation.name` / `db.collection.name` / `db.query.summary` attributes.
+ */
+import { fnv1a64Hex } from './fnv1a64.js';
+import { normalizeSql } from './fingerprint.js';
+import { LruCache } from './lru-cache.js';
+import { summarizeSql } from './query-summary.js';
+import { DEFAULT_TRUNCATION_MARKER, sanitizeSql, truncateWithMarker } from './sanitize.js';
+import { type SqlDialect, SQL_DIALECTS, sqlDialectIndex } from './sql-dialect.js';
+
+/** The analysis of one statement text. Shared between callers: frozen. */
+export interface StatementAnalysis {
+  /** `db.query.text`: literals replaced by `?`, comments dropped, bounded in length. */
+  readonly sanitized: string;
+  /** The normalised text the fingerprint is computed from (bounded in length for display). */
+  readonly normalized: string;
+  /** FNV-1a 64-bit hash of the full normalised text, 16 lower-case hex digits. */
+  readonly fingerprint: string;
+  /** `db.operation.name` (single-statement texts only). */
+  readonly operationName?: string;
+  /** `db.collection.name` (single statement, single unambiguous collection only). */
+  readonly collectionName?: string;
+  /** `db.query.summary`. */
+  readonly summary?: string;
+}
+
+/** Options of {@link StatementAnalyzer}. */
+export interface StatementAnalyzerOptions {
+  /** Most statement texts kept in the cache; 0 disables caching. @default 1000 */
+  maxEntries?: number;
+  /** Longer texts are analysed every time instead of being cached (bounds the cache's memory). @default 4096 */
+  maxCachedTextLength?: number;
+  /** Only this many leading characters of a text are analysed (bounds the cost of a call). @default 1048576 */
+  maxTextLength?: number;
+  /** Bound on `sanitized` and `normalized`, truncation marker included. @default 8192 */
+  maxQueryTextLength?: number;
+  /** Marker ending a truncated `sanitized` or `normalized`. @default '…' */
+  truncationMarker?: string;
+}
+
+/** Counters of a {@link StatementAnalyzer}, for export as metrics. */
+export interface StatementAnalyzerStats {
+  /** Calls answered from the cache. */
+  hits: number;
+  /** Calls that analysed a cacheable text. */
+  misses: number;
+  /** Cache entries evicted to respect `maxEntries`. */
+  evictions: number;
+  /** Calls with a text too long to cache (analysed every time). */
+  uncached: number;
+  /** Calls whose analysis failed internally (answered with a fail-safe `?` result). */
+  errors: number;
+  /** Texts currently cached. */
+  entries: number;
+  /** The cache bound. */
+  maxEntries: number;
+}
+
+const DEFAULTS = {
+  maxEntries: 1000,
+  maxCachedTextLength: 4096,
+  maxTextLength: 1 << 20,
+  maxQueryTextLength: 8192,
+} as const;
+
+const FAILED: StatementAnalysis = Object.freeze({ sanitized: '?', normalized: '?', fingerprint: fnv1a64Hex('?') });
+
+function checkedCount(name: string, value: number | undefined, fallback: number, min: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min) {
+    throw new RangeError(`StatementAnalyzer option ${name} must be an integer >= ${min}, got ${String(value)}`);
+  }
+  return value;
+}
+
+/** Per-text cache slot: one analysis per dialect, filled lazily. */
+type DialectSlots = Array<StatementAnalysis | undefined>;
+
+/**
+ * Analyses statement texts with a bounded LRU cache keyed by the raw text, so a repeated statement
+ * costs one map lookup. Results for different dialects of the same text share a cache entry.
+ * `analyze` never throws.
+ *
+ * ```ts
+ * const analyzer = new StatementAnalyzer({ maxEntries: 500 });
+ * const { sanitized, fingerprint, summary } = analyzer.analyze(sql, 'postgresql');
+ * ```
+ */
+export class StatementAnalyzer {
+  private readonly cache: LruCache<string, DialectSlots>;
+  private readonly maxCachedTextLength: number;
+  private readonly maxTextLength: number;
+  private readonly maxQueryTextLength: number;
+  private readonly marker: string;
+  private hits = 0;
+  private misses = 0;
+  private uncached = 0;
+  private errors = 0;
+
+  /**
+   * @param options - cache and length bounds
+   * @throws RangeError when an option is not a valid integer bound
+   */
+  constructor(options: StatementAnalyzerOptions = {}) {
+    this.cache = new LruCache(checkedCount('maxEntries', options.maxEntries, DEFAULTS.maxEntries, 0));
+    this.maxCachedTextLength = checkedCount('maxCachedTextLength', options.maxCachedTextLength, DEFAULTS.maxCachedTextLength, 0);
+    this.maxTextLength = checkedCount('maxTextLength', options.maxTextLength, DEFAULTS.maxTextLength, 1);
+    this.maxQueryTextLength = checkedCount('maxQueryTextLength', options.maxQueryTextLength, DEFAULTS.maxQueryTextLength, 1);
+    const marker = options.truncationMarker ?? DEFAULT_TRUNCATION_MARKER;
+    if (typeof marker !== 'string' || marker.length >= this.maxQueryTextLength) {
+      throw new RangeError('StatementAnalyzer option truncationMarker must be a string shorter than maxQueryTextLength');
+    }
+    this.marker = marker;
+  }
+
+  /**
+   * The analysis of a statement text, from the cache when the same text (and dialect) was seen
+   * recently. Never throws.
+   *
+   * @param text - the statement text as the application passed it
+   * @param dialect - how to lex it (see `dialectForSystem`); `generic` when unknown
+   */
+  analyze(text: string, dialect: SqlDialect = 'generic'): StatementAnalysis {
+    if (typeof text !== 'string') text = '';
+    const slot = sqlDialectIndex(dialect);
+    if (text.length > this.maxCachedTextLength || this.cache.maxEntries === 0) {
+      this.uncached++;
+      return this.compute(text, SQL_DIALECTS[slot] ?? 'generic');
+    }
+    const slots = this.cache.get(text);
+    const cached = slots?.[slot];
+    if (cached !== undefined) {
+      this.hits++;
+      return cached;
+    }
+    this.misses++;
+    const analysis = this.compute(text, SQL_DIALECTS[slot] ?? 'generic');
+    if (slots !== undefined) {
+      slots[slot] = analysis;
+    } else {
+      const fresh: DialectSlots = [undefined, undefined, undefined, undefined, undefined];
+      fresh[slot] = analysis;
+      this.cache.set(text, fresh);
+    }
+    return analysis;
+  }
+
+  /** The counters, as a fresh object. */
+  stats(): StatementAnalyzerStats {
+    return {
+      hits: this.hits,
+      misses: this.misses,
+      evictions: this.cache.evictions,
+      uncached: this.uncached,
+      errors: this.errors,
+      entries: this.cache.size,
+      maxEntries: this.cache.maxEntries,
+    };
+  }
+
+  /** Empties the cache (counters are kept). */
+  clear(): void {
+    this.cache.clear();
+  }
+
+  private compute(text: string, dialect: SqlDialect): StatementAnalysis {
+    try {
+      const cut = text.length > this.maxTextLength;
+      let input = text;
+      if (cut) {
+        let end = this.maxTextLength;
+        const last = text.charCodeAt(end - 1);
+        if (last >= 0xd800 && last <= 0xdbff) end--;
+        input = text.slice(0, end);
+      }
+      const limit = this.maxQueryTextLength;
+      const marker = this.marker;
+      let sanitized = sanitizeSql(input, { dialect, maxLength: limit, truncationMarker: marker });
+      if (cut && !sanitized.endsWith(marker)) sanitized = truncateWithMarker(sanitized + marker, limit, marker);
+      const normalizedFull = normalizeSql(input, { dialect });
+      let normalized = truncateWithMarker(normalizedFull, limit, marker);
+      if (cut && !normalized.endsWith(marker)) normalized = truncateWithMarker(normalized + marker, limit, marker);
+      const summary = summarizeSql(input, { dialect });
+      const analysis: { -readonly [K in keyof StatementAnalysis]: StatementAnalysis[K] } = {
+        sanitized,
+        normalized,
+        fingerprint: fnv1a64Hex(normalizedFull),
+      };
+      if (summary.operationName !== undefined) analysis.operationName = summary.operationName;
+      if (summary.collectionName !== undefined) analysis.collectionName = summary.collectionName;
+      if (summary.summary !== undefined) analysis.summary = summary.summary;
+      return Object.freeze(analysis);
+    } catch {
+      this.errors++;
+      return FAILED;
+    }
+  }
+}

@@ -1,0 +1,85 @@
+import { SpanKind, trace } from '@opentelemetry/api';
+import { MeterProvider, type Histogram } from '@opentelemetry/sdk-metrics';
+import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { federatedQuery, stage } from '../../instrumentations/federation-stage.js';
+import type { ClassifiedSpan } from '../../processors/classified-span.js';
+import { FederationSpanProcessor, type ClassifiedSpanSink } from '../../processors/federation-span-processor.js';
+import { startInMemoryTracing, type InMemoryTracing } from '../support/in-memory-tracing.js';
+import { TestMetricReader } from '../support/test-metric-reader.js';
+
+let tracing: InMemoryTracing;
+let reader: TestMetricReader;
+let recorded: ClassifiedSpan[];
+let events: string[];
+let processor: FederationSpanProcessor;
+
+beforeEach(() => {
+  reader = new TestMetricReader();
+  const meterProvider = new MeterProvider({ readers: [reader] });
+  recorded = [];
+  events = [];
+  const sink: ClassifiedSpanSink = {
+    record: (s) => recorded.push(s),
+    queryStarted: (n) => events.push(`start ${n}`),
+    queryEnded: (n) => events.push(`end ${n}`),
+  };
+  processor = new FederationSpanProcessor({ meterProvider, sinks: [sink] });
+  tracing = startInMemoryTracing([processor]);
+});
+afterEach(async () => {
+  await tracing.shutdown();
+});
+
+describe('FederationSpanProcessor', () => {
+  it('records query, stage and source spans into the federation metrics and the sinks', async () => {
+    await federatedQuery('q', () =>
+      stage('fetch', () => {
+        const call = trace.getTracer('x').startSpan('SELECT t', { kind: SpanKind.CLIENT, attributes: { 'db.system.name': 'mysql', 'federation.source': 'my', 'db.operation.name': 'SELECT' } });
+        call.end();
+      }),
+    );
+    expect(recorded.map((s) => s.role)).toEqual(['source', 'stage', 'query']);
+    expect(events).toEqual(['start q', 'end q']);
+    const [queries] = await reader.points('federation.queries', { 'federation.query.name': 'q' });
+    expect(queries?.value).toBe(1);
+    const [active] = await reader.points('federation.queries.active', { 'federation.query.name': 'q' });
+    expect(active?.value).toBe(0);
+    const [stageDuration] = await reader.points('federation.stage.duration', { 'federation.stage': 'fetch', 'federation.query.name': 'q' });
+    expect((stageDuration?.value as Histogram).count).toBe(1);
+    const [db] = await reader.points('db.client.operation.duration', { 'db.system.name': 'mysql', 'federation.source': 'my', 'db.operation.name': 'SELECT' });
+    expect((db?.value as Histogram).count).toBe(1);
+  });
+
+  it('counts an active query while it runs', async () => {
+    let during: number | undefined;
+    await federatedQuery('slow', async () => {
+      const [point] = await reader.points('federation.queries.active', { 'federation.query.name': 'slow' });
+      during = point?.value as number;
+    });
+    expect(during).toBe(1);
+  });
+
+  it('does not record db.client.operation.duration again for instrumentation-pg spans', async () => {
+    const span = trace.getTracer('@opentelemetry/instrumentation-pg').startSpan('pg.query:SELECT test', { kind: SpanKind.CLIENT, attributes: { 'db.system.name': 'postgresql' } });
+    span.end();
+    expect(await reader.points('db.client.operation.duration')).toEqual([]);
+    expect(((await reader.points('federation.source.duration'))[0]?.value as Histogram).count).toBe(1);
+  });
+
+  it('counts a failing sink instead of throwing into the span end', () => {
+    const failing = new FederationSpanProcessor({
+      meterProvider: new MeterProvider(),
+      sinks: [
+        {
+          record: () => {
+            throw new Error('sink bug');
+          },
+        },
+      ],
+    });
+    const provider = new NodeTracerProvider({ spanProcessors: [failing] });
+    expect(() => provider.getTracer('t').startSpan('x', { kind: SpanKind.CLIENT, attributes: { 'db.system.name': 'sqlite' } }).end()).not.toThrow();
+    expect(failing.failedRecords).toBe(1);
+  });
+});

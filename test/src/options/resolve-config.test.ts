@@ -1,0 +1,123 @@
+import { describe, expect, it } from 'vitest';
+import { FedscopeConfigError } from '../../../src/options/fedscope-config-error.js';
+import { resolveConfig } from '../../../src/options/resolve-config.js';
+import type { FedscopeOptions } from '../../../src/options/types.js';
+
+function errorOf(options: unknown, env: Record<string, string> = {}): FedscopeConfigError {
+  try {
+    resolveConfig(options as FedscopeOptions, env);
+  } catch (error) {
+    expect(error).toBeInstanceOf(FedscopeConfigError);
+    return error as FedscopeConfigError;
+  }
+  throw new Error('expected resolveConfig to throw');
+}
+
+describe('resolveConfig defaults', () => {
+  it('serves Prometheus on loopback 9464, exports no OTLP, samples parent-based always-on, sanitises', () => {
+    const config = resolveConfig({}, {});
+    expect(config.prometheus).toEqual({ startServer: true, host: '127.0.0.1', port: 9464, endpoint: '/metrics' });
+    expect(config.otlp).toBeUndefined();
+    expect(config.sampler).toEqual({ name: 'parentbased_always_on', ratio: 1 });
+    expect(config.queryText).toBe('sanitized');
+    expect(config.analyzeUnsampled).toBe(true);
+    expect(config.registerGlobal).toBe(true);
+  });
+});
+
+describe('resolveConfig from the environment', () => {
+  it('enables OTLP traces when OTEL_EXPORTER_OTLP_ENDPOINT is set, appending /v1/traces', () => {
+    const config = resolveConfig({}, { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318/' });
+    expect(config.otlp?.tracesUrl).toBe('http://collector:4318/v1/traces');
+    expect(config.otlp?.protocol).toBe('http/protobuf');
+    expect(config.otlp?.compression).toBe('none');
+    expect(config.otlp?.metricsUrl).toBeUndefined();
+  });
+
+  it('uses the signal-specific endpoint as is and reads protocol, compression, headers and timeout', () => {
+    const config = resolveConfig(
+      {},
+      {
+        OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'https://otlp.example/custom/traces',
+        OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+        OTEL_EXPORTER_OTLP_TRACES_COMPRESSION: 'gzip',
+        OTEL_EXPORTER_OTLP_HEADERS: 'api-key=abc%3D1, x-team = data',
+        OTEL_EXPORTER_OTLP_TIMEOUT: '2500',
+        OTEL_METRICS_EXPORTER: 'otlp,prometheus',
+        OTEL_EXPORTER_OTLP_ENDPOINT: 'http://base:4318',
+      },
+    );
+    expect(config.otlp).toMatchObject({
+      tracesUrl: 'https://otlp.example/custom/traces',
+      metricsUrl: 'http://base:4318/v1/metrics',
+      protocol: 'http/json',
+      compression: 'gzip',
+      headers: { 'api-key': 'abc=1', 'x-team': 'data' },
+      timeoutMillis: 2500,
+    });
+  });
+
+  it('reads the Prometheus host/port, sampler and FEDSCOPE_* settings', () => {
+    const config = resolveConfig(
+      {},
+      {
+        OTEL_EXPORTER_PROMETHEUS_HOST: '0.0.0.0',
+        OTEL_EXPORTER_PROMETHEUS_PORT: '9999',
+        OTEL_TRACES_SAMPLER: 'traceidratio',
+        OTEL_TRACES_SAMPLER_ARG: '0.25',
+        FEDSCOPE_QUERY_TEXT: 'off',
+        FEDSCOPE_ANALYZE_UNSAMPLED: 'false',
+      },
+    );
+    expect(config.prometheus).toMatchObject({ host: '0.0.0.0', port: 9999 });
+    expect(config.sampler).toEqual({ name: 'traceidratio', ratio: 0.25 });
+    expect(config.queryText).toBe('off');
+    expect(config.analyzeUnsampled).toBe(false);
+  });
+
+  it('lets options win over the environment, and false turn a pipe off', () => {
+    const env = { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://env:4318', OTEL_EXPORTER_PROMETHEUS_PORT: '9999' };
+    expect(resolveConfig({ otlp: false, prometheus: false }, env)).toMatchObject({ otlp: undefined, prometheus: undefined });
+    expect(resolveConfig({ otlp: { endpoint: 'http://opt:4318' }, prometheus: { port: 0 } }, env)).toMatchObject({
+      otlp: { tracesUrl: 'http://opt:4318/v1/traces' },
+      prometheus: { port: 0 },
+    });
+  });
+
+  it('honours OTEL_TRACES_EXPORTER=none and FEDSCOPE_PROMETHEUS=off', () => {
+    const config = resolveConfig({}, { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4318', OTEL_TRACES_EXPORTER: 'none', FEDSCOPE_PROMETHEUS: 'off' });
+    expect(config.otlp).toBeUndefined();
+    expect(config.prometheus).toBeUndefined();
+  });
+
+  it('enables OTLP at the default endpoint when OTEL_TRACES_EXPORTER=otlp and no endpoint is set', () => {
+    expect(resolveConfig({}, { OTEL_TRACES_EXPORTER: 'otlp' }).otlp?.tracesUrl).toBe('http://localhost:4318/v1/traces');
+  });
+});
+
+describe('resolveConfig errors name the field and what is allowed', () => {
+  const cases: Array<[string, unknown, Record<string, string>, string, RegExp]> = [
+    ['unknown top-level option with a hint', { promethus: {} }, {}, 'promethus', /did you mean 'prometheus'/],
+    ['port out of range', { prometheus: { port: 70000 } }, {}, 'prometheus.port', /integer from 0 to 65535, got number 70000/],
+    ['port not an integer', { prometheus: { port: 80.5 } }, {}, 'prometheus.port', /integer/],
+    ['endpoint without a slash', { prometheus: { endpoint: 'metrics' } }, {}, 'prometheus.endpoint', /starting with '\/'/],
+    ['protocol not allowed', { otlp: { protocol: 'grpc' } }, {}, 'otlp.protocol', /'http\/protobuf', 'http\/json'/],
+    ['endpoint not a URL', { otlp: { endpoint: 'collector:4318' } }, {}, 'otlp.endpoint', /http/],
+    ['queryText value', { queryText: 'full' }, {}, 'queryText', /'sanitized', 'raw', 'off'/],
+    ['sampler ratio', { sampler: { ratio: 2 } }, {}, 'sampler.ratio', /from 0 to 1/],
+    ['header value type', { otlp: { headers: { a: 1 } } }, {}, 'otlp.headers.a', /expected a string/],
+    ['span processor shape', { spanProcessors: [{}] }, {}, 'spanProcessors[0]', /SpanProcessor/],
+    ['options not an object', 'yes', {}, 'options', /expected an object, got "yes"/],
+    ['env sampler', {}, { OTEL_TRACES_SAMPLER: 'sometimes' }, 'OTEL_TRACES_SAMPLER', /'always_on'/],
+    ['env port', {}, { OTEL_EXPORTER_PROMETHEUS_PORT: 'ninety' }, 'OTEL_EXPORTER_PROMETHEUS_PORT', /got "ninety"/],
+    ['env grpc', {}, { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4317', OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' }, 'OTEL_EXPORTER_OTLP_PROTOCOL', /grpc.*not supported/],
+    ['env headers', {}, { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4318', OTEL_EXPORTER_OTLP_HEADERS: 'novalue' }, 'OTEL_EXPORTER_OTLP_HEADERS', /key=value/],
+    ['env boolean', {}, { FEDSCOPE_ANALYZE_UNSAMPLED: 'maybe' }, 'FEDSCOPE_ANALYZE_UNSAMPLED', /true or false/],
+  ];
+  it.each(cases)('%s', (_label, options, env, field, message) => {
+    const error = errorOf(options, env);
+    expect(error.field).toBe(field);
+    expect(error.message).toMatch(message);
+    expect(error.message).toContain('fedscope: invalid');
+  });
+});

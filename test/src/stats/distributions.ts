@@ -1,0 +1,107 @@
+/**
+ * Seeded latency distributions and exact nearest-rank quantiles, shared by the stats tests and
+ * `bench/percentiles.bench.ts`.
+ */
+
+/** A seeded PRNG (mulberry32): uniform in [0, 1). */
+export function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Standard normal draws (Box–Muller) from a uniform source. */
+function normalFrom(random: () => number): () => number {
+  let spare = Number.NaN;
+  return () => {
+    if (!Number.isNaN(spare)) {
+      const value = spare;
+      spare = Number.NaN;
+      return value;
+    }
+    const u = 1 - random(); // (0, 1]
+    const v = random();
+    const r = Math.sqrt(-2 * Math.log(u));
+    spare = r * Math.sin(2 * Math.PI * v);
+    return r * Math.cos(2 * Math.PI * v);
+  };
+}
+
+/** One test distribution of latencies in milliseconds. */
+export interface LatencyDistribution {
+  /** Short id. */
+  id: string;
+  /** What it models. */
+  description: string;
+  /** Draws `n` values with the given seed. */
+  sample(n: number, seed: number): Float64Array;
+}
+
+/** The four distributions of the percentile goals (see shared/notes/percentiles-and-anomalies.md). */
+export const DISTRIBUTIONS: readonly LatencyDistribution[] = [
+  {
+    id: 'lognormal',
+    description: 'lognormal, median 5 ms, σ 1.5',
+    sample(n, seed) {
+      const normal = normalFrom(seededRandom(seed));
+      const out = new Float64Array(n);
+      for (let i = 0; i < n; i++) out[i] = 5 * Math.exp(1.5 * normal());
+      return out;
+    },
+  },
+  {
+    id: 'bimodal',
+    description: '85% lognormal(0.2 ms, σ 0.3), 15% lognormal(30 ms, σ 0.3)',
+    sample(n, seed) {
+      const random = seededRandom(seed);
+      const normal = normalFrom(seededRandom(seed ^ 0x5bd1e995));
+      const out = new Float64Array(n);
+      for (let i = 0; i < n; i++) out[i] = (random() < 0.85 ? 0.2 : 30) * Math.exp(0.3 * normal());
+      return out;
+    },
+  },
+  {
+    id: 'pareto',
+    description: 'Pareto, x_m 1 ms, α 1.5',
+    sample(n, seed) {
+      const random = seededRandom(seed);
+      const out = new Float64Array(n);
+      for (let i = 0; i < n; i++) out[i] = 1 / Math.pow(1 - random(), 1 / 1.5);
+      return out;
+    },
+  },
+  {
+    id: 'uniform',
+    description: 'uniform 20–30 ms',
+    sample(n, seed) {
+      const random = seededRandom(seed);
+      const out = new Float64Array(n);
+      for (let i = 0; i < n; i++) out[i] = 20 + 10 * random();
+      return out;
+    },
+  },
+];
+
+/** The quantiles of the goals. */
+export const GOAL_QUANTILES: readonly number[] = [0.5, 0.9, 0.95, 0.99, 0.999];
+
+/** Exact nearest-rank quantile of ascending `sorted`: the value of rank ⌈q·n⌉ (at least 1). */
+export function exactQuantile(sorted: Float64Array, q: number): number {
+  const rank = Math.max(1, Math.ceil(q * sorted.length));
+  return sorted[rank - 1] as number;
+}
+
+/** |estimate − exact| / exact. */
+export function relativeError(estimate: number, exact: number): number {
+  return Math.abs(estimate - exact) / Math.abs(exact);
+}
+
+/** An ascending copy. */
+export function sortedCopy(values: Float64Array): Float64Array {
+  return Float64Array.from(values).sort();
+}
