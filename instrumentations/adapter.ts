@@ -1,11 +1,5 @@
 import { context, SpanKind, SpanStatusCode, trace, type Attributes, type Span } from '@opentelemetry/api';
 import {
-  ATTR_DB_COLLECTION_NAME,
-  ATTR_DB_NAMESPACE,
-  ATTR_DB_OPERATION_NAME,
-  ATTR_DB_QUERY_SUMMARY,
-  ATTR_DB_QUERY_TEXT,
-  ATTR_DB_SYSTEM_NAME,
   ATTR_ERROR_TYPE,
   ATTR_HTTP_REQUEST_METHOD,
   ATTR_HTTP_RESPONSE_STATUS_CODE,
@@ -13,18 +7,14 @@ import {
   ATTR_SERVER_PORT,
   ATTR_URL_FULL,
 } from '@opentelemetry/semantic-conventions';
-import {
-  ATTR_DB_RESPONSE_RETURNED_ROWS,
-  ATTR_FEDERATION_QUERY_FINGERPRINT,
-  ATTR_FEDERATION_QUERY_NAME,
-  ATTR_FEDERATION_SOURCE,
-} from '../src/span-model/attributes.js';
+import { ATTR_DB_RESPONSE_RETURNED_ROWS } from '../src/span-model/attributes.js';
+import { applyDbStatementAttributes } from '../src/span-model/db-call-attributes.js';
+import { classifyDbError, dbErrorAttributes } from '../src/span-model/error-class.js';
 import { defaultQueryTextMode } from '../src/span-model/query-text-mode.js';
-import { sharedStatementAnalyzer } from '../src/sql/shared-statement-analyzer.js';
 import type { AdapterCallInfo, CallDescription, InstrumentAdapterOptions } from './adapter-types.js';
 import { describeAdapterCall, countResultRows, redactUrl } from './adapter-call.js';
 import { tracerOf } from './federation-stage.js';
-import { activeQueryScope } from './query-scope.js';
+import { sourceCallAttributes } from './source-call-span.js';
 import { guard, runInSpan } from './span-runner.js';
 
 const DEFAULT_METHODS = ['query', 'execute'] as const;
@@ -83,6 +73,10 @@ function wrapMethod(
     }
     return runInSpan(span, trace.setSpan(context.active(), span), () => Reflect.apply(original, self, args), {
       onResult: (s, result) => recordResult(s, info, result, options),
+      onError: (s, error) => {
+        // DB failures get the same error classification as fedscope's driver instrumentations.
+        if (options.system !== 'http') s.setAttributes(dbErrorAttributes(classifyDbError(error, { system: options.system })));
+      },
     });
   };
 }
@@ -95,14 +89,9 @@ function startCallSpan(info: AdapterCallInfo, options: InstrumentAdapterOptions)
   } catch {
     description = undefined;
   }
-  const attributes: Attributes = { [ATTR_FEDERATION_SOURCE]: options.source };
+  const attributes = sourceCallAttributes(options.source);
   if (options.serverAddress !== undefined) attributes[ATTR_SERVER_ADDRESS] = options.serverAddress;
   if (options.serverPort !== undefined) attributes[ATTR_SERVER_PORT] = options.serverPort;
-  const query = activeQueryScope();
-  if (query) {
-    attributes[ATTR_FEDERATION_QUERY_NAME] = query.name;
-    query.addSource(options.source);
-  }
   let name: string;
   if (http || description?.kind === 'http') {
     name = describeHttp(description, attributes);
@@ -115,29 +104,15 @@ function startCallSpan(info: AdapterCallInfo, options: InstrumentAdapterOptions)
 }
 
 function describeDb(description: CallDescription | undefined, attributes: Attributes, options: InstrumentAdapterOptions): string {
-  attributes[ATTR_DB_SYSTEM_NAME] = options.system;
-  if (options.namespace !== undefined) attributes[ATTR_DB_NAMESPACE] = options.namespace;
   const db = description?.kind === 'db' ? description : undefined;
-  const mode = options.queryText ?? defaultQueryTextMode();
-  let operation = db?.operationName;
-  let collection = db?.collectionName;
-  let summary: string | undefined;
-  if (db?.text !== undefined) {
-    const statement = sharedStatementAnalyzer().analyze(db.text);
-    operation ??= statement.operationName;
-    collection ??= statement.collectionName;
-    summary = statement.summary;
-    attributes[ATTR_FEDERATION_QUERY_FINGERPRINT] = statement.fingerprint;
-    if (mode === 'sanitized') attributes[ATTR_DB_QUERY_TEXT] = statement.sanitized;
-    else if (mode === 'raw') attributes[ATTR_DB_QUERY_TEXT] = db.text;
-  }
-  if (operation) attributes[ATTR_DB_OPERATION_NAME] = operation;
-  if (collection) attributes[ATTR_DB_COLLECTION_NAME] = collection;
-  if (summary) attributes[ATTR_DB_QUERY_SUMMARY] = summary;
-  // Span name per the DB conventions: the summary, else "{operation} {target}", else the system.
-  if (summary) return summary;
-  if (operation) return collection ? `${operation} ${collection}` : operation;
-  return options.system;
+  return applyDbStatementAttributes(attributes, {
+    system: options.system,
+    namespace: options.namespace,
+    text: db?.text,
+    queryText: options.queryText ?? defaultQueryTextMode(),
+    operationName: db?.operationName,
+    collectionName: db?.collectionName,
+  });
 }
 
 function describeHttp(description: CallDescription | undefined, attributes: Attributes): string {

@@ -2,6 +2,7 @@ import { SlidingWindowStats } from '../../src/stats/sliding-window-stats.js';
 import { SystemClock } from '../../src/stats/system-clock.js';
 import type { Clock, SeriesSample, SeriesSummary } from '../../src/stats/types.js';
 import { sharedStatementAnalyzer } from '../../src/sql/shared-statement-analyzer.js';
+import { dialectForSystem } from '../../src/sql/sql-dialect.js';
 import type { ClassifiedSpan } from '../classified-span.js';
 import type { ClassifiedSpanSink } from '../federation-span-processor.js';
 import { KeyedSeries, type SeriesEntry } from './keyed-series.js';
@@ -54,7 +55,7 @@ export interface AnalysisStateOptions {
    * Fingerprints a statement text for spans that carry no `federation.query.fingerprint`.
    * @default fedscope's cached SQL analyzer
    */
-  fingerprint?: (text: string) => { fingerprint: string; normalized: string };
+  fingerprint?: (text: string, system: string | undefined) => { fingerprint: string; normalized: string };
 }
 
 /** A query-name series with its concurrency. */
@@ -81,7 +82,7 @@ export class AnalysisState implements ClassifiedSpanSink {
   private readonly sources: KeyedSeries<SeriesEntry>;
   private readonly statements: StatementTable;
   private readonly topN: number;
-  private readonly fingerprint: (text: string) => { fingerprint: string; normalized: string };
+  private readonly fingerprint: (text: string, system: string | undefined) => { fingerprint: string; normalized: string };
   /** Reused for every record: a stable object shape keeps the series' record path monomorphic. */
   private readonly sample: Required<SeriesSample> = { latencyMs: 0, error: false, rowsReturned: 0, cacheHit: undefined as unknown as boolean };
 
@@ -103,8 +104,8 @@ export class AnalysisState implements ClassifiedSpanSink {
     this.topN = options.topStatements ?? 10;
     this.fingerprint =
       options.fingerprint ??
-      ((text) => {
-        const analysis = sharedStatementAnalyzer().analyze(text);
+      ((text, system) => {
+        const analysis = sharedStatementAnalyzer().analyze(text, dialectForSystem(system));
         return { fingerprint: analysis.fingerprint, normalized: analysis.normalized };
       });
   }
@@ -201,11 +202,11 @@ export class AnalysisState implements ClassifiedSpanSink {
     let normalized: string | undefined;
     if (fingerprint === undefined) {
       if (span.queryText === undefined) return;
-      const computed = this.fingerprint(span.queryText);
+      const computed = this.fingerprint(span.queryText, span.system);
       fingerprint = computed.fingerprint;
       normalized = computed.normalized;
     }
-    const entry = this.statements.get(source, fingerprint, () => normalized ?? (span.queryText !== undefined ? this.fingerprint(span.queryText).normalized : undefined));
+    const entry = this.statements.get(source, fingerprint, () => normalized ?? (span.queryText !== undefined ? this.fingerprint(span.queryText, span.system).normalized : undefined));
     entry.uses++;
     entry.stats.record(sample, now);
   }

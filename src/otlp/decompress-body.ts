@@ -1,3 +1,4 @@
+import buffer from 'node:buffer';
 import { promisify } from 'node:util';
 import zlib from 'node:zlib';
 import { OtlpDecodeError } from './otlp-decode-error.js';
@@ -47,6 +48,9 @@ async function decodeOne(data: Uint8Array, encoding: string, maxBytes: number): 
  *   413 when the body (before or after decompression) is over `maxBytes`, 400 for corrupt data
  */
 export async function decompressBody(body: Uint8Array, contentEncoding: string | undefined, maxBytes: number): Promise<Uint8Array> {
+  if (!Number.isSafeInteger(maxBytes) || maxBytes < 1 || maxBytes > buffer.constants.MAX_LENGTH) {
+    throw new RangeError(`maxBytes must be an integer from 1 to ${buffer.constants.MAX_LENGTH}, got ${maxBytes}`);
+  }
   if (body.length > maxBytes) throw new OtlpDecodeError(413, `request body is ${body.length} bytes; the limit is ${maxBytes}`);
   const encodings = (contentEncoding ?? '')
     .split(',')

@@ -149,3 +149,10 @@ export interface WireTraceRequest<S> {
   /** Reads one span; throws `SpanFieldError` for a span that is malformed. */
   readonly readSpan: (span: S, path: string) => WireSpan;
 }
+
+/**
+ * How deep attribute values may nest (arrays and maps inside arrays and maps). Deeper values
+ * reject their span, or the whole request when they are in a resource or scope; this bounds the
+ * recursion of every later step.
+ */
+export const MAX_ANY_VALUE_DEPTH = 32;

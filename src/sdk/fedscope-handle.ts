@@ -26,7 +26,7 @@ export interface FedscopeHandle {
   readonly metricsHandler: (req: IncomingMessage, res: ServerResponse) => boolean;
   /** The derived state now: statistics per query, stage, source and statement. */
   snapshot(): FedscopeSnapshot;
-  /** Exports what is buffered (spans, metrics). */
+  /** Exports what is buffered (spans, metrics); an export failure is logged (diag), never thrown. */
   forceFlush(): Promise<void>;
   /** Flushes, stops the server and the providers, and unregisters the globals it set. */
   shutdown(): Promise<void>;

@@ -101,7 +101,8 @@ export function startFedscope(options: FedscopeOptions = {}): FedscopeHandle {
     metricsHandler: server.handler,
     snapshot: () => analysis.snapshot(),
     forceFlush: async () => {
-      await Promise.all([tracerProvider.forceFlush(), meterProvider.forceFlush()]);
+      const results = await Promise.allSettled([tracerProvider.forceFlush(), meterProvider.forceFlush()]);
+      for (const result of results) if (result.status === 'rejected') diag.warn('fedscope: flush failed', result.reason);
     },
     shutdown: () => {
       shutDown ??= (async () => {

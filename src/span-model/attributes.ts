@@ -55,3 +55,9 @@ export const FEDSCOPE_SCOPE_NAME = 'fedscope';
 export const ATTR_FEDERATION_CACHE_HITS = 'federation.cache.hits';
 /** Number of cache lookups made, on a federated query root. */
 export const ATTR_FEDERATION_CACHE_LOOKUPS = 'federation.cache.lookups';
+
+/**
+ * Class of a failed database call (`syntax_error`, `constraint_violation`, `connection_error`,
+ * `timeout`, `transaction_rollback`, `other`), beside the low-cardinality `error.type`.
+ */
+export const ATTR_FEDERATION_ERROR_CLASS = 'federation.error.class';

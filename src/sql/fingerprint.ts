@@ -40,7 +40,10 @@ export interface NormalizeSqlOptions {
 export function normalizeSql(sql: string, options: NormalizeSqlOptions = {}): string {
   if (typeof sql !== 'string') return '';
   try {
-    return new Normalizer(sql, options.dialect).run();
+    const lexer = new SqlLexer(sql, resolveSqlLexerMode(sql, options.dialect));
+    const normalizer = new SqlNormalizer(sql);
+    for (let kind = lexer.next(); kind !== SqlTokenKind.End; kind = lexer.next()) normalizer.token(kind, lexer.start, lexer.end);
+    return normalizer.result();
   } catch {
     return '?';
   }
@@ -137,32 +140,59 @@ function isValueKind(kind: SqlTokenKind): boolean {
   );
 }
 
-class Normalizer {
+/**
+ * The streaming form of {@link normalizeSql}: feed it the tokens of one {@link SqlLexer} pass over
+ * `text` (comments included or not), then read {@link SqlNormalizer.result} once.
+ */
+export class SqlNormalizer {
   private readonly text: string;
-  private readonly lexer: SqlLexer;
-  private readonly parts: string[] = [];
+  // Output: committed chunks plus the text since the last mark. Marks commit the current text, so
+  // cutting back to a mark is O(1) (no string slicing).
+  private readonly chunks: string[] = [];
+  private out = '';
+  private emitted = false;
   private cat = CAT_START;
   private lastKeyword: string | undefined;
   private pendingSemicolon = false;
   private frames: Frame[] = [newFrame(FRAME_PLAIN)];
   private overflowDepth = 0;
 
-  constructor(text: string, dialect: SqlDialect | undefined) {
+  /**
+   * @param text - the text the tokens come from
+   */
+  constructor(text: string) {
     this.text = text;
-    this.lexer = new SqlLexer(text, resolveSqlLexerMode(text, dialect));
   }
 
-  run(): string {
-    const lexer = this.lexer;
-    for (let kind = lexer.next(); kind !== SqlTokenKind.End; kind = lexer.next()) {
-      if (kind === SqlTokenKind.Comment) continue;
-      this.token(kind, lexer.start, lexer.end);
-    }
+  /** The normalised text of the tokens taken so far (ends open VALUES lists). */
+  result(): string {
     for (let i = this.frames.length - 1; i >= 0; i--) this.endValues(this.frames[i]!);
-    return this.parts.join('');
+    return this.chunks.length === 0 ? this.out : this.chunks.join('') + this.out;
   }
 
-  private token(kind: SqlTokenKind, start: number, end: number): void {
+  /** Commits the output so far and returns a position to cut back to. */
+  private mark(): number {
+    this.chunks.push(this.out);
+    this.out = '';
+    return this.chunks.length;
+  }
+
+  /** Cuts the output back to a position from {@link mark}. */
+  private cutTo(mark: number): void {
+    this.chunks.length = mark;
+    this.out = '';
+  }
+
+
+  /**
+   * Takes the next token.
+   *
+   * @param kind - its kind
+   * @param start - its first index in the text
+   * @param end - the index after it
+   */
+  token(kind: SqlTokenKind, start: number, end: number): void {
+    if (kind === SqlTokenKind.Comment) return;
     const tracked = this.overflowDepth === 0;
     const frame = this.frames[this.frames.length - 1]!;
     if (tracked && frame.valuesState !== VALUES_NONE) {
@@ -172,7 +202,7 @@ class Normalizer {
       else if (!rowStart) this.endValues(frame);
     }
     if (kind === SqlTokenKind.Semicolon) {
-      if (this.parts.length > 0) this.pendingSemicolon = true;
+      if (this.emitted) this.pendingSemicolon = true;
       this.frames = [newFrame(FRAME_PLAIN)];
       this.overflowDepth = 0;
       this.lastKeyword = undefined;
@@ -182,8 +212,8 @@ class Normalizer {
       if (kind === SqlTokenKind.Comma) {
         this.closeElement(frame);
         if (frame.mark < 0) {
-          frame.mark = this.parts.length;
           frame.markCat = this.cat;
+          frame.mark = this.mark();
         }
         frame.elements++;
       } else {
@@ -255,16 +285,16 @@ class Normalizer {
   }
 
   private emit(text: string, spaceBefore: boolean, cat: number): void {
-    const parts = this.parts;
     if (this.pendingSemicolon) {
-      parts.push(';');
+      this.out += ';';
       this.cat = CAT_OTHER;
       this.pendingSemicolon = false;
     }
     const prev = this.cat;
-    if (spaceBefore && prev !== CAT_START && prev !== CAT_OPEN && prev !== CAT_DOT && prev !== CAT_CAST) parts.push(' ');
-    parts.push(text);
+    if (spaceBefore && prev !== CAT_START && prev !== CAT_OPEN && prev !== CAT_DOT && prev !== CAT_CAST) this.out += ' ';
+    this.out += text;
     this.cat = cat;
+    this.emitted = true;
   }
 
   private closeElement(frame: Frame): void {
@@ -288,7 +318,7 @@ class Normalizer {
     if (frame.kind === FRAME_IN_LIST) {
       this.closeElement(frame);
       if (frame.allSimple && frame.elements > 1 && frame.mark >= 0) {
-        this.parts.length = frame.mark;
+        this.cutTo(frame.mark);
         this.cat = frame.markCat;
       }
     }
@@ -298,8 +328,8 @@ class Normalizer {
     if (frame.kind === FRAME_VALUES_ROW) {
       parent.rowCount++;
       if (parent.rowCount === 1) {
-        parent.valuesMark = this.parts.length;
         parent.valuesMarkCat = this.cat;
+        parent.valuesMark = this.mark();
       }
       parent.valuesState = VALUES_AFTER_ROW;
     }
@@ -310,7 +340,7 @@ class Normalizer {
   private endValues(frame: Frame): void {
     if (frame.valuesState === VALUES_NONE) return;
     if (frame.rowCount > 1 && frame.valuesMark >= 0) {
-      this.parts.length = frame.valuesMark;
+      this.cutTo(frame.valuesMark);
       this.cat = frame.valuesMarkCat;
     }
     frame.valuesState = VALUES_NONE;

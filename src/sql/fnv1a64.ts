@@ -29,47 +29,54 @@ export function fnv1a64Hex(text: string): string {
   let h2 = 0x9ce4;
   let h3 = 0xcbf2;
   const n = text.length;
-  const step = (byte: number): void => {
-    h0 ^= byte;
-    // Multiply by 2^40 + 0x1b3.
-    const t0 = h0 * 0x1b3;
-    let t1 = h1 * 0x1b3;
-    let t2 = h2 * 0x1b3 + (h0 << 8);
-    const t3 = h3 * 0x1b3 + (h1 << 8);
-    t1 += t0 >>> 16;
-    t2 += t1 >>> 16;
-    h0 = t0 & 0xffff;
-    h1 = t1 & 0xffff;
-    h2 = t2 & 0xffff;
-    h3 = (t3 + (t2 >>> 16)) & 0xffff;
-  };
+  const bytes = [0, 0, 0, 0];
   for (let i = 0; i < n; i++) {
     let c = text.charCodeAt(i);
     if (c < 0x80) {
-      step(c);
+      // One byte, inlined: the common case.
+      h0 ^= c;
+      const t0 = h0 * 0x1b3;
+      const t1 = h1 * 0x1b3 + (t0 >>> 16);
+      const t2 = h2 * 0x1b3 + (h0 << 8) + (t1 >>> 16);
+      h3 = (h3 * 0x1b3 + (h1 << 8) + (t2 >>> 16)) & 0xffff;
+      h0 = t0 & 0xffff;
+      h1 = t1 & 0xffff;
+      h2 = t2 & 0xffff;
       continue;
     }
+    let count = 2;
     if (c < 0x800) {
-      step(0xc0 | (c >> 6));
-      step(0x80 | (c & 0x3f));
-      continue;
-    }
-    if (c >= 0xd800 && c <= 0xdfff) {
+      bytes[0] = 0xc0 | (c >> 6);
+      bytes[1] = 0x80 | (c & 0x3f);
+    } else {
       const low = i + 1 < n ? text.charCodeAt(i + 1) : 0;
-      if (c <= 0xdbff && low >= 0xdc00 && low <= 0xdfff) {
+      if (c >= 0xd800 && c <= 0xdbff && low >= 0xdc00 && low <= 0xdfff) {
         const point = 0x10000 + ((c - 0xd800) << 10) + (low - 0xdc00);
         i++;
-        step(0xf0 | (point >> 18));
-        step(0x80 | ((point >> 12) & 0x3f));
-        step(0x80 | ((point >> 6) & 0x3f));
-        step(0x80 | (point & 0x3f));
-        continue;
+        bytes[0] = 0xf0 | (point >> 18);
+        bytes[1] = 0x80 | ((point >> 12) & 0x3f);
+        bytes[2] = 0x80 | ((point >> 6) & 0x3f);
+        bytes[3] = 0x80 | (point & 0x3f);
+        count = 4;
+      } else {
+        if (c >= 0xd800 && c <= 0xdfff) c = 0xfffd; // lone surrogate
+        bytes[0] = 0xe0 | (c >> 12);
+        bytes[1] = 0x80 | ((c >> 6) & 0x3f);
+        bytes[2] = 0x80 | (c & 0x3f);
+        count = 3;
       }
-      c = 0xfffd; // lone surrogate
     }
-    step(0xe0 | (c >> 12));
-    step(0x80 | ((c >> 6) & 0x3f));
-    step(0x80 | (c & 0x3f));
+    for (let k = 0; k < count; k++) {
+      h0 ^= bytes[k]!;
+      // Multiply by the prime 2^40 + 0x1b3, modulo 2^64.
+      const t0 = h0 * 0x1b3;
+      const t1 = h1 * 0x1b3 + (t0 >>> 16);
+      const t2 = h2 * 0x1b3 + (h0 << 8) + (t1 >>> 16);
+      h3 = (h3 * 0x1b3 + (h1 << 8) + (t2 >>> 16)) & 0xffff;
+      h0 = t0 & 0xffff;
+      h1 = t1 & 0xffff;
+      h2 = t2 & 0xffff;
+    }
   }
   return hex16(h3) + hex16(h2) + hex16(h1) + hex16(h0);
 }

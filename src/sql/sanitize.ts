@@ -50,7 +50,12 @@ export interface SanitizeSqlOptions {
 export function sanitizeSql(sql: string, options: SanitizeSqlOptions = {}): string {
   if (typeof sql !== 'string') return '';
   try {
-    return sanitizeUnchecked(sql, options);
+    const lexer = new SqlLexer(sql, resolveSqlLexerMode(sql, options.dialect));
+    const sanitizer = new SqlSanitizer(sql, options);
+    for (let kind = lexer.next(); kind !== SqlTokenKind.End && !sanitizer.full; kind = lexer.next()) {
+      sanitizer.token(kind, lexer.start, lexer.end);
+    }
+    return sanitizer.result();
   } catch {
     return '?';
   }
@@ -68,52 +73,87 @@ function hasNewline(text: string, from: number, to: number): boolean {
   return false;
 }
 
-function sanitizeUnchecked(text: string, options: SanitizeSqlOptions): string {
-  const maxLength = options.maxLength;
-  const limited = typeof maxLength === 'number' && Number.isFinite(maxLength) && maxLength >= 0;
-  const limit = limited ? Math.floor(maxLength) : Number.POSITIVE_INFINITY;
-  const lexer = new SqlLexer(text, resolveSqlLexerMode(text, options.dialect));
-  // Verbatim text is copied in runs: `out` holds everything before `runStart`.
-  let out = '';
-  let runStart = -1; // start of the verbatim run not yet copied (-1: before the first kept token)
-  let lastEnd = 0; // end of the previous kept token
-  let gapComment = false; // a comment was dropped since the previous kept token
-  let gapNewline = false; // the whitespace around those comments held a newline
-  let wsFrom = 0; // start of the current whitespace stretch inside the gap
-  for (let kind = lexer.next(); kind !== SqlTokenKind.End; kind = lexer.next()) {
-    const start = lexer.start;
+/**
+ * The streaming form of {@link sanitizeSql}: feed it the tokens of one {@link SqlLexer} pass over
+ * `text` (so one pass can serve several consumers), then read {@link SqlSanitizer.result}.
+ * Verbatim text is copied in runs, not token by token.
+ */
+export class SqlSanitizer {
+  private readonly text: string;
+  private readonly limit: number;
+  private readonly marker: string;
+  private out = '';
+  private runStart = -1; // start of the verbatim run not yet copied (-1: before the first kept token)
+  private lastEnd = 0; // end of the previous kept token
+  private gapComment = false; // a comment was dropped since the previous kept token
+  private gapNewline = false; // the whitespace around those comments held a newline
+  private wsFrom = 0; // start of the current whitespace stretch inside the gap
+  private truncated: string | undefined;
+
+  /**
+   * @param text - the text the tokens come from
+   * @param options - length bound and marker (the dialect is the lexer's business)
+   */
+  constructor(text: string, options: SanitizeSqlOptions = {}) {
+    this.text = text;
+    const maxLength = options.maxLength;
+    const limited = typeof maxLength === 'number' && Number.isFinite(maxLength) && maxLength >= 0;
+    this.limit = limited ? Math.floor(maxLength) : Number.POSITIVE_INFINITY;
+    this.marker = options.truncationMarker ?? DEFAULT_TRUNCATION_MARKER;
+  }
+
+  /** Whether the bound was reached: further tokens are ignored. */
+  get full(): boolean {
+    return this.truncated !== undefined;
+  }
+
+  /**
+   * Takes the next token.
+   *
+   * @param kind - its kind
+   * @param start - its first index in the text
+   * @param end - the index after it
+   */
+  token(kind: SqlTokenKind, start: number, end: number): void {
+    if (this.truncated !== undefined) return;
+    const text = this.text;
     if (kind === SqlTokenKind.Comment) {
-      if (runStart >= 0) {
-        if (!gapComment) {
-          out += text.slice(runStart, lastEnd);
-          gapComment = true;
+      if (this.runStart >= 0) {
+        if (!this.gapComment) {
+          this.out += text.slice(this.runStart, this.lastEnd);
+          this.gapComment = true;
         }
-        if (!gapNewline && hasNewline(text, wsFrom, start)) gapNewline = true;
+        if (!this.gapNewline && hasNewline(text, this.wsFrom, start)) this.gapNewline = true;
       }
-      wsFrom = lexer.end;
-      continue;
+      this.wsFrom = end;
+      return;
     }
-    if (runStart < 0) {
-      runStart = start;
-    } else if (gapComment) {
-      if (!gapNewline && hasNewline(text, wsFrom, start)) gapNewline = true;
-      out += gapNewline ? '\n' : ' ';
-      runStart = start;
-      gapComment = false;
-      gapNewline = false;
+    if (this.runStart < 0) {
+      this.runStart = start;
+    } else if (this.gapComment) {
+      if (!this.gapNewline && hasNewline(text, this.wsFrom, start)) this.gapNewline = true;
+      this.out += this.gapNewline ? '\n' : ' ';
+      this.runStart = start;
+      this.gapComment = false;
+      this.gapNewline = false;
     }
     if (isLiteral(kind)) {
-      out += text.slice(runStart, start) + '?';
-      runStart = lexer.end;
+      this.out += text.slice(this.runStart, start) + '?';
+      this.runStart = end;
     }
-    lastEnd = lexer.end;
-    wsFrom = lastEnd;
-    if (out.length + (lastEnd - runStart) > limit) {
-      return truncate(out + text.slice(runStart, lastEnd), limit, options.truncationMarker ?? DEFAULT_TRUNCATION_MARKER);
+    this.lastEnd = end;
+    this.wsFrom = end;
+    if (this.out.length + (end - this.runStart) > this.limit) {
+      this.truncated = truncate(this.out + text.slice(this.runStart, end), this.limit, this.marker);
     }
   }
-  if (runStart >= 0 && !gapComment) out += text.slice(runStart, lastEnd);
-  return out;
+
+  /** The sanitised text of the tokens taken so far. */
+  result(): string {
+    if (this.truncated !== undefined) return this.truncated;
+    if (this.runStart >= 0 && !this.gapComment) return this.out + this.text.slice(this.runStart, this.lastEnd);
+    return this.out;
+  }
 }
 
 /** Cuts `text` so that it plus the marker fits in `limit`, never splitting a surrogate pair. */

@@ -14,9 +14,10 @@
  * - `duckdb`: like PostgreSQL for the lexer's purposes.
  * - `generic`: unknown SQL database. Chooses the fail-safe reading where the dialects disagree:
  *   `#` starts a comment (except PostgreSQL's `#>`, `#>>`, `#-`, `##` operators), block comments
- *   nest, `"…"` in a value position is a literal, and a backslash before a quote inside a string is
- *   resolved by which reading lexes the whole text cleanly (if neither or both do, the rest of the
- *   text from that string on is treated as one literal).
+ *   nest, `"…"` in a value position is a literal, and a string in which a backslash stands before a
+ *   quote turns the rest of the text into one literal (MySQL and the others read it differently).
+ *   Known limit: MySQL's `"…"` strings outside value positions (`SELECT "text"`) read as
+ *   identifiers; pass `mysql` for MySQL/MariaDB text.
  */
 export type SqlDialect = 'generic' | 'postgresql' | 'mysql' | 'sqlite' | 'duckdb';
 

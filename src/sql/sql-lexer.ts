@@ -107,13 +107,15 @@ const GENERIC_MODE: SqlLexerMode = Object.freeze({
   nestedComments: true,
   dollarQuotes: true,
 });
-const GENERIC_BACKSLASH_MODE: SqlLexerMode = Object.freeze({ ...GENERIC_MODE, backslashEscapes: 'all' });
 const GENERIC_POISON_MODE: SqlLexerMode = Object.freeze({ ...GENERIC_MODE, backslashEscapes: 'poison' });
 
 /**
- * The lexer mode for a dialect and a given text. For `generic`, a text in which a backslash stands
- * right before a quote is lexed both ways: the reading that closes every string wins; when both or
- * neither do, the `poison` reading is used (fail safe). Every other text needs no decision.
+ * The lexer mode for a dialect and a given text. For a named dialect this is a fixed table. For
+ * `generic` text, a backslash right before a quote inside a string cannot be read safely (MySQL
+ * reads `\'` as an escaped quote, PostgreSQL, SQLite and DuckDB as the end of the string, and no
+ * look at the rest of the text tells them apart when the text may be cut), so such text is lexed in
+ * the `poison` reading: from a string holding an odd run of backslashes before a quote, the rest of
+ * the text is one unterminated literal. Text without a backslash before a quote needs no decision.
  *
  * @param text - the SQL text that is about to be lexed
  * @param dialect - the dialect, `generic` when unknown
@@ -132,18 +134,7 @@ export function resolveSqlLexerMode(text: string, dialect: SqlDialect = 'generic
       break;
   }
   if (text.indexOf("\\'") < 0 && text.indexOf('\\"') < 0) return GENERIC_MODE;
-  const standardFails = lexesWithProblems(text, GENERIC_MODE);
-  const backslashFails = lexesWithProblems(text, GENERIC_BACKSLASH_MODE);
-  if (standardFails !== backslashFails) return standardFails ? GENERIC_BACKSLASH_MODE : GENERIC_MODE;
   return GENERIC_POISON_MODE;
-}
-
-function lexesWithProblems(text: string, mode: SqlLexerMode): boolean {
-  const lexer = new SqlLexer(text, mode);
-  while (lexer.next() !== SqlTokenKind.End) {
-    if (lexer.failed) return true;
-  }
-  return lexer.failed;
 }
 
 // ASCII character classes.
@@ -302,7 +293,7 @@ export class SqlLexer {
         return SqlTokenKind.Semicolon;
       case 45: // -
         if (next === 45) return this.scanLineComment(p);
-        if (this.startsUnsignedNumber(p + 1) && this.signedNumberAllowed()) return this.scanNumber(p, p + 1);
+        if (this.startsUnsignedNumber(p + 1) && this.signedNumberAllowed()) return this.scanNumber(p + 1);
         return this.scanOperator(p);
       case 47: // /
         if (next === 42) return this.scanBlockComment(p);
@@ -311,7 +302,7 @@ export class SqlLexer {
         if (this.hashStartsComment(p)) return this.scanLineComment(p);
         return this.scanOperator(p);
       case 46: // .
-        if (isDigit(next) && !this.followsNamePart(p)) return this.scanNumber(p, p);
+        if (isDigit(next) && !this.followsNamePart(p)) return this.scanNumber(p);
         this.end = p + 1;
         return SqlTokenKind.Dot;
       case 36: // $
@@ -339,7 +330,7 @@ export class SqlLexer {
       default:
         break;
     }
-    if (isDigit(c)) return this.scanNumber(p, p);
+    if (isDigit(c)) return this.scanNumber(p);
     if (c < 128 && (CLASS[c]! & OP) !== 0) return this.scanOperator(p);
     if (isIdentStart(c)) return this.scanWord(p);
     this.end = p + 1;
@@ -529,8 +520,8 @@ export class SqlLexer {
     return kind === SqlTokenKind.Word || kind === SqlTokenKind.QuotedIdentifier || kind === SqlTokenKind.RParen;
   }
 
-  /** A number token from `start` whose unsigned digits begin at `digits`. */
-  private scanNumber(start: number, digits: number): SqlTokenKind {
+  /** A number token whose unsigned digits begin at `digits` (the token may start earlier, at a sign). */
+  private scanNumber(digits: number): SqlTokenKind {
     const text = this.text;
     const n = text.length;
     let q = digits;

@@ -4,11 +4,12 @@
  * `db.operation.name` / `db.collection.name` / `db.query.summary` attributes.
  */
 import { fnv1a64Hex } from './fnv1a64.js';
-import { normalizeSql } from './fingerprint.js';
+import { SqlNormalizer } from './fingerprint.js';
 import { LruCache } from './lru-cache.js';
-import { summarizeSql } from './query-summary.js';
-import { DEFAULT_TRUNCATION_MARKER, sanitizeSql, truncateWithMarker } from './sanitize.js';
+import { SqlSummarizer } from './query-summary.js';
+import { DEFAULT_TRUNCATION_MARKER, SqlSanitizer, truncateWithMarker } from './sanitize.js';
 import { type SqlDialect, SQL_DIALECTS, sqlDialectIndex } from './sql-dialect.js';
+import { resolveSqlLexerMode, SqlLexer, SqlTokenKind } from './sql-lexer.js';
 
 /** The analysis of one statement text. Shared between callers: frozen. */
 export interface StatementAnalysis {
@@ -177,12 +178,24 @@ export class StatementAnalyzer {
       }
       const limit = this.maxQueryTextLength;
       const marker = this.marker;
-      let sanitized = sanitizeSql(input, { dialect, maxLength: limit, truncationMarker: marker });
-      if (cut && !sanitized.endsWith(marker)) sanitized = truncateWithMarker(sanitized + marker, limit, marker);
-      const normalizedFull = normalizeSql(input, { dialect });
+      // One lexer pass feeds the three consumers.
+      const lexer = new SqlLexer(input, resolveSqlLexerMode(input, dialect));
+      const sanitizer = new SqlSanitizer(input, { maxLength: limit, truncationMarker: marker });
+      const normalizer = new SqlNormalizer(input);
+      const summarizer = new SqlSummarizer(input);
+      for (let kind = lexer.next(); kind !== SqlTokenKind.End; kind = lexer.next()) {
+        const start = lexer.start;
+        const end = lexer.end;
+        sanitizer.token(kind, start, end);
+        normalizer.token(kind, start, end);
+        summarizer.token(kind, start, end);
+      }
+      let sanitized = sanitizer.result();
+      if (cut && !sanitizer.full) sanitized = truncateWithMarker(sanitized + marker, limit, marker);
+      const normalizedFull = normalizer.result();
       let normalized = truncateWithMarker(normalizedFull, limit, marker);
       if (cut && !normalized.endsWith(marker)) normalized = truncateWithMarker(normalized + marker, limit, marker);
-      const summary = summarizeSql(input, { dialect });
+      const summary = summarizer.result();
       const analysis: { -readonly [K in keyof StatementAnalysis]: StatementAnalysis[K] } = {
         sanitized,
         normalized,

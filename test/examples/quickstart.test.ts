@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startWatched, type WatchedProcess } from '../support/child-process.js';
@@ -6,9 +8,10 @@ import { startOtlpReceiver } from '../support/otlp-receiver.js';
 import { checkMetricsWithPromtool, needsPromtool } from '../support/promtool.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
+const startScript = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start;
 const promtool = needsPromtool();
 
-describe('npm start (examples/quickstart)', () => {
+describe(`npm start (${startScript})`, () => {
   let receiver: Awaited<ReturnType<typeof startOtlpReceiver>>;
   let quickstart: WatchedProcess;
   let metricsBase: string;
@@ -17,7 +20,9 @@ describe('npm start (examples/quickstart)', () => {
     receiver = await startOtlpReceiver();
     const port = await freePort();
     metricsBase = `http://127.0.0.1:${port}`;
-    quickstart = startWatched('npm', ['start', '--silent'], {
+    // The command `npm start` runs, started directly so that SIGTERM reaches it as a service manager sends it.
+    const [bin, ...args] = startScript.split(' ');
+    quickstart = startWatched(join(root, 'node_modules', '.bin', bin!), args, {
       OTEL_EXPORTER_PROMETHEUS_PORT: String(port),
       OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
       FEDSCOPE_QUICKSTART_INTERVAL_MS: '1000',

@@ -1,0 +1,127 @@
+import type { MeterProvider, Span } from '@opentelemetry/api';
+import type { InstrumentationConfig } from '@opentelemetry/instrumentation';
+import type { QueryTextMode } from '../../src/options/types.js';
+
+/** What the instrumentation knows about the database a DuckDB call runs on. */
+export interface DuckDBSourceInfo {
+  /**
+   * `db.namespace`: the catalog name DuckDB gives the database (file name without extension;
+   * `memory` for `:memory:`), or undefined when the connection was opened before the
+   * instrumentation was enabled.
+   */
+  namespace: string | undefined;
+}
+
+/** Passed to {@link DuckDBInstrumentationConfig.requestHook}. */
+export interface DuckDBRequestHookInfo extends DuckDBSourceInfo {
+  /** The method called, e.g. `runAndReadAll`; prepared statements' methods are `prepared.run` etc. */
+  method: string;
+  /** The SQL text, unsanitised (undefined for a prepared statement whose text fedscope did not see). */
+  sql: string | undefined;
+  /** The call's arguments as the caller passed them (parameter values included: do not export them blindly). */
+  args: readonly unknown[];
+}
+
+/** Passed to {@link DuckDBInstrumentationConfig.responseHook}. */
+export interface DuckDBResponseHookInfo extends DuckDBRequestHookInfo {
+  /** What the method resolved to (a DuckDBMaterializedResult, DuckDBResultReader, …), unchanged. */
+  result: unknown;
+}
+
+/** Options of {@link DuckDBInstrumentation}. */
+export interface DuckDBInstrumentationConfig extends InstrumentationConfig {
+  /**
+   * How SQL goes on spans (`db.query.text`): literals replaced by `?`, as written, or not at all.
+   * Read at each call, so a later `startFedscope({ queryText })` applies.
+   * @default the process default (`defaultQueryTextMode()`: `startFedscope`'s `queryText`, else 'sanitized')
+   */
+  queryText?: QueryTextMode;
+  /**
+   * Trace a call only when a span is already active (e.g. inside a request or a federated query).
+   * @default false
+   */
+  requireParentSpan?: boolean;
+  /**
+   * `federation.source` of the spans: a name, or a function of the database that returns one
+   * (return undefined for the default).
+   * @default `duckdb:{db.namespace}` (e.g. `duckdb:memory`), or `duckdb` when the database is unknown
+   */
+  source?: string | ((info: DuckDBSourceInfo) => string | undefined);
+  /**
+   * Called after a span starts, before DuckDB runs the statement. Errors it throws are logged, never
+   * thrown into the caller.
+   * @default undefined
+   */
+  requestHook?: (span: Span, info: DuckDBRequestHookInfo) => void;
+  /**
+   * Called with the result before a successful call's span ends. Errors it throws are logged.
+   * @default undefined
+   */
+  responseHook?: (span: Span, info: DuckDBResponseHookInfo) => void;
+}
+
+/** The part of a DuckDB connection (or instance) that {@link observeDuckDB} uses. */
+export interface DuckDBQueryable {
+  /** `DuckDBConnection.runAndReadAll`: runs SQL and reads all rows. */
+  runAndReadAll(sql: string): Promise<{ getRowObjectsJS(): Record<string, unknown>[] }>;
+}
+
+/** A DuckDB instance: {@link observeDuckDB} opens a connection of its own on it. */
+export interface DuckDBConnectable {
+  /** `DuckDBInstance.connect`. */
+  connect(): Promise<DuckDBQueryable & { closeSync?(): void; disconnectSync?(): void }>;
+}
+
+/** Options of {@link observeDuckDB}. */
+export interface ObserveDuckDBOptions {
+  /**
+   * `federation.source` label of the metrics.
+   * @default `duckdb:{current_database()}`
+   */
+  source?: string;
+  /**
+   * How often DuckDB's catalog functions are read, in milliseconds (never in the query path:
+   * collections report the last reading).
+   * @default 30000
+   */
+  intervalMs?: number;
+  /**
+   * Most tables reported per reading (the largest by estimated rows); the rest are counted in
+   * `federation.duckdb.tables` only, so series stay bounded.
+   * @default 50
+   */
+  maxTables?: number;
+  /**
+   * Also estimate each reported table's bytes from `pragma_storage_info` (costs a scan of the
+   * table's segment list per table and reading).
+   * @default true
+   */
+  tableBytes?: boolean;
+  /**
+   * Meter provider to register the gauges on.
+   * @default the global meter provider
+   */
+  meterProvider?: MeterProvider;
+}
+
+/** Counters of an {@link observeDuckDB} observer. */
+export interface DuckDBObserverStats {
+  /** Readings that completed. */
+  readings: number;
+  /** Readings (or reading steps) that failed; failures are counted, never thrown. */
+  failures: number;
+  /** Readings skipped because the previous one was still running. */
+  skipped: number;
+  /** Message of the last failure, if any. */
+  lastError: string | undefined;
+}
+
+/** What {@link observeDuckDB} returns. */
+export interface DuckDBObserver {
+  /** Reads DuckDB's figures now (also what the timer does); resolves when done, never rejects. */
+  refresh(): Promise<void>;
+  /** Counters of readings and failures. */
+  readonly stats: Readonly<DuckDBObserverStats>;
+  /** Stops the timer, removes the gauges' callbacks and closes the connection it opened (if any). */
+  stop(): void;
+}

@@ -1,0 +1,78 @@
+import { context, SpanKind, type Attributes, type Context, type Span, type TimeInput, type Tracer } from '@opentelemetry/api';
+import { ATTR_SERVER_ADDRESS, ATTR_SERVER_PORT } from '@opentelemetry/semantic-conventions';
+import type { QueryTextMode } from '../src/options/types.js';
+import { ATTR_FEDERATION_QUERY_NAME, ATTR_FEDERATION_SOURCE } from '../src/span-model/attributes.js';
+import { applyDbStatementAttributes } from '../src/span-model/db-call-attributes.js';
+import { classifyDbError, dbErrorAttributes } from '../src/span-model/error-class.js';
+import { defaultQueryTextMode } from '../src/span-model/query-text-mode.js';
+import { activeQueryScope } from './query-scope.js';
+import { recordSpanError } from './span-runner.js';
+
+/** One call to a database source, as fedscope's instrumentations describe it. */
+export interface DbSourceCall {
+  /** `federation.source`: the registered name of the source. */
+  source: string;
+  /** `db.system.name`. */
+  system: string;
+  /** `db.namespace`, when known. */
+  namespace?: string | undefined;
+  /** `server.address`, for networked databases. */
+  serverAddress?: string | undefined;
+  /** `server.port`, for networked databases. */
+  serverPort?: number | undefined;
+  /** The statement text, unsanitised. */
+  text?: string | undefined;
+  /** How the text goes on the span; the process default (`defaultQueryTextMode()`) when undefined. */
+  queryText?: QueryTextMode | undefined;
+  /** Overrides the operation parsed from the text. */
+  operationName?: string | undefined;
+  /** Overrides the collection parsed from the text. */
+  collectionName?: string | undefined;
+}
+
+/**
+ * The attributes every source call carries whatever made it: `federation.source` and, inside a
+ * federated query, `federation.query.name`. Also notes the source on the running query, so that
+ * its root span counts it in `federation.source.count`.
+ */
+export function sourceCallAttributes(source: string, ctx: Context = context.active()): Attributes {
+  const attributes: Attributes = { [ATTR_FEDERATION_SOURCE]: source };
+  const query = activeQueryScope(ctx);
+  if (query) {
+    attributes[ATTR_FEDERATION_QUERY_NAME] = query.name;
+    query.addSource(source);
+  }
+  return attributes;
+}
+
+/** Name and attributes of a database source call's CLIENT span. */
+export function dbSourceCallSpanOptions(call: DbSourceCall, ctx: Context = context.active()): { name: string; attributes: Attributes } {
+  const attributes = sourceCallAttributes(call.source, ctx);
+  if (call.serverAddress !== undefined) attributes[ATTR_SERVER_ADDRESS] = call.serverAddress;
+  if (call.serverPort !== undefined) attributes[ATTR_SERVER_PORT] = call.serverPort;
+  const name = applyDbStatementAttributes(attributes, {
+    system: call.system,
+    namespace: call.namespace,
+    text: call.text,
+    queryText: call.queryText ?? defaultQueryTextMode(),
+    operationName: call.operationName,
+    collectionName: call.collectionName,
+  });
+  return { name, attributes };
+}
+
+/** Starts the CLIENT span of a database source call (as a child of the span active in `ctx`). */
+export function startDbSourceCallSpan(tracer: Tracer, call: DbSourceCall, options: { ctx?: Context; startTime?: TimeInput } = {}): Span {
+  const ctx = options.ctx ?? context.active();
+  const { name, attributes } = dbSourceCallSpanOptions(call, ctx);
+  return tracer.startSpan(name, { kind: SpanKind.CLIENT, attributes, startTime: options.startTime }, ctx);
+}
+
+/**
+ * Marks a database call's span failed: exception event, ERROR status, and the classified
+ * `error.type`, `federation.error.class` and `db.response.status_code`.
+ */
+export function recordDbCallError(span: Span, error: unknown, system?: string): void {
+  recordSpanError(span, error);
+  span.setAttributes(dbErrorAttributes(classifyDbError(error, { system })));
+}

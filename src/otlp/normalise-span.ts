@@ -1,0 +1,107 @@
+import type { SpanStatus } from '@opentelemetry/api';
+import { toAttributes } from './attribute-values.js';
+import { normaliseId } from './otlp-ids.js';
+import { spanKindFromOtlp, statusCodeFromOtlp } from './otlp-enums.js';
+import type { DecodedLink, DecodedResource, DecodedScope, DecodedSpan, KvlistMode } from './trace-model.js';
+import { unixNanosToTime } from './unix-nanos.js';
+import type { WireLink, WireResource, WireScope, WireSpan } from './wire-model.js';
+
+/** `Span.flags`/`Link.flags` bits 0–7: the W3C trace flags. */
+const TRACE_FLAGS_MASK = 0xff;
+/** Bit 8: whether bit 9 says anything. */
+const HAS_IS_REMOTE_MASK = 0x100;
+/** Bit 9: the parent (for a span) or the linked context (for a link) is remote. */
+const IS_REMOTE_MASK = 0x200;
+
+function isRemoteFrom(flags: number): boolean | undefined {
+  return (flags & HAS_IS_REMOTE_MASK) === 0 ? undefined : (flags & IS_REMOTE_MASK) !== 0;
+}
+
+function nonEmpty(text: string): string | undefined {
+  return text === '' ? undefined : text;
+}
+
+/** A resource as fedscope's model has it. */
+export function normaliseResource(resource: WireResource, kvlistMode: KvlistMode): DecodedResource {
+  return {
+    attributes: toAttributes(resource.attributes, kvlistMode),
+    droppedAttributesCount: resource.droppedAttributesCount,
+    schemaUrl: nonEmpty(resource.schemaUrl),
+  };
+}
+
+/** A scope as fedscope's model has it. */
+export function normaliseScope(scope: WireScope, kvlistMode: KvlistMode): DecodedScope {
+  return {
+    name: scope.name,
+    version: nonEmpty(scope.version),
+    schemaUrl: nonEmpty(scope.schemaUrl),
+    attributes: toAttributes(scope.attributes, kvlistMode),
+    droppedAttributesCount: scope.droppedAttributesCount,
+  };
+}
+
+function normaliseLink(link: WireLink, path: string, kvlistMode: KvlistMode): DecodedLink {
+  // A link may carry an empty context (the spec records such links when they have attributes or
+  // trace state), so only a wrong length is an error here; empty becomes the all-zero id.
+  const traceId = normaliseId(link.traceId, { field: 'traceId', bytes: 16, allowEmpty: true, allowZero: true }, path);
+  const spanId = normaliseId(link.spanId, { field: 'spanId', bytes: 8, allowEmpty: true, allowZero: true }, path);
+  return {
+    traceId: traceId === '' ? '0'.repeat(32) : traceId,
+    spanId: spanId === '' ? '0'.repeat(16) : spanId,
+    traceState: nonEmpty(link.traceState),
+    flags: link.flags,
+    traceFlags: link.flags & TRACE_FLAGS_MASK,
+    isRemote: isRemoteFrom(link.flags),
+    attributes: toAttributes(link.attributes, kvlistMode),
+    droppedAttributesCount: link.droppedAttributesCount,
+  };
+}
+
+/**
+ * One span as fedscope's model has it: ids checked and turned into lowercase hex, kind and
+ * status in API numbering, times as HrTime and exact nanosecond strings, attributes flattened.
+ *
+ * @throws OtlpFieldError for an invalid trace id, span id (wrong length, empty or all zero) or
+ *   parent span id (wrong length; an empty or all-zero parent means a root span)
+ */
+export function normaliseSpan(
+  span: WireSpan,
+  path: string,
+  resource: DecodedResource,
+  scope: DecodedScope,
+  kvlistMode: KvlistMode,
+): DecodedSpan {
+  const traceId = normaliseId(span.traceId, { field: 'traceId', bytes: 16, allowEmpty: false, allowZero: false }, path);
+  const spanId = normaliseId(span.spanId, { field: 'spanId', bytes: 8, allowEmpty: false, allowZero: false }, path);
+  const parent = normaliseId(span.parentSpanId, { field: 'parentSpanId', bytes: 8, allowEmpty: true, allowZero: true }, path);
+  const status: SpanStatus = { code: statusCodeFromOtlp(span.statusCode) };
+  if (span.statusMessage !== '') status.message = span.statusMessage;
+  return {
+    traceId,
+    spanId,
+    parentSpanId: parent === '' || /^0+$/.test(parent) ? undefined : parent,
+    traceState: nonEmpty(span.traceState),
+    flags: span.flags,
+    traceFlags: span.flags & TRACE_FLAGS_MASK,
+    parentIsRemote: isRemoteFrom(span.flags),
+    name: span.name,
+    kind: spanKindFromOtlp(span.kind),
+    startTime: unixNanosToTime(span.startTimeUnixNano),
+    endTime: unixNanosToTime(span.endTimeUnixNano),
+    attributes: toAttributes(span.attributes, kvlistMode),
+    droppedAttributesCount: span.droppedAttributesCount,
+    events: span.events.map((event) => ({
+      name: event.name,
+      time: unixNanosToTime(event.timeUnixNano),
+      attributes: toAttributes(event.attributes, kvlistMode),
+      droppedAttributesCount: event.droppedAttributesCount,
+    })),
+    droppedEventsCount: span.droppedEventsCount,
+    links: span.links.map((link, index) => normaliseLink(link, `${path}.links[${index}]`, kvlistMode)),
+    droppedLinksCount: span.droppedLinksCount,
+    status,
+    resource,
+    scope,
+  };
+}
