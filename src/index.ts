@@ -12,6 +12,7 @@ export { RecordAllSampler, buildSampler } from './sdk/sampler.js';
 export { FedscopeConfigError } from './options/fedscope-config-error.js';
 export { resolveConfig } from './options/resolve-config.js';
 export type {
+  AnalysisOptions,
   FedscopeOptions,
   OtlpOptions,
   OtlpProtocol,

@@ -3,49 +3,18 @@ import { SystemClock } from '../../src/stats/system-clock.js';
 import type { Clock, SeriesSample, SeriesSummary } from '../../src/stats/types.js';
 import { sharedStatementAnalyzer } from '../../src/sql/shared-statement-analyzer.js';
 import { dialectForSystem } from '../../src/sql/sql-dialect.js';
+import type { AnalysisOptions } from '../../src/options/types.js';
 import type { ClassifiedSpan } from '../classified-span.js';
 import type { ClassifiedSpanSink } from '../federation-span-processor.js';
 import { KeyedSeries, type SeriesEntry } from './keyed-series.js';
 import type { FedscopeSnapshot, LimitSnapshot, QuerySeriesSnapshot, SeriesSnapshot, StatementSeriesSnapshot } from './snapshot-types.js';
 import { StatementTable, type StatementEntry } from './statement-table.js';
 
-/** Options of {@link AnalysisState}; every bound is configurable and every hit is counted. */
-export interface AnalysisStateOptions {
-  /**
-   * Sliding windows in seconds, shortest first.
-   * @default [60, 300, 900]
-   */
-  windowsSeconds?: number[];
-  /**
-   * Most federated query names tracked; more go to an overflow series.
-   * @default 500
-   */
-  maxQueries?: number;
-  /**
-   * Most (query, stage) pairs tracked; more go to an overflow series.
-   * @default 2000
-   */
-  maxStages?: number;
-  /**
-   * Most sources tracked; more go to an overflow series.
-   * @default 500
-   */
-  maxSources?: number;
-  /**
-   * Most (source, statement fingerprint) pairs tracked; when full the least-used is evicted.
-   * @default 1000
-   */
-  maxStatements?: number;
-  /**
-   * A series with no span for this long is dropped. Must exceed the longest window.
-   * @default 3600 (one hour)
-   */
-  idleExpirySeconds?: number;
-  /**
-   * Length of each top-statements list.
-   * @default 10
-   */
-  topStatements?: number;
+/**
+ * Options of {@link AnalysisState}: the windows and bounds users set through `startFedscope`'s
+ * `analysis` option (every bound is configurable and every hit is counted), plus test seams.
+ */
+export interface AnalysisStateOptions extends AnalysisOptions {
   /**
    * Time source (a manual clock in tests).
    * @default the system clock
@@ -53,7 +22,7 @@ export interface AnalysisStateOptions {
   clock?: Clock;
   /**
    * Fingerprints a statement text for spans that carry no `federation.query.fingerprint`.
-   * @default fedscope's cached SQL analyzer
+   * @default fedscope's cached SQL analyzer, in the dialect of the span's `db.system.name`
    */
   fingerprint?: (text: string, system: string | undefined) => { fingerprint: string; normalized: string };
 }

@@ -1,6 +1,6 @@
 import { FedscopeConfigError } from './fedscope-config-error.js';
 import type { ResolvedConfig, ResolvedOtlpConfig, ResolvedPrometheusConfig } from './resolved-config.js';
-import type { FedscopeOptions, OtlpProtocol, QueryTextMode, SamplerName } from './types.js';
+import type { AnalysisOptions, FedscopeOptions, OtlpProtocol, QueryTextMode, SamplerName } from './types.js';
 import {
   describeValue,
   expectBoolean,
@@ -19,6 +19,7 @@ const TOP_LEVEL_KEYS = [
   'prometheus',
   'sampler',
   'analyzeUnsampled',
+  'analysis',
   'queryText',
   'registerGlobal',
   'spanProcessors',
@@ -27,6 +28,8 @@ const TOP_LEVEL_KEYS = [
 const OTLP_KEYS = ['endpoint', 'tracesEndpoint', 'metricsEndpoint', 'protocol', 'headers', 'compression', 'timeoutMillis', 'metrics', 'metricsIntervalMillis'] as const;
 const PROMETHEUS_KEYS = ['startServer', 'host', 'port', 'endpoint'] as const;
 const SAMPLER_KEYS = ['name', 'ratio'] as const;
+const ANALYSIS_LIMIT_KEYS = ['maxQueries', 'maxStages', 'maxSources', 'maxStatements', 'topStatements'] as const;
+const ANALYSIS_KEYS = ['windowsSeconds', 'idleExpirySeconds', ...ANALYSIS_LIMIT_KEYS] as const;
 const PROTOCOLS: readonly OtlpProtocol[] = ['http/protobuf', 'http/json'];
 const COMPRESSIONS = ['gzip', 'none'] as const;
 const QUERY_TEXT_MODES: readonly QueryTextMode[] = ['sanitized', 'raw', 'off'];
@@ -66,6 +69,7 @@ export function resolveConfig(options: FedscopeOptions = {}, env: Environment = 
         envNumber(env, 'OTEL_TRACES_SAMPLER_ARG', { min: 0, max: 1 }) ??
         1,
     },
+    analysis: resolveAnalysis(opts.analysis),
     analyzeUnsampled: expectBoolean('analyzeUnsampled', opts.analyzeUnsampled) ?? envBoolean(env, 'FEDSCOPE_ANALYZE_UNSAMPLED') ?? true,
     queryText:
       expectOneOf('queryText', opts.queryText, QUERY_TEXT_MODES) ??
@@ -75,6 +79,33 @@ export function resolveConfig(options: FedscopeOptions = {}, env: Environment = 
     spanProcessors: expectArrayOf('spanProcessors', opts.spanProcessors, 'a SpanProcessor', (p) => hasMethods(p, ['onStart', 'onEnd', 'shutdown', 'forceFlush'])),
     instrumentations: expectArrayOf('instrumentations', opts.instrumentations, 'an Instrumentation', (i) => hasMethods(i, ['enable', 'disable', 'setTracerProvider'])),
   };
+}
+
+function resolveAnalysis(value: unknown): AnalysisOptions {
+  if (value === undefined) return {};
+  const opts = expectObject('analysis', value, ANALYSIS_KEYS);
+  const resolved: AnalysisOptions = {};
+  for (const key of ANALYSIS_LIMIT_KEYS) {
+    const limit = expectNumber(`analysis.${key}`, opts[key], { min: 1, max: 1_000_000, integer: true });
+    if (limit !== undefined) resolved[key] = limit;
+  }
+  const windows = opts['windowsSeconds'];
+  if (windows !== undefined) {
+    if (!Array.isArray(windows) || windows.length === 0) throw new FedscopeConfigError('analysis.windowsSeconds', `expected a non-empty array of seconds, got ${describeValue(windows)}`);
+    const sorted = windows.map((w, i) => expectNumber(`analysis.windowsSeconds[${i}]`, w, { min: 5, max: 86_400, integer: true })!).sort((a, b) => a - b);
+    sorted.forEach((w, i) => {
+      const unit = i === 0 ? 5 : 60;
+      if (w % unit !== 0) throw new FedscopeConfigError('analysis.windowsSeconds', `${w} s: the shortest window must be a multiple of 5 s, the others of 60 s`);
+    });
+    resolved.windowsSeconds = sorted;
+  }
+  const idle = expectNumber('analysis.idleExpirySeconds', opts['idleExpirySeconds'], { min: 1, max: 30 * 86_400, integer: true });
+  if (idle !== undefined) {
+    const longest = (resolved.windowsSeconds ?? [900]).at(-1)!;
+    if (idle <= longest) throw new FedscopeConfigError('analysis.idleExpirySeconds', `must exceed the longest window (${longest} s), got ${idle}`);
+    resolved.idleExpirySeconds = idle;
+  }
+  return resolved;
 }
 
 function resolveResourceAttributes(value: unknown): Record<string, string | number | boolean> {

@@ -1,6 +1,6 @@
 import type { Instrumentation } from '@opentelemetry/instrumentation';
 import type { SpanProcessor } from '@opentelemetry/sdk-trace-base';
-import type { OtlpProtocol, QueryTextMode, SamplerName } from './types.js';
+import type { AnalysisOptions, OtlpProtocol, QueryTextMode, SamplerName } from './types.js';
 
 /** OTLP export settings after options and environment are merged. */
 export interface ResolvedOtlpConfig {
@@ -31,6 +31,7 @@ export interface ResolvedConfig {
   prometheus: ResolvedPrometheusConfig | undefined;
   sampler: { name: SamplerName; ratio: number };
   analyzeUnsampled: boolean;
+  analysis: AnalysisOptions;
   queryText: QueryTextMode;
   registerGlobal: boolean;
   spanProcessors: SpanProcessor[];

@@ -103,6 +103,45 @@ export interface PrometheusOptions {
   endpoint?: string;
 }
 
+/** Bounds and windows of the derived statistics. */
+export interface AnalysisOptions {
+  /**
+   * Sliding windows in seconds: the shortest a multiple of 5, the others multiples of 60.
+   * @default [60, 300, 900]
+   */
+  windowsSeconds?: number[];
+  /**
+   * Most federated query names tracked; more go to an overflow series.
+   * @default 500
+   */
+  maxQueries?: number;
+  /**
+   * Most (query, stage) pairs tracked.
+   * @default 2000
+   */
+  maxStages?: number;
+  /**
+   * Most sources tracked.
+   * @default 500
+   */
+  maxSources?: number;
+  /**
+   * Most (source, statement fingerprint) pairs tracked; the least used is evicted.
+   * @default 1000
+   */
+  maxStatements?: number;
+  /**
+   * Seconds after which an idle series is dropped; must exceed the longest window.
+   * @default 3600
+   */
+  idleExpirySeconds?: number;
+  /**
+   * Length of each top-statements list (and statements exported as metrics).
+   * @default 10
+   */
+  topStatements?: number;
+}
+
 /** Options of {@link startFedscope}. Every field is optional; the environment fills the rest. */
 export interface FedscopeOptions {
   /**
@@ -132,6 +171,8 @@ export interface FedscopeOptions {
    * @default true (or `FEDSCOPE_ANALYZE_UNSAMPLED`)
    */
   analyzeUnsampled?: boolean;
+  /** Windows and bounds of the derived statistics. */
+  analysis?: AnalysisOptions;
   /**
    * How adapters wrapped by fedscope put query text on spans.
    * @default 'sanitized' (or `FEDSCOPE_QUERY_TEXT`)

@@ -33,7 +33,7 @@ export function startFedscope(options: FedscopeOptions = {}): FedscopeHandle {
   setDefaultQueryTextMode(config.queryText);
   const resource = buildResource(config);
 
-  const analysis = new AnalysisState();
+  const analysis = new AnalysisState(config.analysis);
   // Read at collection time, once the processor below exists.
   const selfCounters = () => ({ 'fedscope.span_processor.failures': fedscopeProcessor.failedRecords });
   const readers: MetricReader[] = [];

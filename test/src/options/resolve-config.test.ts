@@ -22,6 +22,15 @@ describe('resolveConfig defaults', () => {
     expect(config.queryText).toBe('sanitized');
     expect(config.analyzeUnsampled).toBe(true);
     expect(config.registerGlobal).toBe(true);
+    expect(config.analysis).toEqual({});
+  });
+
+  it('passes analysis windows (sorted) and bounds through', () => {
+    expect(resolveConfig({ analysis: { windowsSeconds: [300, 30], maxStatements: 50, idleExpirySeconds: 7200 } }, {}).analysis).toEqual({
+      windowsSeconds: [30, 300],
+      maxStatements: 50,
+      idleExpirySeconds: 7200,
+    });
   });
 });
 
@@ -113,6 +122,10 @@ describe('resolveConfig errors name the field and what is allowed', () => {
     ['env grpc', {}, { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4317', OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' }, 'OTEL_EXPORTER_OTLP_PROTOCOL', /grpc.*not supported/],
     ['env headers', {}, { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4318', OTEL_EXPORTER_OTLP_HEADERS: 'novalue' }, 'OTEL_EXPORTER_OTLP_HEADERS', /key=value/],
     ['env boolean', {}, { FEDSCOPE_ANALYZE_UNSAMPLED: 'maybe' }, 'FEDSCOPE_ANALYZE_UNSAMPLED', /true or false/],
+    ['analysis limit', { analysis: { maxStatements: 0 } }, {}, 'analysis.maxStatements', /integer from 1/],
+    ['analysis windows', { analysis: { windowsSeconds: [60, 90] } }, {}, 'analysis.windowsSeconds', /multiple of 5 s, the others of 60 s/],
+    ['analysis idle', { analysis: { idleExpirySeconds: 600 } }, {}, 'analysis.idleExpirySeconds', /exceed the longest window \(900 s\)/],
+    ['analysis unknown key', { analysis: { maxStatement: 5 } }, {}, 'analysis.maxStatement', /did you mean 'maxStatements'/],
   ];
   it.each(cases)('%s', (_label, options, env, field, message) => {
     const error = errorOf(options, env);
