@@ -91,12 +91,6 @@ export interface NabCorpusScore {
   precision: number | null;
 }
 
-/** Where the NAB copy lives: the data folder and the labels file. */
-export interface NabDataset {
-  /** Folder holding `data/` and `labels/combined_windows.json`. */
-  readonly root: string;
-}
-
 const LABELS_FILE = path.join('labels', 'combined_windows.json');
 const TIMESTAMP = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?$/;
 
