@@ -9,12 +9,11 @@ import {
 } from '@opentelemetry/semantic-conventions';
 import { ATTR_DB_RESPONSE_RETURNED_ROWS } from '../src/span-model/attributes.js';
 import { applyDbStatementAttributes } from '../src/span-model/db-call-attributes.js';
-import { classifyDbError, dbErrorAttributes } from '../src/span-model/error-class.js';
 import { defaultQueryTextMode } from '../src/span-model/query-text-mode.js';
 import type { AdapterCallInfo, CallDescription, InstrumentAdapterOptions } from './adapter-types.js';
 import { describeAdapterCall, countResultRows, redactUrl } from './adapter-call.js';
 import { tracerOf } from './federation-stage.js';
-import { sourceCallAttributes } from './source-call-span.js';
+import { classifyDbCallError, sourceCallAttributes } from './source-call-span.js';
 import { guard, runInSpan } from './span-runner.js';
 
 const DEFAULT_METHODS = ['query', 'execute'] as const;
@@ -75,7 +74,7 @@ function wrapMethod(
       onResult: (s, result) => recordResult(s, info, result, options),
       onError: (s, error) => {
         // DB failures get the same error classification as fedscope's driver instrumentations.
-        if (options.system !== 'http') s.setAttributes(dbErrorAttributes(classifyDbError(error, { system: options.system })));
+        if (options.system !== 'http') classifyDbCallError(s, error, options.system);
       },
     });
   };
@@ -89,7 +88,7 @@ function startCallSpan(info: AdapterCallInfo, options: InstrumentAdapterOptions)
   } catch {
     description = undefined;
   }
-  const attributes = sourceCallAttributes(options.source);
+  const attributes = sourceCallAttributes(options.source, context.active(), true);
   if (options.serverAddress !== undefined) attributes[ATTR_SERVER_ADDRESS] = options.serverAddress;
   if (options.serverPort !== undefined) attributes[ATTR_SERVER_PORT] = options.serverPort;
   let name: string;

@@ -1,11 +1,12 @@
 import { context, SpanKind, type Attributes, type Context, type Span, type TimeInput, type Tracer } from '@opentelemetry/api';
 import { ATTR_SERVER_ADDRESS, ATTR_SERVER_PORT } from '@opentelemetry/semantic-conventions';
 import type { QueryTextMode } from '../src/options/types.js';
-import { ATTR_FEDERATION_QUERY_NAME, ATTR_FEDERATION_SOURCE } from '../src/span-model/attributes.js';
+import { ATTR_FEDERATION_PART, ATTR_FEDERATION_QUERY_NAME, ATTR_FEDERATION_SOURCE } from '../src/span-model/attributes.js';
 import { applyDbStatementAttributes } from '../src/span-model/db-call-attributes.js';
 import { classifyDbError, dbErrorAttributes } from '../src/span-model/error-class.js';
 import { defaultQueryTextMode } from '../src/span-model/query-text-mode.js';
 import { activeQueryScope } from './query-scope.js';
+import { activeSourceContext } from './source-context.js';
 import { recordSpanError } from './span-runner.js';
 
 /** One call to a database source, as fedscope's instrumentations describe it. */
@@ -31,16 +32,26 @@ export interface DbSourceCall {
 }
 
 /**
- * The attributes every source call carries whatever made it: `federation.source` and, inside a
+ * The attributes every source call carries whatever made it: `federation.source`, the query part
+ * (`federation.part`) a federation runtime declared with `withSourceContext`, and, inside a
  * federated query, `federation.query.name`. Also notes the source on the running query, so that
  * its root span counts it in `federation.source.count`.
+ *
+ * @param source - the source name the caller would use on its own (instrumentation option or default)
+ * @param ctx - the context the call runs in
+ * @param sourceIsExplicit - `source` was given for this very call (an adapter's own `source`), so
+ *   it wins over a declared source context; otherwise the declared source wins, since the runtime
+ *   knows which registered source a driver call serves and the driver instrumentation does not
  */
-export function sourceCallAttributes(source: string, ctx: Context = context.active()): Attributes {
-  const attributes: Attributes = { [ATTR_FEDERATION_SOURCE]: source };
+export function sourceCallAttributes(source: string, ctx: Context = context.active(), sourceIsExplicit = false): Attributes {
+  const declared = activeSourceContext(ctx);
+  const name = sourceIsExplicit || declared === undefined ? source : declared.source;
+  const attributes: Attributes = { [ATTR_FEDERATION_SOURCE]: name };
+  if (declared?.part !== undefined) attributes[ATTR_FEDERATION_PART] = declared.part;
   const query = activeQueryScope(ctx);
   if (query) {
     attributes[ATTR_FEDERATION_QUERY_NAME] = query.name;
-    query.addSource(source);
+    query.addSource(name);
   }
   return attributes;
 }
@@ -74,5 +85,13 @@ export function startDbSourceCallSpan(tracer: Tracer, call: DbSourceCall, option
  */
 export function recordDbCallError(span: Span, error: unknown, system?: string): void {
   recordSpanError(span, error);
+  classifyDbCallError(span, error, system);
+}
+
+/**
+ * Sets the classified `error.type`, `federation.error.class` and `db.response.status_code` of a
+ * failed database call (for `runInSpan`'s `onError`, which has recorded the error already).
+ */
+export function classifyDbCallError(span: Span, error: unknown, system?: string): void {
   span.setAttributes(dbErrorAttributes(classifyDbError(error, { system })));
 }

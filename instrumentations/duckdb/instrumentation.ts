@@ -1,10 +1,16 @@
 import { context, createContextKey, diag, trace, type Context, type Span } from '@opentelemetry/api';
 import { hrTime, isTracingSuppressed } from '@opentelemetry/core';
-import { InstrumentationBase, InstrumentationNodeModuleDefinition, isWrapped } from '@opentelemetry/instrumentation';
+import {
+  InstrumentationBase,
+  InstrumentationNodeModuleDefinition,
+  InstrumentationNodeModuleFile,
+  isWrapped,
+  type InstrumentationModuleDefinition,
+} from '@opentelemetry/instrumentation';
 import { ATTR_DB_RESPONSE_RETURNED_ROWS, DB_SYSTEM_NAME_VALUE_DUCKDB } from '../../src/span-model/attributes.js';
 import { embeddedDatabaseNamespace } from '../../src/span-model/db-call-attributes.js';
 import { FEDSCOPE_VERSION } from '../../src/version.js';
-import { recordDbCallError, startDbSourceCallSpan } from '../source-call-span.js';
+import { classifyDbCallError, recordDbCallError, startDbSourceCallSpan } from '../source-call-span.js';
 import { guard, runInSpan } from '../span-runner.js';
 import { countDuckDBRows } from './result-rows.js';
 import type { DuckDBInstrumentationConfig, DuckDBRequestHookInfo } from './types.js';
@@ -87,21 +93,31 @@ export class DuckDBInstrumentation extends InstrumentationBase<DuckDBInstrumenta
     super(DUCKDB_INSTRUMENTATION_NAME, FEDSCOPE_VERSION, config);
   }
 
-  protected override init(): InstrumentationNodeModuleDefinition[] {
+  protected override init(): InstrumentationModuleDefinition[] {
+    // The classes are patched in the files that define them: the package's index loads those with
+    // require() however the application loads the package, whereas an ESM import of the package
+    // itself can bypass the require hook (it does under vitest's module runner).
+    const file = (name: string): InstrumentationNodeModuleFile =>
+      new InstrumentationNodeModuleFile(
+        `@duckdb/node-api/lib/${name}.js`,
+        DUCKDB_SUPPORTED_VERSIONS,
+        (moduleExports: DuckDBModuleExports) => {
+          this.patch(moduleExports);
+          return moduleExports;
+        },
+        (moduleExports: DuckDBModuleExports | undefined) => {
+          if (moduleExports) this.unpatch(moduleExports);
+        },
+      );
     const definition = new InstrumentationNodeModuleDefinition(
       '@duckdb/node-api',
       DUCKDB_SUPPORTED_VERSIONS,
-      (moduleExports: DuckDBModuleExports) => {
-        this.patch(moduleExports);
-        return moduleExports;
-      },
-      (moduleExports: DuckDBModuleExports | undefined) => {
-        if (moduleExports) this.unpatch(moduleExports);
-      },
+      (moduleExports: unknown) => moduleExports,
+      () => undefined,
+      ['DuckDBInstance', 'DuckDBInstanceCache', 'DuckDBConnection', 'DuckDBPreparedStatement'].map(file),
     );
     // The client's versions are pre-releases of DuckDB's (1.5.5-r.5).
-    definition.includePrerelease = true;
-    return [definition];
+    return [Object.assign(definition, { includePrerelease: true })];
   }
 
   private patch(exports: DuckDBModuleExports): void {
@@ -247,7 +263,7 @@ export class DuckDBInstrumentation extends InstrumentationBase<DuckDBInstrumenta
         const { responseHook } = this.getConfig();
         if (responseHook) guard(() => responseHook(s, { ...info, result }));
       },
-      onError: (s, error) => recordDbCallError(s, error, DB_SYSTEM_NAME_VALUE_DUCKDB),
+      onError: (s, error) => classifyDbCallError(s, error, DB_SYSTEM_NAME_VALUE_DUCKDB),
     });
   }
 

@@ -89,6 +89,15 @@ const MAX_CODE_LENGTH = 64;
  * @param options - the failing database's system, when known
  */
 export function classifyDbError(error: unknown, options: ClassifyDbErrorOptions = {}): DbErrorClassification {
+  try {
+    return classify(error, options);
+  } catch {
+    // A hostile getter must not break the caller's error path.
+    return { errorType: '_OTHER', errorClass: 'other', statusCode: undefined };
+  }
+}
+
+function classify(error: unknown, options: ClassifyDbErrorOptions): DbErrorClassification {
   const fields = readErrorFields(error);
   const { code, errno, sqlState } = fields;
   if (code !== undefined && code.startsWith('SQLITE_')) {
@@ -123,31 +132,27 @@ export function dbErrorAttributes(classification: DbErrorClassification): Attrib
   return attributes;
 }
 
+/** Reads the fields classification needs; callers guard against throwing getters. */
 function readErrorFields(error: unknown): ErrorFields {
   if (typeof error === 'string') return { code: undefined, errno: undefined, sqlState: undefined, message: error };
   if (typeof error !== 'object' || error === null) return { code: undefined, errno: undefined, sqlState: undefined, message: '' };
-  try {
-    const record = error as Record<string, unknown>;
-    let code = shortString(record['code']);
-    const errno = typeof record['errno'] === 'number' && Number.isFinite(record['errno']) ? record['errno'] : undefined;
-    const sqlState = shortString(record['sqlState']);
-    const message = typeof record['message'] === 'string' ? record['message'] : '';
-    // Node's happy-eyeballs connect rejects with an AggregateError whose own code may be missing.
-    const inner = record['errors'];
-    if (code === undefined && Array.isArray(inner)) {
-      for (const item of inner) {
-        const innerCode = shortString((item as { code?: unknown } | null)?.code);
-        if (innerCode !== undefined) {
-          code = innerCode;
-          break;
-        }
+  const record = error as Record<string, unknown>;
+  let code = shortString(record['code']);
+  const errno = typeof record['errno'] === 'number' && Number.isFinite(record['errno']) ? record['errno'] : undefined;
+  const sqlState = shortString(record['sqlState']);
+  const message = typeof record['message'] === 'string' ? record['message'] : '';
+  // Node's happy-eyeballs connect rejects with an AggregateError whose own code may be missing.
+  const inner = record['errors'];
+  if (code === undefined && Array.isArray(inner)) {
+    for (const item of inner) {
+      const innerCode = shortString((item as { code?: unknown } | null)?.code);
+      if (innerCode !== undefined) {
+        code = innerCode;
+        break;
       }
     }
-    return { code, errno, sqlState, message };
-  } catch {
-    // A hostile getter must not break the caller's error path.
-    return { code: undefined, errno: undefined, sqlState: undefined, message: '' };
   }
+  return { code, errno, sqlState, message };
 }
 
 function shortString(value: unknown): string | undefined {

@@ -1,0 +1,113 @@
+import { trace, type Span } from '@opentelemetry/api';
+import type { Instrumentation } from '@opentelemetry/instrumentation';
+import { MySQL2Instrumentation, type MySQL2InstrumentationConfig, type MySQL2ResponseHookInformation } from '@opentelemetry/instrumentation-mysql2';
+import { PgInstrumentation, type PgInstrumentationConfig, type PgResponseHookInformation } from '@opentelemetry/instrumentation-pg';
+import { ATTR_DB_RESPONSE_RETURNED_ROWS } from '../../src/span-model/attributes.js';
+import { defaultQueryTextMode } from '../../src/span-model/query-text-mode.js';
+import { guard } from '../span-runner.js';
+import { captureMysql2Errors } from './driver-error-capture.js';
+import { mysql2ReturnedRows, pgReturnedRows } from './returned-rows.js';
+import { contribSourceNamer } from './source-naming.js';
+import { enrichingTracerProvider, type ContribSpanEnrichment } from './span-enrichment.js';
+import type { ContribDbInstrumentationsOptions } from './types.js';
+
+/**
+ * The OpenTelemetry contrib instrumentations for pg and mysql2, configured so that their spans
+ * carry what fedscope's own DuckDB and SQLite spans carry: `federation.source`,
+ * `db.operation.name`, `db.collection.name`, `db.query.summary`, `federation.query.fingerprint`,
+ * `db.query.text` per fedscope's query-text mode (contrib pg records raw text; it is sanitised or
+ * removed), `db.response.returned_rows`, and on failure `error.type`, `federation.error.class` and
+ * `db.response.status_code` from the driver error. Query spans are named after the statement
+ * summary unless `renameSpans` is false.
+ *
+ * The contrib packages do the patching, unchanged: fedscope only configures them and gives them a
+ * tracer that enriches their spans as they start (see `enrichingTracerProvider`). pg's own
+ * `db.client.operation.duration` and pool metrics (`db.client.connection.*`) are kept.
+ *
+ * Register the result before `pg` / `mysql2` are first required, e.g.
+ * `registerInstrumentations({ instrumentations: contribDbInstrumentations() })` or
+ * `startFedscope({ instrumentations: contribDbInstrumentations() })`.
+ *
+ * @param options - per-driver contrib configuration (or `false`), source naming, query-text mode
+ * @returns the pg instrumentation then the mysql2 one (those not turned off)
+ */
+export function contribDbInstrumentations(options: ContribDbInstrumentationsOptions = {}): Instrumentation[] {
+  const instrumentations: Instrumentation[] = [];
+  if (options.pg !== false) instrumentations.push(fedscopePgInstrumentation(options));
+  if (options.mysql2 !== false) instrumentations.push(fedscopeMysql2Instrumentation(options));
+  return instrumentations;
+}
+
+/**
+ * `@opentelemetry/instrumentation-pg`, configured as {@link contribDbInstrumentations} describes.
+ * A `responseHook` in `options.pg` runs after fedscope's.
+ */
+export function fedscopePgInstrumentation(options: ContribDbInstrumentationsOptions = {}): PgInstrumentation {
+  const user: PgInstrumentationConfig = options.pg || {};
+  const config: PgInstrumentationConfig = {
+    ...user,
+    responseHook: (span: Span, info: PgResponseHookInformation) => {
+      guard(() => setReturnedRows(span, pgReturnedRows(info.data)));
+      user.responseHook?.(span, info);
+    },
+  };
+  return withEnrichedTracer(new PgInstrumentation(config), enrichmentOf(options));
+}
+
+/**
+ * `@opentelemetry/instrumentation-mysql2`, configured as {@link contribDbInstrumentations}
+ * describes. Unless `options.mysql2` sets `maskStatement` or `maskStatementHook`, contrib is asked
+ * for the statement as written (with `?` placeholders rather than values formatted in), and
+ * fedscope's query-text mode applies to it. A `responseHook` in `options.mysql2` runs after fedscope's.
+ */
+export function fedscopeMysql2Instrumentation(options: ContribDbInstrumentationsOptions = {}): MySQL2Instrumentation {
+  const user: MySQL2InstrumentationConfig = options.mysql2 || {};
+  const ownMasking = user.maskStatement !== undefined || user.maskStatementHook !== undefined;
+  const config: MySQL2InstrumentationConfig = {
+    ...(ownMasking ? {} : { maskStatement: true, maskStatementHook: (query: string) => query }),
+    ...user,
+    responseHook: (span: Span, info: MySQL2ResponseHookInformation) => {
+      guard(() => setReturnedRows(span, mysql2ReturnedRows(info.queryResults)));
+      user.responseHook?.(span, info);
+    },
+  };
+  const instrumentation = withEnrichedTracer(new MySQL2Instrumentation(config), enrichmentOf(options));
+  // Hold the diagnostics-channel subscription that supplies driver errors while enabled.
+  let release = instrumentation.isEnabled() ? captureMysql2Errors() : undefined;
+  const enable = instrumentation.enable.bind(instrumentation);
+  const disable = instrumentation.disable.bind(instrumentation);
+  instrumentation.enable = () => {
+    enable();
+    release ??= captureMysql2Errors();
+  };
+  instrumentation.disable = () => {
+    disable();
+    release?.();
+    release = undefined;
+  };
+  return instrumentation;
+}
+
+function enrichmentOf(options: ContribDbInstrumentationsOptions): ContribSpanEnrichment {
+  return {
+    nameSource: contribSourceNamer(options.sources),
+    queryText: () => options.queryText ?? defaultQueryTextMode(),
+    renameSpans: options.renameSpans ?? true,
+  };
+}
+
+/**
+ * Makes every tracer provider the instrumentation is given (by `registerInstrumentations`, the
+ * SDK, or now: the global one) an enriching one.
+ */
+function withEnrichedTracer<T extends Instrumentation>(instrumentation: T, enrichment: ContribSpanEnrichment): T {
+  const setTracerProvider = instrumentation.setTracerProvider.bind(instrumentation);
+  instrumentation.setTracerProvider = (provider) => setTracerProvider(enrichingTracerProvider(provider, enrichment));
+  // Until a provider is set, the instrumentation uses the global one: enrich that too.
+  instrumentation.setTracerProvider(trace.getTracerProvider());
+  return instrumentation;
+}
+
+function setReturnedRows(span: Span, rows: number | undefined): void {
+  if (rows !== undefined) span.setAttribute(ATTR_DB_RESPONSE_RETURNED_ROWS, rows);
+}

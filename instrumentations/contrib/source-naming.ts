@@ -1,0 +1,54 @@
+import { diag, type Attributes } from '@opentelemetry/api';
+import { ATTR_DB_NAMESPACE, ATTR_DB_SYSTEM_NAME, ATTR_SERVER_ADDRESS, ATTR_SERVER_PORT } from '@opentelemetry/semantic-conventions';
+import { defaultSourceName } from '../../processors/span-classifier.js';
+import type { ContribSourceInfo, ContribSourceMap, ContribSourceResolver } from './types.js';
+
+/**
+ * A function naming the source of a contrib span from its start attributes: the user's map or
+ * function first, else the same default name fedscope's span processor gives a span without
+ * `federation.source` (so a span's source is the same whether it was named here or there).
+ */
+export function contribSourceNamer(sources: ContribSourceMap | ContribSourceResolver | undefined): (attributes: Attributes) => string {
+  return (attributes) => {
+    const fallback = defaultSourceName(attributes) ?? 'unknown';
+    if (sources === undefined) return fallback;
+    const info = sourceInfoOf(attributes);
+    if (typeof sources === 'function') {
+      try {
+        const name = sources(info);
+        if (typeof name === 'string' && name !== '') return name;
+      } catch (error) {
+        diag.error('fedscope: the contrib source resolver threw; using the default name', error);
+      }
+      return fallback;
+    }
+    for (const key of sourceMapKeys(info, fallback)) {
+      const name = Object.prototype.hasOwnProperty.call(sources, key) ? sources[key] : undefined;
+      if (typeof name === 'string' && name !== '') return name;
+    }
+    return fallback;
+  };
+}
+
+/** The keys a {@link ContribSourceMap} is searched with, most specific first. */
+export function sourceMapKeys(info: ContribSourceInfo, defaultName: string): string[] {
+  const keys = [defaultName];
+  const { host, port, database } = info;
+  if (host !== undefined) {
+    if (port !== undefined && database !== undefined) keys.push(`${host}:${port}/${database}`);
+    if (database !== undefined) keys.push(`${host}/${database}`);
+    if (port !== undefined) keys.push(`${host}:${port}`);
+    keys.push(host);
+  }
+  return keys;
+}
+
+function sourceInfoOf(attributes: Attributes): ContribSourceInfo {
+  const port = attributes[ATTR_SERVER_PORT];
+  return {
+    system: String(attributes[ATTR_DB_SYSTEM_NAME] ?? ''),
+    host: typeof attributes[ATTR_SERVER_ADDRESS] === 'string' ? attributes[ATTR_SERVER_ADDRESS] : undefined,
+    port: typeof port === 'number' && Number.isFinite(port) ? port : undefined,
+    database: typeof attributes[ATTR_DB_NAMESPACE] === 'string' ? attributes[ATTR_DB_NAMESPACE] : undefined,
+  };
+}

@@ -1,0 +1,26 @@
+import { context, createContextKey, type Context } from '@opentelemetry/api';
+
+const SOURCE_CONTEXT_KEY = createContextKey('fedscope.source-context');
+
+/**
+ * Which registered source (and which part of a federated query) the work running in a context
+ * talks to. A federation runtime sets it around each part's execution so that the driver
+ * instrumentations, which make the one CLIENT span per call, can name the source
+ * (`federation.source`) and part (`federation.part`) without a second, runtime-made span.
+ */
+export interface SourceContext {
+  /** Registered name of the source (`federation.source`). */
+  readonly source: string;
+  /** Name of the federated query's part the call belongs to (`federation.part`), when there is one. */
+  readonly part?: string | undefined;
+}
+
+/** `ctx` with `source` as the source that calls made in it talk to. */
+export function withSourceContext(ctx: Context, source: SourceContext): Context {
+  return ctx.setValue(SOURCE_CONTEXT_KEY, source);
+}
+
+/** The source the work running in `ctx` talks to, if a runtime declared one. */
+export function activeSourceContext(ctx: Context = context.active()): SourceContext | undefined {
+  return ctx.getValue(SOURCE_CONTEXT_KEY) as SourceContext | undefined;
+}
