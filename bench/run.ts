@@ -11,6 +11,7 @@ const ENTRY_MODULES: Record<string, () => Promise<{ default: BenchEntry }>> = {
   percentiles: () => import('./percentiles.bench.js'),
   derive: () => import('./derive-processor.bench.js'),
   heap: () => import('./analysis-heap.bench.js'),
+  federation: () => import('./federation.bench.js'),
   anomaly: () => import('./anomaly.bench.js'),
 };
 

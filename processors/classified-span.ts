@@ -1,5 +1,9 @@
-/** What a span is, for fedscope's analysis. */
-export type SpanRole = 'query' | 'stage' | 'source' | 'cache' | 'other';
+/**
+ * What a span is, for fedscope's analysis. `connection` is a driver's connection work (pg.connect,
+ * pg-pool.connect): a DB client span that carries no statement. Its failures count as source
+ * errors; its time is not a source call's.
+ */
+export type SpanRole = 'query' | 'stage' | 'source' | 'connection' | 'cache' | 'other';
 
 /** An ended span reduced to the fields fedscope's statistics use; built once per span. */
 export interface ClassifiedSpan {
@@ -38,4 +42,24 @@ export interface ClassifiedSpan {
   cacheHit: boolean | undefined;
   /** Instrumentation scope name of the span. */
   scopeName: string;
+  // The fields below serve trace assembly and critical-path analysis. They are optional so that
+  // hand-built spans (tests, benchmarks) stay valid; classifySpan always sets them.
+  /** Trace id (32 hex digits). */
+  traceId?: string;
+  /** Span id (16 hex digits). */
+  spanId?: string;
+  /** Parent span id, when the span has a parent. */
+  parentSpanId?: string | undefined;
+  /** Start time, milliseconds since the epoch. */
+  startTimeMs?: number;
+  /** `federation.part`: the part (sub-query) the span works on. */
+  part?: string | undefined;
+  /** `federation.depends_on`: parts (or sources) this span's work waits for, declared by the user. */
+  dependsOn?: readonly string[] | undefined;
+  /** Retry number: `federation.retry.attempt`, else `http.request.resend_count`; 0 or undefined for a first try. */
+  retryAttempt?: number | undefined;
+  /** The span failed with a timeout (`federation.error.class` = `timeout`, or an `error.type` naming a timeout). */
+  timedOut?: boolean;
+  /** The span is a wait for a pool connection (`federation.pool.wait` = true, or a `pg-pool.connect` / `pg.connect` span). */
+  poolWait?: boolean;
 }

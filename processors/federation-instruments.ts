@@ -20,8 +20,9 @@ export const DB_OPERATION_DURATION_BUCKETS = [0.001, 0.005, 0.01, 0.05, 0.1, 0.5
 export const FEDERATION_DURATION_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
 
 /**
- * Instrumentation scopes whose spans come with their own `db.client.operation.duration`
- * measurement; fedscope records none for them so nothing is counted twice.
+ * Instrumentation scopes that record `db.client.operation.duration` themselves: by default
+ * fedscope records none for their spans so nothing is counted twice. (startFedscope drops contrib
+ * pg's own series with a view instead and records every driver's spans the same way.)
  */
 export const SCOPES_RECORDING_DB_DURATION: ReadonlySet<string> = new Set(['@opentelemetry/instrumentation-pg']);
 
@@ -51,8 +52,14 @@ export class FederationInstruments {
   private readonly sourceErrors: Counter;
   private readonly activeQueries: UpDownCounter;
 
-  /** @param meter - the meter the instruments are created on */
-  constructor(meter: Meter) {
+  /**
+   * @param meter - the meter the instruments are created on
+   * @param scopesRecordingDbDuration - scopes whose spans get no `db.client.operation.duration` from fedscope
+   */
+  constructor(
+    meter: Meter,
+    private readonly scopesRecordingDbDuration: ReadonlySet<string> = SCOPES_RECORDING_DB_DURATION,
+  ) {
     this.dbDuration = meter.createHistogram(METRIC_DB_CLIENT_OPERATION_DURATION, {
       description: 'Duration of database client operations.',
       unit: 's',
@@ -111,6 +118,9 @@ export class FederationInstruments {
         this.stageDuration.record(seconds, attributes);
         return;
       }
+      case 'connection':
+        if (span.errorType !== undefined) this.sourceErrors.add(1, { [ATTR_FEDERATION_SOURCE]: span.source, [ATTR_ERROR_TYPE]: span.errorType });
+        return;
       case 'source': {
         const bySource: Attributes = { [ATTR_FEDERATION_SOURCE]: span.source };
         if (span.errorType !== undefined) {
@@ -118,7 +128,7 @@ export class FederationInstruments {
           this.sourceErrors.add(1, bySource);
         }
         this.sourceDuration.record(seconds, bySource);
-        if (span.system === 'http' || SCOPES_RECORDING_DB_DURATION.has(span.scopeName)) return;
+        if (span.system === 'http' || this.scopesRecordingDbDuration.has(span.scopeName)) return;
         const attributes: Attributes = { [ATTR_DB_SYSTEM_NAME]: span.system, [ATTR_FEDERATION_SOURCE]: span.source };
         if (span.namespace !== undefined) attributes[ATTR_DB_NAMESPACE] = span.namespace;
         if (span.operationName !== undefined) attributes[ATTR_DB_OPERATION_NAME] = span.operationName;

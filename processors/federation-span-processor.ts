@@ -35,6 +35,13 @@ export interface FederationSpanProcessorOptions {
    * @default `{system}://{server.address}:{port}/{namespace}`
    */
   resolveSource?: SourceResolver;
+  /**
+   * Instrumentation scopes that record `db.client.operation.duration` themselves; fedscope records
+   * it for every other DB source span. Pass an empty set when their own series are dropped with a
+   * view (as startFedscope does with `dropContribOperationDurationViews()`).
+   * @default `@opentelemetry/instrumentation-pg`
+   */
+  scopesRecordingDbDuration?: ReadonlySet<string>;
 }
 
 /**
@@ -45,6 +52,7 @@ export interface FederationSpanProcessorOptions {
 export class FederationSpanProcessor implements SpanProcessor {
   private instrumentsOrUndefined: FederationInstruments | undefined;
   private readonly meterProvider: MeterProvider | undefined;
+  private readonly scopesRecordingDbDuration: ReadonlySet<string> | undefined;
   private readonly sinks: ClassifiedSpanSink[];
   private readonly resolveSource: SourceResolver | undefined;
   /** Roots seen starting, so that only those are subtracted from the active-query gauge. */
@@ -55,12 +63,16 @@ export class FederationSpanProcessor implements SpanProcessor {
   /** @param options - meter, sinks and source naming */
   constructor(options: FederationSpanProcessorOptions = {}) {
     this.meterProvider = options.meterProvider;
+    this.scopesRecordingDbDuration = options.scopesRecordingDbDuration;
     this.sinks = options.sinks ?? [];
     this.resolveSource = options.resolveSource;
   }
 
   private get instruments(): FederationInstruments {
-    this.instrumentsOrUndefined ??= new FederationInstruments((this.meterProvider ?? metrics).getMeter(FEDSCOPE_SCOPE_NAME, FEDSCOPE_VERSION));
+    this.instrumentsOrUndefined ??= new FederationInstruments(
+      (this.meterProvider ?? metrics).getMeter(FEDSCOPE_SCOPE_NAME, FEDSCOPE_VERSION),
+      this.scopesRecordingDbDuration,
+    );
     return this.instrumentsOrUndefined;
   }
 

@@ -52,3 +52,17 @@ export { AnalysisState } from '../processors/analysis/analysis-state.js';
 export type { AnalysisStateOptions } from '../processors/analysis/analysis-state.js';
 export { AnalysisMetricProducer } from '../processors/analysis/analysis-metric-producer.js';
 export type * from '../processors/analysis/snapshot-types.js';
+
+export * from './federation/index.js';
+export { withSourceContext, activeSourceContext } from '../instrumentations/source-context.js';
+export type { SourceContext } from '../instrumentations/source-context.js';
+export { DuckDBInstrumentation, observeDuckDB } from '../instrumentations/duckdb/index.js';
+export type { DuckDBInstrumentationConfig, DuckDBObserver, ObserveDuckDBOptions } from '../instrumentations/duckdb/index.js';
+export { BetterSqlite3Instrumentation } from '../instrumentations/better-sqlite3/index.js';
+export type { BetterSqlite3InstrumentationConfig } from '../instrumentations/better-sqlite3/index.js';
+export { contribDbInstrumentations, dropContribOperationDurationViews, observeMysqlPool } from '../instrumentations/contrib/index.js';
+export type { ContribDbInstrumentationsOptions, ContribSourceMap, ContribSourceResolver, MysqlPoolObserver, ObserveMysqlPoolOptions } from '../instrumentations/contrib/index.js';
+export { sourceInstrumentations } from '../instrumentations/source-instrumentations.js';
+export type { SourceInstrumentationsOptions } from '../instrumentations/source-instrumentations.js';
+export { classifyDbError, dbErrorAttributes, DB_ERROR_CLASSES } from './span-model/error-class.js';
+export type { DbErrorClass, DbErrorClassification } from './span-model/error-class.js';

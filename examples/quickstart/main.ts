@@ -1,6 +1,7 @@
 /**
- * fedscope quickstart: a continuous federated workload over embedded sources — DuckDB with a
- * generated dataset and a loopback HTTP JSON service — instrumented by fedscope.
+ * fedscope quickstart: a continuous federated workload run by fedscope's federation runtime over
+ * embedded sources — DuckDB with a generated dataset, a SQLite catalog and a loopback HTTP JSON
+ * service — with every stage and source call traced and analysed by fedscope.
  *
  *   npm start                                   # live summary + http://127.0.0.1:9464/metrics
  *   OTEL_EXPORTER_OTLP_ENDPOINT=http://localhost:4318 npm start   # traces to a Collector/Jaeger
@@ -9,21 +10,23 @@
  * FEDSCOPE_QUICKSTART_INTERVAL_MS (summary period, default 5000), plus every OTEL_* / FEDSCOPE_*
  * variable startFedscope() reads.
  */
-import { startFedscope } from 'fedscope';
+// First: fedscope and the driver instrumentations must be in place before the drivers load.
+import { fedscope } from './telemetry.js';
+import { openCatalog } from './catalog.js';
 import { startCrmService } from './crm-service.js';
 import { renderSummary } from './summary.js';
 import { openWarehouse } from './warehouse.js';
-import { instrumentSources, runOneQuery } from './workload.js';
+import { createFederation, runOneQuery } from './workload.js';
 
 const workers = Number(process.env['FEDSCOPE_QUICKSTART_WORKERS'] ?? 4);
 const intervalMs = Number(process.env['FEDSCOPE_QUICKSTART_INTERVAL_MS'] ?? 5000);
 
-const fedscope = startFedscope({ serviceName: process.env['OTEL_SERVICE_NAME'] ?? 'fedscope-quickstart' });
 await fedscope.ready.catch((error: unknown) => console.error(`metrics server not started: ${String(error)}`));
 
 const warehouse = await openWarehouse();
 const crm = await startCrmService();
-const sources = instrumentSources(warehouse.connection, crm.url);
+const catalog = openCatalog();
+const federation = createFederation(warehouse.connection, catalog, crm.url);
 
 let running = true;
 let counter = 0;
@@ -31,7 +34,7 @@ let failures = 0;
 const loops = Array.from({ length: workers }, async () => {
   while (running) {
     try {
-      await runOneQuery(sources, counter++);
+      await runOneQuery(federation, counter++);
     } catch {
       failures++; // recorded on the spans; the workload goes on
     }
@@ -51,8 +54,10 @@ async function stop(signal: string): Promise<void> {
   clearInterval(printer);
   running = false;
   await Promise.all(loops);
+  await federation.close();
   await fedscope.shutdown(); // flushes spans and metrics
   await crm.close();
+  catalog.close();
   warehouse.close();
   console.log(`stopped on ${signal}: ${counter} queries run, ${failures} failed`);
   process.exit(0);

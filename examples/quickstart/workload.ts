@@ -1,112 +1,87 @@
-import type { DuckDBConnection, DuckDBResultReader } from '@duckdb/node-api';
-import { federatedQuery, instrumentAdapter, stage } from 'fedscope';
-import type { Customer } from './crm-service.js';
+import type { DuckDBConnection } from '@duckdb/node-api';
+import type Database from 'better-sqlite3';
+import { DuckDBSource, Federation, HttpSource, SqliteSource, type Row } from 'fedscope';
 import { REGIONS } from './warehouse.js';
 
-/** One row of the merged answer. */
-interface TierRevenue {
-  tier: string;
-  customers: number;
-  revenue: number;
-}
-
-/** The quickstart's two sources, wrapped by fedscope: DuckDB and a loopback HTTP API. */
-export function instrumentSources(connection: DuckDBConnection, crmUrl: string) {
-  const warehouse = instrumentAdapter(connection, {
-    source: 'warehouse',
-    system: 'duckdb',
-    namespace: 'memory',
-    methods: ['runAndReadAll'],
-    countRows: (result) => (result as DuckDBResultReader).currentRowCount,
-  });
-  const crm = instrumentAdapter(
-    { get: (path: string) => fetch(`${crmUrl}${path}`) },
-    { source: 'crm', system: 'http', methods: ['get'], describeCall: ({ args }) => ({ kind: 'http', method: 'GET', url: `${crmUrl}${String(args[0])}` }) },
+/**
+ * The quickstart's federation: the DuckDB warehouse, the SQLite catalog and the CRM HTTP API as
+ * registered sources. The driver instrumentations make the source spans; the runtime makes the
+ * query and stage spans and names each call's source.
+ */
+export function createFederation(connection: DuckDBConnection, catalog: Database.Database, crmUrl: string): Federation {
+  return (
+    // A short TTL keeps traffic flowing to the sources (a demo of nothing but cache hits is dull).
+    new Federation({ cache: { ttlMs: 2_000 } })
+      // One DuckDB connection runs one statement at a time.
+      .source('warehouse', new DuckDBSource(connection), { concurrency: 1, timeoutMs: 5_000, metadata: { kind: 'analytics' } })
+      .source('catalog', new SqliteSource(catalog), { concurrency: 1, metadata: { kind: 'reference data' } })
+      // The CRM answers 503 now and then: retried with backoff, and its breaker watches it.
+      .source('crm', new HttpSource({ baseUrl: crmUrl }), { concurrency: 4, timeoutMs: 2_000, retry: { maxAttempts: 3, baseDelayMs: 20 } })
   );
-  return { warehouse, crm };
 }
 
-type Sources = ReturnType<typeof instrumentSources>;
-
-async function fetchCustomers(crm: Sources['crm'], region: string): Promise<Customer[]> {
-  const response = await crm.get(`/customers?region=${region}`);
-  if (!response.ok) throw Object.assign(new Error(`crm answered ${response.status}`), { code: `HTTP_${response.status}` });
-  return (await response.json()) as Customer[];
-}
-
-/** Revenue per customer tier in a region: orders from DuckDB joined with tiers from the CRM. */
-export function revenueByTier(sources: Sources, region: string): Promise<TierRevenue[]> {
-  return federatedQuery('revenue_by_tier', async () => {
-    const sql = await stage('plan', () =>
-      `SELECT customer_id, sum(amount) AS revenue FROM orders WHERE region = '${region}' GROUP BY customer_id`,
-    );
-    const [orders, customers] = await stage('dispatch', () =>
-      Promise.all([
-        stage('fetch', () => sources.warehouse.runAndReadAll(sql), { part: 'orders' }),
-        stage('fetch', () => fetchCustomers(sources.crm, region), { part: 'customers' }),
-      ]),
-    );
-    return stage('merge', () => {
-      const tierOf = new Map(customers.map((c) => [c.customer_id, c.tier]));
-      const totals = new Map<string, TierRevenue>();
-      for (const row of orders.getRowObjectsJson()) {
-        const tier = tierOf.get(Number(row['customer_id'])) ?? 'unknown';
-        const entry = totals.get(tier) ?? { tier, customers: 0, revenue: 0 };
-        entry.customers++;
-        entry.revenue += Number(row['revenue']);
-        totals.set(tier, entry);
-      }
-      return [...totals.values()].sort((a, b) => b.revenue - a.revenue);
-    });
+/** Revenue per customer tier in a region: orders from DuckDB joined with tiers from the CRM, merged in SQL. */
+export async function revenueByTier(federation: Federation, region: string): Promise<Row[]> {
+  const { rows } = await federation.query({
+    name: 'revenue_by_tier',
+    parts: {
+      orders: { source: 'warehouse', sql: 'SELECT customer_id, sum(amount) AS revenue FROM orders WHERE region = ? GROUP BY customer_id', params: [region] },
+      customers: { source: 'crm', request: { path: '/customers', query: { region } } },
+    },
+    merge: {
+      sql: `SELECT coalesce(c.tier, 'unknown') AS tier, count(*) AS customers, sum(o.revenue) AS revenue
+            FROM orders o LEFT JOIN customers c USING (customer_id) GROUP BY 1 ORDER BY revenue DESC`,
+    },
   });
+  return rows;
 }
 
-/** The ten best customers of a region with their CRM names. */
-export function topCustomers(sources: Sources, region: string): Promise<Array<{ name: string; revenue: number }>> {
-  return federatedQuery('top_customers', async () => {
-    const [top, customers] = await stage('dispatch', () =>
-      Promise.all([
-        stage(
-          'fetch',
-          () =>
-            sources.warehouse.runAndReadAll(
-              `SELECT customer_id, sum(amount) AS revenue FROM orders WHERE region = '${region}' GROUP BY customer_id ORDER BY revenue DESC LIMIT 10`,
-            ),
-          { part: 'top' },
-        ),
-        stage('fetch', () => fetchCustomers(sources.crm, region), { part: 'customers' }),
-      ]),
-    );
-    return stage('merge', () => {
-      const names = new Map(customers.map((c) => [c.customer_id, c.name]));
-      return top.getRowObjectsJson().map((row) => ({ name: names.get(Number(row['customer_id'])) ?? '?', revenue: Number(row['revenue']) }));
-    });
+/** The ten best customers of a region with their CRM names and the region's name from the catalog. */
+export async function topCustomers(federation: Federation, region: string): Promise<Row[]> {
+  const { rows } = await federation.query({
+    name: 'top_customers',
+    parts: {
+      top: {
+        source: 'warehouse',
+        sql: 'SELECT customer_id, sum(amount) AS revenue FROM orders WHERE region = ? GROUP BY customer_id ORDER BY revenue DESC LIMIT 10',
+        params: [region],
+      },
+      customers: { source: 'crm', request: { path: '/customers', query: { region } } },
+      region: { source: 'catalog', sql: 'SELECT name AS region_name, currency FROM regions WHERE code = ?', params: [region] },
+    },
+    merge: {
+      sql: `SELECT c.name, t.revenue, r.region_name, r.currency
+            FROM top t LEFT JOIN customers c USING (customer_id) CROSS JOIN region r ORDER BY t.revenue DESC`,
+    },
   });
+  return rows;
 }
 
 /** Orders per day over the last weeks of data: one source only. */
-export function dailyOrders(sources: Sources): Promise<number> {
-  return federatedQuery('daily_orders', async () => {
-    const result = await stage('fetch', () =>
-      sources.warehouse.runAndReadAll(
-        `SELECT date_trunc('day', ordered_at) AS day, count(*) AS orders FROM orders WHERE ordered_at > TIMESTAMP '2026-03-01' GROUP BY 1 ORDER BY 1`,
-      ),
-    );
-    return result.currentRowCount;
+export async function dailyOrders(federation: Federation): Promise<number> {
+  const { rows } = await federation.query({
+    name: 'daily_orders',
+    parts: {
+      days: {
+        source: 'warehouse',
+        sql: `SELECT date_trunc('day', ordered_at) AS day, count(*) AS orders FROM orders WHERE ordered_at > TIMESTAMP '2026-03-01' GROUP BY 1 ORDER BY 1`,
+      },
+    },
   });
+  return rows.length;
 }
 
 /** Picks the next query of the mixed workload. */
-export function runOneQuery(sources: Sources, n: number): Promise<unknown> {
+export function runOneQuery(federation: Federation, n: number): Promise<unknown> {
   const region = REGIONS[n % REGIONS.length]!;
   switch (n % 5) {
     case 0:
     case 1:
     case 2:
-      return revenueByTier(sources, region);
+      return revenueByTier(federation, region);
     case 3:
-      return topCustomers(sources, region);
+      return topCustomers(federation, region);
     default:
-      return dailyOrders(sources);
+      return dailyOrders(federation);
   }
 }

@@ -97,7 +97,7 @@ export class AnalysisState implements ClassifiedSpanSink {
 
   /** Records one classified span into the series it belongs to. */
   record(span: ClassifiedSpan): void {
-    if (span.role === 'other') return;
+    if (span.role === 'other' || span.role === 'connection') return;
     const now = this.clock.now();
     const sample = this.sample;
     sample.latencyMs = span.durationMs;

@@ -1,5 +1,6 @@
 import { FedscopeConfigError } from './fedscope-config-error.js';
 import type { ResolvedConfig, ResolvedOtlpConfig, ResolvedPrometheusConfig } from './resolved-config.js';
+import type { SourceInstrumentationsOptions } from '../../instrumentations/source-instrumentations.js';
 import type { AnalysisOptions, FedscopeOptions, OtlpProtocol, QueryTextMode, SamplerName } from './types.js';
 import {
   describeValue,
@@ -24,7 +25,9 @@ const TOP_LEVEL_KEYS = [
   'registerGlobal',
   'spanProcessors',
   'instrumentations',
+  'sourceInstrumentations',
 ] as const;
+const SOURCE_INSTRUMENTATION_KEYS = ['pg', 'mysql2', 'duckdb', 'betterSqlite3', 'onlyInstalled', 'sources', 'queryText', 'renameSpans'] as const;
 const OTLP_KEYS = ['endpoint', 'tracesEndpoint', 'metricsEndpoint', 'protocol', 'headers', 'compression', 'timeoutMillis', 'metrics', 'metricsIntervalMillis'] as const;
 const PROMETHEUS_KEYS = ['startServer', 'host', 'port', 'endpoint'] as const;
 const SAMPLER_KEYS = ['name', 'ratio'] as const;
@@ -77,8 +80,29 @@ export function resolveConfig(options: FedscopeOptions = {}, env: Environment = 
       'sanitized',
     registerGlobal: expectBoolean('registerGlobal', opts.registerGlobal) ?? true,
     spanProcessors: expectArrayOf('spanProcessors', opts.spanProcessors, 'a SpanProcessor', (p) => hasMethods(p, ['onStart', 'onEnd', 'shutdown', 'forceFlush'])),
+    sourceInstrumentations: resolveSourceInstrumentations(opts.sourceInstrumentations),
     instrumentations: expectArrayOf('instrumentations', opts.instrumentations, 'an Instrumentation', (i) => hasMethods(i, ['enable', 'disable', 'setTracerProvider'])),
   };
+}
+
+function resolveSourceInstrumentations(value: FedscopeOptions['sourceInstrumentations']): SourceInstrumentationsOptions | false {
+  if (value === false) return false;
+  if (value === undefined) return {};
+  const opts = expectObject('sourceInstrumentations', value, SOURCE_INSTRUMENTATION_KEYS);
+  for (const driver of ['pg', 'mysql2', 'duckdb', 'betterSqlite3'] as const) {
+    const driverOptions = opts[driver];
+    if (driverOptions !== undefined && driverOptions !== false && (typeof driverOptions !== 'object' || driverOptions === null || Array.isArray(driverOptions))) {
+      throw new FedscopeConfigError(`sourceInstrumentations.${driver}`, `expected an options object or false, got ${describeValue(driverOptions)}`);
+    }
+  }
+  expectBoolean('sourceInstrumentations.onlyInstalled', opts['onlyInstalled']);
+  expectBoolean('sourceInstrumentations.renameSpans', opts['renameSpans']);
+  expectOneOf('sourceInstrumentations.queryText', opts['queryText'], QUERY_TEXT_MODES);
+  const sources = opts['sources'];
+  if (sources !== undefined && typeof sources !== 'function' && (typeof sources !== 'object' || sources === null || Array.isArray(sources))) {
+    throw new FedscopeConfigError('sourceInstrumentations.sources', `expected a map of "host:port/database" to source names, or a function, got ${describeValue(sources)}`);
+  }
+  return value;
 }
 
 function resolveAnalysis(value: unknown): AnalysisOptions {

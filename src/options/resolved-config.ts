@@ -1,5 +1,6 @@
 import type { Instrumentation } from '@opentelemetry/instrumentation';
 import type { SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import type { SourceInstrumentationsOptions } from '../../instrumentations/source-instrumentations.js';
 import type { AnalysisOptions, OtlpProtocol, QueryTextMode, SamplerName } from './types.js';
 
 /** OTLP export settings after options and environment are merged. */
@@ -36,4 +37,5 @@ export interface ResolvedConfig {
   registerGlobal: boolean;
   spanProcessors: SpanProcessor[];
   instrumentations: Instrumentation[];
+  sourceInstrumentations: SourceInstrumentationsOptions | false;
 }

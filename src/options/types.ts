@@ -1,5 +1,6 @@
 import type { SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import type { Instrumentation } from '@opentelemetry/instrumentation';
+import type { SourceInstrumentationsOptions } from '../../instrumentations/source-instrumentations.js';
 
 /** How query text is put on source-call spans (`db.query.text`). */
 export type QueryTextMode = 'sanitized' | 'raw' | 'off';
@@ -188,6 +189,14 @@ export interface FedscopeOptions {
    * @default []
    */
   spanProcessors?: SpanProcessor[];
+  /**
+   * Database driver instrumentations, registered for the drivers that are installed: pg and mysql2
+   * through the OpenTelemetry contrib instrumentations (with fedscope's enrichment), DuckDB and
+   * better-sqlite3 through fedscope's own. `false` registers none. startFedscope (or
+   * `--import fedscope/register`) must run before the drivers are first loaded.
+   * @default {}
+   */
+  sourceInstrumentations?: SourceInstrumentationsOptions | false;
   /**
    * More instrumentations to enable with the providers fedscope builds.
    * @default []

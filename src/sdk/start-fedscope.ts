@@ -1,9 +1,13 @@
 import { context, diag, metrics, propagation, trace } from '@opentelemetry/api';
 import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
-import { registerInstrumentations } from '@opentelemetry/instrumentation';
+import { registerInstrumentations, type Instrumentation } from '@opentelemetry/instrumentation';
 import { MeterProvider, PeriodicExportingMetricReader, type MetricReader } from '@opentelemetry/sdk-metrics';
 import { BatchSpanProcessor, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
+import { dropContribOperationDurationViews } from '../../instrumentations/contrib/operation-duration-views.js';
+import { BETTER_SQLITE3_INSTRUMENTATION_NAME } from '../../instrumentations/better-sqlite3/instrumentation.js';
+import { DUCKDB_INSTRUMENTATION_NAME } from '../../instrumentations/duckdb/instrumentation.js';
+import { sourceInstrumentations, type SourceInstrumentationsOptions } from '../../instrumentations/source-instrumentations.js';
 import { AnalysisState } from '../../processors/analysis/analysis-state.js';
 import { AnalysisMetricProducer } from '../../processors/analysis/analysis-metric-producer.js';
 import { FederationSpanProcessor } from '../../processors/federation-span-processor.js';
@@ -15,6 +19,22 @@ import { setDefaultQueryTextMode } from '../span-model/query-text-mode.js';
 import { buildResource } from './build-resource.js';
 import type { FedscopeHandle } from './fedscope-handle.js';
 import { buildSampler, RecordAllSampler } from './sampler.js';
+
+/**
+ * The driver instrumentations to register, leaving out any driver whose instrumentation the user
+ * passed already (patching a driver twice would make two spans per call).
+ */
+function driverInstrumentations(options: SourceInstrumentationsOptions | false, userInstrumentations: Instrumentation[]): Instrumentation[] {
+  if (options === false) return [];
+  const userNames = new Set(userInstrumentations.map((i) => i.instrumentationName));
+  return sourceInstrumentations({
+    ...options,
+    pg: userNames.has('@opentelemetry/instrumentation-pg') ? false : options.pg,
+    mysql2: userNames.has('@opentelemetry/instrumentation-mysql2') ? false : options.mysql2,
+    duckdb: userNames.has(DUCKDB_INSTRUMENTATION_NAME) ? false : options.duckdb,
+    betterSqlite3: userNames.has(BETTER_SQLITE3_INSTRUMENTATION_NAME) ? false : options.betterSqlite3,
+  });
+}
 
 /** Path of the JSON snapshot on the metrics server. */
 export const SNAPSHOT_PATH = '/fedscope/snapshot.json';
@@ -51,9 +71,11 @@ export function startFedscope(options: FedscopeOptions = {}): FedscopeHandle {
       }),
     );
   }
-  const meterProvider = new MeterProvider({ resource, readers });
+  // fedscope records db.client.operation.duration from every driver's spans (with the source and
+  // error.type), so contrib pg's own series of it is dropped rather than counted twice.
+  const meterProvider = new MeterProvider({ resource, readers, views: dropContribOperationDurationViews() });
 
-  const fedscopeProcessor = new FederationSpanProcessor({ meterProvider, sinks: [analysis] });
+  const fedscopeProcessor = new FederationSpanProcessor({ meterProvider, sinks: [analysis], scopesRecordingDbDuration: new Set() });
   const spanProcessors: SpanProcessor[] = [fedscopeProcessor];
   if (config.otlp) spanProcessors.push(new BatchSpanProcessor(createOtlpTraceExporter(config.otlp)));
   spanProcessors.push(...config.spanProcessors);
@@ -68,8 +90,9 @@ export function startFedscope(options: FedscopeOptions = {}): FedscopeHandle {
     tracerProvider.register();
     metrics.setGlobalMeterProvider(meterProvider);
   }
+  const instrumentations = [...driverInstrumentations(config.sourceInstrumentations, config.instrumentations), ...config.instrumentations];
   const unregisterInstrumentations =
-    config.instrumentations.length > 0 ? registerInstrumentations({ tracerProvider, meterProvider, instrumentations: config.instrumentations }) : undefined;
+    instrumentations.length > 0 ? registerInstrumentations({ tracerProvider, meterProvider, instrumentations }) : undefined;
 
   const server = new MetricsServer([
     ...(prometheus && config.prometheus

@@ -61,7 +61,7 @@ describe('FederationSpanProcessor', () => {
   });
 
   it('does not record db.client.operation.duration again for instrumentation-pg spans', async () => {
-    const span = trace.getTracer('@opentelemetry/instrumentation-pg').startSpan('pg.query:SELECT test', { kind: SpanKind.CLIENT, attributes: { 'db.system.name': 'postgresql' } });
+    const span = trace.getTracer('@opentelemetry/instrumentation-pg').startSpan('pg.query:SELECT test', { kind: SpanKind.CLIENT, attributes: { 'db.system.name': 'postgresql', 'db.query.text': 'SELECT 1' } });
     span.end();
     expect(await reader.points('db.client.operation.duration')).toEqual([]);
     expect(((await reader.points('federation.source.duration'))[0]?.value as Histogram).count).toBe(1);

@@ -80,3 +80,16 @@ describe('classifySpan', () => {
     expect(defaultSourceName({})).toBeUndefined();
   });
 });
+
+describe('classifySpan: connection work', () => {
+  it('classes a driver DB span without a statement as connection, keeping its source', () => {
+    const c = classifySpan(ended('pg.connect', SpanKind.CLIENT, { 'db.system.name': 'postgresql', 'server.address': 'db', 'server.port': 5432, 'db.namespace': 'shop' }, true));
+    expect(c).toMatchObject({ role: 'connection', source: 'postgresql://db:5432/shop', error: true });
+  });
+
+  it('keeps a statement-less span of fedscope own adapter a source call', () => {
+    const span = trace.getTracer('fedscope').startSpan('postgresql', { kind: SpanKind.CLIENT, attributes: { 'db.system.name': 'postgresql', 'federation.source': 'pg' } });
+    span.end();
+    expect(classifySpan(tracing.spans().at(-1)!).role).toBe('source');
+  });
+});

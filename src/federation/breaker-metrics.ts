@@ -1,0 +1,46 @@
+import { metrics, type Counter, type MeterProvider, type ObservableGauge } from '@opentelemetry/api';
+import { FEDSCOPE_SCOPE_NAME } from '../span-model/attributes.js';
+import { FEDSCOPE_VERSION } from '../version.js';
+import type { BreakerState } from './types.js';
+
+/** Counter of breaker state changes; Prometheus shows it as `circuit_breaker_state_transitions_total{breaker,state}`. */
+export const METRIC_BREAKER_TRANSITIONS = 'circuit_breaker_state_transitions';
+/** Gauge of each breaker's state: 0 closed, 1 half-open, 2 open. */
+export const METRIC_BREAKER_STATE = 'circuit_breaker_state';
+
+const STATE_VALUE: Record<BreakerState, number> = { closed: 0, half_open: 1, open: 2 };
+
+/** The circuit breaker instruments of one federation. */
+export class BreakerMetrics {
+  private readonly transitions: Counter;
+  private readonly gauge: ObservableGauge;
+  private readonly callback: Parameters<ObservableGauge['addCallback']>[0];
+
+  /**
+   * @param provider - where the instruments live
+   * @param states - the current state of every breaker, read at collection time
+   */
+  constructor(provider: MeterProvider | undefined, states: () => Iterable<[string, BreakerState]>) {
+    const meter = (provider ?? metrics).getMeter(FEDSCOPE_SCOPE_NAME, FEDSCOPE_VERSION);
+    this.transitions = meter.createCounter(METRIC_BREAKER_TRANSITIONS, {
+      description: 'Circuit breaker state changes, by breaker (the source) and the state entered.',
+    });
+    this.gauge = meter.createObservableGauge(METRIC_BREAKER_STATE, {
+      description: 'Circuit breaker state by breaker: 0 closed, 1 half-open, 2 open.',
+    });
+    this.callback = (result) => {
+      for (const [breaker, state] of states()) result.observe(STATE_VALUE[state], { breaker });
+    };
+    this.gauge.addCallback(this.callback);
+  }
+
+  /** Counts one transition. */
+  transition(breaker: string, state: BreakerState): void {
+    this.transitions.add(1, { breaker, state });
+  }
+
+  /** Stops reporting the gauge. */
+  stop(): void {
+    this.gauge.removeCallback(this.callback);
+  }
+}
