@@ -13,6 +13,7 @@ const ENTRY_MODULES: Record<string, () => Promise<{ default: BenchEntry }>> = {
   heap: () => import('./analysis-heap.bench.js'),
   federation: () => import('./federation.bench.js'),
   anomaly: () => import('./anomaly.bench.js'),
+  'critical-path': () => import('./trace-analysis.bench.js'),
 };
 
 function formatTable(table: BenchTable): string {

@@ -5,7 +5,8 @@
  * already built (`NodeSDK`, your own providers) can add fedscope in a few lines.
  * @packageDocumentation
  */
-export { startFedscope, SNAPSHOT_PATH } from './sdk/start-fedscope.js';
+export { startFedscope } from './sdk/start-fedscope.js';
+export { AnalysisPipeline, BOTTLENECKS_PATH, HEALTH_PATH, SNAPSHOT_PATH } from './sdk/analysis-pipeline.js';
 export type { FedscopeHandle } from './sdk/fedscope-handle.js';
 export { registerShutdownOnSignals } from './sdk/shutdown-on-signals.js';
 export { RecordAllSampler, buildSampler } from './sdk/sampler.js';
@@ -14,6 +15,7 @@ export { resolveConfig } from './options/resolve-config.js';
 export type {
   AnalysisOptions,
   FedscopeOptions,
+  HostMetricsOptions,
   OtlpOptions,
   OtlpProtocol,
   PrometheusOptions,
@@ -66,3 +68,7 @@ export { sourceInstrumentations } from '../instrumentations/source-instrumentati
 export type { SourceInstrumentationsOptions } from '../instrumentations/source-instrumentations.js';
 export { classifyDbError, dbErrorAttributes, DB_ERROR_CLASSES } from './span-model/error-class.js';
 export type { DbErrorClass, DbErrorClassification } from './span-model/error-class.js';
+export * from '../processors/trace-analysis/index.js';
+export * from '../processors/health/index.js';
+export * from './system-metrics/index.js';
+export * from '../processors/detectors/index.js';

@@ -51,12 +51,12 @@ export class AnalysisMetricProducer implements MetricProducer {
   private readonly extraCounters: () => Record<string, number>;
 
   /**
-   * @param state - the analysis state to read
+   * @param state - the analysis state to read (or anything serving its snapshot)
    * @param options - `selfCounters`: more counters to export, e.g. the span processor's failures;
    * `resource`: only for readers that use a producer's resource (the SDK's readers use their own)
    */
   constructor(
-    private readonly state: AnalysisState,
+    private readonly state: Pick<AnalysisState, 'snapshot'>,
     options: { selfCounters?: () => Record<string, number>; resource?: Resource } = {},
   ) {
     this.resource = options.resource ?? emptyResource();

@@ -26,7 +26,11 @@ const TOP_LEVEL_KEYS = [
   'spanProcessors',
   'instrumentations',
   'sourceInstrumentations',
+  'health',
+  'hostMetrics',
+  'runtimeMetrics',
 ] as const;
+const HEALTH_KEYS = ['objectives', 'latencyObjectivesMs', 'breakers'] as const;
 const SOURCE_INSTRUMENTATION_KEYS = ['pg', 'mysql2', 'duckdb', 'betterSqlite3', 'onlyInstalled', 'sources', 'queryText', 'renameSpans'] as const;
 const OTLP_KEYS = ['endpoint', 'tracesEndpoint', 'metricsEndpoint', 'protocol', 'headers', 'compression', 'timeoutMillis', 'metrics', 'metricsIntervalMillis'] as const;
 const PROMETHEUS_KEYS = ['startServer', 'host', 'port', 'endpoint'] as const;
@@ -73,6 +77,9 @@ export function resolveConfig(options: FedscopeOptions = {}, env: Environment = 
         1,
     },
     analysis: resolveAnalysis(opts.analysis),
+    health: resolveHealth(opts.health),
+    hostMetrics: resolveHostMetrics(opts.hostMetrics, env),
+    runtimeMetrics: expectBoolean('runtimeMetrics', opts.runtimeMetrics) ?? true,
     analyzeUnsampled: expectBoolean('analyzeUnsampled', opts.analyzeUnsampled) ?? envBoolean(env, 'FEDSCOPE_ANALYZE_UNSAMPLED') ?? true,
     queryText:
       expectOneOf('queryText', opts.queryText, QUERY_TEXT_MODES) ??
@@ -103,6 +110,24 @@ function resolveSourceInstrumentations(value: FedscopeOptions['sourceInstrumenta
     throw new FedscopeConfigError('sourceInstrumentations.sources', `expected a map of "host:port/database" to source names, or a function, got ${describeValue(sources)}`);
   }
   return value;
+}
+
+function resolveHealth(value: FedscopeOptions['health']): FedscopeOptions['health'] {
+  if (value === undefined) return undefined;
+  const opts = expectObject('health', value, HEALTH_KEYS);
+  if (opts['breakers'] !== undefined && typeof opts['breakers'] !== 'function') {
+    throw new FedscopeConfigError('health.breakers', `expected a function returning breaker states by source, got ${describeValue(opts['breakers'])}`);
+  }
+  if (opts['objectives'] !== undefined) expectObject('health.objectives', opts['objectives'], ['latency', 'errors', 'cpu', 'memory', 'eventLoop', 'cache', 'breakers', 'latencyP95Ms']);
+  if (opts['latencyObjectivesMs'] !== undefined) expectObject('health.latencyObjectivesMs', opts['latencyObjectivesMs'], ['queries', 'sources']);
+  return value;
+}
+
+function resolveHostMetrics(value: FedscopeOptions['hostMetrics'], env: Environment): { intervalMs: number } | undefined {
+  if (value === false) return undefined;
+  if (value === undefined && envValue(env, 'FEDSCOPE_HOST_METRICS') === 'off') return undefined;
+  const opts = value === undefined || value === true ? {} : expectObject('hostMetrics', value, ['intervalMs']);
+  return { intervalMs: expectNumber('hostMetrics.intervalMs', opts['intervalMs'], { min: 10_000, max: 3_600_000, integer: true }) ?? 15_000 };
 }
 
 function resolveAnalysis(value: unknown): AnalysisOptions {

@@ -1,7 +1,7 @@
 import type { Instrumentation } from '@opentelemetry/instrumentation';
 import type { SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import type { SourceInstrumentationsOptions } from '../../instrumentations/source-instrumentations.js';
-import type { AnalysisOptions, OtlpProtocol, QueryTextMode, SamplerName } from './types.js';
+import type { AnalysisOptions, FedscopeOptions, OtlpProtocol, QueryTextMode, SamplerName } from './types.js';
 
 /** OTLP export settings after options and environment are merged. */
 export interface ResolvedOtlpConfig {
@@ -33,6 +33,9 @@ export interface ResolvedConfig {
   sampler: { name: SamplerName; ratio: number };
   analyzeUnsampled: boolean;
   analysis: AnalysisOptions;
+  health: FedscopeOptions['health'];
+  hostMetrics: { intervalMs: number } | undefined;
+  runtimeMetrics: boolean;
   queryText: QueryTextMode;
   registerGlobal: boolean;
   spanProcessors: SpanProcessor[];

@@ -1,6 +1,7 @@
 import type { SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import type { Instrumentation } from '@opentelemetry/instrumentation';
 import type { SourceInstrumentationsOptions } from '../../instrumentations/source-instrumentations.js';
+import type { HealthScorerOptions } from '../../processors/health/health-scorer.js';
 
 /** How query text is put on source-call spans (`db.query.text`). */
 export type QueryTextMode = 'sanitized' | 'raw' | 'off';
@@ -143,6 +144,15 @@ export interface AnalysisOptions {
   topStatements?: number;
 }
 
+/** Host metrics (CPU, memory, filesystems, network) read through systeminformation on a slow timer. */
+export interface HostMetricsOptions {
+  /**
+   * Milliseconds between readings; at least 10000 (a reading costs tens of milliseconds of CPU).
+   * @default 15000
+   */
+  intervalMs?: number;
+}
+
 /** Options of {@link startFedscope}. Every field is optional; the environment fills the rest. */
 export interface FedscopeOptions {
   /**
@@ -174,6 +184,24 @@ export interface FedscopeOptions {
   analyzeUnsampled?: boolean;
   /** Windows and bounds of the derived statistics. */
   analysis?: AnalysisOptions;
+  /**
+   * Health score objectives and inputs (see the README's health formula): `objectives` overrides
+   * the per-component objective/limit/weight, `latencyObjectivesMs` sets p95 objectives per query
+   * or source, `breakers` reports circuit-breaker states (e.g. from `federation.status()`).
+   * @default the documented objectives, no breakers
+   */
+  health?: Pick<HealthScorerOptions, 'objectives' | 'latencyObjectivesMs' | 'breakers'>;
+  /**
+   * Host metrics through systeminformation (`system.*`), read on a slow timer, never in the query
+   * path; `false` turns them off.
+   * @default { intervalMs: 15000 } (`FEDSCOPE_HOST_METRICS=off` turns them off)
+   */
+  hostMetrics?: HostMetricsOptions | boolean;
+  /**
+   * Node runtime metrics (`nodejs.eventloop.*`, `v8js.*`, `process.*`) from Node's built-ins.
+   * @default true
+   */
+  runtimeMetrics?: boolean;
   /**
    * How adapters wrapped by fedscope put query text on spans.
    * @default 'sanitized' (or `FEDSCOPE_QUERY_TEXT`)

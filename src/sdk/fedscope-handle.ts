@@ -3,6 +3,8 @@ import type { MeterProvider } from '@opentelemetry/sdk-metrics';
 import type { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import type { FederationSpanProcessor } from '../../processors/federation-span-processor.js';
 import type { FedscopeSnapshot } from '../../processors/analysis/snapshot-types.js';
+import type { HealthSnapshot } from '../../processors/health/types.js';
+import type { BottleneckSnapshot, TraceAssemblyStats } from '../../processors/trace-analysis/types.js';
 
 /** What {@link startFedscope} returns. */
 export interface FedscopeHandle {
@@ -24,8 +26,12 @@ export interface FedscopeHandle {
    * returns false when the path is not fedscope's.
    */
   readonly metricsHandler: (req: IncomingMessage, res: ServerResponse) => boolean;
-  /** The derived state now: statistics per query, stage, source and statement. */
+  /** The derived state now: statistics per query, stage, source and statement (also at `/fedscope/snapshot.json`). */
   snapshot(): FedscopeSnapshot;
+  /** Where the time goes: bottlenecks per query name and ranked suggestions (also at `/fedscope/bottlenecks.json`). */
+  bottlenecks(): BottleneckSnapshot & { assembly: TraceAssemblyStats };
+  /** The health score overall, per query and per source, with components and reasons (also at `/fedscope/health.json`). */
+  health(): HealthSnapshot;
   /** Exports what is buffered (spans, metrics); an export failure is logged (diag), never thrown. */
   forceFlush(): Promise<void>;
   /** Flushes, stops the server and the providers, and unregisters the globals it set. */

@@ -8,14 +8,13 @@ import { dropContribOperationDurationViews } from '../../instrumentations/contri
 import { BETTER_SQLITE3_INSTRUMENTATION_NAME } from '../../instrumentations/better-sqlite3/instrumentation.js';
 import { DUCKDB_INSTRUMENTATION_NAME } from '../../instrumentations/duckdb/instrumentation.js';
 import { sourceInstrumentations, type SourceInstrumentationsOptions } from '../../instrumentations/source-instrumentations.js';
-import { AnalysisState } from '../../processors/analysis/analysis-state.js';
-import { AnalysisMetricProducer } from '../../processors/analysis/analysis-metric-producer.js';
 import { FederationSpanProcessor } from '../../processors/federation-span-processor.js';
 import { createOtlpMetricExporter, createOtlpTraceExporter } from '../export/otlp-exporters.js';
 import { getRoute, MetricsServer } from '../http/metrics-server.js';
 import { resolveConfig } from '../options/resolve-config.js';
 import type { FedscopeOptions } from '../options/types.js';
 import { setDefaultQueryTextMode } from '../span-model/query-text-mode.js';
+import { AnalysisPipeline } from './analysis-pipeline.js';
 import { buildResource } from './build-resource.js';
 import type { FedscopeHandle } from './fedscope-handle.js';
 import { buildSampler, RecordAllSampler } from './sampler.js';
@@ -36,9 +35,6 @@ function driverInstrumentations(options: SourceInstrumentationsOptions | false, 
   });
 }
 
-/** Path of the JSON snapshot on the metrics server. */
-export const SNAPSHOT_PATH = '/fedscope/snapshot.json';
-
 /**
  * Starts fedscope in this process: a tracer provider with fedscope's span processor beside a
  * batch OTLP exporter, a meter provider with the Prometheus endpoint (and OTLP metrics when
@@ -53,13 +49,12 @@ export function startFedscope(options: FedscopeOptions = {}): FedscopeHandle {
   setDefaultQueryTextMode(config.queryText);
   const resource = buildResource(config);
 
-  const analysis = new AnalysisState(config.analysis);
-  // Read at collection time, once the processor below exists.
-  const selfCounters = () => ({ 'fedscope.span_processor.failures': fedscopeProcessor.failedRecords });
+  // Self-counters are read at collection time, once the processor below exists.
+  const pipeline: AnalysisPipeline = new AnalysisPipeline(config, () => ({ 'fedscope.span_processor.failures': fedscopeProcessor.failedRecords }));
   const readers: MetricReader[] = [];
   let prometheus: PrometheusExporter | undefined;
   if (config.prometheus) {
-    prometheus = new PrometheusExporter({ preventServerStart: true, metricProducers: [new AnalysisMetricProducer(analysis, { selfCounters })] });
+    prometheus = new PrometheusExporter({ preventServerStart: true, metricProducers: pipeline.metricProducers() });
     readers.push(prometheus);
   }
   if (config.otlp?.metricsUrl) {
@@ -67,7 +62,7 @@ export function startFedscope(options: FedscopeOptions = {}): FedscopeHandle {
       new PeriodicExportingMetricReader({
         exporter: createOtlpMetricExporter(config.otlp, config.otlp.metricsUrl),
         exportIntervalMillis: config.otlp.metricsIntervalMillis,
-        metricProducers: [new AnalysisMetricProducer(analysis, { selfCounters })],
+        metricProducers: pipeline.metricProducers(),
       }),
     );
   }
@@ -75,7 +70,8 @@ export function startFedscope(options: FedscopeOptions = {}): FedscopeHandle {
   // error.type), so contrib pg's own series of it is dropped rather than counted twice.
   const meterProvider = new MeterProvider({ resource, readers, views: dropContribOperationDurationViews() });
 
-  const fedscopeProcessor = new FederationSpanProcessor({ meterProvider, sinks: [analysis], scopesRecordingDbDuration: new Set() });
+  const fedscopeProcessor: FederationSpanProcessor = new FederationSpanProcessor({ meterProvider, sinks: pipeline.sinks(), scopesRecordingDbDuration: new Set() });
+  pipeline.startCollectors(meterProvider);
   const spanProcessors: SpanProcessor[] = [fedscopeProcessor];
   if (config.otlp) spanProcessors.push(new BatchSpanProcessor(createOtlpTraceExporter(config.otlp)));
   spanProcessors.push(...config.spanProcessors);
@@ -98,10 +94,7 @@ export function startFedscope(options: FedscopeOptions = {}): FedscopeHandle {
     ...(prometheus && config.prometheus
       ? [getRoute(config.prometheus.endpoint, (req, res) => prometheus.getMetricsRequestHandler(req, res))]
       : []),
-    getRoute(SNAPSHOT_PATH, (_req, res) => {
-      res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
-      res.end(JSON.stringify(analysis.snapshot()));
-    }),
+    ...pipeline.routes(),
   ]);
   let metricsUrl: string | undefined;
   const ready =
@@ -122,7 +115,9 @@ export function startFedscope(options: FedscopeOptions = {}): FedscopeHandle {
       return metricsUrl;
     },
     metricsHandler: server.handler,
-    snapshot: () => analysis.snapshot(),
+    snapshot: () => pipeline.snapshot(),
+    bottlenecks: () => pipeline.bottleneckReport(),
+    health: () => pipeline.healthReport(),
     forceFlush: async () => {
       const results = await Promise.allSettled([tracerProvider.forceFlush(), meterProvider.forceFlush()]);
       for (const result of results) if (result.status === 'rejected') diag.warn('fedscope: flush failed', result.reason);
@@ -130,6 +125,7 @@ export function startFedscope(options: FedscopeOptions = {}): FedscopeHandle {
     shutdown: () => {
       shutDown ??= (async () => {
         unregisterInstrumentations?.();
+        pipeline.stop();
         const results = await Promise.allSettled([tracerProvider.shutdown(), meterProvider.shutdown(), server.close()]);
         if (config.registerGlobal) {
           trace.disable();

@@ -85,6 +85,23 @@ describe('startFedscope: Prometheus /metrics', () => {
     expect((await fetch(`${h.metricsUrl}/metrics`, { method: 'POST' })).status).toBe(405);
   });
 
+  it('serves the health score and the bottleneck report, and exports them as metrics', async () => {
+    const h = await startOnFreePort({ hostMetrics: false });
+    await workload(6);
+    const health = (await (await fetch(`${h.metricsUrl}/fedscope/health.json`)).json()) as { overall: { score: number; reasons: string[] }; queries: Array<{ name: string; score: number; reasons: string[] }> };
+    expect(health.overall.score).toBeGreaterThanOrEqual(0);
+    expect(health.overall.score).toBeLessThanOrEqual(100);
+    const broken = health.queries.find((q) => q.name === 'broken_report')!;
+    expect(broken.score).toBeLessThan(100);
+    expect(broken.reasons.join(' ')).toMatch(/error/i);
+    const report = (await (await fetch(`${h.metricsUrl}/fedscope/bottlenecks.json`)).json()) as { assembly: Record<string, unknown> };
+    expect(report.assembly).toBeDefined();
+    expect(h.health().queries.map((q) => q.name)).toContain('orders_report');
+    const text = await (await fetch(`${h.metricsUrl}/metrics`)).text();
+    expect(text).toMatch(/federation_health_score\{[^}]*scope="query"[^}]*name="broken_report"/);
+    expect(text).toMatch(/v8js_memory_heap_used\{v8js_heap_space_name="new_space"/);
+  });
+
   it('mounts on the user server through metricsHandler when startServer is false', async () => {
     handle = startFedscope({ prometheus: { startServer: false }, otlp: false });
     await handle.ready;

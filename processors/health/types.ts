@@ -1,0 +1,108 @@
+/** Interfaces of the health score. Ratios in [0, 1], latencies in ms; `null` = no data. */
+
+/** What a score is about. */
+export type HealthScope = 'overall' | 'query' | 'source';
+
+/** Circuit-breaker states, as the federation runtime reports them. */
+export type { BreakerState } from '../../src/federation/types.js';
+import type { BreakerState } from '../../src/federation/types.js';
+
+/** Names of the score's components. */
+export type HealthComponentName = 'latency' | 'errors' | 'cpu' | 'memory' | 'event_loop' | 'cache' | 'breakers';
+
+/**
+ * One component's rule: no deduction up to `objective`, the full `weight` from `limit` on, linear
+ * in between. For the cache hit ratio `limit` < `objective` (lower is worse).
+ */
+export interface HealthRule {
+  /** Points deducted at or past the limit. */
+  weight: number;
+  /** Where deductions start. */
+  objective: number;
+  /** Where the full weight is deducted. */
+  limit: number;
+}
+
+/** The rules of every component; see {@link HealthScorer} for the defaults. */
+export interface HealthObjectives {
+  /**
+   * Latency: the value is p95 ÷ the latency objective (`latencyP95Ms`), so `objective` 1 and
+   * `limit` 2 mean "from the objective to twice it".
+   * @default { weight: 20, objective: 1, limit: 2 }
+   */
+  latency: HealthRule;
+  /**
+   * p95 latency objective, ms (per query or source: see `HealthScorerOptions.latencyObjectivesMs`).
+   * @default 100
+   */
+  latencyP95Ms: number;
+  /** @default { weight: 30, objective: 0.01, limit: 0.05 } */
+  errors: HealthRule;
+  /** @default { weight: 15, objective: 0.7, limit: 0.8 } */
+  cpu: HealthRule;
+  /** @default { weight: 25, objective: 0.8, limit: 0.9 } */
+  memory: HealthRule;
+  /** Event-loop delay p99, ms. @default { weight: 15, objective: 50, limit: 200 } */
+  eventLoop: HealthRule;
+  /** Cache hit ratio (lower is worse). @default { weight: 10, objective: 0.7, limit: 0.4 } */
+  cache: HealthRule;
+  /**
+   * Circuit breakers: `weight` for an open breaker, `weight × halfOpenFactor` for a half-open one
+   * (a source's own breaker; for a query, the worst of its sources; overall, weighted by the
+   * share of breakers not closed).
+   * @default { weight: 30, halfOpenFactor: 0.5 }
+   */
+  breakers: { weight: number; halfOpenFactor: number };
+}
+
+/** What one score is computed from. */
+export interface HealthInputs {
+  /** p95 latency, ms. */
+  p95Ms: number | null;
+  /** Latency objective for this scope, ms (defaults to `latencyP95Ms`). */
+  latencyObjectiveMs?: number;
+  errorRate: number | null;
+  cacheHitRatio: number | null;
+  cpuUtilization: number | null;
+  memoryUtilization: number | null;
+  eventLoopDelayP99Ms: number | null;
+  /** Breakers that bear on the scope (name → state). */
+  breakers: ReadonlyArray<{ name: string; state: BreakerState }>;
+}
+
+/** One component of a score. */
+export interface HealthComponent {
+  name: HealthComponentName;
+  /** The measured value (latency: p95 ms), null without data. */
+  value: number | null;
+  /** Where deductions start and where the full weight applies (latency: ms). */
+  objective: number;
+  limit: number;
+  weight: number;
+  /** Points taken off (0 … weight). */
+  deduction: number;
+  /** `ok` (no deduction), `degraded` (part of the weight), `bad` (all of it), `no_data`. */
+  status: 'ok' | 'degraded' | 'bad' | 'no_data';
+}
+
+/** A 0–100 score that explains itself. */
+export interface HealthScore {
+  scope: HealthScope;
+  /** Query or source name; `overall` for the overall score. */
+  name: string;
+  /** 100 − Σ deductions, floored at 0, one decimal. */
+  score: number;
+  components: HealthComponent[];
+  /** One sentence per component that took points off, quoting the numbers. */
+  reasons: string[];
+}
+
+/** `HealthScorer.snapshot()`. */
+export interface HealthSnapshot {
+  generatedAt: string;
+  /** The analysis window the latency, error and cache figures come from. */
+  windowSeconds: number;
+  overall: HealthScore;
+  queries: HealthScore[];
+  sources: HealthScore[];
+}

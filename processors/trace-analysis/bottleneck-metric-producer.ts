@@ -1,0 +1,108 @@
+import { ValueType, type Attributes, type HrTime } from '@opentelemetry/api';
+import { millisToHrTime } from '@opentelemetry/core';
+import { emptyResource, type Resource } from '@opentelemetry/resources';
+import { AggregationTemporality, DataPointType, type CollectionResult, type DataPoint, type MetricData, type MetricProducer } from '@opentelemetry/sdk-metrics';
+import { ATTR_FEDERATION_QUERY_NAME, FEDSCOPE_SCOPE_NAME } from '../../src/span-model/attributes.js';
+import { FEDSCOPE_VERSION } from '../../src/version.js';
+import { windowLabel } from '../analysis/analysis-metric-producer.js';
+import { OVERFLOW_LABEL } from '../analysis/keyed-series.js';
+import { OVERFLOW_QUERY, type BottleneckAggregator } from './bottleneck-aggregator.js';
+import { TraceAssembler } from './trace-assembler.js';
+
+/**
+ * Exports the bottleneck aggregates and suggestions through any metric reader:
+ *
+ * - `federation.bottleneck.share{federation.query.name, kind=stage|source, name, window}`: mean
+ *   share of critical-path time (ratio);
+ * - `federation.bottleneck.frequency{…same}`: share of traces in which it was the bottleneck;
+ * - `federation.critical_path.duration{federation.query.name, window}`: mean query duration of
+ *   the analysed traces (s);
+ * - `federation.fanout.efficiency` / `federation.fanout.skew{federation.query.name, window}`;
+ * - `federation.suggestion.saving{federation.query.name, kind, subject}`: estimated critical-path
+ *   seconds per execution each current suggestion would remove;
+ * - `fedscope.trace_assembly.in_flight`, `fedscope.trace_assembly.assembled`,
+ *   `fedscope.trace_assembly.dropped_spans{reason}`, `fedscope.trace_assembly.dropped_traces{reason}`.
+ *
+ * It calls the assembler's `flush()` first, so traces whose grace period ended are counted.
+ */
+export class BottleneckMetricProducer implements MetricProducer {
+  private readonly startTime: HrTime = millisToHrTime(Date.now());
+  private readonly resource: Resource;
+
+  /**
+   * @param aggregator - the aggregates to read
+   * @param assembler - its assembler, for flushing and the drop counters
+   * @param options - `resource`: only for readers that use a producer's resource
+   */
+  constructor(
+    private readonly aggregator: BottleneckAggregator,
+    private readonly assembler?: TraceAssembler,
+    options: { resource?: Resource } = {},
+  ) {
+    this.resource = options.resource ?? emptyResource();
+  }
+
+  /** Reads the aggregates and returns them as gauges and counters. */
+  async collect(): Promise<CollectionResult> {
+    this.assembler?.flush();
+    const snapshot = this.aggregator.snapshot();
+    const now = millisToHrTime(Date.now());
+    const share: DataPoint<number>[] = [];
+    const frequency: DataPoint<number>[] = [];
+    const duration: DataPoint<number>[] = [];
+    const efficiency: DataPoint<number>[] = [];
+    const skew: DataPoint<number>[] = [];
+    for (const query of snapshot.queries) {
+      const q: Attributes = query.queryName === OVERFLOW_QUERY ? { [ATTR_FEDERATION_QUERY_NAME]: '', [OVERFLOW_LABEL]: true } : { [ATTR_FEDERATION_QUERY_NAME]: query.queryName };
+      for (const w of query.windows) {
+        const window = windowLabel(w.windowSeconds);
+        if (w.traces === 0) continue;
+        for (const entry of [...w.stages, ...w.sources]) {
+          const attributes = { ...q, kind: entry.kind, name: entry.name, window };
+          share.push(this.point(now, attributes, entry.meanShare));
+          frequency.push(this.point(now, attributes, entry.bottleneckRatio));
+        }
+        if (w.meanDurationMs !== null) duration.push(this.point(now, { ...q, window }, w.meanDurationMs / 1000));
+        if (w.fanOut.meanEfficiency !== null) efficiency.push(this.point(now, { ...q, window }, w.fanOut.meanEfficiency));
+        if (w.fanOut.meanSkew !== null) skew.push(this.point(now, { ...q, window }, w.fanOut.meanSkew));
+      }
+    }
+    const saving = snapshot.suggestions.map((s) => this.point(now, { [ATTR_FEDERATION_QUERY_NAME]: s.queryName, kind: s.kind, subject: s.subject }, s.estimatedSavingMs / 1000));
+    const metrics: MetricData[] = [
+      gauge('federation.bottleneck.share', 'Mean share of critical-path time per stage or source, per sliding window.', '1', share),
+      gauge('federation.bottleneck.frequency', 'Share of traces in which the stage or source held the most critical-path time.', '1', frequency),
+      gauge('federation.critical_path.duration', 'Mean duration of the analysed federated queries (= their critical path).', 's', duration),
+      gauge('federation.fanout.efficiency', 'Mean Σ child durations ÷ parent wall time over fan-outs (≈ children running at once).', '1', efficiency),
+      gauge('federation.fanout.skew', 'Mean slowest ÷ median child duration over fan-outs.', '1', skew),
+      gauge('federation.suggestion.saving', 'Critical-path time per execution a current suggestion would remove (estimate).', 's', saving),
+    ].filter((m) => m.dataPoints.length > 0);
+    if (this.assembler !== undefined) {
+      const stats = this.assembler.stats();
+      metrics.push(
+        gauge('fedscope.trace_assembly.in_flight', 'Traces being assembled now.', '{trace}', [this.point(now, {}, stats.inFlight)]),
+        counter('fedscope.trace_assembly.assembled', 'Federated query traces assembled and analysed.', '{trace}', [this.point(now, {}, stats.assembled)]),
+        counter('fedscope.trace_assembly.dropped_spans', 'Spans the trace assembler dropped, by reason.', '{span}', TraceAssembler.dropReasons.map((reason) => this.point(now, { reason }, stats.droppedSpans[reason]))),
+        counter('fedscope.trace_assembly.dropped_traces', 'Traces the trace assembler dropped, by reason.', '{trace}', TraceAssembler.dropReasons.map((reason) => this.point(now, { reason }, stats.droppedTraces[reason]))),
+      );
+    }
+    return { errors: [], resourceMetrics: { resource: this.resource, scopeMetrics: [{ scope: { name: `${FEDSCOPE_SCOPE_NAME}.trace-analysis`, version: FEDSCOPE_VERSION }, metrics }] } };
+  }
+
+  private point(now: HrTime, attributes: Attributes, value: number): DataPoint<number> {
+    return { startTime: this.startTime, endTime: now, attributes, value };
+  }
+}
+
+function gauge(name: string, description: string, unit: string, dataPoints: DataPoint<number>[]): MetricData {
+  return { descriptor: { name, description, unit, valueType: ValueType.DOUBLE }, aggregationTemporality: AggregationTemporality.CUMULATIVE, dataPointType: DataPointType.GAUGE, dataPoints };
+}
+
+function counter(name: string, description: string, unit: string, dataPoints: DataPoint<number>[]): MetricData {
+  return {
+    descriptor: { name, description, unit, valueType: ValueType.INT },
+    aggregationTemporality: AggregationTemporality.CUMULATIVE,
+    dataPointType: DataPointType.SUM,
+    isMonotonic: true,
+    dataPoints,
+  };
+}

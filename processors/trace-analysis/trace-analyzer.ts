@@ -1,0 +1,448 @@
+import type { ClassifiedSpan } from '../classified-span.js';
+import type {
+  AssembledTrace,
+  CriticalPathStep,
+  FanOut,
+  PathShare,
+  SpanTiming,
+  SuggestionCandidate,
+  TraceAnalysis,
+  TraceAnalyzerOptions,
+} from './types.js';
+
+/** A span in the analysed tree. */
+interface Node {
+  readonly span: ClassifiedSpan;
+  readonly id: string;
+  readonly label: string;
+  readonly start: number;
+  readonly end: number;
+  parent: Node | undefined;
+  readonly children: Node[];
+  selfMs: number;
+  criticalMs: number;
+  /** Nearest stage (self or ancestor), `(query)` when none. */
+  stage: string;
+  /** Nearest source call (self or ancestor). */
+  source: string | undefined;
+  /** Under (or is) a retried call, a timed-out call, a pool wait. */
+  retry: boolean;
+  timeout: boolean;
+  poolWait: boolean;
+}
+
+/** Stage label of time the root spent outside any stage. */
+export const ROOT_STAGE = '(query)';
+const UNKNOWN = '(unknown)';
+
+/**
+ * Derives from one assembled federated-query trace where the time went:
+ *
+ * - **self time** of every span: its duration minus the union of its children's intervals
+ *   (clipped to the span), so overlapping children are not subtracted twice;
+ * - the **critical path**: walking back from the root's end, at each point the child that ended
+ *   last before it (children ending after the point are clipped to it, as Jaeger does for
+ *   children outliving a sibling), recursively; the rest of the time is the parent's own. The
+ *   path's length equals the root's duration;
+ * - each stage's and source's **share** of critical-path time (a segment counts for the nearest
+ *   stage and the nearest source call above or at the span on the path);
+ * - per fan-out (a span with ≥ 2 children): **parallelism efficiency** (Σ child durations ÷
+ *   parent wall time), **skew** (slowest ÷ median child) and **queueing** (parent start → child start);
+ * - per-trace **suggestion candidates** with their saving on the critical path: sequential sibling
+ *   parts, overfetching, retries, timeouts and pool waits.
+ *
+ * Cost: O(n log n) in the trace's spans, run once per federated query, off the span's hot path
+ * only in the sense that it runs when the trace completes (see the `critical-path` benchmark).
+ */
+export class TraceAnalyzer {
+  private readonly mergeStages: ReadonlySet<string>;
+  private readonly toleranceMs: number;
+  private readonly minSavingMs: number;
+  private readonly overfetchMinRows: number;
+  private readonly overfetchMaxRatio: number;
+
+  /** @param options - merge stages, tolerances and thresholds */
+  constructor(options: TraceAnalyzerOptions = {}) {
+    this.mergeStages = new Set(options.mergeStages ?? ['merge', 'join', 'aggregate']);
+    this.toleranceMs = options.overlapToleranceMs ?? 0.5;
+    this.minSavingMs = options.minSavingMs ?? 1;
+    this.overfetchMinRows = options.overfetchMinRows ?? 1000;
+    this.overfetchMaxRatio = options.overfetchMaxRatio ?? 0.1;
+  }
+
+  /** Analyses one trace. Spans not descending from the root are ignored; orphans are attached to it. */
+  analyze(trace: AssembledTrace): TraceAnalysis {
+    const root = this.buildTree(trace);
+    const nodes: Node[] = [];
+    let orphans = 0;
+    const stack: Node[] = [root.node];
+    while (stack.length > 0) {
+      const node = stack.pop() as Node;
+      nodes.push(node);
+      for (const child of node.children) {
+        inherit(child, node);
+        stack.push(child);
+      }
+    }
+    orphans = root.orphans;
+    for (const node of nodes) node.selfMs = selfTime(node);
+
+    const steps: CriticalPathStep[] = [];
+    this.walkCritical(root.node, root.node.end, steps);
+    steps.reverse();
+    const criticalPath = mergeSteps(steps, root.node.start);
+
+    const durationMs = root.node.end - root.node.start;
+    const stageMs = new Map<string, number>();
+    const sourceMs = new Map<string, number>();
+    let retryMs = 0;
+    let timeoutMs = 0;
+    let poolMs = 0;
+    let fetchAndMergeMs = 0;
+    for (const node of nodes) {
+      const ms = node.criticalMs;
+      if (ms <= 0) continue;
+      stageMs.set(node.stage, (stageMs.get(node.stage) ?? 0) + ms);
+      if (node.source !== undefined) sourceMs.set(node.source, (sourceMs.get(node.source) ?? 0) + ms);
+      if (node.retry) retryMs += ms;
+      if (node.timeout) timeoutMs += ms;
+      if (node.poolWait) poolMs += ms;
+      if (node.source !== undefined || this.mergeStages.has(node.stage)) fetchAndMergeMs += ms;
+    }
+    const stages = shares('stage', stageMs, durationMs);
+    const sources = shares('source', sourceMs, durationMs);
+
+    const fanOuts: FanOut[] = [];
+    const candidates: SuggestionCandidate[] = [];
+    for (const node of nodes) {
+      if (node.children.length >= 2) fanOuts.push(fanOutOf(node));
+      this.sequentialParts(node, candidates);
+    }
+
+    let rowsFetched: number | undefined;
+    let cacheLookups = 0;
+    let cacheHits = 0;
+    const missedParts = new Set<string>();
+    for (const node of nodes) {
+      const s = node.span;
+      if (s.role === 'source' && s.rowsReturned !== undefined) rowsFetched = (rowsFetched ?? 0) + s.rowsReturned;
+      if (s.role === 'cache' && s.cacheHit !== undefined) {
+        cacheLookups++;
+        if (s.cacheHit) cacheHits++;
+        else missedParts.add(s.part ?? UNKNOWN);
+      }
+    }
+    let cacheMissCriticalMs = 0;
+    if (missedParts.size > 0) {
+      for (const node of nodes) {
+        if (node.source === undefined || node.criticalMs <= 0) continue;
+        // A miss of a lookup without a part name counts for every source call of the trace.
+        if (missedParts.has(UNKNOWN) || (partOf(node) !== undefined && missedParts.has(partOf(node) as string))) cacheMissCriticalMs += node.criticalMs;
+      }
+    }
+    const rowsReturned = trace.root.rowsReturned;
+    this.rateCandidates(candidates, durationMs, { retryMs, timeoutMs, poolMs, fetchAndMergeMs, rowsFetched, rowsReturned });
+
+    return {
+      traceId: trace.traceId,
+      queryName: trace.root.queryName ?? UNKNOWN,
+      durationMs,
+      startTimeMs: root.node.start,
+      spans: nodes.map((node) => timingOf(node, root.node.start)),
+      criticalPath,
+      stages,
+      sources,
+      bottleneckStage: stages[0],
+      bottleneckSource: sources[0],
+      fanOuts,
+      candidates,
+      rowsFetched,
+      rowsReturned,
+      cacheLookups,
+      cacheHits,
+      cacheMissCriticalMs,
+      orphans,
+      truncated: trace.truncated,
+    };
+  }
+
+  private buildTree(trace: AssembledTrace): { node: Node; orphans: number } {
+    const byId = new Map<string, Node>();
+    for (const span of trace.spans) {
+      if (span.spanId === undefined) continue;
+      byId.set(span.spanId, newNode(span));
+    }
+    const rootSpan = trace.root;
+    const root = (rootSpan.spanId !== undefined ? byId.get(rootSpan.spanId) : undefined) ?? newNode(rootSpan);
+    let orphans = 0;
+    for (const node of byId.values()) {
+      if (node === root) continue;
+      const parentId = node.span.parentSpanId;
+      const parent = parentId !== undefined ? byId.get(parentId) : undefined;
+      if (parent !== undefined) {
+        node.parent = parent;
+        parent.children.push(node);
+      } else if (node.start >= root.start - this.toleranceMs && node.end <= root.end + this.toleranceMs && node.span.role !== 'query') {
+        // Its parent was dropped or never exported (an unsampled or `other` span): attach it to the root.
+        node.parent = root;
+        root.children.push(node);
+        orphans++;
+      }
+    }
+    // A cycle or a root that is somebody's child would make the walk loop; the root has no parent here.
+    root.parent = undefined;
+    return { node: root, orphans };
+  }
+
+  /**
+   * Walks back from `until` within `node`: the child that ended last before the cursor is on the
+   * path until its start, recursively; gaps are the node's own time. Records steps latest first.
+   */
+  private walkCritical(node: Node, until: number, steps: CriticalPathStep[]): void {
+    const end = Math.min(node.end, until);
+    let cursor = end;
+    if (node.children.length > 0) {
+      const children = [...node.children].sort((a, b) => b.end - a.end);
+      for (const child of children) {
+        if (cursor <= node.start) break;
+        if (child.start >= cursor) continue;
+        const childEnd = Math.min(child.end, cursor);
+        if (childEnd < cursor) this.addStep(node, childEnd, cursor, steps);
+        this.walkCritical(child, childEnd, steps);
+        cursor = Math.max(child.start, node.start);
+      }
+    }
+    if (cursor > node.start) this.addStep(node, node.start, cursor, steps);
+  }
+
+  private addStep(node: Node, from: number, to: number, steps: CriticalPathStep[]): void {
+    if (to <= from) return;
+    node.criticalMs += to - from;
+    steps.push({ spanId: node.id, label: node.label, fromMs: from, toMs: to });
+  }
+
+  /**
+   * Sibling parts (source calls, stages naming a part) that ran in ≥ 2 waves without a declared
+   * dependency: the saving is the group's wall time minus the longest dependency chain, capped by
+   * the group's time on the critical path.
+   */
+  private sequentialParts(parent: Node, out: SuggestionCandidate[]): void {
+    const members = parent.children.filter((c) => isPart(c)).sort((a, b) => a.start - b.start);
+    if (members.length < 2) return;
+    let waves = 1;
+    let maxEnd = (members[0] as Node).end;
+    for (let i = 1; i < members.length; i++) {
+      const m = members[i] as Node;
+      if (m.start >= maxEnd - this.toleranceMs) waves++;
+      if (m.end > maxEnd) maxEnd = m.end;
+    }
+    if (waves < 2) return;
+    // Earliest finish if every member started at once, honouring declared dependencies.
+    const finish = new Map<Node, number>();
+    let ideal = 0;
+    for (const m of members) {
+      const deps = m.span.dependsOn;
+      let ready = 0;
+      if (deps !== undefined) {
+        for (const other of members) {
+          if (other === m || !finish.has(other)) continue;
+          const name = partOf(other);
+          if ((name !== undefined && deps.includes(name)) || (other.span.source !== undefined && deps.includes(other.span.source))) ready = Math.max(ready, finish.get(other) as number);
+        }
+      }
+      const f = ready + (m.end - m.start);
+      finish.set(m, f);
+      ideal = Math.max(ideal, f);
+    }
+    const start = (members[0] as Node).start;
+    const wall = maxEnd - start;
+    let onPath = 0;
+    for (const m of members) onPath += subtreeCritical(m);
+    const saving = Math.min(wall - ideal, onPath);
+    if (saving < this.minSavingMs) return;
+    const labels = members.map((m) => m.label);
+    out.push({
+      kind: 'parallelize_parts',
+      subject: `${parent.label}: ${[...new Set(labels)].sort().join(', ')}`,
+      savingMs: saving,
+      evidence: {
+        parent: parent.label,
+        parts: members.map((m) => ({ name: m.label, startOffsetMs: round(m.start - start), durationMs: round(m.end - m.start) })),
+        waves,
+        wallMs: round(wall),
+        parallelWallMs: round(ideal),
+        criticalPathMs: round(onPath),
+      },
+    });
+  }
+
+  private rateCandidates(
+    out: SuggestionCandidate[],
+    durationMs: number,
+    t: { retryMs: number; timeoutMs: number; poolMs: number; fetchAndMergeMs: number; rowsFetched: number | undefined; rowsReturned: number | undefined },
+  ): void {
+    const share = (ms: number) => (durationMs > 0 ? round(ms / durationMs, 4) : 0);
+    if (t.retryMs >= this.minSavingMs) out.push({ kind: 'retries_dominate', subject: 'retries', savingMs: t.retryMs, evidence: { criticalPathMs: round(t.retryMs), share: share(t.retryMs) } });
+    if (t.timeoutMs >= this.minSavingMs) out.push({ kind: 'timeouts_dominate', subject: 'timeouts', savingMs: t.timeoutMs, evidence: { criticalPathMs: round(t.timeoutMs), share: share(t.timeoutMs) } });
+    if (t.poolMs >= this.minSavingMs) out.push({ kind: 'pool_wait', subject: 'pool', savingMs: t.poolMs, evidence: { criticalPathMs: round(t.poolMs), share: share(t.poolMs) } });
+    const { rowsFetched, rowsReturned } = t;
+    if (rowsFetched !== undefined && rowsReturned !== undefined && rowsFetched >= this.overfetchMinRows && rowsReturned <= rowsFetched * this.overfetchMaxRatio) {
+      // Fetch and merge time scale with rows moved: filtering at the source would remove about
+      // the share of rows the query threw away.
+      const saving = t.fetchAndMergeMs * (1 - rowsReturned / rowsFetched);
+      if (saving >= this.minSavingMs) {
+        out.push({
+          kind: 'overfetching',
+          subject: 'rows',
+          savingMs: saving,
+          evidence: { rowsFetched, rowsReturned, returnedRatio: round(rowsReturned / rowsFetched, 4), fetchAndMergeCriticalMs: round(t.fetchAndMergeMs) },
+        });
+      }
+    }
+  }
+}
+
+function newNode(span: ClassifiedSpan): Node {
+  const end = span.endTimeMs;
+  const start = span.startTimeMs ?? end - span.durationMs;
+  return {
+    span,
+    id: span.spanId ?? '',
+    label: labelOf(span),
+    start,
+    end: Math.max(start, end),
+    parent: undefined,
+    children: [],
+    selfMs: 0,
+    criticalMs: 0,
+    stage: span.role === 'stage' || span.role === 'cache' ? (span.stage ?? UNKNOWN) : ROOT_STAGE,
+    source: span.role === 'source' ? (span.source ?? UNKNOWN) : undefined,
+    retry: (span.retryAttempt ?? 0) > 0,
+    timeout: span.timedOut === true,
+    // A driver's connection work (role `connection`: connect, pool checkout) is waiting for a connection too.
+    poolWait: span.poolWait === true || span.role === 'connection',
+  };
+}
+
+/** Stage, source and markers flow down: a span counts for its nearest stage and source call. */
+function inherit(child: Node, parent: Node): void {
+  const s = child.span;
+  if (!(s.role === 'stage' || s.role === 'cache')) child.stage = parent.stage;
+  if (s.role !== 'source' && parent.source !== undefined) child.source = parent.source;
+  child.retry ||= parent.retry;
+  child.timeout ||= parent.timeout;
+  child.poolWait ||= parent.poolWait;
+}
+
+function labelOf(span: ClassifiedSpan): string {
+  switch (span.role) {
+    case 'query':
+      return span.queryName ?? 'query';
+    case 'stage':
+    case 'cache':
+      return span.part !== undefined ? `${span.stage ?? UNKNOWN}[${span.part}]` : (span.stage ?? UNKNOWN);
+    case 'source':
+      return span.source ?? UNKNOWN;
+    case 'connection':
+      return `connect ${span.source ?? UNKNOWN}`;
+    default:
+      return span.part ?? (span.poolWait === true ? 'pool.wait' : 'other');
+  }
+}
+
+function isPart(node: Node): boolean {
+  const s = node.span;
+  if ((s.retryAttempt ?? 0) > 0 || s.poolWait === true) return false;
+  return s.role === 'source' || (s.role === 'stage' && s.part !== undefined);
+}
+
+function partOf(node: Node): string | undefined {
+  for (let n: Node | undefined = node; n !== undefined; n = n.parent) if (n.span.part !== undefined) return n.span.part;
+  return undefined;
+}
+
+function subtreeCritical(node: Node): number {
+  let total = node.criticalMs;
+  for (const child of node.children) total += subtreeCritical(child);
+  return total;
+}
+
+function selfTime(node: Node): number {
+  const duration = node.end - node.start;
+  if (node.children.length === 0) return duration;
+  const intervals = node.children
+    .map((c) => [Math.max(c.start, node.start), Math.min(c.end, node.end)] as const)
+    .filter(([a, b]) => b > a)
+    .sort((x, y) => x[0] - y[0]);
+  let covered = 0;
+  let curStart = Number.NaN;
+  let curEnd = Number.NaN;
+  for (const [a, b] of intervals) {
+    if (Number.isNaN(curStart) || a > curEnd) {
+      if (!Number.isNaN(curStart)) covered += curEnd - curStart;
+      curStart = a;
+      curEnd = b;
+    } else if (b > curEnd) {
+      curEnd = b;
+    }
+  }
+  if (!Number.isNaN(curStart)) covered += curEnd - curStart;
+  return Math.max(0, duration - covered);
+}
+
+function fanOutOf(node: Node): FanOut {
+  const durations = node.children.map((c) => c.end - c.start).sort((a, b) => a - b);
+  const sum = durations.reduce((a, b) => a + b, 0);
+  const wall = node.end - node.start;
+  const median = durations.length % 2 === 1 ? (durations[(durations.length - 1) / 2] as number) : ((durations[durations.length / 2 - 1] as number) + (durations[durations.length / 2] as number)) / 2;
+  const max = durations[durations.length - 1] as number;
+  const queues = node.children.map((c) => Math.max(0, c.start - node.start));
+  return {
+    parentSpanId: node.id,
+    parentLabel: node.label,
+    children: durations.length,
+    sumChildMs: round(sum),
+    wallMs: round(wall),
+    efficiency: wall > 0 ? round(sum / wall, 4) : 0,
+    skew: median > 0 ? round(max / median, 4) : 1,
+    meanQueueMs: round(queues.reduce((a, b) => a + b, 0) / queues.length),
+    maxQueueMs: round(Math.max(...queues)),
+  };
+}
+
+function shares(kind: 'stage' | 'source', ms: Map<string, number>, durationMs: number): PathShare[] {
+  return [...ms]
+    .map(([name, value]) => ({ kind, name, ms: value, share: durationMs > 0 ? value / durationMs : 0 }))
+    .sort((a, b) => b.ms - a.ms);
+}
+
+function timingOf(node: Node, origin: number): SpanTiming {
+  return {
+    spanId: node.id,
+    parentSpanId: node.parent?.id,
+    label: node.label,
+    role: node.span.role,
+    startOffsetMs: node.start - origin,
+    durationMs: node.end - node.start,
+    selfMs: node.selfMs,
+    criticalMs: node.criticalMs,
+    queueMs: node.parent !== undefined ? Math.max(0, node.start - node.parent.start) : 0,
+  };
+}
+
+function mergeSteps(steps: CriticalPathStep[], origin: number): CriticalPathStep[] {
+  const out: CriticalPathStep[] = [];
+  for (const step of steps) {
+    const last = out[out.length - 1];
+    const from = step.fromMs - origin;
+    const to = step.toMs - origin;
+    if (last !== undefined && last.spanId === step.spanId && Math.abs(last.toMs - from) < 1e-9) last.toMs = to;
+    else out.push({ spanId: step.spanId, label: step.label, fromMs: from, toMs: to });
+  }
+  return out;
+}
+
+function round(value: number, digits = 3): number {
+  const f = 10 ** digits;
+  return Math.round(value * f) / f;
+}

@@ -1,0 +1,208 @@
+import { diag } from '@opentelemetry/api';
+import { SystemClock } from '../../src/stats/system-clock.js';
+import type { Clock } from '../../src/stats/types.js';
+import type { ClassifiedSpan } from '../classified-span.js';
+import type { ClassifiedSpanSink } from '../federation-span-processor.js';
+import type { AssembledTrace, AssembledTraceSink, TraceAssemblerOptions, TraceAssemblyStats, TraceDropReason } from './types.js';
+
+/** A trace being gathered. */
+interface PendingTrace {
+  readonly traceId: string;
+  readonly firstSeenMs: number;
+  spans: ClassifiedSpan[];
+  root: ClassifiedSpan | undefined;
+  /** Clock time after which the trace is analysed (root end + grace); NaN until the root ended. */
+  readyAtMs: number;
+  truncated: boolean;
+}
+
+const REASONS: readonly TraceDropReason[] = ['trace_limit', 'span_limit', 'expired_without_root', 'late', 'untraced'];
+
+function zeroCounts(): Record<TraceDropReason, number> {
+  return { trace_limit: 0, span_limit: 0, expired_without_root: 0, late: 0, untraced: 0 };
+}
+
+/**
+ * Gathers each federated query's spans by trace id until its root (role `query`) ended plus a
+ * grace period for late children, then hands the trace to its {@link AssembledTraceSink}s.
+ *
+ * It is a {@link ClassifiedSpanSink}: give it to the FederationSpanProcessor (or the OTLP
+ * receiver's pipeline). Work happens in {@link TraceAssembler.record} and {@link TraceAssembler.flush}:
+ * no timer of its own, so a host that stops sending spans costs nothing. Callers that read
+ * results (metric producers, snapshots) call `flush()` first.
+ *
+ * **Bounds** (each drop is counted by reason, see {@link TraceDropReason}): spans per trace,
+ * traces in flight, age of a trace without root. Spans with role `other` start no trace on their
+ * own (most are unrelated to federation: HTTP server spans, user spans); they are kept only when
+ * their trace is already pending, which is the case inside a federated query whose stages or
+ * source calls ended first. A bounded memory of recently finished and rejected trace ids keeps
+ * late spans from starting a partial trace again.
+ */
+export class TraceAssembler implements ClassifiedSpanSink {
+  private readonly graceMs: number;
+  private readonly maxSpansPerTrace: number;
+  private readonly maxTracesInFlight: number;
+  private readonly maxTraceAgeMs: number;
+  private readonly clock: Clock;
+  private readonly sinks: AssembledTraceSink[];
+  /** Pending traces in first-seen order (Map keeps insertion order): expiry scans from the front. */
+  private readonly pending = new Map<string, PendingTrace>();
+  /** Traces whose root ended, in root-end order: analysis pops from the front. */
+  private readonly ready: PendingTrace[] = [];
+  private readyHead = 0;
+  /** Recently finished (true) or rejected (false) trace ids, bounded; oldest forgotten first. */
+  private readonly recent = new Map<string, boolean>();
+  private readonly droppedSpans = zeroCounts();
+  private readonly droppedTraces = zeroCounts();
+  private assembledCount = 0;
+  private sinkFailures = 0;
+
+  /**
+   * @param sinks - receive each assembled trace
+   * @param options - grace period and bounds
+   * @param clock - time source (a manual clock in tests) @default the system clock
+   */
+  constructor(sinks: AssembledTraceSink[], options: TraceAssemblerOptions = {}, clock: Clock = new SystemClock()) {
+    this.sinks = sinks;
+    this.graceMs = nonNegative('graceMs', options.graceMs ?? 1000);
+    this.maxSpansPerTrace = positiveInt('maxSpansPerTrace', options.maxSpansPerTrace ?? 1000);
+    this.maxTracesInFlight = positiveInt('maxTracesInFlight', options.maxTracesInFlight ?? 5000);
+    this.maxTraceAgeMs = nonNegative('maxTraceAgeMs', options.maxTraceAgeMs ?? 60_000);
+    this.clock = clock;
+  }
+
+  /** Adds one ended span to its trace; analyses traces whose grace period has passed. */
+  record(span: ClassifiedSpan): void {
+    const now = this.clock.now();
+    this.flush(now);
+    const traceId = span.traceId;
+    if (traceId === undefined || span.spanId === undefined) {
+      this.droppedSpans.untraced++;
+      return;
+    }
+    let trace = this.pending.get(traceId);
+    if (trace === undefined) {
+      const seen = this.recent.get(traceId);
+      if (seen !== undefined) {
+        // Finished: a child ending after the grace period. Rejected: the rest of a dropped trace.
+        this.droppedSpans[seen ? 'late' : 'trace_limit']++;
+        return;
+      }
+      if (span.role === 'other') return;
+      if (this.pending.size >= this.maxTracesInFlight) {
+        this.droppedSpans.trace_limit++;
+        this.droppedTraces.trace_limit++;
+        this.remember(traceId, false);
+        return;
+      }
+      trace = { traceId, firstSeenMs: now, spans: [], root: undefined, readyAtMs: Number.NaN, truncated: false };
+      this.pending.set(traceId, trace);
+    }
+    if (trace.spans.length >= this.maxSpansPerTrace && span.role !== 'query') {
+      this.droppedSpans.span_limit++;
+      trace.truncated = true;
+      return;
+    }
+    trace.spans.push(span);
+    // The first query-role span without a parent in the trace is the federated query's root; a
+    // nested federated query (a query span under another) stays a child of the outer one.
+    if (span.role === 'query' && trace.root === undefined && span.queryName !== undefined) {
+      trace.root = span;
+      trace.readyAtMs = now + this.graceMs;
+      this.ready.push(trace);
+    }
+  }
+
+  /**
+   * Analyses the traces whose grace period passed and drops those too old to complete.
+   * Cheap when there is nothing to do; the metric producer calls it before each read.
+   */
+  flush(nowMs: number = this.clock.now()): void {
+    while (this.readyHead < this.ready.length) {
+      const trace = this.ready[this.readyHead] as PendingTrace;
+      if (trace.readyAtMs > nowMs) break;
+      this.readyHead++;
+      this.complete(trace);
+    }
+    if (this.readyHead > 1024 && this.readyHead * 2 > this.ready.length) {
+      this.ready.splice(0, this.readyHead);
+      this.readyHead = 0;
+    }
+    // Pending traces are in first-seen order: stop at the first young one.
+    for (const trace of this.pending.values()) {
+      if (nowMs - trace.firstSeenMs <= this.maxTraceAgeMs) break;
+      if (trace.root !== undefined) {
+        // Its root ended; it waits in `ready` only because the grace period is longer than the age bound.
+        this.removeReady(trace);
+        this.complete(trace);
+        continue;
+      }
+      this.pending.delete(trace.traceId);
+      this.droppedTraces.expired_without_root++;
+      this.droppedSpans.expired_without_root += trace.spans.length;
+      this.remember(trace.traceId, false);
+    }
+  }
+
+  /** Counters and bounds. */
+  stats(): TraceAssemblyStats {
+    return {
+      inFlight: this.pending.size,
+      assembled: this.assembledCount,
+      droppedSpans: { ...this.droppedSpans },
+      droppedTraces: { ...this.droppedTraces },
+      limits: { maxSpansPerTrace: this.maxSpansPerTrace, maxTracesInFlight: this.maxTracesInFlight, maxTraceAgeMs: this.maxTraceAgeMs, graceMs: this.graceMs },
+    };
+  }
+
+  /** Sink calls that threw (the trace was still handed to the other sinks). */
+  get failedSinkCalls(): number {
+    return this.sinkFailures;
+  }
+
+  /** All drop reasons, for exporters that want a zero for each. */
+  static get dropReasons(): readonly TraceDropReason[] {
+    return REASONS;
+  }
+
+  private complete(trace: PendingTrace): void {
+    if (this.pending.get(trace.traceId) !== trace) return;
+    this.pending.delete(trace.traceId);
+    this.remember(trace.traceId, true);
+    const root = trace.root;
+    if (root === undefined) return;
+    this.assembledCount++;
+    const assembled: AssembledTrace = { traceId: trace.traceId, root, spans: trace.spans, truncated: trace.truncated };
+    for (const sink of this.sinks) {
+      try {
+        sink.recordTrace(assembled);
+      } catch (error) {
+        this.sinkFailures++;
+        if (this.sinkFailures === 1 || this.sinkFailures % 10_000 === 0) diag.error(`fedscope: a trace sink failed (${this.sinkFailures} so far)`, error);
+      }
+    }
+  }
+
+  private removeReady(trace: PendingTrace): void {
+    const i = this.ready.indexOf(trace, this.readyHead);
+    if (i >= 0) this.ready.splice(i, 1);
+  }
+
+  private remember(traceId: string, finished: boolean): void {
+    this.recent.set(traceId, finished);
+    if (this.recent.size > this.maxTracesInFlight) {
+      const oldest = this.recent.keys().next();
+      if (oldest.done !== true) this.recent.delete(oldest.value);
+    }
+  }
+}
+
+function positiveInt(name: string, value: number): number {
+  if (!Number.isInteger(value) || value < 1) throw new RangeError(`${name} must be a positive integer, got ${value}`);
+  return value;
+}
+
+function nonNegative(name: string, value: number): number {
+  if (!(value >= 0) || !Number.isFinite(value)) throw new RangeError(`${name} must be a non-negative number of milliseconds, got ${value}`);
+  return value;
+}

@@ -1,0 +1,315 @@
+/**
+ * Interfaces of trace analysis: assembled traces, the per-trace analysis (self time, critical
+ * path, fan-out), the per-query aggregates and the ranked suggestions. Durations are in
+ * milliseconds, ratios in [0, 1], offsets relative to the query root's start.
+ */
+import type { ClassifiedSpan } from '../classified-span.js';
+
+/** Why the trace assembler dropped spans or traces (each reason has its own counter). */
+export type TraceDropReason =
+  /** A span arrived while `maxTracesInFlight` traces were already pending; its whole trace is dropped. */
+  | 'trace_limit'
+  /** A trace already held `maxSpansPerTrace` spans; the trace is analysed as truncated. */
+  | 'span_limit'
+  /** A trace's root never arrived within `maxTraceAgeMs`. */
+  | 'expired_without_root'
+  /** A span arrived after its trace had been analysed (after the grace period). */
+  | 'late'
+  /** A span without a trace id or span id (hand-built or malformed). */
+  | 'untraced';
+
+/** One federated query's spans, gathered by the assembler once its root and grace period ended. */
+export interface AssembledTrace {
+  /** Trace id. */
+  readonly traceId: string;
+  /** The federated query's root span (role `query`). */
+  readonly root: ClassifiedSpan;
+  /** Every span gathered for the trace, the root included, in arrival order. */
+  readonly spans: readonly ClassifiedSpan[];
+  /** Spans were dropped because the trace hit `maxSpansPerTrace`. */
+  readonly truncated: boolean;
+}
+
+/** Receives assembled traces. Must not throw. */
+export interface AssembledTraceSink {
+  /** Called once per federated query, after its root ended and the grace period passed. */
+  recordTrace(trace: AssembledTrace): void;
+}
+
+/** Options of the trace assembler. */
+export interface TraceAssemblerOptions {
+  /**
+   * How long to wait after a root span ended for late children (spans exported out of order,
+   * OTLP batches) before analysing its trace.
+   * @default 1000
+   */
+  graceMs?: number;
+  /**
+   * Most spans kept per trace; the rest are dropped (counted as `span_limit`).
+   * @default 1000
+   */
+  maxSpansPerTrace?: number;
+  /**
+   * Most traces pending at once; spans of further traces are dropped (counted as `trace_limit`).
+   * @default 5000
+   */
+  maxTracesInFlight?: number;
+  /**
+   * A pending trace whose root has not ended this long after its first span is dropped
+   * (counted as `expired_without_root`).
+   * @default 60000
+   */
+  maxTraceAgeMs?: number;
+}
+
+/** The assembler's counters. */
+export interface TraceAssemblyStats {
+  /** Traces pending now. */
+  inFlight: number;
+  /** Traces handed to the sinks since start. */
+  assembled: number;
+  /** Spans dropped since start, by reason. */
+  droppedSpans: Record<TraceDropReason, number>;
+  /** Traces dropped since start, by reason (`trace_limit`, `expired_without_root`). */
+  droppedTraces: Record<TraceDropReason, number>;
+  /** Configured bounds. */
+  limits: { maxSpansPerTrace: number; maxTracesInFlight: number; maxTraceAgeMs: number; graceMs: number };
+}
+
+/** One span of an analysed trace. */
+export interface SpanTiming {
+  /** Span id. */
+  spanId: string;
+  /** Parent span id (the root for orphans attached to it); undefined for the root. */
+  parentSpanId: string | undefined;
+  /** What the span is: the stage, the source, the part, else the role. */
+  label: string;
+  /** The span's role. */
+  role: ClassifiedSpan['role'];
+  /** Start, relative to the root's start. */
+  startOffsetMs: number;
+  /** Duration. */
+  durationMs: number;
+  /** Duration minus the union of its children's intervals. */
+  selfMs: number;
+  /** Time this span itself (not its children) spent on the critical path. */
+  criticalMs: number;
+  /** Parent start → this span's start. */
+  queueMs: number;
+}
+
+/** A contiguous piece of the critical path. */
+export interface CriticalPathStep {
+  /** Span on the path during this piece. */
+  spanId: string;
+  /** Its label (see {@link SpanTiming.label}). */
+  label: string;
+  /** Start, relative to the root's start. */
+  fromMs: number;
+  /** End, relative to the root's start. */
+  toMs: number;
+}
+
+/** Critical-path time attributed to one stage or one source. */
+export interface PathShare {
+  /** `stage` or `source`. */
+  kind: 'stage' | 'source';
+  /** Stage name (`(query)` for the root's own time) or source name. */
+  name: string;
+  /** Critical-path milliseconds. */
+  ms: number;
+  /** `ms` ÷ the query's duration. */
+  share: number;
+}
+
+/** Children of one span that ran (or could have run) side by side. */
+export interface FanOut {
+  /** The parent's span id and label. */
+  parentSpanId: string;
+  parentLabel: string;
+  /** Number of children. */
+  children: number;
+  /** Sum of the children's durations. */
+  sumChildMs: number;
+  /** The parent's duration. */
+  wallMs: number;
+  /** `sumChildMs ÷ wallMs`: about the number of children running at once (1 = sequential). */
+  efficiency: number;
+  /** Slowest child ÷ median child (1 = even). */
+  skew: number;
+  /** Mean parent start → child start. */
+  meanQueueMs: number;
+  /** Largest parent start → child start. */
+  maxQueueMs: number;
+}
+
+/** JSON-like evidence value of a suggestion. */
+export type EvidenceValue = number | string | boolean | null | EvidenceValue[] | { [key: string]: EvidenceValue };
+
+/** What a suggestion proposes. */
+export type SuggestionKind =
+  /** Sibling parts ran one after another without a declared dependency: run them concurrently. */
+  | 'parallelize_parts'
+  /** One source holds most of the critical path: tune its statements (slowest fingerprints cited). */
+  | 'source_dominates'
+  /** The merge stage holds much of the critical path: push aggregation and filters down to sources. */
+  | 'merge_dominates'
+  /** Sources returned many more rows than the query returned: push filters/projections down. */
+  | 'overfetching'
+  /** Cache lookups of repeated parts mostly miss. */
+  | 'low_cache_hit_ratio'
+  /** Retried calls hold much of the critical path. */
+  | 'retries_dominate'
+  /** Timed-out calls hold much of the critical path. */
+  | 'timeouts_dominate'
+  /** Waiting for a pool connection holds much of the critical path: grow the pool or shorten holds. */
+  | 'pool_wait';
+
+/** One ranked suggestion for a federated query. */
+export interface Suggestion {
+  /** What is proposed. */
+  kind: SuggestionKind;
+  /** The federated query it is about. */
+  queryName: string;
+  /** What it is about within the query (a source, a stage, a set of parts). */
+  subject: string;
+  /** Critical-path milliseconds per execution the change would remove (estimate; see the kind's rule). */
+  estimatedSavingMs: number;
+  /** The numbers behind the suggestion. */
+  evidence: { [key: string]: EvidenceValue };
+  /** A sentence for a human, quoting the numbers. */
+  message: string;
+}
+
+/** A suggestion found in one trace, before aggregation. */
+export interface SuggestionCandidate {
+  kind: SuggestionKind;
+  subject: string;
+  savingMs: number;
+  evidence: { [key: string]: EvidenceValue };
+}
+
+/** Everything derived from one federated query's trace. */
+export interface TraceAnalysis {
+  traceId: string;
+  queryName: string;
+  /** The root's duration (= the critical path's length). */
+  durationMs: number;
+  /** The root's start, ms since the epoch. */
+  startTimeMs: number;
+  /** Spans reachable from the root (orphans attached to it), root first. */
+  spans: SpanTiming[];
+  /** The critical path, earliest first. */
+  criticalPath: CriticalPathStep[];
+  /** Critical-path time per stage, largest first (sums to the duration). */
+  stages: PathShare[];
+  /** Critical-path time per source, largest first. */
+  sources: PathShare[];
+  /** The stage with the most critical-path time. */
+  bottleneckStage: PathShare | undefined;
+  /** The source with the most critical-path time. */
+  bottleneckSource: PathShare | undefined;
+  /** Every span with two or more children. */
+  fanOuts: FanOut[];
+  /** Suggestions this trace alone supports. */
+  candidates: SuggestionCandidate[];
+  /** Rows the source calls returned (sum), when any reported it. */
+  rowsFetched: number | undefined;
+  /** Rows the query returned, when the root reported it. */
+  rowsReturned: number | undefined;
+  /** Cache lookups in the trace and how many hit. */
+  cacheLookups: number;
+  cacheHits: number;
+  /** Critical-path time of source calls for parts whose cache lookup missed. */
+  cacheMissCriticalMs: number;
+  /** Spans whose parent was missing, attached to the root. */
+  orphans: number;
+  /** The assembler dropped spans of this trace. */
+  truncated: boolean;
+}
+
+/** Options of the trace analyzer. */
+export interface TraceAnalyzerOptions {
+  /**
+   * Stage names whose critical-path time counts as merge time.
+   * @default ['merge', 'join', 'aggregate']
+   */
+  mergeStages?: readonly string[];
+  /**
+   * Two siblings overlapping by less than this are treated as sequential (clock granularity).
+   * @default 0.5
+   */
+  overlapToleranceMs?: number;
+  /**
+   * Smallest saving for a per-trace suggestion candidate.
+   * @default 1
+   */
+  minSavingMs?: number;
+  /**
+   * Overfetching: least rows fetched by the sources of one query.
+   * @default 1000
+   */
+  overfetchMinRows?: number;
+  /**
+   * Overfetching: highest returned ÷ fetched ratio that counts.
+   * @default 0.1
+   */
+  overfetchMaxRatio?: number;
+}
+
+/** A stage's or source's place on the critical path over one window. */
+export interface BottleneckEntry {
+  kind: 'stage' | 'source';
+  name: string;
+  /** Share of the window's traces in which it held the most critical-path time. */
+  bottleneckRatio: number;
+  /** Mean share of critical-path time over the window's traces (0 where absent). */
+  meanShare: number;
+  /** Mean critical-path ms per trace (0 where absent). */
+  meanCriticalMs: number;
+  /** Traces in which it appeared on the critical path. */
+  traces: number;
+}
+
+/** A federated query's aggregates over one window. */
+export interface QueryBottleneckWindow {
+  windowSeconds: number;
+  /** Traces analysed in the window. */
+  traces: number;
+  /** Mean query duration, null without traces. */
+  meanDurationMs: number | null;
+  /** Stages, by mean share descending. */
+  stages: BottleneckEntry[];
+  /** Sources, by mean share descending. */
+  sources: BottleneckEntry[];
+  /** Mean fan-out efficiency and skew, mean queueing (null without fan-outs). */
+  fanOut: { groups: number; meanEfficiency: number | null; meanSkew: number | null; meanQueueMs: number | null };
+  /** Cache lookups and hits in the window's traces. */
+  cache: { lookups: number; hits: number; hitRatio: number | null };
+  /** Rows fetched from sources and returned by the query (sums over traces that reported both). */
+  rows: { fetched: number; returned: number };
+}
+
+/** A federated query's bottleneck figures and suggestions. */
+export interface QueryBottleneckSnapshot {
+  queryName: string;
+  /** One per configured window, shortest first. */
+  windows: QueryBottleneckWindow[];
+  /** Ranked suggestions over the suggestion window, largest saving first. */
+  suggestions: Suggestion[];
+  /** Sources seen on this query's critical paths in the longest window. */
+  sources: string[];
+}
+
+/** `BottleneckAggregator.snapshot()`: plain JSON-serialisable data. */
+export interface BottleneckSnapshot {
+  generatedAt: string;
+  windowsSeconds: number[];
+  /** The window suggestions are computed over. */
+  suggestionWindowSeconds: number;
+  queries: QueryBottleneckSnapshot[];
+  /** All queries' suggestions, largest saving first. */
+  suggestions: Suggestion[];
+  /** Queries beyond `maxQueries` (their traces go to one overflow entry) and keys beyond `maxKeysPerQuery`. */
+  overflow: { queries: number; keys: number };
+}

@@ -1,0 +1,111 @@
+import { describe, expect, it } from 'vitest';
+import { AnalysisState } from '../../../processors/analysis/analysis-state.js';
+import { HealthMetricProducer } from '../../../processors/health/health-metric-producer.js';
+import { HealthScorer } from '../../../processors/health/health-scorer.js';
+import type { HealthInputs } from '../../../processors/health/types.js';
+import { ManualClock } from '../../../src/stats/manual-clock.js';
+import { syntheticTrace } from '../trace-analysis/synthetic-trace.js';
+
+const healthy: HealthInputs = { p95Ms: 20, errorRate: 0, cacheHitRatio: 0.9, cpuUtilization: 0.3, memoryUtilization: 0.5, eventLoopDelayP99Ms: 10, breakers: [] };
+// The seed judged the mean against 50 ms; here the p95 against an objective set to 50 ms.
+const seedRules = new HealthScorer({ objectives: { latencyP95Ms: 50 } });
+const deduction = (inputs: Partial<HealthInputs>, component: string) =>
+  seedRules.score('query', 'q', { ...healthy, ...inputs }).components.find((c) => c.name === component)!.deduction;
+
+describe('HealthScorer — the seed’s calculate_health_score rules', () => {
+  it('scores 100 with no reasons when every input meets its objective', () => {
+    expect(seedRules.score('query', 'q', healthy)).toMatchObject({ score: 100, reasons: [] });
+  });
+
+  it('slow queries cost 20 points (seed: average > 50 ms → −20)', () => {
+    expect(deduction({ p95Ms: 45 }, 'latency')).toBe(0);
+    expect(deduction({ p95Ms: 100 }, 'latency')).toBe(20);
+    expect(deduction({ p95Ms: 75 }, 'latency')).toBe(10); // gradual between the objective and twice it
+  });
+
+  it('errors cost 30 points (seed: error rate > 5 % → −30)', () => {
+    expect(deduction({ errorRate: 0.005 }, 'errors')).toBe(0);
+    expect(deduction({ errorRate: 0.06 }, 'errors')).toBe(30);
+  });
+
+  it('CPU costs 15 points (seed: > 80 % → −15) and memory 25 (seed: > 90 % → −25)', () => {
+    expect(deduction({ cpuUtilization: 0.5 }, 'cpu')).toBe(0);
+    expect(deduction({ cpuUtilization: 0.85 }, 'cpu')).toBe(15);
+    expect(deduction({ memoryUtilization: 0.7 }, 'memory')).toBe(0);
+    expect(deduction({ memoryUtilization: 0.95 }, 'memory')).toBe(25);
+  });
+
+  it('a poor cache costs 10 points (seed: hit rate < 70 % → −10)', () => {
+    expect(deduction({ cacheHitRatio: 0.8 }, 'cache')).toBe(0);
+    expect(deduction({ cacheHitRatio: 0.3 }, 'cache')).toBe(10);
+  });
+
+  it('never goes below 0 (seed: score.max(0))', () => {
+    const s = seedRules.score('query', 'q', { p95Ms: 500, errorRate: 0.5, cacheHitRatio: 0.1, cpuUtilization: 0.99, memoryUtilization: 0.99, eventLoopDelayP99Ms: 500, breakers: [{ name: 'pg', state: 'open' }] });
+    expect(s.score).toBe(0);
+    expect(s.reasons).toHaveLength(7);
+  });
+});
+
+describe('HealthScorer', () => {
+  it('explains every point taken off, and the reasons change as inputs cross their objectives', () => {
+    const scorer = new HealthScorer();
+    const ok = scorer.score('query', 'orders', { ...healthy, p95Ms: 90 });
+    expect(ok.reasons).toEqual([]);
+    const slow = scorer.score('query', 'orders', { ...healthy, p95Ms: 150 });
+    expect(slow.score).toBe(90);
+    expect(slow.reasons).toEqual(['p95 latency 150 ms is 1.5× the 100 ms objective (full deduction at 200 ms): −10 of 20']);
+    const loaded = scorer.score('query', 'orders', { ...healthy, p95Ms: 150, eventLoopDelayP99Ms: 125 });
+    expect(loaded.score).toBe(82.5);
+    expect(loaded.reasons[1]).toBe('event-loop delay p99 125 ms is above 50 ms (full deduction at 200 ms): −7.5 of 15');
+    expect(scorer.score('query', 'orders', { ...healthy, p95Ms: null }).components.find((c) => c.name === 'latency')).toMatchObject({ status: 'no_data', deduction: 0 });
+  });
+
+  it('charges open and half-open breakers to their source, the queries using it, and overall', () => {
+    const scorer = new HealthScorer();
+    const source = scorer.score('source', 'pg', { ...healthy, breakers: [{ name: 'pg', state: 'open' }] });
+    expect(source).toMatchObject({ score: 70, reasons: ['1 of 1 circuit breakers not closed (open: pg): −30 of 30'] });
+    // saturation is a property of the process: not charged to a source
+    expect(source.components.map((c) => c.name)).toEqual(['latency', 'errors', 'breakers']);
+    const overall = scorer.score('overall', 'overall', { ...healthy, breakers: [{ name: 'pg', state: 'half_open' }, { name: 'my', state: 'closed' }] });
+    expect(overall.score).toBe(92.5);
+  });
+
+  it('scores queries, sources and overall from the analysis state, saturation and breakers', async () => {
+    const clock = new ManualClock(1_000_000);
+    const analysis = new AnalysisState({ clock });
+    for (let i = 0; i < 50; i++) {
+      const spans = syntheticTrace(`t${i}`, [
+        { id: 'root', role: 'query', start: 0, end: i < 45 ? 40 : 400, error: i % 10 === 0 },
+        { id: 's', parent: 'root', role: 'source', source: 'pg', start: 0, end: 30 },
+      ]);
+      for (const span of spans) analysis.record(span);
+    }
+    const scorer = new HealthScorer({
+      analysis,
+      saturation: () => ({ cpuUtilization: 0.75, memoryUtilization: 0.5, eventLoopDelayP99Ms: 12 }),
+      breakers: () => ({ pg: 'open' }),
+      sourcesOfQuery: () => ['pg'],
+      latencyObjectivesMs: { sources: { pg: 20 } },
+    });
+    const snapshot = scorer.snapshot();
+    const orders = snapshot.queries.find((q) => q.name === 'orders')!;
+    expect(orders.reasons.join('\n')).toMatch(/p95 latency \d+(\.\d)? ms is 4× the 100 ms objective/);
+    expect(orders.reasons.join('\n')).toContain('error rate 10%');
+    expect(orders.reasons.join('\n')).toContain('host CPU at 75%');
+    expect(orders.reasons.join('\n')).toContain('open: pg');
+    const pg = snapshot.sources.find((s) => s.name === 'pg')!;
+    expect(pg.components.find((c) => c.name === 'latency')).toMatchObject({ objective: 20, deduction: 10 });
+    expect(snapshot.overall.score).toBeLessThan(100);
+
+    const result = await new HealthMetricProducer(scorer).collect();
+    const metrics = result.resourceMetrics.scopeMetrics[0]!.metrics;
+    const score = metrics.find((m) => m.descriptor.name === 'federation.health.score')!;
+    expect(score.dataPoints.map((p) => p.attributes)).toEqual(
+      expect.arrayContaining([{ scope: 'overall', name: 'overall' }, { scope: 'query', name: 'orders' }, { scope: 'source', name: 'pg' }]),
+    );
+    expect(metrics.find((m) => m.descriptor.name === 'federation.health.deduction')!.dataPoints).toContainEqual(
+      expect.objectContaining({ attributes: { scope: 'source', name: 'pg', component: 'breakers' }, value: 30 }),
+    );
+  });
+});

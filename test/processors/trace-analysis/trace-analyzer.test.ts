@@ -1,0 +1,122 @@
+import { describe, expect, it } from 'vitest';
+import { TraceAnalyzer } from '../../../processors/trace-analysis/trace-analyzer.js';
+import type { AssembledTrace } from '../../../processors/trace-analysis/types.js';
+import { syntheticTrace, type SpanSpec } from './synthetic-trace.js';
+
+function analyze(specs: SpanSpec[]) {
+  const spans = syntheticTrace('t1', specs);
+  const root = spans.find((s) => s.role === 'query')!;
+  const trace: AssembledTrace = { traceId: 't1', root, spans, truncated: false };
+  return new TraceAnalyzer().analyze(trace);
+}
+
+const timing = (a: ReturnType<typeof analyze>, id: string) => a.spans.find((s) => s.spanId === `t1-${id}`)!;
+
+describe('TraceAnalyzer', () => {
+  it('computes self time as duration minus the union of overlapping children', () => {
+    const a = analyze([
+      { id: 'root', role: 'query', start: 0, end: 100 },
+      { id: 'a', parent: 'root', role: 'source', source: 'pg', start: 10, end: 50 },
+      { id: 'b', parent: 'root', role: 'source', source: 'my', start: 30, end: 70 },
+      { id: 'c', parent: 'b', role: 'other', start: 40, end: 45 },
+    ]);
+    expect(timing(a, 'root').selfMs).toBe(40); // covered 10..70
+    expect(timing(a, 'a').selfMs).toBe(40);
+    expect(timing(a, 'b').selfMs).toBe(35);
+    expect(timing(a, 'c').selfMs).toBe(5);
+  });
+
+  it('follows the child that ended last through a parallel fan-out', () => {
+    const a = analyze([
+      { id: 'root', role: 'query', start: 0, end: 120 },
+      { id: 'plan', parent: 'root', role: 'stage', stage: 'plan', start: 0, end: 5 },
+      { id: 'fetch', parent: 'root', role: 'stage', stage: 'fetch', start: 5, end: 105 },
+      { id: 'pg', parent: 'fetch', role: 'source', source: 'pg', start: 10, end: 100 },
+      { id: 'my', parent: 'fetch', role: 'source', source: 'my', start: 10, end: 40 },
+      { id: 'duck', parent: 'fetch', role: 'source', source: 'duck', start: 12, end: 30 },
+      { id: 'merge', parent: 'root', role: 'stage', stage: 'merge', start: 105, end: 120 },
+    ]);
+    expect(a.criticalPath.map((s) => s.label)).toEqual(['plan', 'fetch', 'pg', 'fetch', 'merge']);
+    expect(a.criticalPath.reduce((sum, s) => sum + s.toMs - s.fromMs, 0)).toBe(120);
+    expect(a.bottleneckSource).toMatchObject({ name: 'pg', ms: 90, share: 0.75 });
+    expect(a.bottleneckStage).toMatchObject({ name: 'fetch', ms: 100 });
+    expect(a.sources.map((s) => s.name)).toEqual(['pg']); // the others never determined the end
+    expect(a.stages.reduce((sum, s) => sum + s.share, 0)).toBeCloseTo(1, 9);
+    const fetchFanOut = a.fanOuts.find((f) => f.parentLabel === 'fetch')!;
+    expect(fetchFanOut).toMatchObject({ children: 3, sumChildMs: 138, wallMs: 100, efficiency: 1.38, skew: 3, maxQueueMs: 7 });
+    expect(timing(a, 'duck').queueMs).toBe(7);
+    expect(a.candidates.filter((c) => c.kind === 'parallelize_parts')).toEqual([]);
+  });
+
+  it('finds sequential sibling parts and the time running them together would save', () => {
+    const a = analyze([
+      { id: 'root', role: 'query', start: 0, end: 100 },
+      { id: 'fetch', parent: 'root', role: 'stage', stage: 'fetch', start: 0, end: 95 },
+      { id: 'pg', parent: 'fetch', role: 'source', source: 'pg', start: 0, end: 40 },
+      { id: 'my', parent: 'fetch', role: 'source', source: 'my', start: 40, end: 70 },
+      { id: 'duck', parent: 'fetch', role: 'source', source: 'duck', start: 70, end: 90 },
+      { id: 'merge', parent: 'root', role: 'stage', stage: 'merge', start: 95, end: 100 },
+    ]);
+    const c = a.candidates.find((x) => x.kind === 'parallelize_parts')!;
+    expect(c.subject).toBe('fetch: duck, my, pg');
+    expect(c.savingMs).toBe(50); // 90 ms wall → 40 ms (the longest) if concurrent
+    expect(c.evidence).toMatchObject({ waves: 3, wallMs: 90, parallelWallMs: 40 });
+    // plan → fetch → merge stages are sequential by nature and carry no part: never suggested.
+    expect(a.candidates.filter((x) => x.kind === 'parallelize_parts')).toHaveLength(1);
+  });
+
+  it('honours declared dependencies between parts', () => {
+    const a = analyze([
+      { id: 'root', role: 'query', start: 0, end: 70 },
+      { id: 'users', parent: 'root', role: 'stage', stage: 'fetch', part: 'users', start: 0, end: 30 },
+      { id: 'orders', parent: 'root', role: 'stage', stage: 'fetch', part: 'orders', start: 30, end: 70, dependsOn: ['users'] },
+    ]);
+    expect(a.candidates.filter((x) => x.kind === 'parallelize_parts')).toEqual([]);
+  });
+
+  it('puts retries, timeouts and pool waits on the critical path into candidates', () => {
+    const a = analyze([
+      { id: 'root', role: 'query', start: 0, end: 100 },
+      { id: 'wait', parent: 'root', role: 'other', poolWait: true, start: 0, end: 20 },
+      { id: 'try1', parent: 'root', role: 'source', source: 'pg', start: 20, end: 60, timedOut: true, error: true },
+      { id: 'try2', parent: 'root', role: 'source', source: 'pg', start: 60, end: 100, retryAttempt: 1 },
+    ]);
+    const byKind = Object.fromEntries(a.candidates.map((c) => [c.kind, c.savingMs]));
+    expect(byKind).toMatchObject({ pool_wait: 20, timeouts_dominate: 40, retries_dominate: 40 });
+    // a retry depends on the attempt before it: not a parallelisation opportunity
+    expect(byKind['parallelize_parts']).toBeUndefined();
+  });
+
+  it('counts a driver\'s connection work as waiting for a connection', () => {
+    const a = analyze([
+      { id: 'root', role: 'query', start: 0, end: 50 },
+      { id: 'conn', parent: 'root', role: 'connection', source: 'pg', start: 0, end: 15 },
+      { id: 'q', parent: 'root', role: 'source', source: 'pg', start: 15, end: 50 },
+    ]);
+    expect(a.candidates.find((c) => c.kind === 'pool_wait')?.savingMs).toBe(15);
+    expect(a.criticalPath.map((s) => s.label)).toEqual(['connect pg', 'pg']);
+  });
+
+  it('flags overfetching and attributes cache misses to the parts fetched after them', () => {
+    const a = analyze([
+      { id: 'root', role: 'query', start: 0, end: 100, rows: 10 },
+      { id: 'c1', parent: 'root', role: 'cache', stage: 'cache', part: 'users', cacheHit: false, start: 0, end: 2 },
+      { id: 'c2', parent: 'root', role: 'cache', stage: 'cache', part: 'orders', cacheHit: true, start: 0, end: 2 },
+      { id: 'f', parent: 'root', role: 'stage', stage: 'fetch', part: 'users', start: 2, end: 80 },
+      { id: 'pg', parent: 'f', role: 'source', source: 'pg', start: 2, end: 80, rows: 5000 },
+      { id: 'merge', parent: 'root', role: 'stage', stage: 'merge', start: 80, end: 100 },
+    ]);
+    expect(a).toMatchObject({ rowsFetched: 5000, rowsReturned: 10, cacheLookups: 2, cacheHits: 1, cacheMissCriticalMs: 78 });
+    const over = a.candidates.find((c) => c.kind === 'overfetching')!;
+    expect(over.savingMs).toBeCloseTo((78 + 20) * (1 - 10 / 5000), 6);
+  });
+
+  it('attaches spans whose parent is missing to the root', () => {
+    const a = analyze([
+      { id: 'root', role: 'query', start: 0, end: 50 },
+      { id: 'pg', parent: 'gone', role: 'source', source: 'pg', start: 5, end: 45 },
+    ]);
+    expect(a.orphans).toBe(1);
+    expect(a.bottleneckSource).toMatchObject({ name: 'pg', ms: 40 });
+  });
+});

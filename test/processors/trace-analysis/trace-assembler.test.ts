@@ -1,0 +1,127 @@
+import { context, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
+import { describe, expect, it } from 'vitest';
+import { FederationSpanProcessor } from '../../../processors/federation-span-processor.js';
+import { TraceAssembler } from '../../../processors/trace-analysis/trace-assembler.js';
+import type { AssembledTrace } from '../../../processors/trace-analysis/types.js';
+import { ManualClock } from '../../../src/stats/manual-clock.js';
+import { endOrder, syntheticTrace } from './synthetic-trace.js';
+
+function collector() {
+  const traces: AssembledTrace[] = [];
+  return { traces, sink: { recordTrace: (t: AssembledTrace) => traces.push(t) } };
+}
+
+const simple = (id: string) =>
+  endOrder(
+    syntheticTrace(id, [
+      { id: 'root', role: 'query', start: 0, end: 30 },
+      { id: 'f', parent: 'root', role: 'stage', stage: 'fetch', start: 0, end: 25 },
+      { id: 's', parent: 'f', role: 'source', source: 'pg', start: 1, end: 24 },
+    ]),
+  );
+
+describe('TraceAssembler', () => {
+  it('hands a trace over once its root ended and the grace period passed, with late children', () => {
+    const clock = new ManualClock(0);
+    const { traces, sink } = collector();
+    const assembler = new TraceAssembler([sink], { graceMs: 100 }, clock);
+    const [s, f, root] = simple('a');
+    assembler.record(s!);
+    assembler.record(root!);
+    clock.advance(50);
+    assembler.record(f!); // late child, within the grace period
+    expect(traces).toHaveLength(0);
+    clock.advance(60);
+    assembler.flush();
+    expect(traces).toHaveLength(1);
+    expect(traces[0]!.spans).toHaveLength(3);
+    assembler.record({ ...s!, spanId: 'a-late' }); // after the grace period
+    expect(assembler.stats().droppedSpans.late).toBe(1);
+    expect(assembler.stats().inFlight).toBe(0);
+  });
+
+  it('ignores `other` spans of traces it does not gather, and keeps those inside federated queries', () => {
+    const clock = new ManualClock(0);
+    const { traces, sink } = collector();
+    const assembler = new TraceAssembler([sink], { graceMs: 0 }, clock);
+    const http = syntheticTrace('x', [{ id: 'h', role: 'other', start: 0, end: 5 }]);
+    assembler.record(http[0]!);
+    expect(assembler.stats().inFlight).toBe(0);
+    const spans = syntheticTrace('y', [
+      { id: 'root', role: 'query', start: 0, end: 30 },
+      { id: 's', parent: 'root', role: 'source', source: 'pg', start: 0, end: 10 },
+      { id: 'o', parent: 'root', role: 'other', start: 10, end: 20 },
+    ]);
+    for (const span of endOrder(spans)) assembler.record(span);
+    assembler.flush();
+    expect(traces[0]!.spans).toHaveLength(3);
+  });
+
+  it('stays bounded under 10,000 concurrent traces and counts what it drops', () => {
+    const clock = new ManualClock(0);
+    const { traces, sink } = collector();
+    const assembler = new TraceAssembler([sink], { graceMs: 10, maxTracesInFlight: 1000, maxSpansPerTrace: 2, maxTraceAgeMs: 5000 }, clock);
+    const all = Array.from({ length: 10_000 }, (_, i) => simple(`t${i}`));
+    // First every trace's source call ends (10,000 traces in flight at once) …
+    for (const spans of all) assembler.record(spans[0]!);
+    expect(assembler.stats().inFlight).toBe(1000);
+    expect(assembler.stats().droppedTraces.trace_limit).toBe(9000);
+    // … then their stages and roots.
+    for (const spans of all) assembler.record(spans[1]!);
+    for (const spans of all) assembler.record(spans[2]!);
+    clock.advance(20);
+    assembler.flush();
+    const stats = assembler.stats();
+    expect(stats.inFlight).toBe(0);
+    expect(traces).toHaveLength(1000);
+    expect(stats.assembled).toBe(1000);
+    // The rest of each rejected trace is dropped too (never half a trace), and counted.
+    expect(stats.droppedSpans.trace_limit).toBe(9000 * 3);
+    expect(stats.droppedSpans.span_limit).toBe(0);
+    expect(traces.every((t) => t.spans.length === 3 && !t.truncated)).toBe(true);
+  });
+
+  it('truncates a trace at maxSpansPerTrace and expires traces whose root never came', () => {
+    const clock = new ManualClock(0);
+    const { traces, sink } = collector();
+    const assembler = new TraceAssembler([sink], { graceMs: 0, maxSpansPerTrace: 2, maxTraceAgeMs: 1000 }, clock);
+    const spans = syntheticTrace('big', [
+      { id: 'root', role: 'query', start: 0, end: 30 },
+      ...Array.from({ length: 5 }, (_, i) => ({ id: `s${i}`, parent: 'root', role: 'source' as const, source: 'pg', start: i, end: i + 1 })),
+    ]);
+    for (const span of endOrder(spans)) assembler.record(span);
+    assembler.flush();
+    expect(traces[0]).toMatchObject({ truncated: true });
+    expect(traces[0]!.spans).toHaveLength(3); // 2 children + the root, which is always kept
+    expect(assembler.stats().droppedSpans.span_limit).toBe(3);
+    assembler.record(syntheticTrace('rootless', [{ id: 's', role: 'source', source: 'pg', start: 0, end: 1 }])[0]!);
+    clock.advance(1001);
+    assembler.flush();
+    expect(assembler.stats()).toMatchObject({ inFlight: 0, droppedTraces: { expired_without_root: 1 }, droppedSpans: { expired_without_root: 1 } });
+  });
+
+  it('assembles real SDK spans through the FederationSpanProcessor with their ids and times', async () => {
+    const clock = new ManualClock(0);
+    const { traces, sink } = collector();
+    const assembler = new TraceAssembler([sink], { graceMs: 0 }, clock);
+    const provider = new NodeTracerProvider({ spanProcessors: [new FederationSpanProcessor({ sinks: [assembler] })] });
+    const tracer = provider.getTracer('test');
+    const t0 = 1_700_000_000_000;
+    const root = tracer.startSpan('federation.query orders', { startTime: t0, attributes: { 'federation.query.name': 'orders' } });
+    const ctx = trace.setSpan(context.active(), root);
+    const stage = tracer.startSpan('federation.stage fetch', { startTime: t0 + 1, attributes: { 'federation.stage': 'fetch', 'federation.query.name': 'orders', 'federation.part': 'users' } }, ctx);
+    const sctx = trace.setSpan(ctx, stage);
+    const call = tracer.startSpan('SELECT users', { kind: SpanKind.CLIENT, startTime: t0 + 2, attributes: { 'db.system.name': 'postgresql', 'db.query.text': 'SELECT * FROM users', 'federation.source': 'pg', 'federation.retry.attempt': 1, 'federation.error.class': 'timeout' } }, sctx);
+    call.setStatus({ code: SpanStatusCode.ERROR });
+    call.end(t0 + 42);
+    stage.end(t0 + 45);
+    root.end(t0 + 50);
+    assembler.flush();
+    await provider.shutdown();
+    expect(traces).toHaveLength(1);
+    const source = traces[0]!.spans.find((s) => s.role === 'source')!;
+    expect(source).toMatchObject({ startTimeMs: t0 + 2, endTimeMs: t0 + 42, retryAttempt: 1, timedOut: true, parentSpanId: stage.spanContext().spanId, traceId: root.spanContext().traceId });
+    expect(traces[0]!.spans.find((s) => s.role === 'stage')).toMatchObject({ part: 'users' });
+  });
+});
