@@ -6,13 +6,15 @@
  * @packageDocumentation
  */
 export { startFedscope } from './sdk/start-fedscope.js';
-export { AnalysisPipeline, BOTTLENECKS_PATH, HEALTH_PATH, SNAPSHOT_PATH } from './sdk/analysis-pipeline.js';
+export { AnalysisPipeline, ALERTS_PATH, BOTTLENECKS_PATH, HEALTH_PATH, SNAPSHOT_PATH } from './sdk/analysis-pipeline.js';
+export { PipelineFigureProvider } from './sdk/pipeline-figure-provider.js';
 export type { FedscopeHandle } from './sdk/fedscope-handle.js';
 export { registerShutdownOnSignals } from './sdk/shutdown-on-signals.js';
 export { RecordAllSampler, buildSampler } from './sdk/sampler.js';
 export { FedscopeConfigError } from './options/fedscope-config-error.js';
 export { resolveConfig } from './options/resolve-config.js';
 export type {
+  AlertsOptions,
   AnalysisOptions,
   FedscopeOptions,
   HostMetricsOptions,
@@ -72,3 +74,4 @@ export * from '../processors/trace-analysis/index.js';
 export * from '../processors/health/index.js';
 export * from './system-metrics/index.js';
 export * from '../processors/detectors/index.js';
+export * from '../processors/alerts/index.js';

@@ -44,6 +44,7 @@ const UNKNOWN = '(unknown)';
 export class AnalysisState implements ClassifiedSpanSink {
   /** Window lengths in seconds, shortest first. */
   readonly windowsSeconds: readonly number[];
+  private records = 0;
   private readonly clock: Clock;
   private readonly overall: QueryEntry;
   private readonly queries: KeyedSeries<QueryEntry>;
@@ -95,9 +96,15 @@ export class AnalysisState implements ClassifiedSpanSink {
     if (this.overall.active > 0) this.overall.active--;
   }
 
+  /** Spans recorded so far: a cheap way to tell whether a snapshot is still current. */
+  get recordCount(): number {
+    return this.records;
+  }
+
   /** Records one classified span into the series it belongs to. */
   record(span: ClassifiedSpan): void {
     if (span.role === 'other' || span.role === 'connection') return;
+    this.records++;
     const now = this.clock.now();
     const sample = this.sample;
     sample.latencyMs = span.durationMs;

@@ -1,5 +1,8 @@
 import { FedscopeConfigError } from './fedscope-config-error.js';
-import type { ResolvedConfig, ResolvedOtlpConfig, ResolvedPrometheusConfig } from './resolved-config.js';
+import { DEFAULT_ALERT_RULES } from '../../processors/alerts/default-rules.js';
+import { loadAlertRulesFileSync } from '../../processors/alerts/load-alert-rules.js';
+import { validateAlertRules } from '../../processors/alerts/validate-alert-rules.js';
+import type { ResolvedAlertsConfig, ResolvedConfig, ResolvedOtlpConfig, ResolvedPrometheusConfig } from './resolved-config.js';
 import type { SourceInstrumentationsOptions } from '../../instrumentations/source-instrumentations.js';
 import type { AnalysisOptions, FedscopeOptions, OtlpProtocol, QueryTextMode, SamplerName } from './types.js';
 import {
@@ -29,7 +32,9 @@ const TOP_LEVEL_KEYS = [
   'health',
   'hostMetrics',
   'runtimeMetrics',
+  'alerts',
 ] as const;
+const ALERTS_KEYS = ['defaultRules', 'rules', 'rulesFile', 'evaluationIntervalMs', 'alertmanager', 'webhooks', 'log'] as const;
 const HEALTH_KEYS = ['objectives', 'latencyObjectivesMs', 'breakers'] as const;
 const SOURCE_INSTRUMENTATION_KEYS = ['pg', 'mysql2', 'duckdb', 'betterSqlite3', 'onlyInstalled', 'sources', 'queryText', 'renameSpans'] as const;
 const OTLP_KEYS = ['endpoint', 'tracesEndpoint', 'metricsEndpoint', 'protocol', 'headers', 'compression', 'timeoutMillis', 'metrics', 'metricsIntervalMillis'] as const;
@@ -80,6 +85,7 @@ export function resolveConfig(options: FedscopeOptions = {}, env: Environment = 
     health: resolveHealth(opts.health),
     hostMetrics: resolveHostMetrics(opts.hostMetrics, env),
     runtimeMetrics: expectBoolean('runtimeMetrics', opts.runtimeMetrics) ?? true,
+    alerts: resolveAlerts(opts.alerts, env),
     analyzeUnsampled: expectBoolean('analyzeUnsampled', opts.analyzeUnsampled) ?? envBoolean(env, 'FEDSCOPE_ANALYZE_UNSAMPLED') ?? true,
     queryText:
       expectOneOf('queryText', opts.queryText, QUERY_TEXT_MODES) ??
@@ -110,6 +116,41 @@ function resolveSourceInstrumentations(value: FedscopeOptions['sourceInstrumenta
     throw new FedscopeConfigError('sourceInstrumentations.sources', `expected a map of "host:port/database" to source names, or a function, got ${describeValue(sources)}`);
   }
   return value;
+}
+
+function resolveAlerts(value: FedscopeOptions['alerts'], env: Environment): ResolvedAlertsConfig | undefined {
+  if (value === false) return undefined;
+  if (value === undefined && envValue(env, 'FEDSCOPE_ALERTS') === 'off') return undefined;
+  const opts = value === undefined ? {} : expectObject('alerts', value, ALERTS_KEYS);
+  const codeRules = opts['rules'] === undefined ? [] : validateAlertRules(opts['rules'], 'alerts.rules');
+  const rulesFile = expectString('alerts.rulesFile', opts['rulesFile']) ?? envValue(env, 'FEDSCOPE_ALERT_RULES_FILE');
+  const userRules = [...(rulesFile === undefined ? [] : loadAlertRulesFileSync(rulesFile)), ...codeRules];
+  // A user rule named like a default one replaces it.
+  const userNames = new Set(userRules.map((rule) => rule.alert));
+  const defaults = (expectBoolean('alerts.defaultRules', opts['defaultRules']) ?? true) ? DEFAULT_ALERT_RULES.filter((rule) => !userNames.has(rule.alert)) : [];
+  const alertmanagerOpts = opts['alertmanager'] === undefined ? undefined : expectObject('alerts.alertmanager', opts['alertmanager'], ['url', 'resendIntervalMs', 'holdResolvedMs', 'headers']);
+  const alertmanagerUrl = alertmanagerOpts ? expectHttpUrl('alerts.alertmanager.url', alertmanagerOpts['url']) : envUrl(env, 'FEDSCOPE_ALERTMANAGER_URL');
+  if (alertmanagerOpts && alertmanagerUrl === undefined) throw new FedscopeConfigError('alerts.alertmanager.url', 'expected the Alertmanager base URL, e.g. http://127.0.0.1:9093');
+  const webhooks = opts['webhooks'] === undefined ? [] : opts['webhooks'];
+  if (!Array.isArray(webhooks)) throw new FedscopeConfigError('alerts.webhooks', `expected an array of { url, headers? }, got ${describeValue(webhooks)}`);
+  return {
+    rules: [...defaults, ...userRules],
+    evaluationIntervalMs: expectNumber('alerts.evaluationIntervalMs', opts['evaluationIntervalMs'], { min: 100, max: 3_600_000, integer: true }) ?? 15_000,
+    alertmanager:
+      alertmanagerUrl === undefined
+        ? undefined
+        : {
+            url: alertmanagerUrl,
+            resendIntervalMs: expectNumber('alerts.alertmanager.resendIntervalMs', alertmanagerOpts?.['resendIntervalMs'], { min: 1000, max: 3_600_000, integer: true }),
+            holdResolvedMs: expectNumber('alerts.alertmanager.holdResolvedMs', alertmanagerOpts?.['holdResolvedMs'], { min: 0, max: 600_000, integer: true }),
+            headers: expectStringRecord('alerts.alertmanager.headers', alertmanagerOpts?.['headers']),
+          },
+    webhooks: webhooks.map((hook: unknown, i) => {
+      const entry = expectObject(`alerts.webhooks[${i}]`, hook, ['url', 'headers']);
+      return { url: expectHttpUrl(`alerts.webhooks[${i}].url`, entry['url'])!, headers: expectStringRecord(`alerts.webhooks[${i}].headers`, entry['headers']) };
+    }),
+    log: expectBoolean('alerts.log', opts['log']) ?? true,
+  };
 }
 
 function resolveHealth(value: FedscopeOptions['health']): FedscopeOptions['health'] {

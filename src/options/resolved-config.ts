@@ -1,7 +1,8 @@
 import type { Instrumentation } from '@opentelemetry/instrumentation';
 import type { SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import type { SourceInstrumentationsOptions } from '../../instrumentations/source-instrumentations.js';
-import type { AnalysisOptions, FedscopeOptions, OtlpProtocol, QueryTextMode, SamplerName } from './types.js';
+import type { ResolvedAlertRule } from '../../processors/alerts/types.js';
+import type { AlertsOptions, AnalysisOptions, FedscopeOptions, OtlpProtocol, QueryTextMode, SamplerName } from './types.js';
 
 /** OTLP export settings after options and environment are merged. */
 export interface ResolvedOtlpConfig {
@@ -24,6 +25,15 @@ export interface ResolvedPrometheusConfig {
   endpoint: string;
 }
 
+/** Alert engine settings after options and environment are merged; rules validated. */
+export interface ResolvedAlertsConfig {
+  rules: ResolvedAlertRule[];
+  evaluationIntervalMs: number;
+  alertmanager: AlertsOptions['alertmanager'];
+  webhooks: NonNullable<AlertsOptions['webhooks']>;
+  log: boolean;
+}
+
 /** Everything {@link startFedscope} needs, validated. */
 export interface ResolvedConfig {
   serviceName: string | undefined;
@@ -36,6 +46,7 @@ export interface ResolvedConfig {
   health: FedscopeOptions['health'];
   hostMetrics: { intervalMs: number } | undefined;
   runtimeMetrics: boolean;
+  alerts: ResolvedAlertsConfig | undefined;
   queryText: QueryTextMode;
   registerGlobal: boolean;
   spanProcessors: SpanProcessor[];

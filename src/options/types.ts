@@ -1,6 +1,7 @@
 import type { SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import type { Instrumentation } from '@opentelemetry/instrumentation';
 import type { SourceInstrumentationsOptions } from '../../instrumentations/source-instrumentations.js';
+import type { AlertRuleDefinition } from '../../processors/alerts/types.js';
 import type { HealthScorerOptions } from '../../processors/health/health-scorer.js';
 
 /** How query text is put on source-call spans (`db.query.text`). */
@@ -153,6 +154,45 @@ export interface HostMetricsOptions {
   intervalMs?: number;
 }
 
+/** The alert engine: rules evaluated over fedscope's figures, delivered to channels. */
+export interface AlertsOptions {
+  /**
+   * Include the default rule pack (p95 > 100 ms, error rate > 5%, CPU > 80%, …; see the README).
+   * @default true
+   */
+  defaultRules?: boolean;
+  /**
+   * Rules from code, added to the defaults.
+   * @default []
+   */
+  rules?: AlertRuleDefinition[];
+  /**
+   * A YAML or JSON rules file, validated at start (errors name the file, the rule and the field).
+   * @default `FEDSCOPE_ALERT_RULES_FILE`
+   */
+  rulesFile?: string;
+  /**
+   * Milliseconds between evaluations.
+   * @default 15000
+   */
+  evaluationIntervalMs?: number;
+  /**
+   * Alertmanager (API v2) to deliver to: active alerts re-sent periodically, resolved with `endsAt`.
+   * @default `FEDSCOPE_ALERTMANAGER_URL`, else none
+   */
+  alertmanager?: { url: string; resendIntervalMs?: number; holdResolvedMs?: number; headers?: Record<string, string> };
+  /**
+   * Webhooks receiving Alertmanager-v4-compatible JSON.
+   * @default []
+   */
+  webhooks?: Array<{ url: string; headers?: Record<string, string> }>;
+  /**
+   * Log every firing and resolved notification (diag, warn level).
+   * @default true
+   */
+  log?: boolean;
+}
+
 /** Options of {@link startFedscope}. Every field is optional; the environment fills the rest. */
 export interface FedscopeOptions {
   /**
@@ -202,6 +242,11 @@ export interface FedscopeOptions {
    * @default true
    */
   runtimeMetrics?: boolean;
+  /**
+   * The alert engine; `false` turns it off.
+   * @default default rules, logged (`FEDSCOPE_ALERTS=off` turns it off)
+   */
+  alerts?: AlertsOptions | false;
   /**
    * How adapters wrapped by fedscope put query text on spans.
    * @default 'sanitized' (or `FEDSCOPE_QUERY_TEXT`)

@@ -1,4 +1,11 @@
-import type { MeterProvider } from '@opentelemetry/api';
+import { diag, type MeterProvider } from '@opentelemetry/api';
+import { AlertEngine } from '../../processors/alerts/alert-engine.js';
+import { AlertMetricProducer } from '../../processors/alerts/alert-metric-producer.js';
+import { AlertmanagerChannel } from '../../processors/alerts/channels/alertmanager-channel.js';
+import { LogChannel } from '../../processors/alerts/channels/log-channel.js';
+import type { AlertChannel } from '../../processors/alerts/channels/types.js';
+import { WebhookChannel } from '../../processors/alerts/channels/webhook-channel.js';
+import type { AlertsSnapshot } from '../../processors/alerts/alert-engine.js';
 import type { MetricProducer } from '@opentelemetry/sdk-metrics';
 import { AnalysisMetricProducer } from '../../processors/analysis/analysis-metric-producer.js';
 import { AnalysisState } from '../../processors/analysis/analysis-state.js';
@@ -12,23 +19,21 @@ import { BottleneckMetricProducer } from '../../processors/trace-analysis/bottle
 import { TraceAssembler } from '../../processors/trace-analysis/trace-assembler.js';
 import type { BottleneckSnapshot, TraceAssemblyStats } from '../../processors/trace-analysis/types.js';
 import { getRoute, type HttpRoute } from '../http/metrics-server.js';
-import type { ResolvedConfig } from '../options/resolved-config.js';
+import type { ResolvedAlertsConfig, ResolvedConfig } from '../options/resolved-config.js';
 import { HostMetricsCollector } from '../system-metrics/host-metrics-collector.js';
 import { RuntimeMetricsCollector } from '../system-metrics/runtime-metrics-collector.js';
 import { saturationSample } from '../system-metrics/saturation-sample.js';
+import { PipelineFigureProvider } from './pipeline-figure-provider.js';
 
 /** Path of the JSON snapshot on the metrics server. */
 export const SNAPSHOT_PATH = '/fedscope/snapshot.json';
 /** Path of the bottleneck and suggestion report on the metrics server. */
 export const BOTTLENECKS_PATH = '/fedscope/bottlenecks.json';
+/** Path of the alert report on the metrics server. */
+export const ALERTS_PATH = '/fedscope/alerts.json';
 /** Path of the health report on the metrics server. */
 export const HEALTH_PATH = '/fedscope/health.json';
 
-/**
- * A full snapshot merges every series' slots; one scrape reads it from three producers, so it is
- * reused for this long.
- */
-const SNAPSHOT_REUSE_MS = 1000;
 
 /**
  * Everything fedscope derives from spans, wired together: the windowed statistics, trace
@@ -40,11 +45,25 @@ export class AnalysisPipeline {
   readonly assembler: TraceAssembler;
   readonly bottlenecks: BottleneckAggregator;
   readonly health: HealthScorer;
+  /** The alert engine, when alerts are on. */
+  readonly alerts: AlertEngine | undefined;
   private host: HostMetricsCollector | undefined;
   private runtime: RuntimeMetricsCollector | undefined;
-  private lastSnapshot: { atMs: number; snapshot: FedscopeSnapshot } | undefined;
-  /** Reads the statistics, reusing a snapshot taken within the last second. */
-  private readonly reusableSnapshot = { snapshot: (): FedscopeSnapshot => this.snapshot(SNAPSHOT_REUSE_MS) };
+  private tickSnapshot: { records: number; snapshot: FedscopeSnapshot } | undefined;
+  /**
+   * A full snapshot merges every series' slots, and one scrape reads it from several producers in
+   * the same tick: they share one snapshot while no span was recorded in between, until the next
+   * turn of the event loop.
+   */
+  private readonly reusableSnapshot = {
+    snapshot: (): FedscopeSnapshot => {
+      const records = this.state.recordCount;
+      if (this.tickSnapshot?.records === records) return this.tickSnapshot.snapshot;
+      if (this.tickSnapshot === undefined) setImmediate(() => (this.tickSnapshot = undefined)).unref();
+      this.tickSnapshot = { records, snapshot: this.state.snapshot() };
+      return this.tickSnapshot.snapshot;
+    },
+  };
 
   /**
    * @param config - the resolved options (analysis bounds, health objectives, collectors)
@@ -66,11 +85,32 @@ export class AnalysisPipeline {
       saturation: () => saturationSample(this.host, this.runtime),
       sourcesOfQuery: (query) => this.bottlenecks.sourcesOf(query),
     });
+    this.alerts = config.alerts ? this.buildAlertEngine(config.alerts) : undefined;
+  }
+
+  private buildAlertEngine(alerts: ResolvedAlertsConfig): AlertEngine {
+    const channels: AlertChannel[] = [];
+    if (alerts.log) channels.push(new LogChannel({ write: (line) => diag.warn(line) }));
+    if (alerts.alertmanager) channels.push(new AlertmanagerChannel(alerts.alertmanager));
+    for (const hook of alerts.webhooks) channels.push(new WebhookChannel(hook));
+    const figures = new PipelineFigureProvider({
+      saturation: () => saturationSample(this.host, this.runtime),
+      healthScore: () => this.health.snapshot().overall.score,
+      breakers: this.config.health?.breakers,
+    });
+    return new AlertEngine({
+      analysis: this.state,
+      providers: [figures],
+      rules: alerts.rules,
+      channels,
+      evaluationIntervalMs: alerts.evaluationIntervalMs,
+      onError: (message, error) => diag.warn(`fedscope: ${message}`, error),
+    });
   }
 
   /** The span sinks to give the FederationSpanProcessor. */
   sinks(): ClassifiedSpanSink[] {
-    return [this.state, this.assembler];
+    return this.alerts ? [this.state, this.assembler, this.alerts.spanSink] : [this.state, this.assembler];
   }
 
   /** A fresh set of metric producers for one metric reader. */
@@ -79,11 +119,13 @@ export class AnalysisPipeline {
       new AnalysisMetricProducer(this.reusableSnapshot, { selfCounters: this.selfCounters }),
       new BottleneckMetricProducer(this.bottlenecks, this.assembler),
       new HealthMetricProducer(this.health),
+      ...(this.alerts ? [new AlertMetricProducer(this.alerts)] : []),
     ];
   }
 
   /** Starts the runtime and host collectors the options ask for (host collection runs on a slow, unref'd timer). */
   startCollectors(meterProvider: MeterProvider): void {
+    this.alerts?.start();
     if (this.config.runtimeMetrics) {
       this.runtime = new RuntimeMetricsCollector({ meterProvider });
       this.runtime.start();
@@ -94,13 +136,9 @@ export class AnalysisPipeline {
     }
   }
 
-  /** The statistics now, or one taken less than `reuseMs` ago. */
-  snapshot(reuseMs = 0): FedscopeSnapshot {
-    const now = Date.now();
-    if (reuseMs > 0 && this.lastSnapshot && now - this.lastSnapshot.atMs < reuseMs) return this.lastSnapshot.snapshot;
-    const snapshot = this.state.snapshot();
-    this.lastSnapshot = { atMs: now, snapshot };
-    return snapshot;
+  /** The statistics now. */
+  snapshot(): FedscopeSnapshot {
+    return this.state.snapshot();
   }
 
   /** Bottlenecks and ranked suggestions per query name, after assembling what is due. */
@@ -114,19 +152,26 @@ export class AnalysisPipeline {
     return this.health.snapshot();
   }
 
+  /** Active alerts, rule states and bounded history; `null` when alerts are off. */
+  alertsReport(): AlertsSnapshot | null {
+    return this.alerts?.snapshot() ?? null;
+  }
+
   /** The JSON routes of the metrics server. */
   routes(): HttpRoute[] {
     return [
       jsonRoute(SNAPSHOT_PATH, () => this.snapshot()),
       jsonRoute(BOTTLENECKS_PATH, () => this.bottleneckReport()),
       jsonRoute(HEALTH_PATH, () => this.healthReport()),
+      jsonRoute(ALERTS_PATH, () => this.alertsReport()),
     ];
   }
 
-  /** Stops the collectors' timers. */
-  stop(): void {
+  /** Stops the collectors' timers and the alert engine (delivering what is queued, for up to 5 s). */
+  async stop(): Promise<void> {
     this.host?.stop();
     this.runtime?.stop();
+    await this.alerts?.shutdown();
   }
 }
 

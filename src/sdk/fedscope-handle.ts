@@ -3,6 +3,7 @@ import type { MeterProvider } from '@opentelemetry/sdk-metrics';
 import type { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import type { FederationSpanProcessor } from '../../processors/federation-span-processor.js';
 import type { FedscopeSnapshot } from '../../processors/analysis/snapshot-types.js';
+import type { AlertsSnapshot } from '../../processors/alerts/alert-engine.js';
 import type { HealthSnapshot } from '../../processors/health/types.js';
 import type { BottleneckSnapshot, TraceAssemblyStats } from '../../processors/trace-analysis/types.js';
 
@@ -32,6 +33,8 @@ export interface FedscopeHandle {
   bottlenecks(): BottleneckSnapshot & { assembly: TraceAssemblyStats };
   /** The health score overall, per query and per source, with components and reasons (also at `/fedscope/health.json`). */
   health(): HealthSnapshot;
+  /** Active alerts, rule states and recent transitions (also at `/fedscope/alerts.json`); null when alerts are off. */
+  alerts(): AlertsSnapshot | null;
   /** Exports what is buffered (spans, metrics); an export failure is logged (diag), never thrown. */
   forceFlush(): Promise<void>;
   /** Flushes, stops the server and the providers, and unregisters the globals it set. */

@@ -118,6 +118,7 @@ export function startFedscope(options: FedscopeOptions = {}): FedscopeHandle {
     snapshot: () => pipeline.snapshot(),
     bottlenecks: () => pipeline.bottleneckReport(),
     health: () => pipeline.healthReport(),
+    alerts: () => pipeline.alertsReport(),
     forceFlush: async () => {
       const results = await Promise.allSettled([tracerProvider.forceFlush(), meterProvider.forceFlush()]);
       for (const result of results) if (result.status === 'rejected') diag.warn('fedscope: flush failed', result.reason);
@@ -125,8 +126,7 @@ export function startFedscope(options: FedscopeOptions = {}): FedscopeHandle {
     shutdown: () => {
       shutDown ??= (async () => {
         unregisterInstrumentations?.();
-        pipeline.stop();
-        const results = await Promise.allSettled([tracerProvider.shutdown(), meterProvider.shutdown(), server.close()]);
+        const results = await Promise.allSettled([pipeline.stop(), tracerProvider.shutdown(), meterProvider.shutdown(), server.close()]);
         if (config.registerGlobal) {
           trace.disable();
           metrics.disable();

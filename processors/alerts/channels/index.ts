@@ -1,0 +1,10 @@
+export { AlertmanagerChannel } from './alertmanager-channel.js';
+export type { AlertmanagerChannelOptions, AlertmanagerPostableAlert } from './alertmanager-channel.js';
+export { LogChannel, formatNotification } from './log-channel.js';
+export type { LogChannelOptions } from './log-channel.js';
+export { OpenTelemetryChannel } from './open-telemetry-channel.js';
+export type { OpenTelemetryChannelOptions } from './open-telemetry-channel.js';
+export { PermanentDeliveryError } from './types.js';
+export type { AlertChannel } from './types.js';
+export { WebhookChannel } from './webhook-channel.js';
+export type { WebhookAlert, WebhookChannelOptions, WebhookPayload } from './webhook-channel.js';

@@ -1,0 +1,214 @@
+import type { Clock } from '../../src/stats/types.js';
+import { SystemClock } from '../../src/stats/system-clock.js';
+import { PermanentDeliveryError, type AlertChannel } from './channels/types.js';
+import type { AlertNotification } from './types.js';
+
+/** Options of an {@link AlertDeliveryQueue}. */
+export interface AlertDeliveryQueueOptions {
+  /** Most notifications held (queued and in flight). @default 1000 */
+  capacity?: number;
+  /** Most notifications per `send`. @default 64 */
+  maxBatch?: number;
+  /** First retry delay; doubles per failed attempt. @default 500 */
+  initialBackoffMs?: number;
+  /** Longest retry delay. @default 30000 */
+  maxBackoffMs?: number;
+  /** Time source for `holdResolvedMs` (timers are real). @default the system clock */
+  clock?: Clock;
+  /** Told about each failed attempt (e.g. to log it); must not throw. @default nothing */
+  onFailure?: (channel: string, error: unknown) => void;
+}
+
+/** Counters of a delivery queue. */
+export interface DeliveryStats {
+  /** Channel name. */
+  readonly channel: string;
+  /** Notifications waiting (including in flight). */
+  readonly queued: number;
+  /** Notifications delivered. */
+  readonly delivered: number;
+  /** Failed `send` attempts (each is retried unless permanent). */
+  readonly failedAttempts: number;
+  /** Notifications dropped because the queue was full. */
+  readonly dropped: number;
+  /** Notifications dropped after a permanent failure. */
+  readonly rejected: number;
+}
+
+interface Entry {
+  readonly notification: AlertNotification;
+  inFlight: boolean;
+}
+
+/**
+ * Delivers notifications to one channel: bounded, ordered per alert (identity = label set),
+ * retried with exponential backoff until delivered. Nothing is lost while the channel is down
+ * unless the queue fills up; then the oldest notification that a newer one of the same alert
+ * supersedes is dropped first (its news is stale), else the oldest of all; drops are counted.
+ *
+ * One `send` is in flight at a time, carrying at most one notification per alert, so a
+ * "resolved" can never overtake its "firing". Timers are unref'd: a pending retry never keeps the
+ * process alive.
+ */
+export class AlertDeliveryQueue {
+  private readonly entries: Entry[] = [];
+  private readonly capacity: number;
+  private readonly maxBatch: number;
+  private readonly initialBackoffMs: number;
+  private readonly maxBackoffMs: number;
+  private readonly clock: Clock;
+  private readonly onFailure: (channel: string, error: unknown) => void;
+  /** When a firing notification of an alert was last delivered (for `holdResolvedMs`); bounded by the alerts queued. */
+  private readonly firingDeliveredAt = new Map<string, number>();
+  private sending = false;
+  private timer: NodeJS.Timeout | undefined;
+  private attempt = 0;
+  private closed = false;
+  private idleWaiters: (() => void)[] = [];
+  private counts = { delivered: 0, failedAttempts: 0, dropped: 0, rejected: 0 };
+
+  /** @param channel - where to deliver */
+  constructor(
+    readonly channel: AlertChannel,
+    options: AlertDeliveryQueueOptions = {},
+  ) {
+    this.capacity = options.capacity ?? 1000;
+    this.maxBatch = options.maxBatch ?? 64;
+    this.initialBackoffMs = options.initialBackoffMs ?? 500;
+    this.maxBackoffMs = options.maxBackoffMs ?? 30_000;
+    this.clock = options.clock ?? SystemClock.instance;
+    this.onFailure = options.onFailure ?? (() => {});
+    if (!(this.capacity >= 1)) throw new RangeError(`capacity must be at least 1, got ${this.capacity}`);
+  }
+
+  /**
+   * Queues a notification. A re-send (`resend: true`) is skipped when the alert already has a
+   * notification queued: that one carries the same news.
+   */
+  enqueue(notification: AlertNotification): void {
+    if (this.closed) return;
+    if (notification.resend && this.entries.some((e) => e.notification.key === notification.key)) return;
+    while (this.entries.length >= this.capacity && this.dropOne()) this.counts.dropped++;
+    if (this.entries.length >= this.capacity) {
+      this.counts.dropped++; // everything queued is in flight: the newcomer is what gives way
+      return;
+    }
+    this.entries.push({ notification, inFlight: false });
+    this.schedule(0);
+  }
+
+  /** Counters. */
+  stats(): DeliveryStats {
+    return { channel: this.channel.name, queued: this.entries.length, ...this.counts };
+  }
+
+  /** Resolves when the queue is empty, or `false` after `timeoutMs`. */
+  async drain(timeoutMs: number): Promise<boolean> {
+    if (this.entries.length === 0) return true;
+    return new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => resolve(false), timeoutMs);
+      timer.unref();
+      this.idleWaiters.push(() => {
+        clearTimeout(timer);
+        resolve(true);
+      });
+    });
+  }
+
+  /** Stops retrying; queued notifications are discarded. */
+  close(): void {
+    this.closed = true;
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  /** Drops the oldest superseded entry, else the oldest not in flight; false when all are in flight. */
+  private dropOne(): boolean {
+    const latest = new Map<string, number>();
+    this.entries.forEach((e, i) => latest.set(e.notification.key, i));
+    let index = this.entries.findIndex((e, i) => !e.inFlight && latest.get(e.notification.key) !== i);
+    if (index < 0) index = this.entries.findIndex((e) => !e.inFlight);
+    if (index < 0) return false;
+    this.entries.splice(index, 1);
+    return true;
+  }
+
+  private schedule(delayMs: number): void {
+    if (this.closed || this.sending) return;
+    if (this.timer !== undefined) {
+      // A backoff under way is kept (new notifications must not hammer a channel that is down).
+      if (delayMs > 0 || this.attempt > 0) return;
+      clearTimeout(this.timer);
+    }
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      void this.sendNext();
+    }, delayMs);
+    this.timer.unref();
+  }
+
+  private async sendNext(): Promise<void> {
+    if (this.closed || this.sending) return;
+    const now = this.clock.now();
+    const hold = this.channel.holdResolvedMs ?? 0;
+    const batch: Entry[] = [];
+    const seen = new Set<string>();
+    let wakeAt = Infinity;
+    for (const entry of this.entries) {
+      if (batch.length >= this.maxBatch) break;
+      const key = entry.notification.key;
+      if (seen.has(key)) continue;
+      seen.add(key); // only the head of each alert's notifications may go
+      const firedAt = this.firingDeliveredAt.get(key);
+      if (entry.notification.status === 'resolved' && firedAt !== undefined && now < firedAt + hold) {
+        wakeAt = Math.min(wakeAt, firedAt + hold);
+        continue;
+      }
+      batch.push(entry);
+    }
+    if (batch.length === 0) {
+      if (wakeAt < Infinity) this.schedule(Math.max(1, wakeAt - now));
+      else this.notifyIdle();
+      return;
+    }
+    this.sending = true;
+    for (const entry of batch) entry.inFlight = true;
+    let retryable = false;
+    try {
+      await this.channel.send(batch.map((e) => e.notification));
+      this.counts.delivered += batch.length;
+      this.attempt = 0;
+      const deliveredAt = this.clock.now();
+      for (const { notification } of batch) {
+        if (notification.status === 'firing') this.firingDeliveredAt.set(notification.key, deliveredAt);
+        else this.firingDeliveredAt.delete(notification.key);
+      }
+    } catch (error) {
+      this.counts.failedAttempts++;
+      this.onFailure(this.channel.name, error);
+      if (error instanceof PermanentDeliveryError) this.counts.rejected += batch.length;
+      else retryable = true;
+    } finally {
+      this.sending = false;
+    }
+    if (retryable) {
+      for (const entry of batch) entry.inFlight = false;
+      this.attempt++;
+      this.schedule(Math.min(this.maxBackoffMs, this.initialBackoffMs * 2 ** (this.attempt - 1)));
+      return;
+    }
+    for (const entry of batch) {
+      const i = this.entries.indexOf(entry);
+      if (i >= 0) this.entries.splice(i, 1);
+    }
+    if (this.entries.length > 0) this.schedule(0);
+    else this.notifyIdle();
+  }
+
+  private notifyIdle(): void {
+    if (this.entries.length > 0) return;
+    const waiters = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const resolve of waiters) resolve();
+  }
+}
