@@ -1,11 +1,12 @@
-import { SpanKind, trace } from '@opentelemetry/api';
+import { SpanKind } from '@opentelemetry/api';
 import { MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
-import type { ReadableSpan, SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { AnalysisState } from '../processors/analysis/analysis-state.js';
 import { FederationSpanProcessor } from '../processors/federation-span-processor.js';
 import { classifySpan } from '../processors/span-classifier.js';
 import { round, timeSync } from './measure.js';
+import { SpanCapture } from './span-capture.js';
 import type { BenchEntry } from './types.js';
 
 /** A reader nobody collects from: instruments aggregate, nothing is exported. */
@@ -18,26 +19,12 @@ class IdleReader extends MetricReader {
   }
 }
 
-/** Captures ended spans so the benchmark can replay them through a processor. */
-class Capture implements SpanProcessor {
-  readonly spans: ReadableSpan[] = [];
-  onStart(): void {}
-  onEnd(span: ReadableSpan): void {
-    this.spans.push(span);
-  }
-  forceFlush(): Promise<void> {
-    return Promise.resolve();
-  }
-  shutdown(): Promise<void> {
-    return Promise.resolve();
-  }
-}
 
 const SOURCES = ['orders-pg', 'events-duck', 'crm-http', 'cache-sqlite'];
 
 /** 1,000 ended source-call spans over 4 sources and 100 statements, as an adapter emits them. */
 function makeSpans(): ReadableSpan[] {
-  const capture = new Capture();
+  const capture = new SpanCapture();
   const provider = new NodeTracerProvider({ spanProcessors: [capture] });
   const tracer = provider.getTracer('bench');
   for (let i = 0; i < 1000; i++) {
@@ -64,7 +51,6 @@ const ITERATIONS = 200_000;
 const entry: BenchEntry = {
   id: 'derive',
   async run() {
-    void trace;
     const spans = makeSpans();
     const meterProvider = new MeterProvider({ readers: [new IdleReader()] });
     const histogram = meterProvider.getMeter('bench').createHistogram('baseline.duration', { unit: 's' });

@@ -12,7 +12,6 @@ import { registerInstrumentations } from '@opentelemetry/instrumentation';
 import { BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import { DuckDBInstrumentation } from '../instrumentations/duckdb/index.js';
-import { activeSourceContext } from '../instrumentations/source-context.js';
 import { DuckDBSource, Federation, FunctionSource, type FederatedQuerySpec } from '../src/federation/index.js';
 import { startFedscope } from '../src/sdk/start-fedscope.js';
 import { round, timeAsync } from './measure.js';

@@ -1,5 +1,5 @@
 import { context, SpanKind, trace, type Span } from '@opentelemetry/api';
-import type { ReadableSpan, SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import { AnalysisState } from '../processors/analysis/analysis-state.js';
 import type { ClassifiedSpan } from '../processors/classified-span.js';
@@ -7,22 +7,9 @@ import { classifySpan } from '../processors/span-classifier.js';
 import { BottleneckAggregator } from '../processors/trace-analysis/bottleneck-aggregator.js';
 import { TraceAssembler } from '../processors/trace-analysis/trace-assembler.js';
 import { round, timeSync } from './measure.js';
+import { SpanCapture } from './span-capture.js';
 import type { BenchEntry } from './types.js';
 
-/** Captures ended spans so the benchmark can replay them. */
-class Capture implements SpanProcessor {
-  readonly spans: ReadableSpan[] = [];
-  onStart(): void {}
-  onEnd(span: ReadableSpan): void {
-    this.spans.push(span);
-  }
-  forceFlush(): Promise<void> {
-    return Promise.resolve();
-  }
-  shutdown(): Promise<void> {
-    return Promise.resolve();
-  }
-}
 
 const SOURCES = ['orders-pg', 'crm-mysql', 'events-duck', 'geo-http'];
 const TRACES = 1000;
@@ -32,7 +19,7 @@ const TRACES = 1000;
  * merge, one user span), with controlled times: a parallel fan-out, in end order.
  */
 function makeTraces(): ReadableSpan[][] {
-  const capture = new Capture();
+  const capture = new SpanCapture();
   const provider = new NodeTracerProvider({ spanProcessors: [capture] });
   const tracer = provider.getTracer('bench');
   const traces: ReadableSpan[][] = [];

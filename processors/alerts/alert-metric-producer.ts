@@ -1,9 +1,10 @@
-import { ValueType, type HrTime } from '@opentelemetry/api';
+import type { HrTime } from '@opentelemetry/api';
 import { millisToHrTime } from '@opentelemetry/core';
 import { emptyResource, type Resource } from '@opentelemetry/resources';
-import { AggregationTemporality, DataPointType, type CollectionResult, type DataPoint, type MetricData, type MetricProducer } from '@opentelemetry/sdk-metrics';
+import type { CollectionResult, DataPoint, MetricData, MetricProducer } from '@opentelemetry/sdk-metrics';
 import { FEDSCOPE_SCOPE_NAME } from '../../src/span-model/attributes.js';
 import { FEDSCOPE_VERSION } from '../../src/version.js';
+import { counterMetric, dataPoint, gaugeMetric } from '../metric-data.js';
 import type { AlertEngine } from './alert-engine.js';
 
 /**
@@ -32,36 +33,26 @@ export class AlertMetricProducer implements MetricProducer {
       // Several series of one rule share these attributes: the gauge is 1 (present), as ALERTS is per series.
       counts.set(key, { attributes, value: 1 });
     }
-    const point = (attributes: Record<string, string>, value: number): DataPoint<number> => ({ startTime: this.startTime, endTime: now, attributes, value });
+    const point = (attributes: Record<string, string>, value: number): DataPoint<number> => dataPoint(this.startTime, now, attributes, value);
     const delivery = this.engine.deliveryStats();
     const engine = this.engine.counters();
-    const alerts: MetricData = {
-        descriptor: { name: 'fedscope.alerts', description: 'Pending and firing alerts (1 per alertname, severity and state).', unit: '1', valueType: ValueType.INT },
-        aggregationTemporality: AggregationTemporality.CUMULATIVE,
-        dataPointType: DataPointType.GAUGE,
-        dataPoints: [...counts.values()].map((c) => point(c.attributes, c.value)),
-      };
+    const alerts = gaugeMetric(
+      'fedscope.alerts',
+      'Pending and firing alerts (1 per alertname, severity and state).',
+      '1',
+      [...counts.values()].map((c) => point(c.attributes, c.value)),
+    );
     const metrics: MetricData[] = [
       alerts,
-      this.counter('fedscope.alerts.notifications.delivered', 'Alert notifications delivered, per channel.', delivery.map((d) => point({ channel: d.channel }, d.delivered)), now),
-      this.counter('fedscope.alerts.notifications.failed_attempts', 'Failed alert delivery attempts (retried), per channel.', delivery.map((d) => point({ channel: d.channel }, d.failedAttempts)), now),
-      this.counter('fedscope.alerts.notifications.dropped', 'Alert notifications dropped (queue full or rejected), per channel.', delivery.map((d) => point({ channel: d.channel }, d.dropped + d.rejected)), now),
-      this.counter('fedscope.alerts.dropped', 'Alerts not raised because the bound on active alerts was reached.', [point({}, engine.droppedAlerts)], now),
-      this.counter('fedscope.alerts.rule_errors', 'Failed rule evaluations.', [point({}, engine.ruleErrors)], now),
+      counterMetric('fedscope.alerts.notifications.delivered', 'Alert notifications delivered, per channel.', '1', delivery.map((d) => point({ channel: d.channel }, d.delivered))),
+      counterMetric('fedscope.alerts.notifications.failed_attempts', 'Failed alert delivery attempts (retried), per channel.', '1', delivery.map((d) => point({ channel: d.channel }, d.failedAttempts))),
+      counterMetric('fedscope.alerts.notifications.dropped', 'Alert notifications dropped (queue full or rejected), per channel.', '1', delivery.map((d) => point({ channel: d.channel }, d.dropped + d.rejected))),
+      counterMetric('fedscope.alerts.dropped', 'Alerts not raised because the bound on active alerts was reached.', '1', [point({}, engine.droppedAlerts)]),
+      counterMetric('fedscope.alerts.rule_errors', 'Failed rule evaluations.', '1', [point({}, engine.ruleErrors)]),
     ].filter((m) => m.dataPoints.length > 0 || m.descriptor.name === 'fedscope.alerts');
     return {
       errors: [],
       resourceMetrics: { resource: this.resource, scopeMetrics: [{ scope: { name: `${FEDSCOPE_SCOPE_NAME}.alerts`, version: FEDSCOPE_VERSION }, metrics }] },
-    };
-  }
-
-  private counter(name: string, description: string, dataPoints: DataPoint<number>[], _now: HrTime): MetricData {
-    return {
-      descriptor: { name, description, unit: '1', valueType: ValueType.INT },
-      aggregationTemporality: AggregationTemporality.CUMULATIVE,
-      dataPointType: DataPointType.SUM,
-      isMonotonic: true,
-      dataPoints,
     };
   }
 }

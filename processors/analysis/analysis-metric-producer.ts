@@ -1,16 +1,9 @@
-import { ValueType, type Attributes, type HrTime } from '@opentelemetry/api';
+import type { Attributes, HrTime } from '@opentelemetry/api';
 import { millisToHrTime } from '@opentelemetry/core';
 import { emptyResource, type Resource } from '@opentelemetry/resources';
-import {
-  AggregationTemporality,
-  DataPointType,
-  type CollectionResult,
-  type DataPoint,
-  type MetricData,
-  type MetricProducer,
-} from '@opentelemetry/sdk-metrics';
-import { ATTR_FEDERATION_QUERY_FINGERPRINT, ATTR_FEDERATION_QUERY_NAME, ATTR_FEDERATION_SOURCE, ATTR_FEDERATION_STAGE, FEDSCOPE_SCOPE_NAME } from '../../src/span-model/attributes.js';
-import { FEDSCOPE_VERSION } from '../../src/version.js';
+import type { CollectionResult, DataPoint, MetricData, MetricProducer } from '@opentelemetry/sdk-metrics';
+import { ATTR_FEDERATION_QUERY_FINGERPRINT, ATTR_FEDERATION_QUERY_NAME, ATTR_FEDERATION_SOURCE, ATTR_FEDERATION_STAGE } from '../../src/span-model/attributes.js';
+import { collectionOf, counterMetric, dataPoint, gaugeMetric } from '../metric-data.js';
 import type { AnalysisState } from './analysis-state.js';
 import type { FedscopeSnapshot, SeriesSnapshot, WindowSummary } from './snapshot-types.js';
 
@@ -70,14 +63,15 @@ export class AnalysisMetricProducer implements MetricProducer {
     const metrics: MetricData[] = [];
     for (const dimension of dimensionsOf(snapshot)) metrics.push(...this.dimensionMetrics(dimension, snapshot.windowsSeconds, now));
     metrics.push(
-      this.gauge('federation.query.peak_concurrency', 'Most federated queries running at once since start.', '{query}', now,
-        snapshot.queries.map((q) => point(this.startTime, now, { [ATTR_FEDERATION_QUERY_NAME]: q.labels['query'] ?? '' , ...overflowOf(q.labels) }, q.concurrency.peak))),
+      gaugeMetric(
+        'federation.query.peak_concurrency',
+        'Most federated queries running at once since start.',
+        '{query}',
+        snapshot.queries.map((q) => dataPoint(this.startTime, now, { [ATTR_FEDERATION_QUERY_NAME]: q.labels['query'] ?? '', ...overflowOf(q.labels) }, q.concurrency.peak)),
+      ),
       ...this.limitMetrics(snapshot, now),
     );
-    return {
-      errors: [],
-      resourceMetrics: { resource: this.resource, scopeMetrics: [{ scope: { name: `${FEDSCOPE_SCOPE_NAME}.analysis`, version: FEDSCOPE_VERSION }, metrics }] },
-    };
+    return collectionOf('analysis', metrics, this.resource);
   }
 
   private dimensionMetrics(dimension: Dimension, windowsSeconds: number[], now: HrTime): MetricData[] {
@@ -90,54 +84,41 @@ export class AnalysisMetricProducer implements MetricProducer {
       const base = dimension.attributesOf(series.labels);
       series.windows.forEach((figures: WindowSummary, i) => {
         const attributes = { ...base, window: windowLabel(windowsSeconds[i] ?? figures.windowSeconds) };
-        throughput.push(point(this.startTime, now, attributes, figures.throughputPerSecond));
-        rows.push(point(this.startTime, now, attributes, figures.rowsReturned));
-        if (figures.errorRate !== null) errorRatio.push(point(this.startTime, now, attributes, figures.errorRate));
-        if (figures.cacheHitRatio !== null) cacheHitRatio.push(point(this.startTime, now, attributes, figures.cacheHitRatio));
+        throughput.push(dataPoint(this.startTime, now, attributes, figures.throughputPerSecond));
+        rows.push(dataPoint(this.startTime, now, attributes, figures.rowsReturned));
+        if (figures.errorRate !== null) errorRatio.push(dataPoint(this.startTime, now, attributes, figures.errorRate));
+        if (figures.cacheHitRatio !== null) cacheHitRatio.push(dataPoint(this.startTime, now, attributes, figures.cacheHitRatio));
         for (const [percentile, field] of EXPORTED_PERCENTILES) {
           const ms = figures[field];
-          if (ms !== null) latency.push(point(this.startTime, now, { ...attributes, percentile }, ms / 1000));
+          if (ms !== null) latency.push(dataPoint(this.startTime, now, { ...attributes, percentile }, ms / 1000));
         }
       });
     }
     const stem = `federation.${dimension.stem}`;
     const out = [
-      this.gauge(`${stem}.latency`, `Latency percentiles of ${dimension.stem} spans per sliding window (sketch, ≤1% relative error).`, 's', now, latency),
-      this.gauge(`${stem}.error_ratio`, `Share of failed ${dimension.stem} spans per sliding window.`, '1', now, errorRatio),
-      this.gauge(`${stem}.throughput`, `${dimension.stem} spans per second per sliding window.`, `${dimension.unit}/s`, now, throughput),
-      this.gauge(`${stem}.rows_returned`, `Rows returned by ${dimension.stem} spans per sliding window.`, '{row}', now, rows),
+      gaugeMetric(`${stem}.latency`, `Latency percentiles of ${dimension.stem} spans per sliding window (sketch, ≤1% relative error).`, 's', latency),
+      gaugeMetric(`${stem}.error_ratio`, `Share of failed ${dimension.stem} spans per sliding window.`, '1', errorRatio),
+      gaugeMetric(`${stem}.throughput`, `${dimension.stem} spans per second per sliding window.`, `${dimension.unit}/s`, throughput),
+      gaugeMetric(`${stem}.rows_returned`, `Rows returned by ${dimension.stem} spans per sliding window.`, '{row}', rows),
     ];
-    if (cacheHitRatio.length > 0) out.push(this.gauge(`${stem}.cache_hit_ratio`, `Cache hits per cache lookup of ${dimension.stem} spans per sliding window.`, '1', now, cacheHitRatio));
+    if (cacheHitRatio.length > 0) out.push(gaugeMetric(`${stem}.cache_hit_ratio`, `Cache hits per cache lookup of ${dimension.stem} spans per sliding window.`, '1', cacheHitRatio));
     return out.filter((metric) => metric.dataPoints.length > 0);
   }
 
   private limitMetrics(snapshot: FedscopeSnapshot, now: HrTime): MetricData[] {
     const points = (field: 'limit' | 'current' | 'overflowed' | 'evicted' | 'expired') =>
-      snapshot.limits.map((limit) => point(this.startTime, now, { 'fedscope.bound': limit.name }, limit[field]));
+      snapshot.limits.map((limit) => dataPoint(this.startTime, now, { 'fedscope.bound': limit.name }, limit[field]));
     const extra = Object.entries(this.extraCounters());
     return [
-      this.gauge('fedscope.bound.limit', 'Configured bound on an in-memory table of fedscope.', '{series}', now, points('limit')),
-      this.gauge('fedscope.bound.usage', 'Entries held now in a bounded table of fedscope.', '{series}', now, points('current')),
-      this.counter('fedscope.bound.overflowed', 'Records sent to the overflow series because a bound was reached.', '{record}', now, points('overflowed')),
-      this.counter('fedscope.bound.evicted', 'Entries evicted from a full bounded table.', '{series}', now, points('evicted')),
-      this.counter('fedscope.bound.expired', 'Entries dropped after being idle.', '{series}', now, points('expired')),
-      ...extra.map(([name, value]) => this.counter(name, 'fedscope self-telemetry counter.', '1', now, [point(this.startTime, now, {}, value)])),
+      gaugeMetric('fedscope.bound.limit', 'Configured bound on an in-memory table of fedscope.', '{series}', points('limit')),
+      gaugeMetric('fedscope.bound.usage', 'Entries held now in a bounded table of fedscope.', '{series}', points('current')),
+      counterMetric('fedscope.bound.overflowed', 'Records sent to the overflow series because a bound was reached.', '{record}', points('overflowed')),
+      counterMetric('fedscope.bound.evicted', 'Entries evicted from a full bounded table.', '{series}', points('evicted')),
+      counterMetric('fedscope.bound.expired', 'Entries dropped after being idle.', '{series}', points('expired')),
+      ...extra.map(([name, value]) => counterMetric(name, 'fedscope self-telemetry counter.', '1', [dataPoint(this.startTime, now, {}, value)])),
     ];
   }
 
-  private gauge(name: string, description: string, unit: string, _now: HrTime, dataPoints: DataPoint<number>[]): MetricData {
-    return { descriptor: { name, description, unit, valueType: ValueType.DOUBLE }, aggregationTemporality: AggregationTemporality.CUMULATIVE, dataPointType: DataPointType.GAUGE, dataPoints };
-  }
-
-  private counter(name: string, description: string, unit: string, _now: HrTime, dataPoints: DataPoint<number>[]): MetricData {
-    return {
-      descriptor: { name, description, unit, valueType: ValueType.INT },
-      aggregationTemporality: AggregationTemporality.CUMULATIVE,
-      dataPointType: DataPointType.SUM,
-      isMonotonic: true,
-      dataPoints,
-    };
-  }
 }
 
 /** `60` → `1m`, `3600` → `1h`, `90` → `90s`: the `window` attribute's value. */
@@ -147,9 +128,6 @@ export function windowLabel(seconds: number): string {
   return `${seconds}s`;
 }
 
-function point(startTime: HrTime, endTime: HrTime, attributes: Attributes, value: number): DataPoint<number> {
-  return { startTime, endTime, attributes, value };
-}
 
 function overflowOf(labels: Record<string, string>): Attributes {
   return labels['otel.metric.overflow'] === undefined ? {} : { 'otel.metric.overflow': true };

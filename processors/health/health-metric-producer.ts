@@ -1,9 +1,10 @@
-import { ValueType, type Attributes, type HrTime } from '@opentelemetry/api';
+import type { Attributes, HrTime } from '@opentelemetry/api';
 import { millisToHrTime } from '@opentelemetry/core';
 import { emptyResource, type Resource } from '@opentelemetry/resources';
-import { AggregationTemporality, DataPointType, type CollectionResult, type DataPoint, type MetricData, type MetricProducer } from '@opentelemetry/sdk-metrics';
+import type { CollectionResult, DataPoint, MetricData, MetricProducer } from '@opentelemetry/sdk-metrics';
 import { FEDSCOPE_SCOPE_NAME } from '../../src/span-model/attributes.js';
 import { FEDSCOPE_VERSION } from '../../src/version.js';
+import { gaugeMetric } from '../metric-data.js';
 import type { HealthScorer } from './health-scorer.js';
 import type { HealthScore } from './types.js';
 
@@ -41,12 +42,8 @@ export class HealthMetricProducer implements MetricProducer {
     add(snapshot.overall);
     snapshot.queries.forEach(add);
     snapshot.sources.forEach(add);
-    const metrics: MetricData[] = [gauge('federation.health.score', 'Health score 0–100 (100 − Σ deductions) per scope (overall, query, source).', '1', scores)];
-    if (deductions.length > 0) metrics.push(gauge('federation.health.deduction', 'Points taken off a health score, per component.', '1', deductions));
+    const metrics: MetricData[] = [gaugeMetric('federation.health.score', 'Health score 0–100 (100 − Σ deductions) per scope (overall, query, source).', '1', scores)];
+    if (deductions.length > 0) metrics.push(gaugeMetric('federation.health.deduction', 'Points taken off a health score, per component.', '1', deductions));
     return { errors: [], resourceMetrics: { resource: this.resource, scopeMetrics: [{ scope: { name: `${FEDSCOPE_SCOPE_NAME}.health`, version: FEDSCOPE_VERSION }, metrics }] } };
   }
-}
-
-function gauge(name: string, description: string, unit: string, dataPoints: DataPoint<number>[]): MetricData {
-  return { descriptor: { name, description, unit, valueType: ValueType.DOUBLE }, aggregationTemporality: AggregationTemporality.CUMULATIVE, dataPointType: DataPointType.GAUGE, dataPoints };
 }

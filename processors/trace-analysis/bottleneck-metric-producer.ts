@@ -1,9 +1,10 @@
-import { ValueType, type Attributes, type HrTime } from '@opentelemetry/api';
+import type { Attributes, HrTime } from '@opentelemetry/api';
 import { millisToHrTime } from '@opentelemetry/core';
 import { emptyResource, type Resource } from '@opentelemetry/resources';
-import { AggregationTemporality, DataPointType, type CollectionResult, type DataPoint, type MetricData, type MetricProducer } from '@opentelemetry/sdk-metrics';
+import type { CollectionResult, DataPoint, MetricData, MetricProducer } from '@opentelemetry/sdk-metrics';
 import { ATTR_FEDERATION_QUERY_NAME, FEDSCOPE_SCOPE_NAME } from '../../src/span-model/attributes.js';
 import { FEDSCOPE_VERSION } from '../../src/version.js';
+import { counterMetric, dataPoint, gaugeMetric } from '../metric-data.js';
 import { windowLabel } from '../analysis/analysis-metric-producer.js';
 import { OVERFLOW_LABEL } from '../analysis/keyed-series.js';
 import { OVERFLOW_QUERY, type BottleneckAggregator } from './bottleneck-aggregator.js';
@@ -69,40 +70,27 @@ export class BottleneckMetricProducer implements MetricProducer {
     }
     const saving = snapshot.suggestions.map((s) => this.point(now, { [ATTR_FEDERATION_QUERY_NAME]: s.queryName, kind: s.kind, subject: s.subject }, s.estimatedSavingMs / 1000));
     const metrics: MetricData[] = [
-      gauge('federation.bottleneck.share', 'Mean share of critical-path time per stage or source, per sliding window.', '1', share),
-      gauge('federation.bottleneck.frequency', 'Share of traces in which the stage or source held the most critical-path time.', '1', frequency),
-      gauge('federation.critical_path.duration', 'Mean duration of the analysed federated queries (= their critical path).', 's', duration),
-      gauge('federation.fanout.efficiency', 'Mean Σ child durations ÷ parent wall time over fan-outs (≈ children running at once).', '1', efficiency),
-      gauge('federation.fanout.skew', 'Mean slowest ÷ median child duration over fan-outs.', '1', skew),
-      gauge('federation.suggestion.saving', 'Critical-path time per execution a current suggestion would remove (estimate).', 's', saving),
+      gaugeMetric('federation.bottleneck.share', 'Mean share of critical-path time per stage or source, per sliding window.', '1', share),
+      gaugeMetric('federation.bottleneck.frequency', 'Share of traces in which the stage or source held the most critical-path time.', '1', frequency),
+      gaugeMetric('federation.critical_path.duration', 'Mean duration of the analysed federated queries (= their critical path).', 's', duration),
+      gaugeMetric('federation.fanout.efficiency', 'Mean Σ child durations ÷ parent wall time over fan-outs (≈ children running at once).', '1', efficiency),
+      gaugeMetric('federation.fanout.skew', 'Mean slowest ÷ median child duration over fan-outs.', '1', skew),
+      gaugeMetric('federation.suggestion.saving', 'Critical-path time per execution a current suggestion would remove (estimate).', 's', saving),
     ].filter((m) => m.dataPoints.length > 0);
     if (this.assembler !== undefined) {
       const stats = this.assembler.stats();
       metrics.push(
-        gauge('fedscope.trace_assembly.in_flight', 'Traces being assembled now.', '{trace}', [this.point(now, {}, stats.inFlight)]),
-        counter('fedscope.trace_assembly.assembled', 'Federated query traces assembled and analysed.', '{trace}', [this.point(now, {}, stats.assembled)]),
-        counter('fedscope.trace_assembly.dropped_spans', 'Spans the trace assembler dropped, by reason.', '{span}', TraceAssembler.dropReasons.map((reason) => this.point(now, { reason }, stats.droppedSpans[reason]))),
-        counter('fedscope.trace_assembly.dropped_traces', 'Traces the trace assembler dropped, by reason.', '{trace}', TraceAssembler.dropReasons.map((reason) => this.point(now, { reason }, stats.droppedTraces[reason]))),
+        gaugeMetric('fedscope.trace_assembly.in_flight', 'Traces being assembled now.', '{trace}', [this.point(now, {}, stats.inFlight)]),
+        counterMetric('fedscope.trace_assembly.assembled', 'Federated query traces assembled and analysed.', '{trace}', [this.point(now, {}, stats.assembled)]),
+        counterMetric('fedscope.trace_assembly.dropped_spans', 'Spans the trace assembler dropped, by reason.', '{span}', TraceAssembler.dropReasons.map((reason) => this.point(now, { reason }, stats.droppedSpans[reason]))),
+        counterMetric('fedscope.trace_assembly.dropped_traces', 'Traces the trace assembler dropped, by reason.', '{trace}', TraceAssembler.dropReasons.map((reason) => this.point(now, { reason }, stats.droppedTraces[reason]))),
       );
     }
     return { errors: [], resourceMetrics: { resource: this.resource, scopeMetrics: [{ scope: { name: `${FEDSCOPE_SCOPE_NAME}.trace-analysis`, version: FEDSCOPE_VERSION }, metrics }] } };
   }
 
   private point(now: HrTime, attributes: Attributes, value: number): DataPoint<number> {
-    return { startTime: this.startTime, endTime: now, attributes, value };
+    return dataPoint(this.startTime, now, attributes, value);
   }
 }
 
-function gauge(name: string, description: string, unit: string, dataPoints: DataPoint<number>[]): MetricData {
-  return { descriptor: { name, description, unit, valueType: ValueType.DOUBLE }, aggregationTemporality: AggregationTemporality.CUMULATIVE, dataPointType: DataPointType.GAUGE, dataPoints };
-}
-
-function counter(name: string, description: string, unit: string, dataPoints: DataPoint<number>[]): MetricData {
-  return {
-    descriptor: { name, description, unit, valueType: ValueType.INT },
-    aggregationTemporality: AggregationTemporality.CUMULATIVE,
-    dataPointType: DataPointType.SUM,
-    isMonotonic: true,
-    dataPoints,
-  };
-}
