@@ -10,6 +10,7 @@ const ENTRY_MODULES: Record<string, () => Promise<{ default: BenchEntry }>> = {
   sql: () => import('./sql-fingerprint.bench.js'),
   percentiles: () => import('./percentiles.bench.js'),
   derive: () => import('./derive-processor.bench.js'),
+  sources: () => import('./sources.bench.js'),
   heap: () => import('./analysis-heap.bench.js'),
   federation: () => import('./federation.bench.js'),
   anomaly: () => import('./anomaly.bench.js'),

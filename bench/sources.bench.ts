@@ -1,0 +1,130 @@
+/**
+ * Cost of instrumentation per `SELECT 1`: on the real PostgreSQL, uninstrumented vs the contrib
+ * instrumentation-pg alone vs fedscope (contrib pg with fedscope's enrichment + fedscope's
+ * pipeline); on DuckDB in-memory, uninstrumented vs fedscope. Variants alternate round by round.
+ */
+import { createRequire } from 'node:module';
+import { context, metrics, propagation, trace } from '@opentelemetry/api';
+import { registerInstrumentations } from '@opentelemetry/instrumentation';
+import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
+import { MeterProvider } from '@opentelemetry/sdk-metrics';
+import { BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
+import { fedscopePgInstrumentation } from '../instrumentations/contrib/contrib-db-instrumentations.js';
+import { DuckDBInstrumentation } from '../instrumentations/duckdb/instrumentation.js';
+import { startFedscope } from '../src/sdk/start-fedscope.js';
+import { DiscardExporter } from './discard-exporter.js';
+import { round, timeAsync } from './measure.js';
+import type { BenchEntry, BenchTable } from './types.js';
+
+const ITERATIONS = 2_000;
+const ROUNDS = 5;
+
+type Variant = 'none' | 'contrib' | 'fedscope';
+interface Switchable {
+  enable(): void;
+  disable(): void;
+  setTracerProvider(provider: NodeTracerProvider): void;
+  setMeterProvider(provider: MeterProvider): void;
+}
+
+function unregisterGlobals(): void {
+  trace.disable();
+  context.disable();
+  propagation.disable();
+  metrics.disable();
+}
+
+/** Runs `call` under each variant in alternating rounds; returns the median ns per call of each. */
+async function alternate(call: () => Promise<unknown>, variants: Array<{ name: Variant; instrumentation?: Switchable }>): Promise<Map<Variant, number>> {
+  const samples = new Map<Variant, number[]>(variants.map((v) => [v.name, []]));
+  for (let round = -1; round < ROUNDS; round++) {
+    for (const variant of variants) {
+      let stop = async (): Promise<void> => {};
+      if (variant.name === 'contrib') {
+        const tracerProvider = new NodeTracerProvider({ spanProcessors: [new BatchSpanProcessor(new DiscardExporter())] });
+        const meterProvider = new MeterProvider();
+        tracerProvider.register();
+        variant.instrumentation?.setTracerProvider(tracerProvider);
+        variant.instrumentation?.setMeterProvider(meterProvider);
+        stop = async () => {
+          await tracerProvider.shutdown();
+          await meterProvider.shutdown();
+          unregisterGlobals();
+        };
+      } else if (variant.name === 'fedscope') {
+        const handle = startFedscope({ prometheus: false, otlp: false, hostMetrics: false, sourceInstrumentations: false, spanProcessors: [new BatchSpanProcessor(new DiscardExporter())] });
+        variant.instrumentation?.setTracerProvider(handle.tracerProvider);
+        variant.instrumentation?.setMeterProvider(handle.meterProvider);
+        stop = () => handle.shutdown();
+      }
+      variant.instrumentation?.enable();
+      const timing = await timeAsync(call, ITERATIONS, 1);
+      variant.instrumentation?.disable();
+      await stop();
+      if (round >= 0) samples.get(variant.name)!.push(timing.nsPerOp);
+    }
+  }
+  return new Map([...samples].map(([name, values]) => [name, [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!]));
+}
+
+function table(title: string, medians: Map<Variant, number>, baseline: Variant, notes: string[]): BenchTable {
+  const base = medians.get(baseline)!;
+  const none = medians.get('none')!;
+  return {
+    title,
+    columns: ['variant', 'µs/query', `× ${baseline}`, '× uninstrumented'],
+    rows: [...medians].map(([name, ns]) => [name, round(ns / 1000), round(ns / base, 3), round(ns / none, 3)]),
+    notes,
+  };
+}
+
+const entry: BenchEntry = {
+  id: 'sources',
+  async run() {
+    // Both instrumentations are registered before the drivers load, then switched per variant.
+    const contrib = new PgInstrumentation({ enabled: false });
+    const fedscopePg = fedscopePgInstrumentation({ pg: { enabled: false } });
+    const duckdb = new DuckDBInstrumentation({ enabled: false });
+    registerInstrumentations({ instrumentations: [contrib, fedscopePg, duckdb] });
+    for (const i of [contrib, fedscopePg, duckdb]) i.disable();
+    const require = createRequire(import.meta.url);
+    const pg = require('pg') as typeof import('pg');
+    const { DuckDBInstance } = require('@duckdb/node-api') as typeof import('@duckdb/node-api');
+    const { postgresConfig } = await import('../test/support/real-servers.js');
+
+    const tables: BenchTable[] = [];
+    const client = new pg.Client(postgresConfig());
+    try {
+      await client.connect();
+      const medians = await alternate(() => client.query('SELECT 1'), [
+        { name: 'none' },
+        { name: 'contrib', instrumentation: contrib },
+        { name: 'fedscope', instrumentation: fedscopePg },
+      ]);
+      tables.push(
+        table('SELECT 1 on the real PostgreSQL (pg Client over TCP loopback)', medians, 'contrib', [
+          `${ITERATIONS} awaited queries per round, variants alternating, median of ${ROUNDS} rounds. contrib = @opentelemetry/instrumentation-pg alone with a BatchSpanProcessor; fedscope = the same instrumentation with fedscope's enrichment, under startFedscope() (span processor, statistics, trace analysis, health, alerts) with the same BatchSpanProcessor.`,
+          `Goal: fedscope ≤ 1.10× contrib alone. Measured: ${round(medians.get('fedscope')! / medians.get('contrib')!, 3)}×.`,
+        ]),
+      );
+    } catch (error) {
+      tables.push({ title: 'SELECT 1 on the real PostgreSQL', columns: ['note'], rows: [[`not measured: ${String(error)} (start it with npm run servers)`]] });
+    } finally {
+      await client.end().catch(() => undefined);
+    }
+
+    const instance = await DuckDBInstance.create(':memory:');
+    const connection = await instance.connect();
+    const medians = await alternate(() => connection.runAndReadAll('SELECT 1'), [{ name: 'none' }, { name: 'fedscope', instrumentation: duckdb }]);
+    connection.closeSync();
+    instance.closeSync();
+    tables.push(
+      table('SELECT 1 on DuckDB in-memory (@duckdb/node-api runAndReadAll)', medians, 'none', [
+        `${ITERATIONS} awaited queries per round, variants alternating, median of ${ROUNDS} rounds; fedscope = its DuckDB instrumentation under startFedscope() with a BatchSpanProcessor to a discarding exporter.`,
+      ]),
+    );
+    return tables;
+  },
+};
+export default entry;
