@@ -2,6 +2,7 @@ import { diag } from '@opentelemetry/api';
 import { SystemClock } from '../../src/stats/system-clock.js';
 import type { Clock } from '../../src/stats/types.js';
 import type { ClassifiedSpan } from '../classified-span.js';
+import { BoundedKeyRing } from './bounded-key-ring.js';
 import type { ClassifiedSpanSink } from '../federation-span-processor.js';
 import type { AssembledTrace, AssembledTraceSink, TraceAssemblerOptions, TraceAssemblyStats, TraceDropReason } from './types.js';
 
@@ -51,7 +52,8 @@ export class TraceAssembler implements ClassifiedSpanSink {
   private readonly ready: PendingTrace[] = [];
   private readyHead = 0;
   /** Recently finished (true) or rejected (false) trace ids, bounded; oldest forgotten first. */
-  private readonly recent = new Map<string, boolean>();
+  /** Traces finished (true) or rejected (false) lately, so their stragglers are recognised. */
+  private readonly recent: BoundedKeyRing<boolean>;
   private readonly droppedSpans = zeroCounts();
   private readonly droppedTraces = zeroCounts();
   private assembledCount = 0;
@@ -67,6 +69,7 @@ export class TraceAssembler implements ClassifiedSpanSink {
     this.graceMs = nonNegative('graceMs', options.graceMs ?? 1000);
     this.maxSpansPerTrace = positiveInt('maxSpansPerTrace', options.maxSpansPerTrace ?? 1000);
     this.maxTracesInFlight = positiveInt('maxTracesInFlight', options.maxTracesInFlight ?? 5000);
+    this.recent = new BoundedKeyRing(this.maxTracesInFlight);
     this.maxTraceAgeMs = nonNegative('maxTraceAgeMs', options.maxTraceAgeMs ?? 60_000);
     this.clock = clock;
   }
@@ -190,10 +193,6 @@ export class TraceAssembler implements ClassifiedSpanSink {
 
   private remember(traceId: string, finished: boolean): void {
     this.recent.set(traceId, finished);
-    if (this.recent.size > this.maxTracesInFlight) {
-      const oldest = this.recent.keys().next();
-      if (oldest.done !== true) this.recent.delete(oldest.value);
-    }
   }
 }
 
