@@ -2,9 +2,7 @@ import type { HrTime } from '@opentelemetry/api';
 import { millisToHrTime } from '@opentelemetry/core';
 import { emptyResource, type Resource } from '@opentelemetry/resources';
 import type { CollectionResult, DataPoint, MetricData, MetricProducer } from '@opentelemetry/sdk-metrics';
-import { FEDSCOPE_SCOPE_NAME } from '../../src/span-model/attributes.js';
-import { FEDSCOPE_VERSION } from '../../src/version.js';
-import { counterMetric, dataPoint, gaugeMetric } from '../metric-data.js';
+import { collectionOf, counterMetric, dataPoint, gaugeMetric } from '../metric-data.js';
 import type { AlertEngine } from './alert-engine.js';
 
 /**
@@ -50,9 +48,6 @@ export class AlertMetricProducer implements MetricProducer {
       counterMetric('fedscope.alerts.dropped', 'Alerts not raised because the bound on active alerts was reached.', '1', [point({}, engine.droppedAlerts)]),
       counterMetric('fedscope.alerts.rule_errors', 'Failed rule evaluations.', '1', [point({}, engine.ruleErrors)]),
     ].filter((m) => m.dataPoints.length > 0 || m.descriptor.name === 'fedscope.alerts');
-    return {
-      errors: [],
-      resourceMetrics: { resource: this.resource, scopeMetrics: [{ scope: { name: `${FEDSCOPE_SCOPE_NAME}.alerts`, version: FEDSCOPE_VERSION }, metrics }] },
-    };
+    return collectionOf('alerts', metrics, this.resource);
   }
 }

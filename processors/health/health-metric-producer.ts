@@ -2,9 +2,7 @@ import type { Attributes, HrTime } from '@opentelemetry/api';
 import { millisToHrTime } from '@opentelemetry/core';
 import { emptyResource, type Resource } from '@opentelemetry/resources';
 import type { CollectionResult, DataPoint, MetricData, MetricProducer } from '@opentelemetry/sdk-metrics';
-import { FEDSCOPE_SCOPE_NAME } from '../../src/span-model/attributes.js';
-import { FEDSCOPE_VERSION } from '../../src/version.js';
-import { gaugeMetric } from '../metric-data.js';
+import { collectionOf, gaugeMetric } from '../metric-data.js';
 import type { HealthScorer } from './health-scorer.js';
 import type { HealthScore } from './types.js';
 
@@ -44,6 +42,6 @@ export class HealthMetricProducer implements MetricProducer {
     snapshot.sources.forEach(add);
     const metrics: MetricData[] = [gaugeMetric('federation.health.score', 'Health score 0–100 (100 − Σ deductions) per scope (overall, query, source).', '1', scores)];
     if (deductions.length > 0) metrics.push(gaugeMetric('federation.health.deduction', 'Points taken off a health score, per component.', '1', deductions));
-    return { errors: [], resourceMetrics: { resource: this.resource, scopeMetrics: [{ scope: { name: `${FEDSCOPE_SCOPE_NAME}.health`, version: FEDSCOPE_VERSION }, metrics }] } };
+    return collectionOf('health', metrics, this.resource);
   }
 }

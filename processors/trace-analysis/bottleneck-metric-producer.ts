@@ -2,9 +2,8 @@ import type { Attributes, HrTime } from '@opentelemetry/api';
 import { millisToHrTime } from '@opentelemetry/core';
 import { emptyResource, type Resource } from '@opentelemetry/resources';
 import type { CollectionResult, DataPoint, MetricData, MetricProducer } from '@opentelemetry/sdk-metrics';
-import { ATTR_FEDERATION_QUERY_NAME, FEDSCOPE_SCOPE_NAME } from '../../src/span-model/attributes.js';
-import { FEDSCOPE_VERSION } from '../../src/version.js';
-import { counterMetric, dataPoint, gaugeMetric } from '../metric-data.js';
+import { ATTR_FEDERATION_QUERY_NAME } from '../../src/span-model/attributes.js';
+import { collectionOf, counterMetric, dataPoint, gaugeMetric } from '../metric-data.js';
 import { windowLabel } from '../analysis/analysis-metric-producer.js';
 import { OVERFLOW_LABEL } from '../analysis/keyed-series.js';
 import { OVERFLOW_QUERY, type BottleneckAggregator } from './bottleneck-aggregator.js';
@@ -86,7 +85,7 @@ export class BottleneckMetricProducer implements MetricProducer {
         counterMetric('fedscope.trace_assembly.dropped_traces', 'Traces the trace assembler dropped, by reason.', '{trace}', TraceAssembler.dropReasons.map((reason) => this.point(now, { reason }, stats.droppedTraces[reason]))),
       );
     }
-    return { errors: [], resourceMetrics: { resource: this.resource, scopeMetrics: [{ scope: { name: `${FEDSCOPE_SCOPE_NAME}.trace-analysis`, version: FEDSCOPE_VERSION }, metrics }] } };
+    return collectionOf('trace-analysis', metrics, this.resource);
   }
 
   private point(now: HrTime, attributes: Attributes, value: number): DataPoint<number> {
