@@ -1,8 +1,8 @@
 import { context, metrics, propagation, SpanKind, trace } from '@opentelemetry/api';
 import { BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
-import { instrumentAdapter } from '../instrumentations/adapter.js';
-import { startFedscope } from '../src/sdk/start-fedscope.js';
+import { instrumentAdapter } from '../dist/instrumentations/adapter.js';
+import { startFedscope } from '../dist/src/sdk/start-fedscope.js';
 import { DiscardExporter } from './discard-exporter.js';
 import { round, timeAsync } from './measure.js';
 import type { BenchEntry } from './types.js';

@@ -1,5 +1,5 @@
-import { AnalysisState } from '../processors/analysis/analysis-state.js';
-import type { ClassifiedSpan } from '../processors/classified-span.js';
+import { AnalysisState } from '../dist/processors/analysis/analysis-state.js';
+import type { ClassifiedSpan } from '../dist/processors/classified-span.js';
 import { round } from './measure.js';
 import type { BenchEntry } from './types.js';
 

@@ -13,10 +13,10 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { LatencyRegressionDetector } from '../processors/detectors/latency-regression-detector.js';
-import { loadNabCorpus, scoreDetector, type NabCorpusScore, type NabSeries } from '../processors/detectors/nab-scorer.js';
-import { OnlineAnomalyDetector } from '../processors/detectors/online-anomaly-detector.js';
-import type { PointDetector, PointVerdict } from '../processors/detectors/types.js';
+import { LatencyRegressionDetector } from '../dist/processors/detectors/latency-regression-detector.js';
+import { loadNabCorpus, scoreDetector, type NabCorpusScore, type NabSeries } from '../dist/processors/detectors/nab-scorer.js';
+import { OnlineAnomalyDetector } from '../dist/processors/detectors/online-anomaly-detector.js';
+import type { PointDetector, PointVerdict } from '../dist/processors/detectors/types.js';
 import { seededRandom } from '../test/support/seeded-random.js';
 import { round, timeSync } from './measure.js';
 import type { BenchEntry, BenchTable } from './types.js';

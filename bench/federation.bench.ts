@@ -11,9 +11,9 @@ import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { registerInstrumentations } from '@opentelemetry/instrumentation';
 import { BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
-import { DuckDBInstrumentation } from '../instrumentations/duckdb/index.js';
-import { DuckDBSource, Federation, FunctionSource, type FederatedQuerySpec } from '../src/federation/index.js';
-import { startFedscope } from '../src/sdk/start-fedscope.js';
+import { DuckDBInstrumentation } from '../dist/instrumentations/duckdb/index.js';
+import { DuckDBSource, Federation, FunctionSource, type FederatedQuerySpec } from '../dist/src/federation/index.js';
+import { startFedscope } from '../dist/src/sdk/start-fedscope.js';
 import { round, timeAsync } from './measure.js';
 import type { BenchEntry } from './types.js';
 

@@ -11,10 +11,10 @@
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { DDSketch } from '@datadog/sketches-js';
-import { LogBucketSketch } from '../src/stats/log-bucket-sketch.js';
-import { ManualClock } from '../src/stats/manual-clock.js';
-import { SlidingWindowStats } from '../src/stats/sliding-window-stats.js';
-import type { SeriesSample } from '../src/stats/types.js';
+import { LogBucketSketch } from '../dist/src/stats/log-bucket-sketch.js';
+import { ManualClock } from '../dist/src/stats/manual-clock.js';
+import { SlidingWindowStats } from '../dist/src/stats/sliding-window-stats.js';
+import type { SeriesSample } from '../dist/src/stats/types.js';
 import { DISTRIBUTIONS, GOAL_QUANTILES, exactQuantile, relativeError, sortedCopy } from '../test/src/stats/distributions.js';
 import { round, timeSync } from './measure.js';
 import type { BenchEntry, BenchTable } from './types.js';

@@ -10,15 +10,16 @@ import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
 import { MeterProvider } from '@opentelemetry/sdk-metrics';
 import { BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
-import { fedscopePgInstrumentation } from '../instrumentations/contrib/contrib-db-instrumentations.js';
-import { DuckDBInstrumentation } from '../instrumentations/duckdb/instrumentation.js';
-import { startFedscope } from '../src/sdk/start-fedscope.js';
+import { fedscopePgInstrumentation } from '../dist/instrumentations/contrib/contrib-db-instrumentations.js';
+import { DuckDBInstrumentation } from '../dist/instrumentations/duckdb/instrumentation.js';
+import { startFedscope } from '../dist/src/sdk/start-fedscope.js';
 import { DiscardExporter } from './discard-exporter.js';
-import { round, timeAsync } from './measure.js';
+import { round } from './measure.js';
 import type { BenchEntry, BenchTable } from './types.js';
 
 const ITERATIONS = 2_000;
-const ROUNDS = 5;
+const WARM_UP = 500;
+const ROUNDS = 7;
 
 type Variant = 'none' | 'contrib' | 'fedscope';
 interface Switchable {
@@ -35,9 +36,29 @@ function unregisterGlobals(): void {
   metrics.disable();
 }
 
-/** Runs `call` under each variant in alternating rounds; returns the median ns per call of each. */
-async function alternate(call: () => Promise<unknown>, variants: Array<{ name: Variant; instrumentation?: Switchable }>): Promise<Map<Variant, number>> {
-  const samples = new Map<Variant, number[]>(variants.map((v) => [v.name, []]));
+interface Cost {
+  /** Wall-clock nanoseconds per awaited call. */
+  wallNs: number;
+  /** CPU nanoseconds of this process (user + system) per call. */
+  cpuNs: number;
+}
+
+/** Times `ITERATIONS` awaited calls after a warm-up: wall clock and this process's CPU time. */
+async function measure(call: () => Promise<unknown>): Promise<Cost> {
+  for (let i = 0; i < WARM_UP; i++) await call();
+  const cpu = process.cpuUsage();
+  const start = process.hrtime.bigint();
+  for (let i = 0; i < ITERATIONS; i++) await call();
+  const wallNs = Number(process.hrtime.bigint() - start) / ITERATIONS;
+  const used = process.cpuUsage(cpu);
+  return { wallNs, cpuNs: ((used.user + used.system) * 1000) / ITERATIONS };
+}
+
+const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+
+/** Runs `call` under each variant in alternating rounds; returns the median wall and CPU time per call of each. */
+async function alternate(call: () => Promise<unknown>, variants: Array<{ name: Variant; instrumentation?: Switchable }>): Promise<Map<Variant, Cost>> {
+  const samples = new Map<Variant, Cost[]>(variants.map((v) => [v.name, []]));
   for (let round = -1; round < ROUNDS; round++) {
     for (const variant of variants) {
       let stop = async (): Promise<void> => {};
@@ -59,22 +80,22 @@ async function alternate(call: () => Promise<unknown>, variants: Array<{ name: V
         stop = () => handle.shutdown();
       }
       variant.instrumentation?.enable();
-      const timing = await timeAsync(call, ITERATIONS, 1);
+      const cost = await measure(call);
       variant.instrumentation?.disable();
       await stop();
-      if (round >= 0) samples.get(variant.name)!.push(timing.nsPerOp);
+      if (round >= 0) samples.get(variant.name)!.push(cost);
     }
   }
-  return new Map([...samples].map(([name, values]) => [name, [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!]));
+  return new Map([...samples].map(([name, costs]) => [name, { wallNs: median(costs.map((c) => c.wallNs)), cpuNs: median(costs.map((c) => c.cpuNs)) }]));
 }
 
-function table(title: string, medians: Map<Variant, number>, baseline: Variant, notes: string[]): BenchTable {
-  const base = medians.get(baseline)!;
-  const none = medians.get('none')!;
+function table(title: string, costs: Map<Variant, Cost>, baseline: Variant, notes: string[]): BenchTable {
+  const base = costs.get(baseline)!;
+  const none = costs.get('none')!;
   return {
     title,
-    columns: ['variant', 'µs/query', `× ${baseline}`, '× uninstrumented'],
-    rows: [...medians].map(([name, ns]) => [name, round(ns / 1000), round(ns / base, 3), round(ns / none, 3)]),
+    columns: ['variant', 'µs/query', `× ${baseline}`, '× uninstrumented', 'CPU µs/query', `CPU × ${baseline}`],
+    rows: [...costs].map(([name, c]) => [name, round(c.wallNs / 1000), round(c.wallNs / base.wallNs, 3), round(c.wallNs / none.wallNs, 3), round(c.cpuNs / 1000), round(c.cpuNs / base.cpuNs, 3)]),
     notes,
   };
 }
@@ -84,7 +105,8 @@ const entry: BenchEntry = {
   async run() {
     // Both instrumentations are registered before the drivers load, then switched per variant.
     const contrib = new PgInstrumentation({ enabled: false });
-    const fedscopePg = fedscopePgInstrumentation({ pg: { enabled: false } });
+    // As startFedscope builds it: its processor records db.client.operation.duration for pg.
+    const fedscopePg = fedscopePgInstrumentation({ pg: { enabled: false }, contribOperationDuration: false });
     const duckdb = new DuckDBInstrumentation({ enabled: false });
     registerInstrumentations({ instrumentations: [contrib, fedscopePg, duckdb] });
     for (const i of [contrib, fedscopePg, duckdb]) i.disable();
@@ -105,7 +127,7 @@ const entry: BenchEntry = {
       tables.push(
         table('SELECT 1 on the real PostgreSQL (pg Client over TCP loopback)', medians, 'contrib', [
           `${ITERATIONS} awaited queries per round, variants alternating, median of ${ROUNDS} rounds. contrib = @opentelemetry/instrumentation-pg alone with a BatchSpanProcessor; fedscope = the same instrumentation with fedscope's enrichment, under startFedscope() (span processor, statistics, trace analysis, health, alerts) with the same BatchSpanProcessor.`,
-          `Goal: fedscope ≤ 1.10× contrib alone. Measured: ${round(medians.get('fedscope')! / medians.get('contrib')!, 3)}×.`,
+          `Goal: fedscope ≤ 1.10× contrib alone. Measured: ${round(medians.get('fedscope')!.wallNs / medians.get('contrib')!.wallNs, 3)}× wall clock, ${round(medians.get('fedscope')!.cpuNs / medians.get('contrib')!.cpuNs, 3)}× this process's CPU time. contrib's meter provider has no reader (the cheapest contrib set-up); CPU = process.cpuUsage() over the timed calls.`,
         ]),
       );
     } catch (error) {

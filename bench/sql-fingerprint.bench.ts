@@ -3,7 +3,7 @@
  * sanitising, fingerprinting and summarising it uncached, against the cached analyzer that the
  * instrumentations use (a repeated statement costs one map lookup).
  */
-import { fingerprintSql, sanitizeSql, StatementAnalyzer, summarizeSql } from '../src/sql/index.js';
+import { fingerprintSql, sanitizeSql, StatementAnalyzer, summarizeSql } from '../dist/src/sql/index.js';
 import { round, timeSync } from './measure.js';
 import type { BenchEntry } from './types.js';
 

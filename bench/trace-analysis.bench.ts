@@ -1,11 +1,11 @@
 import { context, SpanKind, trace, type Span } from '@opentelemetry/api';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
-import { AnalysisState } from '../processors/analysis/analysis-state.js';
-import type { ClassifiedSpan } from '../processors/classified-span.js';
-import { classifySpan } from '../processors/span-classifier.js';
-import { BottleneckAggregator } from '../processors/trace-analysis/bottleneck-aggregator.js';
-import { TraceAssembler } from '../processors/trace-analysis/trace-assembler.js';
+import { AnalysisState } from '../dist/processors/analysis/analysis-state.js';
+import type { ClassifiedSpan } from '../dist/processors/classified-span.js';
+import { classifySpan } from '../dist/processors/span-classifier.js';
+import { BottleneckAggregator } from '../dist/processors/trace-analysis/bottleneck-aggregator.js';
+import { TraceAssembler } from '../dist/processors/trace-analysis/trace-assembler.js';
 import { round, timeSync } from './measure.js';
 import { SpanCapture } from './span-capture.js';
 import type { BenchEntry } from './types.js';

@@ -52,6 +52,8 @@ export interface ClassifiedSpan {
   parentSpanId?: string | undefined;
   /** Start time, milliseconds since the epoch. */
   startTimeMs?: number;
+  /** The span has no parent in this process (none, or a remote one): it is its trace's local root. */
+  localRoot?: boolean;
   /** `federation.part`: the part (sub-query) the span works on. */
   part?: string | undefined;
   /** `federation.depends_on`: parts (or sources) this span's work waits for, declared by the user. */

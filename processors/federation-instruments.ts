@@ -8,8 +8,8 @@ import {
   ATTR_SERVER_PORT,
   METRIC_DB_CLIENT_OPERATION_DURATION,
 } from '@opentelemetry/semantic-conventions';
-import { ATTR_FEDERATION_QUERY_NAME, ATTR_FEDERATION_SOURCE, ATTR_FEDERATION_STAGE } from '../src/span-model/attributes.js';
-import type { ClassifiedSpan } from './classified-span.js';
+import { ATTR_FEDERATION_QUERY_NAME, ATTR_FEDERATION_SOURCE, ATTR_FEDERATION_STAGE, ATTR_FEDSCOPE_SPAN_ROLE } from '../src/span-model/attributes.js';
+import type { ClassifiedSpan, SpanRole } from './classified-span.js';
 
 /** Bucket advice of the DB semantic conventions for `db.client.operation.duration` (seconds). */
 export const DB_OPERATION_DURATION_BUCKETS = [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10];
@@ -41,6 +41,9 @@ export const METRIC_FEDERATION_SOURCE_DURATION = 'federation.source.duration';
 /** Source calls that failed, by source and error type. */
 export const METRIC_FEDERATION_SOURCE_ERRORS = 'federation.source.errors';
 
+/** Spans the processor classified and recorded, by `fedscope.span.role`. */
+export const METRIC_FEDSCOPE_PROCESSOR_SPANS = 'fedscope.span_processor.spans';
+
 /** The OTel instruments that ended spans are recorded into. */
 export class FederationInstruments {
   private readonly dbDuration: Histogram;
@@ -55,11 +58,20 @@ export class FederationInstruments {
   /**
    * @param meter - the meter the instruments are created on
    * @param scopesRecordingDbDuration - scopes whose spans get no `db.client.operation.duration` from fedscope
+   * @param spansByRole - spans recorded so far by role, read at each collection (before the synchronous instruments)
    */
   constructor(
     meter: Meter,
     private readonly scopesRecordingDbDuration: ReadonlySet<string> = SCOPES_RECORDING_DB_DURATION,
+    spansByRole?: () => ReadonlyMap<SpanRole, number>,
   ) {
+    if (spansByRole !== undefined) {
+      meter
+        .createObservableCounter(METRIC_FEDSCOPE_PROCESSOR_SPANS, { description: "Spans fedscope's span processor classified and recorded, by role.", unit: '{span}' })
+        .addCallback((result) => {
+          for (const [role, count] of spansByRole()) if (count > 0) result.observe(count, { [ATTR_FEDSCOPE_SPAN_ROLE]: role });
+        });
+    }
     this.dbDuration = meter.createHistogram(METRIC_DB_CLIENT_OPERATION_DURATION, {
       description: 'Duration of database client operations.',
       unit: 's',

@@ -3,7 +3,7 @@ import { FEDSCOPE_SCOPE_NAME } from '../src/span-model/attributes.js';
 import { FEDSCOPE_VERSION } from '../src/version.js';
 import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { ATTR_FEDERATION_QUERY_NAME, ATTR_FEDERATION_STAGE, SPAN_NAME_QUERY_PREFIX } from '../src/span-model/attributes.js';
-import type { ClassifiedSpan } from './classified-span.js';
+import type { ClassifiedSpan, SpanRole } from './classified-span.js';
 import { FederationInstruments } from './federation-instruments.js';
 import { classifySpan, type SourceResolver } from './span-classifier.js';
 
@@ -42,7 +42,21 @@ export interface FederationSpanProcessorOptions {
    * @default `@opentelemetry/instrumentation-pg`
    */
   scopesRecordingDbDuration?: ReadonlySet<string>;
+  /**
+   * Record ended spans in batches after the current turn of the event loop instead of inside
+   * `span.end()`, so the analysis runs while the application waits on I/O rather than on its
+   * request path. Readers must call {@link FederationSpanProcessor.flushPending} first (the
+   * processor's own metrics do, through an observable callback; startFedscope's reports do).
+   * At most {@link MAX_PENDING_SPANS} wait: a burst beyond that is recorded at once, not dropped.
+   * @default false (startFedscope turns it on)
+   */
+  deferRecording?: boolean;
 }
+
+/** Most ended spans a deferring processor holds before it records them in the caller's turn. */
+export const MAX_PENDING_SPANS = 4096;
+
+const ROLES: readonly SpanRole[] = ['query', 'stage', 'source', 'connection', 'cache', 'other'];
 
 /**
  * fedscope's span processor: classifies every ended span and records it into the span-derived
@@ -59,6 +73,11 @@ export class FederationSpanProcessor implements SpanProcessor {
   private readonly startedRoots = new WeakSet<object>();
   private failures = 0;
   private stopped = false;
+  private readonly deferRecording: boolean;
+  private pending: ReadableSpan[] = [];
+  private flushScheduled = false;
+  private readonly flushBound = (): void => this.flushPending();
+  private readonly spansByRole = new Map<SpanRole, number>(ROLES.map((role) => [role, 0]));
 
   /** @param options - meter, sinks and source naming */
   constructor(options: FederationSpanProcessorOptions = {}) {
@@ -66,12 +85,18 @@ export class FederationSpanProcessor implements SpanProcessor {
     this.scopesRecordingDbDuration = options.scopesRecordingDbDuration;
     this.sinks = options.sinks ?? [];
     this.resolveSource = options.resolveSource;
+    this.deferRecording = options.deferRecording ?? false;
   }
 
   private get instruments(): FederationInstruments {
     this.instrumentsOrUndefined ??= new FederationInstruments(
       (this.meterProvider ?? metrics).getMeter(FEDSCOPE_SCOPE_NAME, FEDSCOPE_VERSION),
       this.scopesRecordingDbDuration,
+      () => {
+        // Collection reads this before the instruments above: record what waits first.
+        this.flushPending();
+        return this.spansByRole;
+      },
     );
     return this.instrumentsOrUndefined;
   }
@@ -96,11 +121,40 @@ export class FederationSpanProcessor implements SpanProcessor {
     }
   }
 
-  /** Classifies the span and records it. */
+  /** Classifies the span and records it, now or (with `deferRecording`) after this turn of the event loop. */
   onEnd(span: ReadableSpan): void {
     if (this.stopped) return;
+    if (!this.deferRecording) {
+      this.record(span);
+      return;
+    }
+    this.pending.push(span);
+    if (this.pending.length >= MAX_PENDING_SPANS) {
+      this.flushPending();
+    } else if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(this.flushBound);
+    }
+  }
+
+  /** Records the spans that wait (deferred recording); what reads the sinks or instruments calls it first. */
+  flushPending(): void {
+    this.flushScheduled = false;
+    if (this.pending.length === 0) return;
+    const spans = this.pending;
+    this.pending = [];
+    for (const span of spans) this.record(span);
+  }
+
+  /** Spans ended and not yet recorded (deferred recording). */
+  get pendingCount(): number {
+    return this.pending.length;
+  }
+
+  private record(span: ReadableSpan): void {
     try {
       const classified = classifySpan(span, this.resolveSource);
+      this.spansByRole.set(classified.role, (this.spansByRole.get(classified.role) ?? 0) + 1);
       if (classified.role === 'query' && this.startedRoots.has(span) && classified.queryName !== undefined) {
         this.instruments.queryFinished(classified.queryName);
         for (const sink of this.sinks) sink.queryEnded?.(classified.queryName);
@@ -118,13 +172,15 @@ export class FederationSpanProcessor implements SpanProcessor {
     if (this.failures === 1 || this.failures % 10_000 === 0) diag.error(`fedscope: failed to record a span (${this.failures} so far)`, error);
   }
 
-  /** Nothing is buffered: recording happens in onEnd. */
+  /** Records the spans that wait. */
   forceFlush(): Promise<void> {
+    this.flushPending();
     return Promise.resolve();
   }
 
-  /** Stops recording. */
+  /** Records the spans that wait, then stops recording. */
   shutdown(): Promise<void> {
+    this.flushPending();
     this.stopped = true;
     return Promise.resolve();
   }

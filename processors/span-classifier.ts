@@ -93,6 +93,7 @@ export function classifySpan(span: ReadableSpan, resolveSource: SourceResolver =
     traceId: context.traceId,
     spanId: context.spanId,
     parentSpanId: span.parentSpanContext?.spanId,
+    localRoot: span.parentSpanContext === undefined || span.parentSpanContext.isRemote === true,
     startTimeMs: hrTimeToMilliseconds(span.startTime),
     part: str(a[ATTR_FEDERATION_PART]),
     // Rare attributes: read only when present so the common span pays one lookup each.

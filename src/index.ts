@@ -7,6 +7,7 @@
  */
 export { startFedscope } from './sdk/start-fedscope.js';
 export { AnalysisPipeline, ALERTS_PATH, BOTTLENECKS_PATH, HEALTH_PATH, SNAPSHOT_PATH } from './sdk/analysis-pipeline.js';
+export type { AnalysisPipelineHooks } from './sdk/analysis-pipeline.js';
 export { PipelineFigureProvider } from './sdk/pipeline-figure-provider.js';
 export type { FedscopeHandle } from './sdk/fedscope-handle.js';
 export { registerShutdownOnSignals } from './sdk/shutdown-on-signals.js';

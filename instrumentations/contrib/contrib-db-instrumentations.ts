@@ -1,4 +1,4 @@
-import { trace, type Span } from '@opentelemetry/api';
+import { metrics, trace, type Span } from '@opentelemetry/api';
 import type { Instrumentation } from '@opentelemetry/instrumentation';
 import { MySQL2Instrumentation, type MySQL2InstrumentationConfig, type MySQL2ResponseHookInformation } from '@opentelemetry/instrumentation-mysql2';
 import { PgInstrumentation, type PgInstrumentationConfig, type PgResponseHookInformation } from '@opentelemetry/instrumentation-pg';
@@ -6,6 +6,7 @@ import { ATTR_DB_RESPONSE_RETURNED_ROWS } from '../../src/span-model/attributes.
 import { defaultQueryTextMode } from '../../src/span-model/query-text-mode.js';
 import { guard } from '../span-runner.js';
 import { captureMysql2Errors } from './driver-error-capture.js';
+import { withoutOperationDuration } from './operation-duration-filter.js';
 import { mysql2ReturnedRows, pgReturnedRows } from './returned-rows.js';
 import { contribSourceNamer } from './source-naming.js';
 import { enrichingTracerProvider, type ContribSpanEnrichment } from './span-enrichment.js';
@@ -21,8 +22,9 @@ import type { ContribDbInstrumentationsOptions } from './types.js';
  * summary unless `renameSpans` is false.
  *
  * The contrib packages do the patching, unchanged: fedscope only configures them and gives them a
- * tracer that enriches their spans as they start (see `enrichingTracerProvider`). pg's own
- * `db.client.operation.duration` and pool metrics (`db.client.connection.*`) are kept.
+ * tracer that enriches their spans as they start (see `enrichingTracerProvider`). pg's pool
+ * metrics (`db.client.connection.*`) are kept, and its own `db.client.operation.duration` unless
+ * `contribOperationDuration` is false.
  *
  * Register the result before `pg` / `mysql2` are first required, e.g.
  * `registerInstrumentations({ instrumentations: contribDbInstrumentations() })` or
@@ -51,7 +53,13 @@ export function fedscopePgInstrumentation(options: ContribDbInstrumentationsOpti
       user.responseHook?.(span, info);
     },
   };
-  return withEnrichedTracer(new PgInstrumentation(config), enrichmentOf(options));
+  const instrumentation = withEnrichedTracer(new PgInstrumentation(config), enrichmentOf(options));
+  if (options.contribOperationDuration === false) {
+    const setMeterProvider = instrumentation.setMeterProvider.bind(instrumentation);
+    instrumentation.setMeterProvider = (provider) => setMeterProvider(withoutOperationDuration(provider));
+    instrumentation.setMeterProvider(metrics.getMeterProvider());
+  }
+  return instrumentation;
 }
 
 /**

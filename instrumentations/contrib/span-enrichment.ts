@@ -63,8 +63,9 @@ function enrichingTracer(tracer: Tracer, enrichment: ContribSpanEnrichment): Tra
       let spanName = name;
       let attributes = options?.attributes;
       try {
-        const enriched: Attributes = { ...attributes };
-        Object.assign(enriched, sourceCallAttributes(enrichment.nameSource(enriched), ctx ?? context.active()));
+        const enriched = copyAttributes(attributes);
+        const added = sourceCallAttributes(enrichment.nameSource(enriched), ctx ?? context.active());
+        for (const key in added) enriched[key] = added[key];
         const text = enriched[ATTR_DB_QUERY_TEXT];
         if (typeof text === 'string') {
           const summaryName = describeStatement(enriched, system, text, enrichment);
@@ -81,6 +82,16 @@ function enrichingTracer(tracer: Tracer, enrichment: ContribSpanEnrichment): Tra
     // Contrib DB instrumentations only use startSpan; startActiveSpan is passed through as is.
     startActiveSpan: tracer.startActiveSpan.bind(tracer) as Tracer['startActiveSpan'],
   };
+}
+
+/**
+ * A copy that takes further keys cheaply: V8 gives a spread copy (`{ ...a }`) a map that every added
+ * key then slows to about a microsecond (measured on the contrib pg path), a copy built key by key not.
+ */
+function copyAttributes(attributes: Attributes | undefined): Attributes {
+  const copy: Attributes = {};
+  for (const key in attributes) copy[key] = attributes[key];
+  return copy;
 }
 
 function describeStatement(attributes: Attributes, system: string, text: string, enrichment: ContribSpanEnrichment): string {
@@ -113,7 +124,11 @@ function interceptSpan(span: Span, system: string, namespace: AttributeValue | u
         text: value,
         queryText: enrichment.queryText(),
       });
-      for (const [k, v] of Object.entries(attributes)) if (v !== undefined) setAttribute.call(this, k, v);
+      for (const k in attributes) {
+        const v = attributes[k];
+        // The span has its system and namespace from the start.
+        if (v !== undefined && k !== ATTR_DB_SYSTEM_NAME && k !== ATTR_DB_NAMESPACE) setAttribute.call(this, k, v);
+      }
       if (enrichment.renameSpans) this.updateName(name);
       return this;
     } catch (error) {

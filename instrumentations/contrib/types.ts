@@ -60,6 +60,13 @@ export interface ContribDbInstrumentationsOptions {
    * @default true
    */
   renameSpans?: boolean;
+  /**
+   * Let contrib pg record its own `db.client.operation.duration`. `startFedscope` turns it off:
+   * its span processor records that series for every driver's spans, with `federation.source` and
+   * `error.type`, so pg's own would count each query twice.
+   * @default true
+   */
+  contribOperationDuration?: boolean;
 }
 
 /** Options of {@link observeMysqlPool}. */

@@ -44,6 +44,11 @@ export interface AlertEngineOptions {
   maxSeriesPerRule?: number;
   /** Told when a rule fails to evaluate or a delivery attempt fails; must not throw. @default nothing */
   onError?: (message: string, error: unknown) => void;
+  /**
+   * Runs before each evaluation, e.g. to record the spans a deferring span processor holds
+   * (`FederationSpanProcessor.flushPending`). @default nothing
+   */
+  beforeEvaluation?: () => void;
 }
 
 /** A pending or firing alert (internal, mutable). */
@@ -126,6 +131,7 @@ export class AlertEngine {
   private readonly history: AlertTransition[] = [];
   private readonly spanConditions: RuleCondition[];
   private timer: NodeJS.Timeout | undefined;
+  private readonly beforeEvaluation: () => void;
   private counts = { evaluations: 0, ruleErrors: 0, droppedAlerts: 0 };
 
   /** @throws AlertRulesError on an invalid rule, a duplicate name, or a figure/window no provider accepts */
@@ -135,6 +141,7 @@ export class AlertEngine {
     this.maxActive = options.maxActiveAlerts ?? 1000;
     this.maxHistory = options.maxHistory ?? 500;
     this.onError = options.onError ?? (() => {});
+    this.beforeEvaluation = options.beforeEvaluation ?? (() => {});
     const maxSeries = options.maxSeriesPerRule ?? 500;
     this.providers = [];
     if (options.analysis !== undefined) {
@@ -207,6 +214,11 @@ export class AlertEngine {
 
   /** Evaluates every rule once, at the clock's time. Never throws (a failing rule is counted). */
   evaluate(): void {
+    try {
+      this.beforeEvaluation();
+    } catch (error) {
+      this.onError('beforeEvaluation failed', error);
+    }
     const now = this.clock.now();
     this.counts.evaluations++;
     for (const provider of this.providers) {

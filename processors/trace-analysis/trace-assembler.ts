@@ -37,7 +37,8 @@ function zeroCounts(): Record<TraceDropReason, number> {
  * own (most are unrelated to federation: HTTP server spans, user spans); they are kept only when
  * their trace is already pending, which is the case inside a federated query whose stages or
  * source calls ended first. A bounded memory of recently finished and rejected trace ids keeps
- * late spans from starting a partial trace again.
+ * late spans from starting a partial trace again. A trace whose local root (a span with no parent
+ * in this process) ends with no federated query in it is closed at once, not held until it expires.
  */
 export class TraceAssembler implements ClassifiedSpanSink {
   private readonly graceMs: number;
@@ -57,6 +58,7 @@ export class TraceAssembler implements ClassifiedSpanSink {
   private readonly droppedSpans = zeroCounts();
   private readonly droppedTraces = zeroCounts();
   private assembledCount = 0;
+  private withoutQueryCount = 0;
   private sinkFailures = 0;
 
   /**
@@ -84,6 +86,16 @@ export class TraceAssembler implements ClassifiedSpanSink {
       return;
     }
     let trace = this.pending.get(traceId);
+    if (span.localRoot === true && trace?.root === undefined && !(span.role === 'query' && span.queryName !== undefined)) {
+      // The trace's local root ended and no federated query ended beneath it (children end
+      // first): none will, so the trace is not held until it expires.
+      this.withoutQueryCount++;
+      if (trace !== undefined) {
+        this.pending.delete(traceId);
+        this.remember(traceId, true);
+      }
+      return;
+    }
     if (trace === undefined) {
       const seen = this.recent.get(traceId);
       if (seen !== undefined) {
@@ -152,6 +164,7 @@ export class TraceAssembler implements ClassifiedSpanSink {
     return {
       inFlight: this.pending.size,
       assembled: this.assembledCount,
+      withoutQuery: this.withoutQueryCount,
       droppedSpans: { ...this.droppedSpans },
       droppedTraces: { ...this.droppedTraces },
       limits: { maxSpansPerTrace: this.maxSpansPerTrace, maxTracesInFlight: this.maxTracesInFlight, maxTraceAgeMs: this.maxTraceAgeMs, graceMs: this.graceMs },

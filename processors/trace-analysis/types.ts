@@ -68,6 +68,11 @@ export interface TraceAssemblyStats {
   inFlight: number;
   /** Traces handed to the sinks since start. */
   assembled: number;
+  /**
+   * Traces whose local root span ended with no federated query in them (plain DB calls, HTTP
+   * requests without one): nothing in them is analysed, and nothing is dropped.
+   */
+  withoutQuery: number;
   /** Spans dropped since start, by reason. */
   droppedSpans: Record<TraceDropReason, number>;
   /** Traces dropped since start, by reason (`trace_limit`, `expired_without_root`). */

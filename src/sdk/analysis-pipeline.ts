@@ -35,6 +35,14 @@ export const ALERTS_PATH = '/fedscope/alerts.json';
 export const HEALTH_PATH = '/fedscope/health.json';
 
 
+/** What an {@link AnalysisPipeline} asks of the span processor that feeds it. */
+export interface AnalysisPipelineHooks {
+  /** fedscope's own counters, exported with the statistics. */
+  selfCounters(): Record<string, number>;
+  /** Records the spans the processor holds (deferred recording); every report and collection calls it first. */
+  flushSpans(): void;
+}
+
 /**
  * Everything fedscope derives from spans, wired together: the windowed statistics, trace
  * assembly with critical-path analysis and suggestions, the health score, and the host and
@@ -58,6 +66,7 @@ export class AnalysisPipeline {
   private readonly reusableSnapshot = {
     snapshot: (): FedscopeSnapshot => {
       const records = this.state.recordCount;
+      this.hooks.flushSpans();
       if (this.tickSnapshot?.records === records) return this.tickSnapshot.snapshot;
       if (this.tickSnapshot === undefined) setImmediate(() => (this.tickSnapshot = undefined)).unref();
       this.tickSnapshot = { records, snapshot: this.state.snapshot() };
@@ -67,11 +76,11 @@ export class AnalysisPipeline {
 
   /**
    * @param config - the resolved options (analysis bounds, health objectives, collectors)
-   * @param selfCounters - fedscope's own counters to export with the statistics
+   * @param hooks - fedscope's own counters to export, and how to record the spans the span processor holds
    */
   constructor(
     private readonly config: ResolvedConfig,
-    private readonly selfCounters: () => Record<string, number>,
+    private readonly hooks: AnalysisPipelineHooks,
   ) {
     this.state = new AnalysisState(config.analysis);
     this.bottlenecks = new BottleneckAggregator({
@@ -105,6 +114,7 @@ export class AnalysisPipeline {
       channels,
       evaluationIntervalMs: alerts.evaluationIntervalMs,
       onError: (message, error) => diag.warn(`fedscope: ${message}`, error),
+      beforeEvaluation: () => this.hooks.flushSpans(),
     });
   }
 
@@ -115,12 +125,18 @@ export class AnalysisPipeline {
 
   /** A fresh set of metric producers for one metric reader. */
   metricProducers(): MetricProducer[] {
-    return [
-      new AnalysisMetricProducer(this.reusableSnapshot, { selfCounters: this.selfCounters }),
+    const producers: MetricProducer[] = [
+      new AnalysisMetricProducer(this.reusableSnapshot, { selfCounters: () => this.hooks.selfCounters() }),
       new BottleneckMetricProducer(this.bottlenecks, this.assembler),
       new HealthMetricProducer(this.health),
       ...(this.alerts ? [new AlertMetricProducer(this.alerts)] : []),
     ];
+    return producers.map((producer) => ({
+      collect: (options) => {
+        this.hooks.flushSpans();
+        return producer.collect(options);
+      },
+    }));
   }
 
   /** Starts the runtime and host collectors the options ask for (host collection runs on a slow, unref'd timer). */
@@ -138,22 +154,26 @@ export class AnalysisPipeline {
 
   /** The statistics now. */
   snapshot(): FedscopeSnapshot {
+    this.hooks.flushSpans();
     return this.state.snapshot();
   }
 
   /** Bottlenecks and ranked suggestions per query name, after assembling what is due. */
   bottleneckReport(): BottleneckSnapshot & { assembly: TraceAssemblyStats } {
+    this.hooks.flushSpans();
     this.assembler.flush();
     return { ...this.bottlenecks.snapshot(), assembly: this.assembler.stats() };
   }
 
   /** The health score overall, per query and per source, with its components and reasons. */
   healthReport(): HealthSnapshot {
+    this.hooks.flushSpans();
     return this.health.snapshot();
   }
 
   /** Active alerts, rule states and bounded history; `null` when alerts are off. */
   alertsReport(): AlertsSnapshot | null {
+    this.hooks.flushSpans();
     return this.alerts?.snapshot() ?? null;
   }
 

@@ -28,6 +28,8 @@ function driverInstrumentations(options: SourceInstrumentationsOptions | false, 
   const userNames = new Set(userInstrumentations.map((i) => i.instrumentationName));
   return sourceInstrumentations({
     ...options,
+    // The span processor records db.client.operation.duration for pg as for every driver.
+    contribOperationDuration: false,
     pg: userNames.has('@opentelemetry/instrumentation-pg') ? false : options.pg,
     mysql2: userNames.has('@opentelemetry/instrumentation-mysql2') ? false : options.mysql2,
     duckdb: userNames.has(DUCKDB_INSTRUMENTATION_NAME) ? false : options.duckdb,
@@ -50,7 +52,10 @@ export function startFedscope(options: FedscopeOptions = {}): FedscopeHandle {
   const resource = buildResource(config);
 
   // Self-counters are read at collection time, once the processor below exists.
-  const pipeline: AnalysisPipeline = new AnalysisPipeline(config, () => ({ 'fedscope.span_processor.failures': fedscopeProcessor.failedRecords }));
+  const pipeline: AnalysisPipeline = new AnalysisPipeline(config, {
+    selfCounters: () => ({ 'fedscope.span_processor.failures': fedscopeProcessor.failedRecords }),
+    flushSpans: () => fedscopeProcessor.flushPending(),
+  });
   const readers: MetricReader[] = [];
   let prometheus: PrometheusExporter | undefined;
   if (config.prometheus) {
@@ -70,7 +75,13 @@ export function startFedscope(options: FedscopeOptions = {}): FedscopeHandle {
   // error.type), so contrib pg's own series of it is dropped rather than counted twice.
   const meterProvider = new MeterProvider({ resource, readers, views: dropContribOperationDurationViews() });
 
-  const fedscopeProcessor: FederationSpanProcessor = new FederationSpanProcessor({ meterProvider, sinks: pipeline.sinks(), scopesRecordingDbDuration: new Set() });
+  const fedscopeProcessor: FederationSpanProcessor = new FederationSpanProcessor({
+    meterProvider,
+    sinks: pipeline.sinks(),
+    scopesRecordingDbDuration: new Set(),
+    // Analysis runs after the turn that ended the span, off the application's request path.
+    deferRecording: true,
+  });
   pipeline.startCollectors(meterProvider);
   const spanProcessors: SpanProcessor[] = [fedscopeProcessor];
   if (config.otlp) spanProcessors.push(new BatchSpanProcessor(createOtlpTraceExporter(config.otlp)));

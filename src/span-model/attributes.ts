@@ -50,6 +50,8 @@ export const SPAN_NAME_STAGE_PREFIX = 'federation.stage';
 
 /** Instrumentation scope name of fedscope's own tracer and meter. */
 export const FEDSCOPE_SCOPE_NAME = 'fedscope';
+/** Metric attribute: the role fedscope's span processor gave a span (query, stage, source, connection, cache, other). */
+export const ATTR_FEDSCOPE_SPAN_ROLE = 'fedscope.span.role';
 
 /** Number of cache lookups that hit, on a federated query root. */
 export const ATTR_FEDERATION_CACHE_HITS = 'federation.cache.hits';
