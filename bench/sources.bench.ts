@@ -17,11 +17,13 @@ import { DiscardExporter } from './discard-exporter.js';
 import { round } from './measure.js';
 import type { BenchEntry, BenchTable } from './types.js';
 
-const ITERATIONS = 2_000;
-const WARM_UP = 500;
-const ROUNDS = 7;
+const ITERATIONS = 1_000;
+const WARM_UP = 300;
+const ROUNDS = 15;
 
-type Variant = 'none' | 'contrib' | 'fedscope';
+/** none: uninstrumented; sdk: the instrumentation under a plain OTel SDK; fedscope: under startFedscope(). */
+type VariantKind = 'none' | 'sdk' | 'fedscope';
+type Variant = string;
 interface Switchable {
   enable(): void;
   disable(): void;
@@ -56,13 +58,16 @@ async function measure(call: () => Promise<unknown>): Promise<Cost> {
 
 const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
-/** Runs `call` under each variant in alternating rounds; returns the median wall and CPU time per call of each. */
-async function alternate(call: () => Promise<unknown>, variants: Array<{ name: Variant; instrumentation?: Switchable }>): Promise<Map<Variant, Cost>> {
-  const samples = new Map<Variant, Cost[]>(variants.map((v) => [v.name, []]));
+/** Per variant: its costs round by round (rounds are paired across variants). */
+type Rounds = Map<Variant, Cost[]>;
+
+/** Runs `call` under each variant in alternating rounds; returns every round's costs. */
+async function alternate(call: () => Promise<unknown>, variants: Array<{ name: Variant; kind: VariantKind; instrumentation?: Switchable }>): Promise<Rounds> {
+  const samples: Rounds = new Map(variants.map((v) => [v.name, []]));
   for (let round = -1; round < ROUNDS; round++) {
     for (const variant of variants) {
       let stop = async (): Promise<void> => {};
-      if (variant.name === 'contrib') {
+      if (variant.kind === 'sdk') {
         const tracerProvider = new NodeTracerProvider({ spanProcessors: [new BatchSpanProcessor(new DiscardExporter())] });
         const meterProvider = new MeterProvider();
         tracerProvider.register();
@@ -73,7 +78,7 @@ async function alternate(call: () => Promise<unknown>, variants: Array<{ name: V
           await meterProvider.shutdown();
           unregisterGlobals();
         };
-      } else if (variant.name === 'fedscope') {
+      } else if (variant.kind === 'fedscope') {
         const handle = startFedscope({ prometheus: false, otlp: false, hostMetrics: false, sourceInstrumentations: false, spanProcessors: [new BatchSpanProcessor(new DiscardExporter())] });
         variant.instrumentation?.setTracerProvider(handle.tracerProvider);
         variant.instrumentation?.setMeterProvider(handle.meterProvider);
@@ -86,16 +91,27 @@ async function alternate(call: () => Promise<unknown>, variants: Array<{ name: V
       if (round >= 0) samples.get(variant.name)!.push(cost);
     }
   }
-  return new Map([...samples].map(([name, costs]) => [name, { wallNs: median(costs.map((c) => c.wallNs)), cpuNs: median(costs.map((c) => c.cpuNs)) }]));
+  return samples;
 }
 
-function table(title: string, costs: Map<Variant, Cost>, baseline: Variant, notes: string[]): BenchTable {
-  const base = costs.get(baseline)!;
-  const none = costs.get('none')!;
+/** Median over rounds of `variant`'s cost divided by `baseline`'s in the same round: drift between rounds cancels. */
+function pairedRatio(rounds: Rounds, variant: Variant, baseline: Variant, of: keyof Cost): number {
+  const base = rounds.get(baseline)!;
+  return median(rounds.get(variant)!.map((cost, i) => cost[of] / base[i]![of]));
+}
+
+function table(title: string, rounds: Rounds, baseline: Variant, notes: string[]): BenchTable {
   return {
     title,
     columns: ['variant', 'µs/query', `× ${baseline}`, '× uninstrumented', 'CPU µs/query', `CPU × ${baseline}`],
-    rows: [...costs].map(([name, c]) => [name, round(c.wallNs / 1000), round(c.wallNs / base.wallNs, 3), round(c.wallNs / none.wallNs, 3), round(c.cpuNs / 1000), round(c.cpuNs / base.cpuNs, 3)]),
+    rows: [...rounds].map(([name, costs]) => [
+      name,
+      round(median(costs.map((c) => c.wallNs)) / 1000),
+      round(pairedRatio(rounds, name, baseline, 'wallNs'), 3),
+      round(pairedRatio(rounds, name, 'none', 'wallNs'), 3),
+      round(median(costs.map((c) => c.cpuNs)) / 1000),
+      round(pairedRatio(rounds, name, baseline, 'cpuNs'), 3),
+    ]),
     notes,
   };
 }
@@ -119,15 +135,15 @@ const entry: BenchEntry = {
     const client = new pg.Client(postgresConfig());
     try {
       await client.connect();
-      const medians = await alternate(() => client.query('SELECT 1'), [
-        { name: 'none' },
-        { name: 'contrib', instrumentation: contrib },
-        { name: 'fedscope', instrumentation: fedscopePg },
+      const rounds = await alternate(() => client.query('SELECT 1'), [
+        { name: 'none', kind: 'none' },
+        { name: 'contrib', kind: 'sdk', instrumentation: contrib },
+        { name: 'fedscope', kind: 'fedscope', instrumentation: fedscopePg },
       ]);
       tables.push(
-        table('SELECT 1 on the real PostgreSQL (pg Client over TCP loopback)', medians, 'contrib', [
-          `${ITERATIONS} awaited queries per round, variants alternating, median of ${ROUNDS} rounds. contrib = @opentelemetry/instrumentation-pg alone with a BatchSpanProcessor; fedscope = the same instrumentation with fedscope's enrichment, under startFedscope() (span processor, statistics, trace analysis, health, alerts) with the same BatchSpanProcessor.`,
-          `Goal: fedscope ≤ 1.10× contrib alone. Measured: ${round(medians.get('fedscope')!.wallNs / medians.get('contrib')!.wallNs, 3)}× wall clock, ${round(medians.get('fedscope')!.cpuNs / medians.get('contrib')!.cpuNs, 3)}× this process's CPU time. contrib's meter provider has no reader (the cheapest contrib set-up); CPU = process.cpuUsage() over the timed calls.`,
+        table('SELECT 1 on the real PostgreSQL (pg Client over TCP loopback)', rounds, 'contrib', [
+          `${ITERATIONS} awaited queries per round, variants alternating, ${ROUNDS} rounds; µs columns are medians over rounds, ratios are medians of the ratios within each round (paired, so drift of the machine between rounds cancels). contrib = @opentelemetry/instrumentation-pg alone with a BatchSpanProcessor; fedscope = the same instrumentation with fedscope's enrichment, under startFedscope() (span processor, statistics, trace analysis, health, alerts) with the same BatchSpanProcessor.`,
+          `Goal: fedscope ≤ 1.10× contrib alone. Measured: ${round(pairedRatio(rounds, 'fedscope', 'contrib', 'wallNs'), 3)}× wall clock, ${round(pairedRatio(rounds, 'fedscope', 'contrib', 'cpuNs'), 3)}× this process's CPU time. contrib's meter provider has no reader (the cheapest contrib set-up); CPU = process.cpuUsage() over the timed calls.`,
         ]),
       );
     } catch (error) {
@@ -138,12 +154,16 @@ const entry: BenchEntry = {
 
     const instance = await DuckDBInstance.create(':memory:');
     const connection = await instance.connect();
-    const medians = await alternate(() => connection.runAndReadAll('SELECT 1'), [{ name: 'none' }, { name: 'fedscope', instrumentation: duckdb }]);
+    const rounds = await alternate(() => connection.runAndReadAll('SELECT 1'), [
+      { name: 'none', kind: 'none' },
+      { name: 'plain OTel', kind: 'sdk', instrumentation: duckdb },
+      { name: 'fedscope', kind: 'fedscope', instrumentation: duckdb },
+    ]);
     connection.closeSync();
     instance.closeSync();
     tables.push(
-      table('SELECT 1 on DuckDB in-memory (@duckdb/node-api runAndReadAll)', medians, 'none', [
-        `${ITERATIONS} awaited queries per round, variants alternating, median of ${ROUNDS} rounds; fedscope = its DuckDB instrumentation under startFedscope() with a BatchSpanProcessor to a discarding exporter.`,
+      table('SELECT 1 on DuckDB in-memory (@duckdb/node-api runAndReadAll)', rounds, 'none', [
+        `${ITERATIONS} awaited queries per round, variants alternating, ${ROUNDS} rounds, ratios paired by round; plain OTel = fedscope's DuckDB instrumentation under a bare NodeTracerProvider with a BatchSpanProcessor to a discarding exporter (what any OTel tracing costs here: the AsyncLocalStorage context manager turns on promise hooks, and DuckDB's calls make many promises); fedscope = the same instrumentation under startFedscope() with the same BatchSpanProcessor. CPU includes DuckDB's own threads.`,
       ]),
     );
     return tables;

@@ -86,6 +86,9 @@ export class FederationSpanProcessor implements SpanProcessor {
     this.sinks = options.sinks ?? [];
     this.resolveSource = options.resolveSource;
     this.deferRecording = options.deferRecording ?? false;
+    // With a provider given, the instruments exist before the first span: a collection then
+    // already flushes the first deferred batch.
+    if (this.meterProvider !== undefined) this.instrumentsOrUndefined = this.instruments;
   }
 
   private get instruments(): FederationInstruments {

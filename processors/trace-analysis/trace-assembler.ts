@@ -89,10 +89,13 @@ export class TraceAssembler implements ClassifiedSpanSink {
     if (span.localRoot === true && trace?.root === undefined && !(span.role === 'query' && span.queryName !== undefined)) {
       // The trace's local root ended and no federated query ended beneath it (children end
       // first): none will, so the trace is not held until it expires.
-      this.withoutQueryCount++;
       if (trace !== undefined) {
         this.pending.delete(traceId);
         this.remember(traceId, true);
+        this.withoutQueryCount++;
+      } else if (this.recent.get(traceId) === undefined) {
+        // (A trace finished or rejected already is no trace without a query.)
+        this.withoutQueryCount++;
       }
       return;
     }

@@ -4,7 +4,7 @@ import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { federatedQuery, stage } from '../../instrumentations/federation-stage.js';
 import type { ClassifiedSpan } from '../../processors/classified-span.js';
-import { FederationSpanProcessor, type ClassifiedSpanSink } from '../../processors/federation-span-processor.js';
+import { FederationSpanProcessor, MAX_PENDING_SPANS, type ClassifiedSpanSink } from '../../processors/federation-span-processor.js';
 import { startInMemoryTracing, type InMemoryTracing } from '../support/in-memory-tracing.js';
 import { TestMetricReader } from '../support/test-metric-reader.js';
 
@@ -81,5 +81,53 @@ describe('FederationSpanProcessor', () => {
     const provider = new NodeTracerProvider({ spanProcessors: [failing] });
     expect(() => provider.getTracer('t').startSpan('x', { kind: SpanKind.CLIENT, attributes: { 'db.system.name': 'sqlite' } }).end()).not.toThrow();
     expect(failing.failedRecords).toBe(1);
+  });
+});
+
+describe('FederationSpanProcessor with deferRecording', () => {
+  function deferring(): { processor: FederationSpanProcessor; reader: TestMetricReader; recorded: ClassifiedSpan[]; provider: NodeTracerProvider } {
+    const reader = new TestMetricReader();
+    const recorded: ClassifiedSpan[] = [];
+    const processor = new FederationSpanProcessor({ meterProvider: new MeterProvider({ readers: [reader] }), sinks: [{ record: (s) => recorded.push(s) }], deferRecording: true });
+    return { processor, reader, recorded, provider: new NodeTracerProvider({ spanProcessors: [processor] }) };
+  }
+  const endSourceSpan = (provider: NodeTracerProvider, source = 'db'): void =>
+    provider.getTracer('t').startSpan('SELECT t', { kind: SpanKind.CLIENT, attributes: { 'db.system.name': 'sqlite', 'federation.source': source, 'db.operation.name': 'SELECT' } }).end();
+
+  it('records after the turn that ended the span, in end order', async () => {
+    const { processor, recorded, provider } = deferring();
+    endSourceSpan(provider, 'a');
+    endSourceSpan(provider, 'b');
+    expect(recorded).toEqual([]);
+    expect(processor.pendingCount).toBe(2);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(recorded.map((s) => s.source)).toEqual(['a', 'b']);
+    expect(processor.pendingCount).toBe(0);
+  });
+
+  it('records what waits before its metrics are collected, and counts spans by role', async () => {
+    const { processor, reader, provider } = deferring();
+    endSourceSpan(provider);
+    endSourceSpan(provider);
+    endSourceSpan(provider);
+    expect(processor.pendingCount).toBe(3);
+    const [duration] = await reader.points('federation.source.duration', { 'federation.source': 'db' });
+    expect((duration?.value as Histogram).count).toBe(3);
+    const [spans] = await reader.points('fedscope.span_processor.spans', { 'fedscope.span.role': 'source' });
+    expect(spans?.value).toBe(3);
+  });
+
+  it('records waiting spans on forceFlush and shutdown, and a burst beyond the bound at once', async () => {
+    const { processor, recorded, provider } = deferring();
+    endSourceSpan(provider);
+    await processor.forceFlush();
+    expect(recorded).toHaveLength(1);
+    for (let i = 0; i < MAX_PENDING_SPANS; i++) endSourceSpan(provider);
+    // The span that filled the queue flushed it in the caller's turn: nothing was dropped.
+    expect(recorded).toHaveLength(1 + MAX_PENDING_SPANS);
+    expect(processor.pendingCount).toBe(0);
+    endSourceSpan(provider);
+    await processor.shutdown();
+    expect(recorded).toHaveLength(2 + MAX_PENDING_SPANS);
   });
 });

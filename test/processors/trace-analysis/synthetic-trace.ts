@@ -45,6 +45,7 @@ export function syntheticTrace(traceId: string, specs: SpanSpec[], base = 1_700_
     traceId,
     spanId: `${traceId}-${s.id}`,
     parentSpanId: s.parent !== undefined ? `${traceId}-${s.parent}` : undefined,
+    localRoot: s.parent === undefined,
     part: s.part,
     dependsOn: s.dependsOn,
     retryAttempt: s.retryAttempt,

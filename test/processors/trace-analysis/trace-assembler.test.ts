@@ -95,10 +95,38 @@ describe('TraceAssembler', () => {
     expect(traces[0]).toMatchObject({ truncated: true });
     expect(traces[0]!.spans).toHaveLength(3); // 2 children + the root, which is always kept
     expect(assembler.stats().droppedSpans.span_limit).toBe(3);
-    assembler.record(syntheticTrace('rootless', [{ id: 's', role: 'source', source: 'pg', start: 0, end: 1 }])[0]!);
+    // A source call whose parent (the query root) never ends here.
+    assembler.record(syntheticTrace('rootless', [{ id: 's', parent: 'lost', role: 'source', source: 'pg', start: 0, end: 1 }])[0]!);
     clock.advance(1001);
     assembler.flush();
     expect(assembler.stats()).toMatchObject({ inFlight: 0, droppedTraces: { expired_without_root: 1 }, droppedSpans: { expired_without_root: 1 } });
+  });
+
+  it('closes a trace at once when its local root ends without a federated query in it', () => {
+    const clock = new ManualClock(0);
+    const { traces, sink } = collector();
+    const assembler = new TraceAssembler([sink], { graceMs: 0, maxTracesInFlight: 10 }, clock);
+    // 100 plain DB calls, each its own trace: none is held, so none takes a federated query's place.
+    for (let i = 0; i < 100; i++) assembler.record(syntheticTrace(`plain${i}`, [{ id: 's', role: 'source', source: 'pg', start: 0, end: 1 }])[0]!);
+    // An HTTP request making two DB calls and no federated query: held until its server span ends.
+    const request = syntheticTrace('req', [
+      { id: 'http', role: 'other', start: 0, end: 10 },
+      { id: 'a', parent: 'http', role: 'source', source: 'pg', start: 1, end: 2 },
+      { id: 'b', parent: 'http', role: 'source', source: 'pg', start: 3, end: 4 },
+    ]);
+    for (const span of endOrder(request)) assembler.record(span);
+    // A federated query under an HTTP server span is still analysed when the server span ends last.
+    const federated = syntheticTrace('fq', [
+      { id: 'http', role: 'other', start: 0, end: 40 },
+      { id: 'root', parent: 'http', role: 'query', start: 1, end: 30 },
+      { id: 's', parent: 'root', role: 'source', source: 'pg', start: 2, end: 20 },
+    ]);
+    for (const span of endOrder(federated)) assembler.record(span);
+    assembler.flush();
+    const stats = assembler.stats();
+    expect(stats).toMatchObject({ inFlight: 0, withoutQuery: 101, assembled: 1 });
+    expect(Object.values(stats.droppedTraces).every((n) => n === 0)).toBe(true);
+    expect(traces.map((t) => t.traceId)).toEqual(['fq']);
   });
 
   it('assembles real SDK spans through the FederationSpanProcessor with their ids and times', async () => {

@@ -1,0 +1,55 @@
+// startFedscope records spans after the turn that ended them; every report flushes them first.
+import { SpanKind } from '@opentelemetry/api';
+import { afterEach, describe, expect, it } from 'vitest';
+import { AlertEngine } from '../../../processors/alerts/index.js';
+import type { FedscopeHandle } from '../../../src/sdk/fedscope-handle.js';
+import { startFedscope } from '../../../src/sdk/start-fedscope.js';
+import { ManualClock } from '../../../src/stats/manual-clock.js';
+import { FakeFigures } from '../../processors/alerts/fake-figures.js';
+
+let handle: FedscopeHandle | undefined;
+afterEach(async () => {
+  await handle?.shutdown();
+  handle = undefined;
+});
+
+function endSourceCall(h: FedscopeHandle, source: string): void {
+  h.tracerProvider
+    .getTracer('test')
+    .startSpan('SELECT orders', { kind: SpanKind.CLIENT, attributes: { 'db.system.name': 'sqlite', 'federation.source': source, 'db.operation.name': 'SELECT', 'db.query.text': 'SELECT * FROM orders' } })
+    .end();
+}
+
+describe('deferred span recording under startFedscope', () => {
+  it('leaves the span off the request path, yet every report sees it', () => {
+    handle = startFedscope({ prometheus: false, otlp: false, hostMetrics: false, alerts: false, registerGlobal: false });
+    endSourceCall(handle, 'orders-db');
+    expect(handle.spanProcessor.pendingCount).toBe(1);
+    expect(handle.snapshot().sources.map((s) => [s.labels['source'], s.sinceStart.count])).toEqual([['orders-db', 1]]);
+    expect(handle.spanProcessor.pendingCount).toBe(0);
+
+    endSourceCall(handle, 'orders-db');
+    expect(handle.health().sources.map((s) => s.name)).toEqual(['orders-db']);
+    expect(handle.spanProcessor.pendingCount).toBe(0);
+
+    endSourceCall(handle, 'orders-db');
+    handle.bottlenecks();
+    expect(handle.spanProcessor.pendingCount).toBe(0);
+    expect(handle.snapshot().sources[0]?.sinceStart.count).toBe(3);
+  });
+});
+
+describe('AlertEngine beforeEvaluation', () => {
+  it('runs before the figures are read, so what it records counts in the same evaluation', () => {
+    const figures = new FakeFigures();
+    figures.set('fake.errors', 0);
+    const engine = new AlertEngine({
+      clock: new ManualClock(0),
+      providers: [figures],
+      rules: [{ alert: 'Errors', figure: 'fake.errors', op: '>', threshold: 0, severity: 'critical' }],
+      beforeEvaluation: () => figures.set('fake.errors', 3),
+    });
+    engine.evaluate();
+    expect(engine.snapshot().active.map((a) => [a.labels['alertname'], a.state])).toEqual([['Errors', 'firing']]);
+  });
+});
