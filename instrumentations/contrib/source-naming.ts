@@ -1,6 +1,7 @@
 import { diag, type Attributes } from '@opentelemetry/api';
 import { ATTR_DB_NAMESPACE, ATTR_DB_SYSTEM_NAME, ATTR_SERVER_ADDRESS, ATTR_SERVER_PORT } from '@opentelemetry/semantic-conventions';
 import { defaultSourceName } from '../../processors/span-classifier.js';
+import { ATTR_DB_NAME_OLD, ATTR_DB_SYSTEM_OLD } from '../../src/span-model/attributes.js';
 import type { ContribSourceInfo, ContribSourceMap, ContribSourceResolver } from './types.js';
 
 /**
@@ -9,6 +10,27 @@ import type { ContribSourceInfo, ContribSourceMap, ContribSourceResolver } from 
  * `federation.source` (so a span's source is the same whether it was named here or there).
  */
 export function contribSourceNamer(sources: ContribSourceMap | ContribSourceResolver | undefined): (attributes: Attributes) => string {
+  const name = nameSource(sources);
+  if (typeof sources === 'function') return name; // the user's function may answer differently each time
+  // Most processes talk to few databases: the last connection's name is reused as the same string,
+  // which spares building it per query and makes the statistics' lookups by source cheaper.
+  let last: { key: unknown[]; name: string } | undefined;
+  return (attributes) => {
+    const key = [
+      attributes[ATTR_DB_SYSTEM_NAME],
+      attributes[ATTR_SERVER_ADDRESS],
+      attributes[ATTR_SERVER_PORT],
+      attributes[ATTR_DB_NAMESPACE],
+      attributes[ATTR_DB_SYSTEM_OLD],
+      attributes[ATTR_DB_NAME_OLD],
+    ];
+    if (last !== undefined && key.every((value, i) => value === last!.key[i])) return last.name;
+    last = { key, name: name(attributes) };
+    return last.name;
+  };
+}
+
+function nameSource(sources: ContribSourceMap | ContribSourceResolver | undefined): (attributes: Attributes) => string {
   return (attributes) => {
     const fallback = defaultSourceName(attributes) ?? 'unknown';
     if (sources === undefined) return fallback;

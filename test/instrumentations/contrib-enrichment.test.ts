@@ -190,6 +190,23 @@ describe('contribSourceNamer', () => {
     ).toBe('postgresql://h:1/c');
   });
 
+  it('names connections in turn correctly while reusing the last name, old attribute names included', () => {
+    const name = contribSourceNamer(undefined);
+    const a = name(attributes('pg1', 5432, 'a'));
+    expect(name(attributes('pg1', 5432, 'a'))).toBe(a);
+    expect(name(attributes('pg1', 5432, 'b'))).toBe('postgresql://pg1:5432/b');
+    expect(name(attributes('pg1', 5433, 'b'))).toBe('postgresql://pg1:5433/b');
+    expect(name(attributes('pg1', 5432, 'a'))).toBe('postgresql://pg1:5432/a');
+    expect(name({ 'db.system': 'mysql', 'server.address': 'h', 'db.name': 'x' })).toBe('mysql://h/x');
+    expect(name({ 'db.system': 'mysql', 'server.address': 'h', 'db.name': 'y' })).toBe('mysql://h/y');
+    const counter = (() => {
+      let calls = 0;
+      return contribSourceNamer(() => `call${++calls}`);
+    })();
+    // A resolver function is asked every time: it may answer differently.
+    expect([counter(attributes('h', 1, 'a')), counter(attributes('h', 1, 'a'))]).toEqual(['call1', 'call2']);
+  });
+
   it('lists the map keys in lookup order', () => {
     expect(sourceMapKeys({ system: 'mysql', host: 'h', port: 3306, database: 'd' }, 'mysql://h:3306/d')).toEqual(['mysql://h:3306/d', 'h:3306/d', 'h/d', 'h:3306', 'h']);
   });
