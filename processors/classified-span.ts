@@ -1,6 +1,6 @@
 /**
  * What a span is, for fedscope's analysis. `connection` is a driver's connection work (pg.connect,
- * pg-pool.connect): a DB client span that carries no statement. Its failures count as source
+ * pg-pool.connect, mysql2.connect, mysql2-pool.connect): a DB client span that carries no statement. Its failures count as source
  * errors; its time is not a source call's.
  */
 export type SpanRole = 'query' | 'stage' | 'source' | 'connection' | 'cache' | 'other';
@@ -62,6 +62,6 @@ export interface ClassifiedSpan {
   retryAttempt?: number | undefined;
   /** The span failed with a timeout (`federation.error.class` = `timeout`, or an `error.type` naming a timeout). */
   timedOut?: boolean;
-  /** The span is a wait for a pool connection (`federation.pool.wait` = true, or a `pg-pool.connect` / `pg.connect` span). */
+  /** The span is a wait for a pool connection (`federation.pool.wait` = true, or a `pg-pool.connect`, `pg.connect`, `mysql2-pool.connect` or `mysql2.connect` span). */
   poolWait?: boolean;
 }

@@ -1,4 +1,4 @@
-import { metrics, trace, type Span } from '@opentelemetry/api';
+import { metrics, trace, type Attributes, type Span, type TracerProvider } from '@opentelemetry/api';
 import type { Instrumentation } from '@opentelemetry/instrumentation';
 import { MySQL2Instrumentation, type MySQL2InstrumentationConfig, type MySQL2ResponseHookInformation } from '@opentelemetry/instrumentation-mysql2';
 import { PgInstrumentation, type PgInstrumentationConfig, type PgResponseHookInformation } from '@opentelemetry/instrumentation-pg';
@@ -6,6 +6,7 @@ import { ATTR_DB_RESPONSE_RETURNED_ROWS } from '../../src/span-model/attributes.
 import { defaultQueryTextMode } from '../../src/span-model/query-text-mode.js';
 import { guard } from '../span-runner.js';
 import { captureMysql2Errors } from './driver-error-capture.js';
+import { traceMysql2Connections } from './mysql2-connect-spans.js';
 import { withoutOperationDuration } from './operation-duration-filter.js';
 import { mysql2ReturnedRows, pgReturnedRows } from './returned-rows.js';
 import { contribSourceNamer } from './source-naming.js';
@@ -79,14 +80,35 @@ export function fedscopeMysql2Instrumentation(options: ContribDbInstrumentations
       user.responseHook?.(span, info);
     },
   };
-  const instrumentation = withEnrichedTracer(new MySQL2Instrumentation(config), enrichmentOf(options));
-  // Hold the diagnostics-channel subscription that supplies driver errors while enabled.
-  let release = instrumentation.isEnabled() ? captureMysql2Errors() : undefined;
+  const enrichment = enrichmentOf(options);
+  const instrumentation = withEnrichedTracer(new MySQL2Instrumentation(config), enrichment);
+  // The connect spans are fedscope's own and set their source attributes themselves, so they take
+  // the provider as given, not the enriching wrapper the instrumentation's `tracer` comes from
+  // (that would enrich them a second time). Remember the last provider set, wrapping the override
+  // withEnrichedTracer installed; until one is set it is the global one, as for contrib.
+  let tracerProvider: TracerProvider = trace.getTracerProvider();
+  const setTracerProvider = instrumentation.setTracerProvider.bind(instrumentation);
+  instrumentation.setTracerProvider = (provider) => {
+    tracerProvider = provider;
+    setTracerProvider(provider);
+  };
+  const connectSpans = { tracerProvider: () => tracerProvider, nameSource: (attributes: Attributes) => enrichment.nameSource(attributes) };
+  // While enabled, hold the diagnostics-channel subscriptions that supply driver errors and that
+  // make the connection spans contrib does not (mysql2.connect, mysql2-pool.connect).
+  const hold = (): (() => void) => {
+    const releaseErrors = captureMysql2Errors();
+    const releaseConnectSpans = traceMysql2Connections(connectSpans);
+    return () => {
+      releaseErrors();
+      releaseConnectSpans();
+    };
+  };
+  let release = instrumentation.isEnabled() ? hold() : undefined;
   const enable = instrumentation.enable.bind(instrumentation);
   const disable = instrumentation.disable.bind(instrumentation);
   instrumentation.enable = () => {
     enable();
-    release ??= captureMysql2Errors();
+    release ??= hold();
   };
   instrumentation.disable = () => {
     disable();

@@ -22,3 +22,5 @@ export type {
   MysqlPoolObserver,
   ObserveMysqlPoolOptions,
 } from './types.js';
+export { traceMysql2Connections, MYSQL2_CONNECT_SCOPE_NAME, MYSQL2_CONNECT_SPAN_NAME, MYSQL2_POOL_CONNECT_SPAN_NAME } from './mysql2-connect-spans.js';
+export type { Mysql2ConnectSpanOptions } from './mysql2-connect-spans.js';

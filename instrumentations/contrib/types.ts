@@ -56,7 +56,7 @@ export interface ContribDbInstrumentationsOptions {
   /**
    * Rename query spans to `db.query.summary` (`SELECT orders`) as the DB conventions ask, instead
    * of contrib's `pg.query:SELECT test` / `SELECT`, so spans look alike whatever the driver.
-   * Connect spans (`pg.connect`, `pg-pool.connect`) keep their names.
+   * Connect spans (`pg.connect`, `pg-pool.connect`, and fedscope's `mysql2.connect`, `mysql2-pool.connect`) keep their names.
    * @default true
    */
   renameSpans?: boolean;
