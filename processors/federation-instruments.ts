@@ -63,13 +63,13 @@ export class FederationInstruments {
   constructor(
     meter: Meter,
     private readonly scopesRecordingDbDuration: ReadonlySet<string> = SCOPES_RECORDING_DB_DURATION,
-    spansByRole?: () => ReadonlyMap<SpanRole, number>,
+    spansByRole?: () => Readonly<Record<SpanRole, number>>,
   ) {
     if (spansByRole !== undefined) {
       meter
         .createObservableCounter(METRIC_FEDSCOPE_PROCESSOR_SPANS, { description: "Spans fedscope's span processor classified and recorded, by role.", unit: '{span}' })
         .addCallback((result) => {
-          for (const [role, count] of spansByRole()) if (count > 0) result.observe(count, { [ATTR_FEDSCOPE_SPAN_ROLE]: role });
+          for (const [role, count] of Object.entries(spansByRole())) if (count > 0) result.observe(count, { [ATTR_FEDSCOPE_SPAN_ROLE]: role });
         });
     }
     this.dbDuration = meter.createHistogram(METRIC_DB_CLIENT_OPERATION_DURATION, {

@@ -56,7 +56,6 @@ export interface FederationSpanProcessorOptions {
 /** Most ended spans a deferring processor holds before it records them in the caller's turn. */
 export const MAX_PENDING_SPANS = 4096;
 
-const ROLES: readonly SpanRole[] = ['query', 'stage', 'source', 'connection', 'cache', 'other'];
 
 /**
  * fedscope's span processor: classifies every ended span and records it into the span-derived
@@ -77,7 +76,7 @@ export class FederationSpanProcessor implements SpanProcessor {
   private pending: ReadableSpan[] = [];
   private flushScheduled = false;
   private readonly flushBound = (): void => this.flushPending();
-  private readonly spansByRole = new Map<SpanRole, number>(ROLES.map((role) => [role, 0]));
+  private readonly spansByRole: Record<SpanRole, number> = { query: 0, stage: 0, source: 0, connection: 0, cache: 0, other: 0 };
 
   /** @param options - meter, sinks and source naming */
   constructor(options: FederationSpanProcessorOptions = {}) {
@@ -157,7 +156,7 @@ export class FederationSpanProcessor implements SpanProcessor {
   private record(span: ReadableSpan): void {
     try {
       const classified = classifySpan(span, this.resolveSource);
-      this.spansByRole.set(classified.role, (this.spansByRole.get(classified.role) ?? 0) + 1);
+      this.spansByRole[classified.role]++;
       if (classified.role === 'query' && this.startedRoots.has(span) && classified.queryName !== undefined) {
         this.instruments.queryFinished(classified.queryName);
         for (const sink of this.sinks) sink.queryEnded?.(classified.queryName);
