@@ -1,6 +1,8 @@
 /**
  * `npm run bench [-- id …]`: runs the benchmark entries and prints one table each, headed by the
- * machine they ran on. Every figure is reported beside a baseline measured in the same run.
+ * machine they ran on. Every figure is reported beside a baseline measured in the same run. Entries
+ * import the built package (`dist/`, which `npm run bench` builds first): tsx's transform of the
+ * sources adds helpers of its own to hot functions, and users run the build.
  */
 import { cpus, totalmem } from 'node:os';
 import type { BenchEntry, BenchTable } from './types.js';
