@@ -87,20 +87,20 @@ export class FederationSpanProcessor implements SpanProcessor {
     this.deferRecording = options.deferRecording ?? false;
     // With a provider given, the instruments exist before the first span: a collection then
     // already flushes the first deferred batch.
-    if (this.meterProvider !== undefined) this.instrumentsOrUndefined = this.instruments;
+    if (this.meterProvider !== undefined) this.instrumentsOrUndefined = this.createInstruments();
   }
 
   private get instruments(): FederationInstruments {
-    this.instrumentsOrUndefined ??= new FederationInstruments(
-      (this.meterProvider ?? metrics).getMeter(FEDSCOPE_SCOPE_NAME, FEDSCOPE_VERSION),
-      this.scopesRecordingDbDuration,
-      () => {
-        // Collection reads this before the instruments above: record what waits first.
-        this.flushPending();
-        return this.spansByRole;
-      },
-    );
+    this.instrumentsOrUndefined ??= this.createInstruments();
     return this.instrumentsOrUndefined;
+  }
+
+  private createInstruments(): FederationInstruments {
+    return new FederationInstruments((this.meterProvider ?? metrics).getMeter(FEDSCOPE_SCOPE_NAME, FEDSCOPE_VERSION), this.scopesRecordingDbDuration, () => {
+      // Collection reads this before the instruments above: record what waits first.
+      this.flushPending();
+      return this.spansByRole;
+    });
   }
 
   /** Spans whose recording failed inside fedscope (they are otherwise unaffected). */
