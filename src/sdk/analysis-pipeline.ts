@@ -65,8 +65,8 @@ export class AnalysisPipeline {
    */
   private readonly reusableSnapshot = {
     snapshot: (): FedscopeSnapshot => {
+      this.hooks.flushSpans(); // before the count is read: what it records makes a cached snapshot stale
       const records = this.state.recordCount;
-      this.hooks.flushSpans();
       if (this.tickSnapshot?.records === records) return this.tickSnapshot.snapshot;
       if (this.tickSnapshot === undefined) setImmediate(() => (this.tickSnapshot = undefined)).unref();
       this.tickSnapshot = { records, snapshot: this.state.snapshot() };

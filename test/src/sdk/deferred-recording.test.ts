@@ -2,10 +2,14 @@
 import { SpanKind } from '@opentelemetry/api';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AlertEngine } from '../../../processors/alerts/index.js';
+import type { ClassifiedSpan } from '../../../processors/classified-span.js';
+import { resolveConfig } from '../../../src/options/resolve-config.js';
+import { AnalysisPipeline } from '../../../src/sdk/analysis-pipeline.js';
 import type { FedscopeHandle } from '../../../src/sdk/fedscope-handle.js';
 import { startFedscope } from '../../../src/sdk/start-fedscope.js';
 import { ManualClock } from '../../../src/stats/manual-clock.js';
 import { FakeFigures } from '../../processors/alerts/fake-figures.js';
+import { syntheticTrace } from '../../processors/trace-analysis/synthetic-trace.js';
 
 let handle: FedscopeHandle | undefined;
 afterEach(async () => {
@@ -51,5 +55,21 @@ describe('AlertEngine beforeEvaluation', () => {
     });
     engine.evaluate();
     expect(engine.snapshot().active.map((a) => [a.labels['alertname'], a.state])).toEqual([['Errors', 'firing']]);
+  });
+});
+
+describe('AnalysisPipeline snapshot reuse with deferred spans', () => {
+  it('records what waits before deciding whether the snapshot of this tick is still current', () => {
+    const waiting: ClassifiedSpan[] = [];
+    const pipeline: AnalysisPipeline = new AnalysisPipeline(resolveConfig({ prometheus: false, otlp: false, hostMetrics: false, runtimeMetrics: false, alerts: false }), {
+      selfCounters: () => ({}),
+      flushSpans: () => {
+        for (const span of waiting.splice(0)) pipeline.state.record(span);
+      },
+    });
+    expect(pipeline.health.snapshot().sources).toEqual([]); // a snapshot of this tick is now cached
+    waiting.push(...syntheticTrace('t', [{ id: 's', role: 'source', source: 'pg', start: 0, end: 5 }], Date.now() - 10));
+    // Same tick: the health score reads the statistics through the reused snapshot.
+    expect(pipeline.health.snapshot().sources.map((s) => s.name)).toEqual(['pg']);
   });
 });
