@@ -21,7 +21,11 @@ export interface StatementEntry {
  * Evictions and idle expiries are counted.
  */
 export class StatementTable {
-  private readonly byKey = new Map<string, StatementEntry>();
+  /**
+   * Entries by source, then fingerprint: two lookups of strings the span already holds (and whose
+   * hashes V8 keeps), where one combined key would be a new string to hash on every span.
+   */
+  private readonly bySource = new Map<string, Map<string, StatementEntry>>();
   /** The same entries in an array, for O(1) random sampling. */
   private readonly list: StatementEntry[] = [];
   private evictedCount = 0;
@@ -42,12 +46,16 @@ export class StatementTable {
 
   /** The entry of (source, fingerprint), created (evicting one when full) when new. */
   get(source: string, fingerprint: string, statement: () => string | undefined): StatementEntry {
-    const key = `${source}\u0000${fingerprint}`;
-    const found = this.byKey.get(key);
+    const found = this.bySource.get(source)?.get(fingerprint);
     if (found !== undefined) return found;
     if (this.list.length >= this.limit) this.evictOne();
     const entry: StatementEntry = { source, fingerprint, statement: statement(), stats: this.createStats(), uses: 0 };
-    this.byKey.set(key, entry);
+    let byFingerprint = this.bySource.get(source);
+    if (byFingerprint === undefined) {
+      byFingerprint = new Map();
+      this.bySource.set(source, byFingerprint);
+    }
+    byFingerprint.set(fingerprint, entry);
     this.list.push(entry);
     return entry;
   }
@@ -93,7 +101,10 @@ export class StatementTable {
 
   private removeAt(index: number): void {
     const entry = this.list[index]!;
-    this.byKey.delete(`${entry.source}\u0000${entry.fingerprint}`);
+    const byFingerprint = this.bySource.get(entry.source);
+    byFingerprint?.delete(entry.fingerprint);
+    // A source with no statement left is forgotten, so the outer map stays bounded too.
+    if (byFingerprint?.size === 0) this.bySource.delete(entry.source);
     const last = this.list.pop()!;
     if (index < this.list.length) this.list[index] = last;
   }
