@@ -19,7 +19,7 @@ import type { BenchEntry, BenchTable } from './types.js';
 
 const ITERATIONS = 1_000;
 const WARM_UP = 300;
-const ROUNDS = 15;
+const ROUNDS = 25;
 
 /** none: uninstrumented; sdk: the instrumentation under a plain OTel SDK; fedscope: under startFedscope(). */
 type VariantKind = 'none' | 'sdk' | 'fedscope';
