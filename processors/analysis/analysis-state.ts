@@ -7,6 +7,7 @@ import type { AnalysisOptions } from '../../src/options/types.js';
 import type { ClassifiedSpan } from '../classified-span.js';
 import type { ClassifiedSpanSink } from '../federation-span-processor.js';
 import { KeyedSeries, type SeriesEntry } from './keyed-series.js';
+import { PairKeys } from './pair-keys.js';
 import type { FedscopeSnapshot, LimitSnapshot, QuerySeriesSnapshot, SeriesSnapshot, StatementSeriesSnapshot } from './snapshot-types.js';
 import { StatementTable, type StatementEntry } from './statement-table.js';
 
@@ -49,6 +50,7 @@ export class AnalysisState implements ClassifiedSpanSink {
   private readonly overall: QueryEntry;
   private readonly queries: KeyedSeries<QueryEntry>;
   private readonly stages: KeyedSeries<SeriesEntry>;
+  private readonly stageKeys: PairKeys;
   private readonly sources: KeyedSeries<SeriesEntry>;
   private readonly statements: StatementTable;
   private readonly topN: number;
@@ -69,6 +71,7 @@ export class AnalysisState implements ClassifiedSpanSink {
     this.overall = newQuery({});
     this.queries = new KeyedSeries('series.query', positive('maxQueries', options.maxQueries ?? 500), idleExpiryMs, newQuery);
     this.stages = new KeyedSeries('series.stage', positive('maxStages', options.maxStages ?? 2000), idleExpiryMs, newSeries);
+    this.stageKeys = new PairKeys(2 * this.stages.limit);
     this.sources = new KeyedSeries('series.source', positive('maxSources', options.maxSources ?? 500), idleExpiryMs, newSeries);
     this.statements = new StatementTable(positive('maxStatements', options.maxStatements ?? 1000), idleExpiryMs, newStats);
     this.topN = options.topStatements ?? 10;
@@ -120,7 +123,7 @@ export class AnalysisState implements ClassifiedSpanSink {
       case 'cache': {
         const query = span.queryName ?? UNKNOWN;
         const stage = span.stage ?? UNKNOWN;
-        this.stages.get(`${query}\u0000${stage}`, () => ({ query, stage })).stats.record(sample, now);
+        this.stages.get(this.stageKeys.key(query, stage), () => ({ query, stage })).stats.record(sample, now);
         return;
       }
       case 'source': {
