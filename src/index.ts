@@ -65,8 +65,8 @@ export { DuckDBInstrumentation, observeDuckDB } from '../instrumentations/duckdb
 export type { DuckDBInstrumentationConfig, DuckDBObserver, ObserveDuckDBOptions } from '../instrumentations/duckdb/index.js';
 export { BetterSqlite3Instrumentation } from '../instrumentations/better-sqlite3/index.js';
 export type { BetterSqlite3InstrumentationConfig } from '../instrumentations/better-sqlite3/index.js';
-export { contribDbInstrumentations, dropContribOperationDurationViews, observeMysqlPool } from '../instrumentations/contrib/index.js';
-export type { ContribDbInstrumentationsOptions, ContribSourceMap, ContribSourceResolver, MysqlPoolObserver, ObserveMysqlPoolOptions } from '../instrumentations/contrib/index.js';
+export { contribDbInstrumentations, dropContribOperationDurationViews, observeMysqlPool, observePgPool } from '../instrumentations/contrib/index.js';
+export type { ContribDbInstrumentationsOptions, ContribSourceMap, ContribSourceResolver, MysqlPoolObserver, ObserveMysqlPoolOptions, ObservePgPoolOptions } from '../instrumentations/contrib/index.js';
 export { sourceInstrumentations } from '../instrumentations/source-instrumentations.js';
 export type { SourceInstrumentationsOptions } from '../instrumentations/source-instrumentations.js';
 export { classifyDbError, dbErrorAttributes, DB_ERROR_CLASSES } from './span-model/error-class.js';

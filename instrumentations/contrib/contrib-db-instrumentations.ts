@@ -1,4 +1,4 @@
-import { metrics, trace, type Attributes, type Span, type TracerProvider } from '@opentelemetry/api';
+import { metrics, trace, type Attributes, type MeterProvider, type Span, type TracerProvider } from '@opentelemetry/api';
 import type { Instrumentation } from '@opentelemetry/instrumentation';
 import { MySQL2Instrumentation, type MySQL2InstrumentationConfig, type MySQL2ResponseHookInformation } from '@opentelemetry/instrumentation-mysql2';
 import { PgInstrumentation, type PgInstrumentationConfig, type PgResponseHookInformation } from '@opentelemetry/instrumentation-pg';
@@ -7,6 +7,7 @@ import { defaultQueryTextMode } from '../../src/span-model/query-text-mode.js';
 import { guard } from '../span-runner.js';
 import { captureMysql2Errors } from './driver-error-capture.js';
 import { traceMysql2Connections } from './mysql2-connect-spans.js';
+import { observePgPool, pgPoolConnectionAttributes } from './observe-pg-pool.js';
 import { withoutOperationDuration } from './operation-duration-filter.js';
 import { mysql2ReturnedRows, pgReturnedRows } from './returned-rows.js';
 import { contribSourceNamer } from './source-naming.js';
@@ -23,9 +24,9 @@ import type { ContribDbInstrumentationsOptions } from './types.js';
  * summary unless `renameSpans` is false.
  *
  * The contrib packages do the patching, unchanged: fedscope only configures them and gives them a
- * tracer that enriches their spans as they start (see `enrichingTracerProvider`). pg's pool
- * metrics (`db.client.connection.*`) are kept, and its own `db.client.operation.duration` unless
- * `contribOperationDuration` is false.
+ * tracer that enriches their spans as they start (see `enrichingTracerProvider`). pg pools get
+ * fedscope's per-pool connection gauges (`observePgPool`, with `federation.source`) in place of
+ * contrib's; pg's own `db.client.operation.duration` is kept unless `contribOperationDuration` is false.
  *
  * Register the result before `pg` / `mysql2` are first required, e.g.
  * `registerInstrumentations({ instrumentations: contribDbInstrumentations() })` or
@@ -54,13 +55,37 @@ export function fedscopePgInstrumentation(options: ContribDbInstrumentationsOpti
       user.responseHook?.(span, info);
     },
   };
-  const instrumentation = withEnrichedTracer(new PgInstrumentation(config), enrichmentOf(options));
-  if (options.contribOperationDuration === false) {
-    const setMeterProvider = instrumentation.setMeterProvider.bind(instrumentation);
-    instrumentation.setMeterProvider = (provider) => setMeterProvider(withoutOperationDuration(provider));
-    instrumentation.setMeterProvider(metrics.getMeterProvider());
-  }
+  const enrichment = enrichmentOf(options);
+  const instrumentation = withEnrichedTracer(new PgInstrumentation(config), enrichment);
+  // The provider last given (the global one until then): the pool gauges below are registered on it.
+  let meterProvider: MeterProvider = metrics.getMeterProvider();
+  const setMeterProvider = instrumentation.setMeterProvider.bind(instrumentation);
+  instrumentation.setMeterProvider = (provider) => {
+    meterProvider = provider;
+    setMeterProvider(options.contribOperationDuration === false ? withoutOperationDuration(provider) : provider);
+  };
+  instrumentation.setMeterProvider(meterProvider);
+  observePoolsItself(instrumentation, (pool) =>
+    observePgPool(pool, { source: enrichment.nameSource(pgPoolConnectionAttributes(pool)), meterProvider }),
+  );
   return instrumentation;
+}
+
+/**
+ * Replaces contrib pg's pool bookkeeping (its private `_setPoolConnectEventListeners`, which it
+ * calls with each pool on every connect) by fedscope's per-pool gauges: contrib 0.76 keeps one
+ * running total for all pools, so its gauges go wrong once a second pool exists. Left as contrib
+ * made it when the method is not there (another contrib version).
+ */
+function observePoolsItself(instrumentation: PgInstrumentation, observe: (pool: object) => void): void {
+  const internals = instrumentation as unknown as { _setPoolConnectEventListeners?: (pool: unknown) => void };
+  if (typeof internals._setPoolConnectEventListeners !== 'function') return;
+  const observed = new WeakSet<object>();
+  internals._setPoolConnectEventListeners = (pool: unknown) => {
+    if (typeof pool !== 'object' || pool === null || observed.has(pool)) return;
+    observed.add(pool);
+    guard(() => observe(pool));
+  };
 }
 
 /**

@@ -1,22 +1,19 @@
-import { metrics, type Attributes, type BatchObservableCallback, type Observable } from '@opentelemetry/api';
+import type { Attributes } from '@opentelemetry/api';
 import { ATTR_DB_SYSTEM_NAME, DB_SYSTEM_NAME_VALUE_MYSQL } from '@opentelemetry/semantic-conventions';
 import { ATTR_FEDERATION_SOURCE } from '../../src/span-model/attributes.js';
-import { FEDSCOPE_VERSION } from '../../src/version.js';
+import { ATTR_DB_CLIENT_CONNECTION_POOL_NAME, countOf, observePoolGauges } from './pool-gauges.js';
 import type { MysqlPoolObserver, ObserveMysqlPoolOptions } from './types.js';
+
+export {
+  ATTR_DB_CLIENT_CONNECTION_POOL_NAME,
+  ATTR_DB_CLIENT_CONNECTION_STATE,
+  METRIC_DB_CLIENT_CONNECTION_COUNT,
+  METRIC_DB_CLIENT_CONNECTION_MAX,
+  METRIC_DB_CLIENT_CONNECTION_PENDING_REQUESTS,
+} from './pool-gauges.js';
 
 /** Instrumentation scope of the mysql2 pool gauges. */
 export const MYSQL_POOL_METER_NAME = 'fedscope/mysql2-pool';
-
-/** Semconv (incubating): connections by state. */
-export const METRIC_DB_CLIENT_CONNECTION_COUNT = 'db.client.connection.count';
-/** Semconv (incubating): requests waiting for a connection. */
-export const METRIC_DB_CLIENT_CONNECTION_PENDING_REQUESTS = 'db.client.connection.pending_requests';
-/** Semconv (incubating): the most connections the pool opens. */
-export const METRIC_DB_CLIENT_CONNECTION_MAX = 'db.client.connection.max';
-/** Semconv (incubating) attribute: the pool's name. */
-export const ATTR_DB_CLIENT_CONNECTION_POOL_NAME = 'db.client.connection.pool.name';
-/** Semconv (incubating) attribute: `idle` or `used`. */
-export const ATTR_DB_CLIENT_CONNECTION_STATE = 'db.client.connection.state';
 
 /** The mysql2 pool internals read (all optional: anything missing is simply not reported). */
 interface MysqlPoolInternals {
@@ -60,57 +57,28 @@ export function observeMysqlPool(pool: object, options: ObserveMysqlPoolOptions 
     [ATTR_FEDERATION_SOURCE]: source,
   };
 
-  const meter = (options.meterProvider ?? metrics).getMeter(MYSQL_POOL_METER_NAME, FEDSCOPE_VERSION);
-  const count = meter.createObservableUpDownCounter(METRIC_DB_CLIENT_CONNECTION_COUNT, {
-    description: 'The number of connections that are currently in state described by the state attribute.',
-    unit: '{connection}',
-  });
-  const pending = meter.createObservableUpDownCounter(METRIC_DB_CLIENT_CONNECTION_PENDING_REQUESTS, {
-    description: 'The number of current pending requests for an open connection.',
-    unit: '{request}',
-  });
-  const max = meter.createObservableUpDownCounter(METRIC_DB_CLIENT_CONNECTION_MAX, {
-    description: 'The maximum number of open connections allowed.',
-    unit: '{connection}',
-  });
-  const observables: Observable[] = [count, pending, max];
-
-  const callback: BatchObservableCallback = (result) => {
-    if (core._closed === true) return;
-    const open = lengthOf(core._allConnections);
-    const idle = lengthOf(core._freeConnections);
-    const waiting = lengthOf(core._connectionQueue);
-    const limit = core.config?.connectionLimit;
-    if (open !== undefined && idle !== undefined) {
-      result.observe(count, idle, { ...base, [ATTR_DB_CLIENT_CONNECTION_STATE]: 'idle' });
-      result.observe(count, Math.max(0, open - idle), { ...base, [ATTR_DB_CLIENT_CONNECTION_STATE]: 'used' });
-    }
-    if (waiting !== undefined) result.observe(pending, waiting, base);
-    // connectionLimit 0 means "no limit" in mysql2: there is no maximum to report.
-    if (typeof limit === 'number' && Number.isFinite(limit) && limit > 0) result.observe(max, limit, base);
-  };
-  meter.addBatchObservableCallback(callback, observables);
-  let stopped = false;
-  return {
-    stop: () => {
-      if (stopped) return;
-      stopped = true;
-      meter.removeBatchObservableCallback(callback, observables);
+  return observePoolGauges({
+    meterName: MYSQL_POOL_METER_NAME,
+    meterProvider: options.meterProvider,
+    base,
+    read: () => {
+      if (core._closed === true) return undefined;
+      const open = countOf(() => core._allConnections?.length);
+      const idle = countOf(() => core._freeConnections?.length);
+      const limit = core.config?.connectionLimit;
+      return {
+        idle: open !== undefined ? idle : undefined,
+        used: open !== undefined && idle !== undefined ? Math.max(0, open - idle) : undefined,
+        pending: countOf(() => core._connectionQueue?.length),
+        // connectionLimit 0 means "no limit" in mysql2: there is no maximum to report.
+        max: typeof limit === 'number' && Number.isFinite(limit) && limit > 0 ? limit : undefined,
+      };
     },
-  };
+  });
 }
 
 function corePoolOf(pool: object): MysqlPoolInternals {
   // The promise wrapper (mysql2/promise createPool) keeps the callback pool in `.pool`.
   const inner = (pool as { pool?: unknown }).pool;
   return (typeof inner === 'object' && inner !== null && '_allConnections' in inner ? inner : pool) as MysqlPoolInternals;
-}
-
-function lengthOf(queue: { length?: unknown } | undefined): number | undefined {
-  try {
-    const length = queue?.length;
-    return typeof length === 'number' && Number.isInteger(length) && length >= 0 ? length : undefined;
-  } catch {
-    return undefined;
-  }
 }

@@ -69,12 +69,11 @@ export interface ContribDbInstrumentationsOptions {
   contribOperationDuration?: boolean;
 }
 
-/** Options of {@link observeMysqlPool}. */
+/** Options of {@link observeMysqlPool} and {@link observePgPool}. */
 export interface ObserveMysqlPoolOptions {
   /**
-   * `federation.source` label of the series (and of `db.client.connection.pool.name` unless
-   * {@link ObserveMysqlPoolOptions.poolName} is given).
-   * @default `mysql://{host}:{port}/{database}` from the pool's configuration
+   * `federation.source` label of the series.
+   * @default `{system}://{host}:{port}/{database}` from the pool's configuration (`mysql://…` / `postgresql://…`)
    */
   source?: string;
   /**
@@ -89,7 +88,10 @@ export interface ObserveMysqlPoolOptions {
   meterProvider?: MeterProvider;
 }
 
-/** What {@link observeMysqlPool} returns. */
+/** Options of {@link observePgPool}: those of {@link observeMysqlPool}. */
+export type ObservePgPoolOptions = ObserveMysqlPoolOptions;
+
+/** What {@link observeMysqlPool} and {@link observePgPool} return. */
 export interface MysqlPoolObserver {
   /** Removes the gauges' callback; the pool itself is untouched. */
   stop(): void;

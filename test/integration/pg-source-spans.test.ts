@@ -167,7 +167,7 @@ describe.skipIf(postgres.skip)(`instrumentation-pg via fedscope (${postgres.labe
     });
   });
 
-  it("traces pool queries and reports the pool through contrib's connection metrics", async () => {
+  it('traces pool queries and reports the pool through the connection metrics, with its source', async () => {
     const pool = new pg.Pool({ ...config, max: 2 });
     const poolName = `${config.host}:${config.port}/${config.database}`;
     const poolState = async (): Promise<Record<string, unknown>> => {
@@ -181,25 +181,47 @@ describe.skipIf(postgres.skip)(`instrumentation-pg via fedscope (${postgres.labe
       let acquired = 0;
       pool.on('acquire', () => acquired++);
       for (let i = 0; i < 200 && acquired < 2; i++) await new Promise((r) => setTimeout(r, 5));
-      // Mid-burst, contrib's counters match the pool: both connections busy, two queries waiting.
+      // Mid-burst the gauges match the pool: both connections busy, two queries waiting.
       expect({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }).toEqual({ total: 2, idle: 0, waiting: 2 });
       expect(await poolState()).toEqual({ used: 2, idle: 0, pending: 2 });
       const results = await Promise.all(running);
       expect(results.map((r) => r.rows[0].i)).toEqual([1, 2, 3, 4]);
-      // Afterwards the total is right, but contrib updates on pg-pool's 'release' event, which
-      // fires before the client is back in the idle list, so one connection still counts as used.
+      // Afterwards each figure is the pool's own, read at collection time (no event lag).
       const after = await poolState();
       expect(pool.idleCount).toBe(2);
-      expect((after['used'] as number) + (after['idle'] as number)).toBe(2);
-      expect(after['pending']).toBe(0);
+      expect(after).toEqual({ used: 0, idle: 2, pending: 0 });
       const [max] = await scopedPoints(reader, 'db.client.connection.max', { 'db.client.connection.pool.name': poolName });
       expect(max!.point.value).toBe(2);
+      expect(max!.point.attributes['federation.source']).toBe(source);
     } finally {
       await pool.end();
     }
+    // An ended pool has no connections and can open none.
+    expect(await poolState()).toEqual({ used: 0, idle: 0, pending: 0 });
+    expect((await scopedPoints(reader, 'db.client.connection.max', { 'db.client.connection.pool.name': poolName }))[0]?.point.value).toBe(0);
     expect(querySpans().map((s) => s.name)).toEqual(['SELECT', 'SELECT', 'SELECT', 'SELECT']);
     expect(querySpans().every((s) => s.attributes['federation.source'] === source && s.attributes['db.response.returned_rows'] === 1)).toBe(true);
     expect(tracing.spans().filter((s) => s.name === 'pg-pool.connect')).toHaveLength(4);
+  });
+
+  it('reports two pools apart (contrib 0.76 keeps one running total for all pools)', async () => {
+    const a = new pg.Pool({ ...config, max: 3 });
+    const b = new pg.Pool({ ...config, database: 'postgres', max: 4 });
+    const counts = async (database: string): Promise<Record<string, unknown>> => {
+      const points = await scopedPoints(reader, 'db.client.connection.count', { 'db.client.connection.pool.name': `${config.host}:${config.port}/${database}` });
+      return Object.fromEntries(points.map(({ scope, point }) => [`${scope} ${String(point.attributes['db.client.connection.state'])}`, point.value]));
+    };
+    try {
+      const held = [await a.connect(), await a.connect()];
+      (await b.connect()).release();
+      expect(await counts(config.database)).toEqual({ 'fedscope/pg-pool idle': 0, 'fedscope/pg-pool used': 2 });
+      expect(await counts('postgres')).toEqual({ 'fedscope/pg-pool idle': 1, 'fedscope/pg-pool used': 0 });
+      for (const client of held) client.release();
+      expect(await counts(config.database)).toEqual({ 'fedscope/pg-pool idle': 2, 'fedscope/pg-pool used': 0 });
+    } finally {
+      await a.end();
+      await b.end();
+    }
   });
 
   it('counts every query once in db.client.operation.duration (recorded by contrib, not again by fedscope)', async () => {

@@ -67,13 +67,14 @@ postgres.describe('startFedscope with pg', () => {
 });
 
 postgres.describe('startFedscope with a pg Pool', () => {
-  it("keeps contrib pg's pool gauges while its duration series is never recorded", async () => {
+  it("reports the pool with its source while contrib pg's duration series is never recorded", async () => {
     const pool = new pg.Pool({ ...postgresConfig(), max: 2 });
     try {
       await pool.query('SELECT 1');
       const text = await metricsText();
-      expect(text).toMatch(/db_client_connection_max\{db_client_connection_pool_name="[^"]+",otel_scope_name="@opentelemetry\/instrumentation-pg"[^}]*\} 2/);
-      expect(text).toMatch(/db_client_connection_count\{db_client_connection_state="used"/);
+      expect(text).toMatch(/db_client_connection_max\{db_client_connection_pool_name="[^"]+",db_system_name="postgresql",federation_source="postgresql:\/\/[^"]+",otel_scope_name="fedscope\/pg-pool"[^}]*\} 2/);
+      expect(text).toMatch(/db_client_connection_count\{[^}]*db_client_connection_state="idle",otel_scope_name="fedscope\/pg-pool"[^}]*\} 1/);
+      expect(text).not.toMatch(/db_client_connection_count\{[^}]*otel_scope_name="@opentelemetry\/instrumentation-pg"/);
       expect(text).not.toMatch(/db_client_operation_duration_count\{[^}]*otel_scope_name="@opentelemetry\/instrumentation-pg"/);
     } finally {
       await pool.end();
