@@ -55,7 +55,8 @@ function settleWithResult(span: Span, result: unknown, hooks: SpanRunHooks): voi
   span.end();
 }
 
-function settleWithError(span: Span, error: unknown, hooks: SpanRunHooks): void {
+/** Records `error` on the span (and runs `hooks.onError`), then ends it; never throws. */
+export function settleWithError(span: Span, error: unknown, hooks: SpanRunHooks): void {
   guard(() => {
     recordSpanError(span, error);
     hooks.onError?.(span, error);

@@ -11,7 +11,8 @@ import { ATTR_DB_RESPONSE_RETURNED_ROWS, DB_SYSTEM_NAME_VALUE_DUCKDB } from '../
 import { embeddedDatabaseNamespace } from '../../src/span-model/db-call-attributes.js';
 import { FEDSCOPE_VERSION } from '../../src/version.js';
 import { classifyDbCallError, recordDbCallError, startDbSourceCallSpan } from '../source-call-span.js';
-import { guard, runInSpan } from '../span-runner.js';
+import { guard, runInSpan, settleWithError, type SpanRunHooks } from '../span-runner.js';
+import { followPendingResult } from './pending-result-span.js';
 import { countDuckDBRows } from './result-rows.js';
 import type { DuckDBInstrumentationConfig, DuckDBRequestHookInfo } from './types.js';
 
@@ -23,8 +24,8 @@ export const DUCKDB_SUPPORTED_VERSIONS = ['>=1.1.0 <2'];
 
 /**
  * `DuckDBConnection` methods that run a statement to completion (or to a result handle) and are
- * traced. `start`/`startStream` are not: they return a pending result that the caller drives task
- * by task, so there is no single call to time.
+ * traced as one call each. `start`/`startStream` ({@link PENDING_START_METHODS}) are traced
+ * until their pending result is read.
  */
 const CONNECTION_METHODS = [
   'run',
@@ -42,6 +43,12 @@ const CONNECTION_METHODS = [
   'startStreamThenReadAll',
   'startStreamThenReadUntil',
 ] as const;
+
+/**
+ * Methods (of `DuckDBConnection`, and of `DuckDBPreparedStatement`) that return a pending result
+ * the caller drives task by task: their span lasts until the result is first read.
+ */
+const PENDING_START_METHODS = ['start', 'startStream'] as const;
 
 /** `DuckDBPreparedStatement` methods that execute the statement. */
 const PREPARED_METHODS = ['run', 'runAndRead', 'runAndReadAll', 'runAndReadUntil', 'stream', 'streamAndRead', 'streamAndReadAll', 'streamAndReadUntil'] as const;
@@ -73,7 +80,8 @@ interface PreparedInfo {
 /**
  * Traces `@duckdb/node-api` (DuckDB's Node "Neo" client): every statement run through a
  * `DuckDBConnection` (`run`, `runAndReadAll`, `stream…`, `startThenRead…`) or a
- * `DuckDBPreparedStatement` (`run…`, `stream…`) is one CLIENT span with the stable DB semantic
+ * `DuckDBPreparedStatement` (`run…`, `stream…`) is one CLIENT span (a `start` / `startStream`
+ * one too, lasting until its pending result is first read), with the stable DB semantic
  * conventions (`db.system.name` = `duckdb`, `db.namespace`, `db.operation.name`,
  * `db.collection.name`, `db.query.summary`, `db.query.text` per the query-text mode,
  * `db.response.returned_rows`), `federation.source`, and on failure the classified `error.type`
@@ -132,10 +140,12 @@ export class DuckDBInstrumentation extends InstrumentationBase<DuckDBInstrumenta
     if (connection) {
       for (const method of CONNECTION_METHODS) this.rewrap(connection, method, (original) => this.traceConnectionCall(original, method));
       this.rewrap(connection, 'prepare', (original) => this.tracePrepare(original));
+      for (const method of PENDING_START_METHODS) this.rewrap(connection, method, (original) => this.traceConnectionCall(original, method, true));
     }
     const prepared = exports.DuckDBPreparedStatement?.prototype;
     if (prepared) {
       for (const method of PREPARED_METHODS) this.rewrap(prepared, method, (original) => this.tracePreparedCall(original, `prepared.${method}`));
+      for (const method of PENDING_START_METHODS) this.rewrap(prepared, method, (original) => this.tracePreparedCall(original, `prepared.${method}`, true));
     }
   }
 
@@ -147,8 +157,8 @@ export class DuckDBInstrumentation extends InstrumentationBase<DuckDBInstrumenta
     unwrapAll(exports.DuckDBInstance, ['create']);
     unwrapAll(exports.DuckDBInstance?.prototype, ['connect']);
     unwrapAll(exports.DuckDBInstanceCache?.prototype, ['getOrCreateInstance']);
-    unwrapAll(exports.DuckDBConnection?.prototype, [...CONNECTION_METHODS, 'prepare']);
-    unwrapAll(exports.DuckDBPreparedStatement?.prototype, PREPARED_METHODS);
+    unwrapAll(exports.DuckDBConnection?.prototype, [...CONNECTION_METHODS, ...PENDING_START_METHODS, 'prepare']);
+    unwrapAll(exports.DuckDBPreparedStatement?.prototype, [...PREPARED_METHODS, ...PENDING_START_METHODS]);
   }
 
   /** Wraps `host[method]` if it exists, replacing an earlier wrap of ours (re-enable, re-require). */
@@ -196,20 +206,21 @@ export class DuckDBInstrumentation extends InstrumentationBase<DuckDBInstrumenta
     };
   }
 
-  private traceConnectionCall(original: AnyFunction, method: string): AnyFunction {
+  /** @param pending - the method returns a pending result: the span lasts until it is read */
+  private traceConnectionCall(original: AnyFunction, method: string, pending = false): AnyFunction {
     const instrumentation = this;
     return function fedscopeDuckDBCall(this: unknown, ...args: unknown[]): unknown {
       const sql = typeof args[0] === 'string' ? args[0] : undefined;
       const namespace = instrumentation.namespaceOf(this);
-      return instrumentation.traceCall(original, this, args, { method, sql, namespace, args });
+      return instrumentation.traceCall(original, this, args, { method, sql, namespace, args }, pending);
     };
   }
 
-  private tracePreparedCall(original: AnyFunction, method: string): AnyFunction {
+  private tracePreparedCall(original: AnyFunction, method: string, pending = false): AnyFunction {
     const instrumentation = this;
     return function fedscopeDuckDBPreparedCall(this: unknown, ...args: unknown[]): unknown {
       const info = typeof this === 'object' && this !== null ? instrumentation.preparedStatements.get(this) : undefined;
-      return instrumentation.traceCall(original, this, args, { method, sql: info?.sql, namespace: info?.namespace, args });
+      return instrumentation.traceCall(original, this, args, { method, sql: info?.sql, namespace: info?.namespace, args }, pending);
     };
   }
 
@@ -243,7 +254,7 @@ export class DuckDBInstrumentation extends InstrumentationBase<DuckDBInstrumenta
     };
   }
 
-  private traceCall(original: AnyFunction, self: unknown, args: unknown[], info: DuckDBRequestHookInfo): unknown {
+  private traceCall(original: AnyFunction, self: unknown, args: unknown[], info: DuckDBRequestHookInfo, pending = false): unknown {
     const ctx = context.active();
     if (!this.shouldTrace(ctx)) return original.apply(self, args);
     let span: Span;
@@ -256,7 +267,7 @@ export class DuckDBInstrumentation extends InstrumentationBase<DuckDBInstrumenta
     const { requestHook } = this.getConfig();
     if (requestHook) guard(() => requestHook(span, info));
     const spanContext = trace.setSpan(ctx, span).setValue(IN_DUCKDB_CALL, true);
-    return runInSpan(span, spanContext, () => original.apply(self, args), {
+    const hooks: SpanRunHooks = {
       onResult: (s, result) => {
         const rows = countDuckDBRows(result);
         if (rows !== undefined) s.setAttribute(ATTR_DB_RESPONSE_RETURNED_ROWS, rows);
@@ -264,7 +275,9 @@ export class DuckDBInstrumentation extends InstrumentationBase<DuckDBInstrumenta
         if (responseHook) guard(() => responseHook(s, { ...info, result }));
       },
       onError: (s, error) => classifyDbCallError(s, error, DB_SYSTEM_NAME_VALUE_DUCKDB),
-    });
+    };
+    if (!pending) return runInSpan(span, spanContext, () => original.apply(self, args), hooks);
+    return startPendingCall(span, spanContext, () => original.apply(self, args), hooks);
   }
 
   private shouldTrace(ctx: Context): boolean {
@@ -304,4 +317,40 @@ export class DuckDBInstrumentation extends InstrumentationBase<DuckDBInstrumenta
     }
     return namespace !== undefined ? `duckdb:${namespace}` : 'duckdb';
   }
+}
+
+/**
+ * Runs a `start` / `startStream` call in its span's context; the span then follows the pending
+ * result it returns (see `followPendingResult`), or ends with the error the call threw or rejected.
+ */
+function startPendingCall(span: Span, ctx: Context, call: () => unknown, hooks: SpanRunHooks): unknown {
+  const follow = (pending: unknown): void => {
+    try {
+      followPendingResult(pending, span, ctx, hooks);
+    } catch (error) {
+      diag.error('fedscope: could not follow a DuckDB pending result', error);
+      span.end();
+    }
+  };
+  let result: unknown;
+  try {
+    result = context.with(ctx, call);
+  } catch (error) {
+    settleWithError(span, error, hooks);
+    throw error;
+  }
+  if (!(result instanceof Promise)) {
+    follow(result);
+    return result;
+  }
+  return result.then(
+    (pending: unknown) => {
+      follow(pending);
+      return pending;
+    },
+    (error: unknown) => {
+      settleWithError(span, error, hooks);
+      throw error;
+    },
+  );
 }

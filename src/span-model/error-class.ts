@@ -376,6 +376,8 @@ const DUCKDB_KINDS = new Map<string, { type: string; errorClass: DbErrorClass }>
 ]);
 
 const DUCKDB_PREFIX = /^([A-Za-z][A-Za-z ]{0,30}?) Error: /;
+/** What @duckdb/node-api puts before DuckDB's own message when it rethrows it (start, pending tasks). */
+const DUCKDB_NODE_API_WRAPPER = /^(?:Failed to extract statements|Failure running pending result task): /;
 
 /** English messages of MySQL/MariaDB server errors, for when only the text reached us. */
 const MYSQL_MESSAGES: ReadonlyArray<readonly [RegExp, string, DbErrorClass]> = [
@@ -415,7 +417,7 @@ const GENERIC_MESSAGES: ReadonlyArray<readonly [RegExp, DbErrorClass]> = [
 function classifyMessage(message: string, system: string | undefined): DbErrorClassification | undefined {
   if (message === '') return undefined;
   if (system === undefined || system === 'duckdb') {
-    const kind = DUCKDB_PREFIX.exec(message)?.[1];
+    const kind = DUCKDB_PREFIX.exec(message.replace(DUCKDB_NODE_API_WRAPPER, ''))?.[1];
     const known = kind !== undefined ? DUCKDB_KINDS.get(kind) : undefined;
     if (known !== undefined) return { errorType: `DUCKDB_ERROR_${known.type}`, errorClass: known.errorClass, statusCode: undefined };
   }

@@ -113,6 +113,53 @@ describe('DuckDBInstrumentation', () => {
     expect(span!.events.map((e) => e.name)).toEqual(['exception']);
   });
 
+  it('follows a pending result (start, startStream, prepared start) until its result is read', async () => {
+    const connection = await memoryConnection();
+    const pending = await connection.start("SELECT id FROM orders WHERE customer <> 'bob'");
+    // Started, not yet read: the span is still open.
+    expect(tracing.spans()).toHaveLength(0);
+    await pending.runAllTasks();
+    const reader = await pending.readAll();
+    expect(reader.currentRowCount).toBe(2);
+    // readAll calls getResult: still one span.
+    expect(tracing.spans()).toHaveLength(1);
+    expect(tracing.spans()[0]!.attributes).toMatchObject({ 'db.query.summary': 'SELECT orders', 'db.response.returned_rows': 2, 'federation.source': 'duckdb:memory' });
+
+    const streaming = await connection.startStream('SELECT * FROM range(3)');
+    const streamed = await streaming.getResult();
+    expect((await streamed.getRows()).length).toBe(3);
+    const prepared = await connection.prepare('SELECT total FROM orders WHERE id = $1');
+    prepared.bindInteger(1, 2);
+    const fromPrepared = prepared.start();
+    while (fromPrepared.runTask() !== 0 /* RESULT_READY */);
+    expect((await (await fromPrepared.getResult()).getRows()).length).toBe(1);
+    const [, stream, preparedSpan] = tracing.spans();
+    expect(stream!.attributes['db.query.text']).toBe('SELECT * FROM range(?)');
+    expect(stream!.attributes['db.response.returned_rows']).toBeUndefined(); // streamed, not read by fedscope
+    expect(preparedSpan!.attributes).toMatchObject({ 'db.query.text': 'SELECT total FROM orders WHERE id = $1', 'db.response.returned_rows': 1 });
+    // The convenience methods built on start still make one span each.
+    await connection.startThenReadAll('SELECT 1');
+    expect(tracing.spans()).toHaveLength(4);
+  });
+
+  it('ends a pending result\'s span with the error of its start or of its execution', async () => {
+    const connection = await memoryConnection();
+    await expect(connection.start('SELEC 1')).rejects.toThrow();
+    const pending = await connection.start("SELECT 'abc'::INTEGER");
+    const error = await pending.runAllTasks().then(
+      () => pending.getResult(),
+    ).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(Error);
+    const [parse, conversion] = tracing.spans();
+    expect(parse!.attributes).toMatchObject({ 'error.type': 'DUCKDB_ERROR_PARSER', 'federation.error.class': 'syntax_error' });
+    expect(conversion!.status.code).toBe(SpanStatusCode.ERROR);
+    expect(conversion!.attributes['error.type']).toBe('DUCKDB_ERROR_CONVERSION');
+    expect(tracing.spans()).toHaveLength(2);
+  });
+
   it('classifies an interrupted statement as a timeout', async () => {
     const connection = await memoryConnection();
     const running = connection.run('SELECT count(*) FROM range(100000000000) a');

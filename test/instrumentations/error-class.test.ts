@@ -111,6 +111,9 @@ describe('classifyDbError', () => {
     ['INTERRUPT Error: Interrupted!', 'DUCKDB_ERROR_INTERRUPT', 'timeout'],
     ['IO Error: Cannot open file "/nope/x.duckdb"', 'DUCKDB_ERROR_IO', 'connection_error'],
     ['TransactionContext Error: Catalog write-write conflict on alter with "t"', 'DUCKDB_ERROR_TRANSACTION', 'transaction_rollback'],
+    // @duckdb/node-api's wrappers around DuckDB's message (connection.start, pending-result tasks).
+    ['Failed to extract statements: Parser Error: syntax error at or near "SELEC"', 'DUCKDB_ERROR_PARSER', 'syntax_error'],
+    ["Failure running pending result task: Conversion Error: Could not convert string 'abc' to INT32", 'DUCKDB_ERROR_CONVERSION', 'other'],
   ] as const)('DuckDB %s', (message, errorType, errorClass) => {
     expect(classifyDbError(new Error(message), { system: 'duckdb' })).toEqual({ errorType, errorClass, statusCode: undefined });
     // DuckDB errors carry no code, so the prefix is recognised without the system hint too.
