@@ -20,6 +20,15 @@ export interface SpanRunHooks {
  * rethrown as the same value.
  */
 export function runInSpan<T>(span: Span, ctx: Context, fn: () => T, hooks: SpanRunHooks = {}): T {
+  return runInSpanThen(span, ctx, fn, hooks, (value) => settleWithResult(span, value, hooks));
+}
+
+/**
+ * Like {@link runInSpan}, with the value (returned, or resolved from a native promise) handed to
+ * `onValue`, which decides when the span ends; an error thrown or rejected ends it as
+ * `runInSpan` does and is rethrown. For work whose span outlives the call (a pending result).
+ */
+export function runInSpanThen<T>(span: Span, ctx: Context, fn: () => T, hooks: SpanRunHooks, onValue: (value: unknown) => void): T {
   let result: T;
   try {
     result = context.with(ctx, fn);
@@ -30,7 +39,7 @@ export function runInSpan<T>(span: Span, ctx: Context, fn: () => T, hooks: SpanR
   if (result instanceof Promise) {
     return result.then(
       (value: unknown) => {
-        settleWithResult(span, value, hooks);
+        onValue(value);
         return value;
       },
       (error: unknown) => {
@@ -39,7 +48,7 @@ export function runInSpan<T>(span: Span, ctx: Context, fn: () => T, hooks: SpanR
       },
     ) as T;
   }
-  settleWithResult(span, result, hooks);
+  onValue(result);
   return result;
 }
 

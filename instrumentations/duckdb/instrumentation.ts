@@ -11,7 +11,7 @@ import { ATTR_DB_RESPONSE_RETURNED_ROWS, DB_SYSTEM_NAME_VALUE_DUCKDB } from '../
 import { embeddedDatabaseNamespace } from '../../src/span-model/db-call-attributes.js';
 import { FEDSCOPE_VERSION } from '../../src/version.js';
 import { classifyDbCallError, recordDbCallError, startDbSourceCallSpan } from '../source-call-span.js';
-import { guard, runInSpan, settleWithError, type SpanRunHooks } from '../span-runner.js';
+import { guard, runInSpan, runInSpanThen, type SpanRunHooks } from '../span-runner.js';
 import { followPendingResult } from './pending-result-span.js';
 import { countDuckDBRows } from './result-rows.js';
 import type { DuckDBInstrumentationConfig, DuckDBRequestHookInfo } from './types.js';
@@ -332,25 +332,5 @@ function startPendingCall(span: Span, ctx: Context, call: () => unknown, hooks: 
       span.end();
     }
   };
-  let result: unknown;
-  try {
-    result = context.with(ctx, call);
-  } catch (error) {
-    settleWithError(span, error, hooks);
-    throw error;
-  }
-  if (!(result instanceof Promise)) {
-    follow(result);
-    return result;
-  }
-  return result.then(
-    (pending: unknown) => {
-      follow(pending);
-      return pending;
-    },
-    (error: unknown) => {
-      settleWithError(span, error, hooks);
-      throw error;
-    },
-  );
+  return runInSpanThen(span, ctx, call, hooks, follow);
 }
