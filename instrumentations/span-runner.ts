@@ -1,7 +1,8 @@
 import { context, SpanStatusCode, type Context, type Span } from '@opentelemetry/api';
-import { diag } from '@opentelemetry/api';
+import { fedscopeLog } from '../src/diagnostics/fedscope-log.js';
 import { ATTR_ERROR_TYPE } from '@opentelemetry/semantic-conventions';
-import { errorMessageOf, errorTypeOf } from '../src/span-model/error-type.js';
+import { errorTypeOf } from '../src/span-model/error-type.js';
+import { redactedException, redactedMessageOf } from '../src/span-model/redact.js';
 
 /** Callbacks run when the wrapped work settles; a callback that throws is logged, never rethrown. */
 export interface SpanRunHooks {
@@ -52,11 +53,15 @@ export function runInSpanThen<T>(span: Span, ctx: Context, fn: () => T, hooks: S
   return result;
 }
 
-/** Marks a span failed the way fedscope's spans all are: exception event, `error.type`, ERROR status. */
+/**
+ * Marks a span failed the way fedscope's spans all are: exception event, `error.type`, ERROR status.
+ * The event's message and stack and the status description are redacted (see `redactMessage`)
+ * unless the process opted into raw text; the error itself is left as it is for its caller.
+ */
 export function recordSpanError(span: Span, error: unknown): void {
-  span.recordException(error instanceof Error ? error : errorMessageOf(error));
+  span.recordException(redactedException(error));
   span.setAttribute(ATTR_ERROR_TYPE, errorTypeOf(error));
-  span.setStatus({ code: SpanStatusCode.ERROR, message: errorMessageOf(error) });
+  span.setStatus({ code: SpanStatusCode.ERROR, message: redactedMessageOf(error) });
 }
 
 function settleWithResult(span: Span, result: unknown, hooks: SpanRunHooks): void {
@@ -78,6 +83,6 @@ export function guard(fn: () => void): void {
   try {
     fn();
   } catch (error) {
-    diag.error('fedscope: telemetry callback failed', error);
+    fedscopeLog.error('telemetry callback failed', error);
   }
 }

@@ -11,7 +11,8 @@
  * @module
  */
 import * as diagnosticsChannel from 'node:diagnostics_channel';
-import { context, diag, SpanKind, trace, type Attributes, type Context, type Span, type Tracer, type TracerProvider } from '@opentelemetry/api';
+import { fedscopeLog } from '../../src/diagnostics/fedscope-log.js';
+import { context, SpanKind, trace, type Attributes, type Context, type Span, type Tracer, type TracerProvider } from '@opentelemetry/api';
 import { ATTR_DB_NAMESPACE, ATTR_DB_SYSTEM_NAME, ATTR_SERVER_ADDRESS, ATTR_SERVER_PORT } from '@opentelemetry/semantic-conventions';
 import { FEDSCOPE_VERSION } from '../../src/version.js';
 import { recordDbCallError, sourceCallAttributes } from '../source-call-span.js';
@@ -153,7 +154,7 @@ function holderOf(options: Mysql2ConnectSpanOptions): Holder {
 function subscribe(): void {
   if (unsubscribers !== undefined) return;
   if (typeof diagnosticsChannel.tracingChannel !== 'function') {
-    diag.warn('fedscope: this Node has no diagnostics_channel.tracingChannel; mysql2 connections get no spans');
+    fedscopeLog.warn('this Node has no diagnostics_channel.tracingChannel; mysql2 connections get no spans');
     return;
   }
   unsubscribers = [];
@@ -198,7 +199,7 @@ function guarded(fn: () => void): void {
   try {
     fn();
   } catch (error) {
-    diag.error('fedscope: mysql2 connect span handler failed', error);
+    fedscopeLog.error('mysql2 connect span handler failed', error);
   }
 }
 

@@ -1,6 +1,6 @@
+import { fedscopeLog } from '../../src/diagnostics/fedscope-log.js';
 import {
   context,
-  diag,
   SpanStatusCode,
   type Attributes,
   type AttributeValue,
@@ -18,6 +18,7 @@ import { ATTR_DB_NAMESPACE, ATTR_DB_QUERY_TEXT, ATTR_DB_SYSTEM_NAME } from '@ope
 import type { QueryTextMode } from '../../src/options/types.js';
 import { applyDbStatementAttributes } from '../../src/span-model/db-call-attributes.js';
 import { classifyDbError, dbErrorAttributes } from '../../src/span-model/error-class.js';
+import { redactedException, redactUnlessRaw } from '../../src/span-model/redact.js';
 import { sourceCallAttributes } from '../source-call-span.js';
 import { pgErrorCodeOfException, takeMysql2Error } from './driver-error-capture.js';
 
@@ -42,7 +43,9 @@ export interface ContribSpanEnrichment {
  *   after start; that `setAttribute` is intercepted the same way)
  * - on failure: `error.type`, `federation.error.class`, `db.response.status_code` from the driver
  *   error (pg: the SQLSTATE in contrib's exception text; mysql2: the error published on its
- *   diagnostics channel, else the message)
+ *   diagnostics channel, else the message); the status description and the exception event
+ *   contrib records are redacted (`redactMessage`: the driver's message echoes the statement's
+ *   values) unless the process opted into raw text
  *
  * Spans without `db.system.name` pass through untouched. Any failure inside fedscope leaves the
  * span as contrib made it.
@@ -73,7 +76,7 @@ function enrichingTracer(tracer: Tracer, enrichment: ContribSpanEnrichment): Tra
         }
         attributes = enriched;
       } catch (error) {
-        diag.error('fedscope: could not enrich a contrib DB span', error);
+        fedscopeLog.error('could not enrich a contrib DB span', error);
       }
       const span = tracer.startSpan(spanName, { ...options, attributes }, ctx);
       if (span.isRecording()) interceptSpan(span, system, attributes?.[ATTR_DB_NAMESPACE], enrichment);
@@ -106,7 +109,8 @@ function describeStatement(attributes: Attributes, system: string, text: string,
 
 /**
  * Replaces three of the span object's methods by own properties that enrich what contrib sets and
- * then call the originals (the span stays the same object for processors and exporters).
+ * then call the originals (the span stays the same object for processors and exporters). Error
+ * texts are classified from the driver's message first, then redacted on their way to the span.
  */
 function interceptSpan(span: Span, system: string, namespace: AttributeValue | undefined, enrichment: ContribSpanEnrichment): void {
   const setAttribute = span.setAttribute;
@@ -132,7 +136,7 @@ function interceptSpan(span: Span, system: string, namespace: AttributeValue | u
       if (enrichment.renameSpans) this.updateName(name);
       return this;
     } catch (error) {
-      diag.error('fedscope: could not enrich a contrib DB span', error);
+      fedscopeLog.error('could not enrich a contrib DB span', error);
       return setAttribute.call(this, key, value);
     }
   };
@@ -143,7 +147,7 @@ function interceptSpan(span: Span, system: string, namespace: AttributeValue | u
     } catch {
       // Only a hint; the exception is recorded regardless.
     }
-    recordException.call(this, exception, time);
+    recordException.call(this, redactedException(exception), time);
   };
 
   span.setStatus = function fedscopeSetStatus(this: Span, status: SpanStatus): Span {
@@ -154,8 +158,11 @@ function interceptSpan(span: Span, system: string, namespace: AttributeValue | u
           if (v !== undefined) setAttribute.call(this, k, v);
         }
       } catch (error) {
-        diag.error('fedscope: could not classify a contrib DB error', error);
+        fedscopeLog.error('could not classify a contrib DB error', error);
       }
+    }
+    if (status?.code === SpanStatusCode.ERROR && typeof status.message === 'string') {
+      return setStatus.call(this, { ...status, message: redactUnlessRaw(status.message) });
     }
     return setStatus.call(this, status);
   };

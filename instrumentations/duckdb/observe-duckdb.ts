@@ -1,8 +1,10 @@
-import { context, diag, metrics, type Attributes, type BatchObservableCallback, type Observable } from '@opentelemetry/api';
+import { context, metrics, type Attributes, type BatchObservableCallback, type Observable } from '@opentelemetry/api';
+import { fedscopeLog } from '../../src/diagnostics/fedscope-log.js';
 import { suppressTracing } from '@opentelemetry/core';
 import { ATTR_DB_COLLECTION_NAME, ATTR_DB_NAMESPACE, ATTR_DB_SYSTEM_NAME } from '@opentelemetry/semantic-conventions';
 import { ATTR_FEDERATION_SOURCE, DB_SYSTEM_NAME_VALUE_DUCKDB } from '../../src/span-model/attributes.js';
 import { errorMessageOf } from '../../src/span-model/error-type.js';
+import { redactUnlessRaw } from '../../src/span-model/redact.js';
 import { FEDSCOPE_VERSION } from '../../src/version.js';
 import { parseDuckDBByteSize } from './byte-size-text.js';
 import { DUCKDB_INSTRUMENTATION_NAME } from './instrumentation.js';
@@ -103,15 +105,15 @@ export function observeDuckDB(target: DuckDBQueryable | DuckDBConnectable, optio
       if (ownConnection?.disconnectSync) ownConnection.disconnectSync();
       else ownConnection?.closeSync?.();
     } catch (error) {
-      diag.debug('fedscope: closing the DuckDB observer connection failed', error);
+      fedscopeLog.debug('closing the DuckDB observer connection failed', error);
     }
     ownConnection = undefined;
   };
   const fail = (error: unknown): void => {
     stats.failures++;
-    stats.lastError = errorMessageOf(error);
+    stats.lastError = redactUnlessRaw(errorMessageOf(error));
     // Log the first failure, then rarely: a broken database must not flood the logs.
-    if (stats.failures === 1 || stats.failures % 100 === 0) diag.warn(`fedscope: reading DuckDB figures failed (${stats.failures} so far)`, error);
+    fedscopeLog.warn('reading DuckDB figures failed', error);
   };
 
   const read = async (): Promise<void> => {

@@ -112,7 +112,7 @@ export interface DuckDBObserverStats {
   failures: number;
   /** Readings skipped because the previous one was still running. */
   skipped: number;
-  /** Message of the last failure, if any. */
+  /** Message of the last failure, if any (redacted unless `queryText` is `raw`). */
   lastError: string | undefined;
 }
 

@@ -1,3 +1,5 @@
+import { REDACTED_MESSAGE } from '../span-model/redact.js';
+
 /**
  * Why a federated query (or one of its parts) failed:
  * - `INVALID_QUERY`: the query spec is malformed (no parts, a part without SQL or request, …)
@@ -35,6 +37,11 @@ export type FederationErrorCode =
 /**
  * An error of the federation runtime. `part` names the part it concerns (undefined for errors of
  * the whole query or of registration); the driver's own error, when there is one, is the `cause`.
+ *
+ * The message is for the application and stays as written, driver text included. Telemetry (span
+ * status and exception events, `status().recentErrors`) records its redacted form instead
+ * (`REDACTED_MESSAGE`): the runtime's own words and names as they are, an embedded driver message
+ * through `redactMessage`.
  */
 export class FederationError extends Error {
   override readonly name = 'FederationError';
@@ -42,17 +49,24 @@ export class FederationError extends Error {
   /**
    * @param code - what went wrong, see {@link FederationErrorCode}
    * @param message - human description; the part's name is prefixed when given
-   * @param details - the part and source concerned, and the underlying error
+   * @param details - the part and source concerned, the underlying error, and `redacted`: the
+   *   message with any text that came from a driver or the application redacted (the message
+   *   itself when omitted: it then holds nothing but the runtime's own words)
    */
   constructor(
     readonly code: FederationErrorCode,
     message: string,
-    details: { part?: string | undefined; source?: string | undefined; cause?: unknown } = {},
+    details: { part?: string | undefined; source?: string | undefined; cause?: unknown; redacted?: string | undefined } = {},
   ) {
-    super(details.part !== undefined ? `part '${details.part}': ${message}` : message, details.cause !== undefined ? { cause: details.cause } : undefined);
+    const prefix = details.part !== undefined ? `part '${details.part}': ` : '';
+    super(prefix + message, details.cause !== undefined ? { cause: details.cause } : undefined);
     this.part = details.part;
     this.source = details.source;
+    this[REDACTED_MESSAGE] = prefix + (details.redacted ?? message);
   }
+
+  /** The message as telemetry records it (see the class comment). */
+  readonly [REDACTED_MESSAGE]: string;
 
   /** The part concerned, if any. */
   readonly part: string | undefined;

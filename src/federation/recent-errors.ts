@@ -1,6 +1,10 @@
 import type { RecentError } from './types.js';
 
-/** A bounded ring of the most recent failures: old ones are overwritten, never accumulated. */
+/**
+ * A bounded ring of the most recent failures: old ones are overwritten, never accumulated. The
+ * messages pushed are the redacted ones telemetry records (the federation passes
+ * `redactedMessageOf(error)`), never a driver's raw text.
+ */
 export class RecentErrors {
   private readonly ring: RecentError[] = [];
   private next = 0;

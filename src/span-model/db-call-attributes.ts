@@ -16,6 +16,7 @@ import {
 } from '@opentelemetry/semantic-conventions';
 import type { QueryTextMode } from '../options/types.js';
 import { sharedStatementAnalyzer } from '../sql/shared-statement-analyzer.js';
+import { dialectForSystem } from '../sql/sql-dialect.js';
 import { ATTR_FEDERATION_QUERY_FINGERPRINT } from './attributes.js';
 
 /** What {@link applyDbStatementAttributes} describes. */
@@ -49,7 +50,8 @@ export function applyDbStatementAttributes(attributes: Attributes, statement: Db
   let collection = statement.collectionName;
   let summary: string | undefined;
   if (statement.text !== undefined) {
-    const analysis = sharedStatementAnalyzer().analyze(statement.text);
+    // The system's own lexing rules: MySQL's `"…"` are strings, PostgreSQL's are identifiers.
+    const analysis = sharedStatementAnalyzer().analyze(statement.text, dialectForSystem(statement.system));
     operation ??= analysis.operationName;
     collection ??= analysis.collectionName;
     summary = analysis.summary;

@@ -9,6 +9,7 @@ import { DuckDBInstrumentation, type DuckDBRequestHookInfo, type DuckDBResponseH
 import { federatedQuery } from '../../instrumentations/federation-stage.js';
 import { withSourceContext } from '../../instrumentations/source-context.js';
 import { setDefaultQueryTextMode } from '../../src/span-model/query-text-mode.js';
+import { redactMessage } from '../../src/span-model/redact.js';
 import { parentIdOf, startInMemoryTracing } from '../support/in-memory-tracing.js';
 
 // The instrumentation must be registered before the driver is loaded; the driver is imported after.
@@ -108,7 +109,7 @@ describe('DuckDBInstrumentation', () => {
     );
     expect(error).toBeInstanceOf(Error);
     const [span] = tracing.spans();
-    expect(span!.status).toEqual({ code: SpanStatusCode.ERROR, message: (error as Error).message });
+    expect(span!.status).toEqual({ code: SpanStatusCode.ERROR, message: redactMessage((error as Error).message) });
     expect(span!.attributes).toMatchObject({ 'error.type': errorType, 'federation.error.class': errorClass });
     expect(span!.events.map((e) => e.name)).toEqual(['exception']);
   });
