@@ -1,4 +1,5 @@
-import { diag, metrics, type Context, type MeterProvider } from '@opentelemetry/api';
+import { metrics, type Context, type MeterProvider } from '@opentelemetry/api';
+import { fedscopeLog } from '../src/diagnostics/fedscope-log.js';
 import { FEDSCOPE_SCOPE_NAME } from '../src/span-model/attributes.js';
 import { FEDSCOPE_VERSION } from '../src/version.js';
 import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace-base';
@@ -60,7 +61,7 @@ export const MAX_PENDING_SPANS = 4096;
 /**
  * fedscope's span processor: classifies every ended span and records it into the span-derived
  * metrics and the analysis sinks. It does no I/O and never throws into the caller; a failure
- * costs a counter increment and a diag line.
+ * costs a counter increment and a log line.
  */
 export class FederationSpanProcessor implements SpanProcessor {
   private instrumentsOrUndefined: FederationInstruments | undefined;
@@ -170,8 +171,8 @@ export class FederationSpanProcessor implements SpanProcessor {
 
   private countFailure(error: unknown): void {
     this.failures++;
-    // Log the first failure and then rarely: a systematic bug must not flood the user's logs.
-    if (this.failures === 1 || this.failures % 10_000 === 0) diag.error(`fedscope: failed to record a span (${this.failures} so far)`, error);
+    // The logger writes a problem at most once a minute (repeats counted): a systematic bug must not flood the user's logs.
+    fedscopeLog.error('failed to record a span', error);
   }
 
   /** Records the spans that wait. */

@@ -1,4 +1,5 @@
-import { context, diag, trace, type Context, type Span } from '@opentelemetry/api';
+import { context, trace, type Context, type Span } from '@opentelemetry/api';
+import { fedscopeLog } from '../../src/diagnostics/fedscope-log.js';
 import { hrTime, isTracingSuppressed } from '@opentelemetry/core';
 import {
   InstrumentationBase,
@@ -165,7 +166,7 @@ export class BetterSqlite3Instrumentation extends InstrumentationBase<BetterSqli
     try {
       span = this.startSpan(info, ctx);
     } catch (error) {
-      diag.error('fedscope: could not start a SQLite span', error);
+      fedscopeLog.error('could not start a SQLite span', error);
       return original.apply(self, args);
     }
     const { requestHook } = this.getConfig();
@@ -251,7 +252,7 @@ export class BetterSqlite3Instrumentation extends InstrumentationBase<BetterSqli
         const name = source({ namespace: info.namespace, filename: info.filename });
         if (typeof name === 'string' && name !== '') return name;
       } catch (error) {
-        diag.error('fedscope: the SQLite source function threw; using the default name', error);
+        fedscopeLog.error('the SQLite source function threw; using the default name', error);
       }
     }
     return `sqlite:${info.namespace}`;

@@ -1,4 +1,5 @@
-import { diag, type Attributes } from '@opentelemetry/api';
+import { type Attributes } from '@opentelemetry/api';
+import { fedscopeLog } from '../../src/diagnostics/fedscope-log.js';
 import { ATTR_DB_NAMESPACE, ATTR_DB_SYSTEM_NAME, ATTR_SERVER_ADDRESS, ATTR_SERVER_PORT } from '@opentelemetry/semantic-conventions';
 import { defaultSourceName } from '../../processors/span-classifier.js';
 import { ATTR_DB_NAME_OLD, ATTR_DB_SYSTEM_OLD } from '../../src/span-model/attributes.js';
@@ -40,7 +41,7 @@ function nameSource(sources: ContribSourceMap | ContribSourceResolver | undefine
         const name = sources(info);
         if (typeof name === 'string' && name !== '') return name;
       } catch (error) {
-        diag.error('fedscope: the contrib source resolver threw; using the default name', error);
+        fedscopeLog.error('the contrib source resolver threw; using the default name', error);
       }
       return fallback;
     }

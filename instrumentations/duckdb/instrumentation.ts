@@ -1,4 +1,5 @@
-import { context, createContextKey, diag, trace, type Context, type Span } from '@opentelemetry/api';
+import { context, createContextKey, trace, type Context, type Span } from '@opentelemetry/api';
+import { fedscopeLog } from '../../src/diagnostics/fedscope-log.js';
 import { hrTime, isTracingSuppressed } from '@opentelemetry/core';
 import {
   InstrumentationBase,
@@ -261,7 +262,7 @@ export class DuckDBInstrumentation extends InstrumentationBase<DuckDBInstrumenta
     try {
       span = this.startSpan(info, ctx);
     } catch (error) {
-      diag.error('fedscope: could not start a DuckDB span', error);
+      fedscopeLog.error('could not start a DuckDB span', error);
       return original.apply(self, args);
     }
     const { requestHook } = this.getConfig();
@@ -312,7 +313,7 @@ export class DuckDBInstrumentation extends InstrumentationBase<DuckDBInstrumenta
         const name = source({ namespace });
         if (typeof name === 'string' && name !== '') return name;
       } catch (error) {
-        diag.error('fedscope: the DuckDB source function threw; using the default name', error);
+        fedscopeLog.error('the DuckDB source function threw; using the default name', error);
       }
     }
     return namespace !== undefined ? `duckdb:${namespace}` : 'duckdb';
@@ -328,7 +329,7 @@ function startPendingCall(span: Span, ctx: Context, call: () => unknown, hooks: 
     try {
       followPendingResult(pending, span, ctx, hooks);
     } catch (error) {
-      diag.error('fedscope: could not follow a DuckDB pending result', error);
+      fedscopeLog.error('could not follow a DuckDB pending result', error);
       span.end();
     }
   };

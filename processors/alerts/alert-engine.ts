@@ -1,6 +1,7 @@
 import type { AnalysisState } from '../analysis/analysis-state.js';
 import type { ClassifiedSpan } from '../classified-span.js';
 import type { ClassifiedSpanSink } from '../federation-span-processor.js';
+import { fedscopeLog } from '../../src/diagnostics/fedscope-log.js';
 import { SystemClock } from '../../src/stats/system-clock.js';
 import type { Clock } from '../../src/stats/types.js';
 import { AlertRulesError } from './alert-rules-error.js';
@@ -42,7 +43,11 @@ export interface AlertEngineOptions {
   maxHistory?: number;
   /** Most series an anomaly, regression or burn-rate rule tracks. @default 500 */
   maxSeriesPerRule?: number;
-  /** Told when a rule fails to evaluate or a delivery attempt fails; must not throw. @default nothing */
+  /**
+   * Told when a rule fails to evaluate, a delivery attempt fails, or notifications still queued at
+   * shutdown are dropped (then `error` is `undefined`); must not throw.
+   * @default a warning through fedscope's logger (stderr, rate-limited)
+   */
   onError?: (message: string, error: unknown) => void;
   /**
    * Runs before each evaluation, e.g. to record the spans a deferring span processor holds
@@ -140,7 +145,7 @@ export class AlertEngine {
     this.intervalMs = options.evaluationIntervalMs ?? 15_000;
     this.maxActive = options.maxActiveAlerts ?? 1000;
     this.maxHistory = options.maxHistory ?? 500;
-    this.onError = options.onError ?? (() => {});
+    this.onError = options.onError ?? ((message, error) => fedscopeLog.warn(message, error));
     this.beforeEvaluation = options.beforeEvaluation ?? (() => {});
     const maxSeries = options.maxSeriesPerRule ?? 500;
     this.providers = [];
@@ -198,12 +203,21 @@ export class AlertEngine {
     this.timer.unref();
   }
 
-  /** Stops evaluating, waits up to `timeoutMs` for queued notifications, then closes the queues. */
+  /**
+   * Stops evaluating, waits up to `timeoutMs` for queued notifications, then closes the queues.
+   * What is still undelivered is dropped, counted (`discarded` in the delivery stats) and told to
+   * `onError` in one message.
+   */
   async shutdown(timeoutMs = 5000): Promise<void> {
     if (this.timer !== undefined) clearInterval(this.timer);
     this.timer = undefined;
     await Promise.all(this.queues.map((q) => q.drain(timeoutMs)));
-    for (const q of this.queues) q.close();
+    const discarded = this.queues.map((q) => ({ channel: q.channel.name, count: q.close() })).filter((d) => d.count > 0);
+    const total = discarded.reduce((sum, d) => sum + d.count, 0);
+    if (total > 0) {
+      const perChannel = discarded.map((d) => `${d.channel}: ${d.count}`).join(', ');
+      this.onError(`${total} alert notification${total === 1 ? '' : 's'} still undelivered ${timeoutMs / 1000} s into shutdown, dropped (${perChannel})`, undefined);
+    }
   }
 
   /** Waits until every channel's queue is empty, or `timeoutMs`; true when all drained. */

@@ -8,7 +8,8 @@ import type { AlertEngine } from './alert-engine.js';
 /**
  * Exports the alert engine's state, as Prometheus' `ALERTS` series does: `fedscope.alerts`
  * = 1 per pending or firing alert, with `alertname`, `severity` and `alertstate`; plus delivery
- * and engine counters (`fedscope.alerts.notifications.*`, `fedscope.alerts.dropped`).
+ * and engine counters (`fedscope.alerts.notifications.*`, the dropped ones with a `reason`,
+ * `fedscope.alerts.dropped`).
  * Only those three attributes go on the gauge: the full label set would be unbounded.
  */
 export class AlertMetricProducer implements MetricProducer {
@@ -44,7 +45,16 @@ export class AlertMetricProducer implements MetricProducer {
       alerts,
       counterMetric('fedscope.alerts.notifications.delivered', 'Alert notifications delivered, per channel.', '1', delivery.map((d) => point({ channel: d.channel }, d.delivered))),
       counterMetric('fedscope.alerts.notifications.failed_attempts', 'Failed alert delivery attempts (retried), per channel.', '1', delivery.map((d) => point({ channel: d.channel }, d.failedAttempts))),
-      counterMetric('fedscope.alerts.notifications.dropped', 'Alert notifications dropped (queue full or rejected), per channel.', '1', delivery.map((d) => point({ channel: d.channel }, d.dropped + d.rejected))),
+      counterMetric(
+        'fedscope.alerts.notifications.dropped',
+        'Alert notifications dropped, per channel and reason (queue_full, rejected by the receiver, or still queued at shutdown).',
+        '1',
+        delivery.flatMap((d) => [
+          point({ channel: d.channel, reason: 'queue_full' }, d.dropped),
+          point({ channel: d.channel, reason: 'rejected' }, d.rejected),
+          point({ channel: d.channel, reason: 'shutdown' }, d.discarded),
+        ]),
+      ),
       counterMetric('fedscope.alerts.dropped', 'Alerts not raised because the bound on active alerts was reached.', '1', [point({}, engine.droppedAlerts)]),
       counterMetric('fedscope.alerts.rule_errors', 'Failed rule evaluations.', '1', [point({}, engine.ruleErrors)]),
     ].filter((m) => m.dataPoints.length > 0 || m.descriptor.name === 'fedscope.alerts');

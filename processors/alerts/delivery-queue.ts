@@ -33,6 +33,8 @@ export interface DeliveryStats {
   readonly dropped: number;
   /** Notifications dropped after a permanent failure. */
   readonly rejected: number;
+  /** Notifications still undelivered when the queue was closed (at shutdown), discarded. */
+  readonly discarded: number;
 }
 
 interface Entry {
@@ -44,7 +46,8 @@ interface Entry {
  * Delivers notifications to one channel: bounded, ordered per alert (identity = label set),
  * retried with exponential backoff until delivered. Nothing is lost while the channel is down
  * unless the queue fills up; then the oldest notification that a newer one of the same alert
- * supersedes is dropped first (its news is stale), else the oldest of all; drops are counted.
+ * supersedes is dropped first (its news is stale), else the oldest of all; drops are counted, as
+ * are the notifications still queued when {@link AlertDeliveryQueue.close} gives up (`discarded`).
  *
  * One `send` is in flight at a time, carrying at most one notification per alert, so a
  * "resolved" can never overtake its "firing". Timers are unref'd: a pending retry never keeps the
@@ -65,7 +68,7 @@ export class AlertDeliveryQueue {
   private attempt = 0;
   private closed = false;
   private idleWaiters: (() => void)[] = [];
-  private counts = { delivered: 0, failedAttempts: 0, dropped: 0, rejected: 0 };
+  private counts = { delivered: 0, failedAttempts: 0, dropped: 0, rejected: 0, discarded: 0 };
 
   /** @param channel - where to deliver */
   constructor(
@@ -115,11 +118,21 @@ export class AlertDeliveryQueue {
     });
   }
 
-  /** Stops retrying; queued notifications are discarded. */
-  close(): void {
+  /**
+   * Stops retrying; queued notifications are discarded and counted (`discarded`). Returns how many
+   * were discarded by this call.
+   */
+  close(): number {
+    if (this.closed) return 0;
     this.closed = true;
+    const discarded = this.entries.length;
+    this.counts.discarded += discarded;
+    this.entries.length = 0;
+    this.firingDeliveredAt.clear();
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.timer = undefined;
+    this.notifyIdle();
+    return discarded;
   }
 
   /** Drops the oldest superseded entry, else the oldest not in flight; false when all are in flight. */
@@ -177,6 +190,8 @@ export class AlertDeliveryQueue {
     try {
       await this.channel.send(batch.map((e) => e.notification));
       this.counts.delivered += batch.length;
+      // Sent while closing: close() counted it as discarded, but it arrived.
+      if (this.closed) this.counts.discarded -= batch.length;
       this.attempt = 0;
       const deliveredAt = this.clock.now();
       for (const { notification } of batch) {
@@ -186,12 +201,14 @@ export class AlertDeliveryQueue {
     } catch (error) {
       this.counts.failedAttempts++;
       this.onFailure(this.channel.name, error);
-      if (error instanceof PermanentDeliveryError) this.counts.rejected += batch.length;
-      else retryable = true;
+      if (error instanceof PermanentDeliveryError) {
+        this.counts.rejected += batch.length;
+        if (this.closed) this.counts.discarded -= batch.length; // counted once, as rejected
+      } else retryable = true;
     } finally {
       this.sending = false;
     }
-    if (retryable) {
+    if (retryable && !this.closed) {
       for (const entry of batch) entry.inFlight = false;
       this.attempt++;
       this.schedule(Math.min(this.maxBackoffMs, this.initialBackoffMs * 2 ** (this.attempt - 1)));

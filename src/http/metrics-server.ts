@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { diag } from '@opentelemetry/api';
+import { fedscopeLog } from '../diagnostics/fedscope-log.js';
 
 /** A route of the metrics server: returns true when it handled the request. */
 export type HttpRoute = (req: IncomingMessage, res: ServerResponse, path: string) => boolean;
@@ -24,7 +24,7 @@ export class MetricsServer {
     try {
       for (const route of this.routes) if (route(req, res, path)) return true;
     } catch (error) {
-      diag.error('fedscope: HTTP route failed', error);
+      fedscopeLog.error('an HTTP route of the metrics server failed', error);
       if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
       res.end('fedscope: internal error\n');
       return true;
@@ -32,7 +32,10 @@ export class MetricsServer {
     return false;
   };
 
-  /** Starts listening; resolves with the base URL (`http://host:port`). */
+  /**
+   * Starts listening; resolves with the base URL (`http://host:port`). Rejects when the address
+   * cannot be bound, with a message naming `host:port` and the reason (e.g. `EADDRINUSE`).
+   */
   listen(host: string, port: number): Promise<string> {
     const server = createServer((req, res) => {
       if (!this.handler(req, res)) {
@@ -42,9 +45,13 @@ export class MetricsServer {
     });
     this.server = server;
     return new Promise((resolve, reject) => {
-      server.once('error', reject);
+      const fail = (error: Error) => {
+        if (this.server === server) this.server = undefined;
+        reject(listenError(host, port, error));
+      };
+      server.once('error', fail);
       server.listen(port, host, () => {
-        server.off('error', reject);
+        server.off('error', fail);
         // Never keep the user's process alive just to serve metrics.
         server.unref();
         const address = server.address() as AddressInfo;
@@ -78,4 +85,19 @@ export function getRoute(path: string, handle: (req: IncomingMessage, res: Serve
     handle(req, res);
     return true;
   };
+}
+
+const LISTEN_REASONS: Readonly<Record<string, string>> = {
+  EADDRINUSE: 'the port is already in use',
+  EACCES: 'permission denied',
+  EADDRNOTAVAIL: 'the address is not available on this host',
+  ENOTFOUND: 'the host name does not resolve',
+};
+
+/** The error of a failed bind, naming the address and the reason (the cause keeps the original). */
+function listenError(host: string, port: number, error: Error): Error {
+  const code = (error as { code?: unknown }).code;
+  const reason = typeof code === 'string' ? `${LISTEN_REASONS[code] ?? error.message} (${code})` : error.message;
+  const shownHost = host.includes(':') ? `[${host}]` : host;
+  return Object.assign(new Error(`the metrics server cannot listen on ${shownHost}:${port}: ${reason}`, { cause: error }), { code });
 }

@@ -35,7 +35,7 @@ export interface FedscopeHandle {
   health(): HealthSnapshot;
   /** Active alerts, rule states and recent transitions (also at `/fedscope/alerts.json`); null when alerts are off. */
   alerts(): AlertsSnapshot | null;
-  /** Exports what is buffered (spans, metrics); an export failure is logged (diag), never thrown. */
+  /** Exports what is buffered (spans, metrics); an export failure is logged (stderr), never thrown. */
   forceFlush(): Promise<void>;
   /** Flushes, stops the server and the providers, and unregisters the globals it set. */
   shutdown(): Promise<void>;

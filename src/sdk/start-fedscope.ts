@@ -1,15 +1,18 @@
-import { context, diag, metrics, propagation, trace } from '@opentelemetry/api';
+import { context, metrics, propagation, trace } from '@opentelemetry/api';
 import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
 import { registerInstrumentations, type Instrumentation } from '@opentelemetry/instrumentation';
 import { MeterProvider, PeriodicExportingMetricReader, type MetricReader } from '@opentelemetry/sdk-metrics';
-import { BatchSpanProcessor, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import type { SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import { dropContribOperationDurationViews } from '../../instrumentations/contrib/operation-duration-views.js';
 import { BETTER_SQLITE3_INSTRUMENTATION_NAME } from '../../instrumentations/better-sqlite3/instrumentation.js';
 import { DUCKDB_INSTRUMENTATION_NAME } from '../../instrumentations/duckdb/instrumentation.js';
 import { sourceInstrumentations, type SourceInstrumentationsOptions } from '../../instrumentations/source-instrumentations.js';
 import { FederationSpanProcessor } from '../../processors/federation-span-processor.js';
-import { createOtlpMetricExporter, createOtlpTraceExporter } from '../export/otlp-exporters.js';
+import { fedscopeLog } from '../diagnostics/fedscope-log.js';
+import { createOtlpMetricExporter } from '../export/otlp-exporters.js';
+import { createOtlpSpanProcessor } from '../export/otlp-span-processor.js';
+import { SpanLossLog } from '../export/span-loss-log.js';
 import { getRoute, MetricsServer } from '../http/metrics-server.js';
 import { resolveConfig } from '../options/resolve-config.js';
 import type { FedscopeOptions } from '../options/types.js';
@@ -44,7 +47,9 @@ function driverInstrumentations(options: SourceInstrumentationsOptions | false, 
  *
  * Options are validated first; a bad one throws {@link FedscopeConfigError} naming it. Everything
  * else is configured from the standard `OTEL_*` and `FEDSCOPE_*` environment variables.
- * The metrics server starts in the background: `await handle.ready` to know it listens.
+ * The metrics server starts in the background: `await handle.ready` to know it listens. When it
+ * cannot (port taken), `ready` rejects, one line on stderr names the address and the reason, and
+ * everything else runs on. Spans the OTLP export loses are counted on `/metrics` and logged.
  */
 export function startFedscope(options: FedscopeOptions = {}): FedscopeHandle {
   const config = resolveConfig(options);
@@ -84,7 +89,12 @@ export function startFedscope(options: FedscopeOptions = {}): FedscopeHandle {
   });
   pipeline.startCollectors(meterProvider);
   const spanProcessors: SpanProcessor[] = [fedscopeProcessor];
-  if (config.otlp) spanProcessors.push(new BatchSpanProcessor(createOtlpTraceExporter(config.otlp)));
+  // Spans the export loses (queue full, endpoint down or slow) are counted on /metrics and logged.
+  let spanLoss: SpanLossLog | undefined;
+  if (config.otlp) {
+    spanLoss = new SpanLossLog();
+    spanProcessors.push(createOtlpSpanProcessor(config.otlp, meterProvider, spanLoss));
+  }
   spanProcessors.push(...config.spanProcessors);
   const sampler = buildSampler(config.sampler.name, config.sampler.ratio);
   const tracerProvider = new NodeTracerProvider({
@@ -114,7 +124,12 @@ export function startFedscope(options: FedscopeOptions = {}): FedscopeHandle {
           metricsUrl = url;
         })
       : Promise.resolve();
-  ready.catch((error: unknown) => diag.error('fedscope: the metrics server could not start', error));
+  // The application keeps running without the endpoints; the line names the address and the reason.
+  ready.catch((error: unknown) =>
+    error instanceof Error
+      ? fedscopeLog.error(`${error.message}; fedscope runs on without /metrics and its JSON endpoints`)
+      : fedscopeLog.error('the metrics server could not start', error),
+  );
 
   let shutDown: Promise<void> | undefined;
   return {
@@ -132,7 +147,7 @@ export function startFedscope(options: FedscopeOptions = {}): FedscopeHandle {
     alerts: () => pipeline.alertsReport(),
     forceFlush: async () => {
       const results = await Promise.allSettled([tracerProvider.forceFlush(), meterProvider.forceFlush()]);
-      for (const result of results) if (result.status === 'rejected') diag.warn('fedscope: flush failed', result.reason);
+      for (const result of results) if (result.status === 'rejected') fedscopeLog.warn('flush failed', result.reason);
     },
     shutdown: () => {
       shutDown ??= (async () => {
@@ -144,7 +159,10 @@ export function startFedscope(options: FedscopeOptions = {}): FedscopeHandle {
           context.disable();
           propagation.disable();
         }
-        for (const result of results) if (result.status === 'rejected') diag.warn('fedscope: shutdown step failed', result.reason);
+        for (const result of results) if (result.status === 'rejected') fedscopeLog.warn('a shutdown step failed', result.reason);
+        // After the tracer provider's last export: the final figures of what was lost.
+        spanLoss?.close();
+        fedscopeLog.flushRepeats();
       })();
       return shutDown;
     },

@@ -1,4 +1,5 @@
-import { diag, metrics, ValueType, type Meter, type ObservableResult } from '@opentelemetry/api';
+import { metrics, ValueType, type Meter, type ObservableResult } from '@opentelemetry/api';
+import { fedscopeLog } from '../diagnostics/fedscope-log.js';
 import { FEDSCOPE_SCOPE_NAME } from '../span-model/attributes.js';
 import { FEDSCOPE_VERSION } from '../version.js';
 import type { HostMetricsOptions, HostSample, SystemInformationApi } from './types.js';
@@ -61,7 +62,7 @@ export class HostMetricsCollector {
       this.si = await (this.options.systemInformation ?? loadSystemInformation)();
       await this.si.currentLoad();
     } catch (error) {
-      diag.warn('fedscope: host metrics are off (systeminformation failed to load or read)', error);
+      fedscopeLog.warn('host metrics are off (systeminformation failed to load or read)', error);
       return;
     }
     this.register((this.options.meterProvider ?? metrics.getMeterProvider()).getMeter(`${FEDSCOPE_SCOPE_NAME}.system`, FEDSCOPE_VERSION));
@@ -113,7 +114,7 @@ export class HostMetricsCollector {
       return sample;
     } catch (error) {
       this.failures++;
-      if (this.failures % 100 === 1) diag.warn(`fedscope: host metrics reading failed (${this.failures} so far)`, error);
+      fedscopeLog.warn('host metrics reading failed', error);
       return undefined;
     }
   }
