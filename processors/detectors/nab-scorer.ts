@@ -2,8 +2,8 @@
  * Scores an anomaly detector the NAB-window way on labelled Numenta Anomaly Benchmark series:
  * shared by the detector tests and `bench/anomaly.bench.ts`, so both judge with the same rule.
  *
- * The rule (see shared/data/nab/README.md): a labelled window counts as found once if any alert
- * falls inside it (bounds inclusive); every alert point outside all windows is a false positive.
+ * The rule: a labelled window counts as found once if any alert falls inside it (bounds
+ * inclusive); every alert point outside all windows is a false positive.
  * Beside recall it reports what a random alerter with the same number of alerts would recall, so
  * an alert-happy detector cannot pass for a good one.
  */

@@ -10,7 +10,7 @@ import {
 import { OnlineAnomalyDetector } from '../../../processors/detectors/online-anomaly-detector.js';
 import { loadTuningSet } from './nab-data.js';
 
-/** The best baseline of shared/notes/percentiles-and-anomalies.md: slow EWMA, |z| > 5, cooldown. */
+/** The best baseline measured when the detector was designed (slow EWMA, |z| > 5, cooldown; `npm run bench -- anomaly` measures it again). */
 const BEST_BASELINE = { recall: 0.7, falsePositivesPer1k: 0.5, precision: 0.32 };
 const NO_ANOMALY_SERIES = ['art_daily_small_noise', 'art_flatline', 'art_noisy'];
 
@@ -63,12 +63,12 @@ describe('OnlineAnomalyDetector on the NAB tuning set (default options)', () => 
   const corpus = loadTuningSet();
   const score = scoreDetector(corpus, () => new OnlineAnomalyDetector());
 
-  it('holds the 15 series and 22 windows of shared/data/nab', () => {
+  it('holds the 15 series and 22 windows of test/fixtures/nab', () => {
     expect(corpus).toHaveLength(15);
     expect(score.windows).toBe(22);
   });
 
-  it('beats the best baseline of the shared note: more recall, fewer false positives, better precision', () => {
+  it('beats the best baseline: more recall, fewer false positives, better precision', () => {
     const summary = `recall ${score.recall.toFixed(3)} (${score.windowsFound}/${score.windows}), chance ${score.chanceRecall.toFixed(3)}, FP/1k ${score.falsePositivesPer1k.toFixed(3)}, precision ${score.precision?.toFixed(3)}`;
     expect(score.recall, summary).toBeGreaterThan(BEST_BASELINE.recall);
     expect(score.falsePositivesPer1k, summary).toBeLessThanOrEqual(BEST_BASELINE.falsePositivesPer1k);
