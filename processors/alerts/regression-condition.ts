@@ -5,7 +5,11 @@ import type { ResolvedRegressionRule, SpanScope } from './types.js';
 
 /**
  * Feeds span latencies of the rule's scope into one {@link LatencyRegressionDetector} per series;
- * the condition holds while the detector reports `regressed`. `$value` is recent p95 / baseline p95.
+ * the condition holds while the detector reports `regressed`: from a significant increase held for
+ * `consecutive` evaluations until latencies are back, or until the detector has re-learnt a
+ * lasting level as its baseline (`relearnSlots`), so a permanent step fires once and resolves.
+ * Series whose windows are too thin to judge report no sample (the rule's no-data policy applies).
+ * `$value` is recent p95 / baseline p95.
  */
 export class RegressionCondition implements RuleCondition {
   readonly spanScope: SpanScope;

@@ -27,9 +27,10 @@ export type AnomalyPhase = 'ignored' | 'warming-up' | 'cooling-down' | 'active';
 /**
  * How a deviation is measured: `additive` on the values themselves (x − level), `multiplicative`
  * on their logarithm (a ratio to the level), which suits positive, heavy-tailed series such as
- * throughputs, byte rates and latencies.
+ * throughputs, byte rates and latencies, `seasonal` against what the value usually is at this hour
+ * of the day or week (x − that hour's level), which finds a holiday in a daily or weekly pattern.
  */
-export type AnomalyView = 'additive' | 'multiplicative';
+export type AnomalyView = 'additive' | 'multiplicative' | 'seasonal';
 
 /** Sign of a deviation from the expected level. */
 export type AnomalyDirection = 'up' | 'down';
@@ -89,6 +90,14 @@ export interface OnlineAnomalyDetectorOptions {
    * @default 0
    */
   minScale?: number;
+  /**
+   * Also judge each value against what its hour of the day (of the week, once two weeks were seen)
+   * usually is, from the timestamps (UTC hours): 24 + 168 slot levels. The view alerts only while
+   * it explains the series better than the plain level does, so it is quiet on series without a
+   * daily or weekly pattern; turn it off for series whose timestamps are not wall-clock times.
+   * @default true
+   */
+  seasonal?: boolean;
 }
 
 /** What the online detector says about one value. Every figure is finite unless noted. */
@@ -128,16 +137,28 @@ export interface LatencyRegressionDetectorOptions {
   slotMs?: number;
   /** Slots in the recent window (the last completed ones). @default 5 */
   recentSlots?: number;
-  /** Slots in the baseline window, just before the recent one. @default 30 */
+  /** Slots in the baseline window, just before the recent one. @default 60 */
   baselineSlots?: number;
   /** Relative p95 increase that counts as a regression (0.3 = +30 %). @default 0.3 */
   p95Increase?: number;
   /** Relative p50 increase that also counts as a regression; `null` to judge p95 only. @default null */
   p50Increase?: number | null;
+  /**
+   * Standard errors (of the log ratio recent / baseline quantile, from both windows' counts) by
+   * which an increase must be significant: what keeps thin, noisy windows quiet.
+   * @default 4
+   */
+  zThreshold?: number;
   /** Consecutive evaluations the increase must hold before the regression starts (and the return to normal before it ends). @default 3 */
   consecutive?: number;
-  /** Fewest latencies each window needs before it is judged. @default 200 */
+  /** Fewest latencies each window needs before it is judged. @default 100 */
   minSamples?: number;
+  /**
+   * Slots a regression may last before its level becomes the baseline (re-learnt from the slots
+   * after the increase was first seen), so a permanent step resolves instead of firing forever.
+   * @default 120
+   */
+  relearnSlots?: number;
   /** Relative accuracy of the slot sketches. @default 0.01 */
   relativeAccuracy?: number;
 }
@@ -156,9 +177,10 @@ export interface WindowQuantiles {
  * State of a latency regression detector after an evaluation:
  * - `insufficient-data`: a window holds fewer than `minSamples` latencies (or no slot completed yet);
  * - `ok`: no increase beyond the thresholds;
- * - `shifted`: an increase beyond a threshold, held for fewer than `consecutive` evaluations;
+ * - `shifted`: a significant increase beyond a threshold, held for fewer than `consecutive`
+ *   evaluations;
  * - `regressed`: a regression is under way (started after `consecutive` evaluations, not yet back
- *   to normal for as many).
+ *   to normal for as many, nor re-learnt as the new normal).
  */
 export type RegressionState = 'insufficient-data' | 'ok' | 'shifted' | 'regressed';
 
@@ -182,6 +204,10 @@ export interface RegressionVerdict {
   readonly p95Ratio: number | null;
   /** recent p50 / baseline p50; `null` without both. */
   readonly p50Ratio: number | null;
+  /** ln(recent p95 / baseline p95) in standard errors of that log ratio; `null` when not judged. */
+  readonly p95Z: number | null;
+  /** ln(recent p50 / baseline p50) in standard errors of that log ratio; `null` when not judged. */
+  readonly p50Z: number | null;
   /** The current `service.version`, `null` if none was marked. */
   readonly version: string | null;
 }

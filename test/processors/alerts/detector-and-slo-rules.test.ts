@@ -67,6 +67,30 @@ describe('regression rules', () => {
     expect(alert?.state).toBe('firing');
     expect(alert!.value!).toBeGreaterThan(1.5);
   });
+
+  test('a permanent p95 rise fires once and resolves once the detector has re-learnt it as the baseline (relearnSlots)', () => {
+    const clock = new ManualClock(0);
+    const detector = { slotMs: 10_000, recentSlots: 3, baselineSlots: 10, consecutive: 2, minSamples: 100, relearnSlots: 30 };
+    const engine = new AlertEngine({ clock, rules: [{ alert: 'SourceSlower', kind: 'regression', scope: 'source', detector }] });
+    let seed = 5;
+    const random = () => ((seed = (seed * 16807) % 2147483647) / 2147483647);
+    const run = (seconds: number, scale: number) => {
+      for (let s = 0; s < seconds; s++) {
+        for (let i = 0; i < 20; i++) engine.spanSink.record(sourceSpan(clock.now() + i * 50, scale * (10 + 20 * random())));
+        clock.advance(1000);
+        if (s % 10 === 9) engine.evaluate();
+      }
+    };
+    run(200, 1);
+    run(1200, 1.5); // 20 minutes at the new level: 120 slots, four times relearnSlots
+    const transitions = engine.snapshot().history.map((t) => [t.alertname, t.from, t.to]);
+    expect(transitions).toEqual([
+      ['SourceSlower', 'inactive', 'pending'],
+      ['SourceSlower', 'pending', 'firing'],
+      ['SourceSlower', 'firing', 'resolved'],
+    ]);
+    expect(engine.alerts()).toEqual([]);
+  });
 });
 
 describe('burn-rate rules', () => {
@@ -133,7 +157,7 @@ describe('channels and alert metrics', () => {
     const lines: string[] = [];
     const channel = new LogChannel({ write: (l) => lines.push(l) });
     await channel.send([notification, { ...notification, resend: true }]);
-    expect(lines).toEqual(['fedscope alert FIRING X{severity="critical",source="pg"} value=0.25: pg is slow']);
+    expect(lines).toEqual(['time=2026-01-01T00:00:00.000Z alertname=X state=firing severity=critical label_source=pg value=0.25 summary="pg is slow"']);
   });
 
   test('AlertMetricProducer exports fedscope.alerts{alertname,severity,alertstate} = 1', async () => {
