@@ -3,19 +3,22 @@ import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { describeValue } from '../../src/options/value-checks.js';
-import { AlertRulesError } from './alert-rules-error.js';
+import { AlertRulesError, type AlertRuleProblem } from './alert-rules-error.js';
+import type { AlertRuleContext } from './rule-figures.js';
 import type { ResolvedAlertRule } from './types.js';
-import { validateAlertRules } from './validate-alert-rules.js';
+import { collectAlertRules } from './validate-alert-rules.js';
 
 /**
  * Parses a rules file's text: YAML or JSON (JSON is YAML), either `{ rules: [...] }` or a bare
  * list of rules. See `AlertRuleDefinition` for a rule's fields (files may spell them in snake
- * case: `keep_firing_for`, `no_data`, `latency_threshold_ms`, `window_scale`).
+ * case: `keep_firing_for`, `no_data`, `latency_threshold_ms`, `window_scale`). Every problem of the
+ * file is reported at once (a syntax error stops the reading).
  * @param text - file contents
  * @param fileName - named in every error message
- * @throws AlertRulesError naming the file, the rule and the field
+ * @param context - the pipeline's analysis windows and figures, to check figures and windows against
+ * @throws AlertRulesError listing every problem, each naming the file, the rule and the field
  */
-export function parseAlertRules(text: string, fileName: string): ResolvedAlertRule[] {
+export function parseAlertRules(text: string, fileName: string, context?: AlertRuleContext): ResolvedAlertRule[] {
   let document: unknown;
   try {
     document = parseYaml(text, { prettyErrors: true });
@@ -24,43 +27,52 @@ export function parseAlertRules(text: string, fileName: string): ResolvedAlertRu
     const message = error instanceof Error ? error.message.split('\n')[0] ?? '' : String(error);
     throw new AlertRulesError(fileName, undefined, undefined, 'syntax', `not valid YAML/JSON${where}: ${message}`);
   }
+  const problems: AlertRuleProblem[] = [];
+  const fileProblem = (field: string, problem: string) => problems.push({ source: fileName, ruleIndex: undefined, ruleName: undefined, field, problem });
   let rules: unknown = document;
   if (typeof document === 'object' && document !== null && !Array.isArray(document)) {
-    const keys = Object.keys(document);
-    const extra = keys.filter((key) => key !== 'rules');
-    if (extra.length > 0) throw new AlertRulesError(fileName, undefined, undefined, extra[0] ?? '', 'unknown top-level key; a rules file holds `rules:` (a list of rules)');
+    for (const key of Object.keys(document)) {
+      if (key !== 'rules') fileProblem(key, 'unknown top-level key; a rules file holds `rules:` (a list of rules)');
+    }
     rules = (document as { rules?: unknown }).rules;
   } else if (!Array.isArray(document)) {
-    throw new AlertRulesError(fileName, undefined, undefined, 'rules', `expected \`rules:\` with a list of rules, got ${describeValue(document)}`);
+    fileProblem('rules', `expected \`rules:\` with a list of rules, got ${describeValue(document)}`);
+    rules = [];
   }
-  return validateAlertRules(rules ?? [], fileName);
+  const resolved = collectAlertRules(rules ?? [], fileName, context, problems);
+  if (problems.length > 0) throw AlertRulesError.of(problems);
+  return resolved;
 }
 
 /**
  * Reads and validates a rules file (YAML or JSON). Errors name the file by its base name.
- * @throws AlertRulesError when unreadable or invalid
+ * @param path - the file
+ * @param context - the pipeline's analysis windows and figures, to check figures and windows against
+ * @throws AlertRulesError when unreadable or invalid, listing every problem
  */
-export async function loadAlertRulesFile(path: string): Promise<ResolvedAlertRule[]> {
+export async function loadAlertRulesFile(path: string, context?: AlertRuleContext): Promise<ResolvedAlertRule[]> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');
   } catch (error) {
     throw new AlertRulesError(basename(path), undefined, undefined, 'file', `cannot be read: ${error instanceof Error ? error.message : String(error)}`);
   }
-  return parseAlertRules(text, basename(path));
+  return parseAlertRules(text, basename(path), context);
 }
 
 /**
  * {@link loadAlertRulesFile}, synchronously: for start-up, where the rules must be valid before
- * anything runs.
- * @throws AlertRulesError naming the file, the rule and the field
+ * anything runs, and for `fedscope check-rules`.
+ * @param path - the file
+ * @param context - the pipeline's analysis windows and figures, to check figures and windows against
+ * @throws AlertRulesError when unreadable or invalid, listing every problem
  */
-export function loadAlertRulesFileSync(path: string): ResolvedAlertRule[] {
+export function loadAlertRulesFileSync(path: string, context?: AlertRuleContext): ResolvedAlertRule[] {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
   } catch (error) {
     throw new AlertRulesError(basename(path), undefined, undefined, 'file', `cannot be read: ${error instanceof Error ? error.message : String(error)}`);
   }
-  return parseAlertRules(text, basename(path));
+  return parseAlertRules(text, basename(path), context);
 }

@@ -46,6 +46,15 @@ export function checkSnapshotFigure(figure: string): string | undefined {
 }
 
 /**
+ * A problem with a rule's window for a snapshot figure (`2m` when the analysis keeps 1m, 5m, 15m),
+ * or `undefined` when it is one of `windowsSeconds`, `sinceStart`, or not given (the shortest).
+ */
+export function checkAnalysisWindow(window: string | undefined, windowsSeconds: readonly number[]): string | undefined {
+  if (window === undefined || window === 'sinceStart' || windowsSeconds.some((seconds) => windowLabel(seconds) === window)) return undefined;
+  return `${JSON.stringify(window)} is not an analysis window; use one of ${[...windowsSeconds.map(windowLabel), 'sinceStart'].join(', ')}`;
+}
+
+/**
  * Supplies the analysis snapshot's figures: `{overall|query|stage|source|statement}.{field}` over
  * a window (`1m`, `5m`, … as exported in the `window` metric attribute, or `sinceStart`). One
  * snapshot is taken per evaluation and shared by every rule.
@@ -73,10 +82,8 @@ export class SnapshotFigureProvider implements FigureProvider {
     if (problem !== undefined) return `figure: ${problem}`;
     const scope = figure.split('.')[0] ?? '';
     if (!(SNAPSHOT_SCOPES as readonly string[]).includes(scope)) return undefined;
-    if (window !== undefined && window !== 'sinceStart' && this.windowIndex(window) < 0) {
-      return `window: ${JSON.stringify(window)} is not an analysis window; use one of ${[...this.windowsSeconds.map(windowLabel), 'sinceStart'].join(', ')}`;
-    }
-    return undefined;
+    const windowProblem = checkAnalysisWindow(window, this.windowsSeconds);
+    return windowProblem === undefined ? undefined : `window: ${windowProblem}`;
   }
 
   /** Samples of a snapshot figure, `undefined` for other scopes. */

@@ -1,7 +1,10 @@
 import { FedscopeConfigError } from './fedscope-config-error.js';
 import { DEFAULT_ALERT_RULES } from '../../processors/alerts/default-rules.js';
+import { AlertRulesError, type AlertRuleProblem } from '../../processors/alerts/alert-rules-error.js';
 import { loadAlertRulesFileSync } from '../../processors/alerts/load-alert-rules.js';
-import { validateAlertRules } from '../../processors/alerts/validate-alert-rules.js';
+import { PIPELINE_FIGURE_NAMES, type AlertRuleContext } from '../../processors/alerts/rule-figures.js';
+import { collectAlertRules } from '../../processors/alerts/validate-alert-rules.js';
+import { DEFAULT_WINDOWS_SECONDS } from '../stats/sliding-window-stats.js';
 import type { ResolvedAlertsConfig, ResolvedConfig, ResolvedOtlpConfig, ResolvedPrometheusConfig } from './resolved-config.js';
 import type { SourceInstrumentationsOptions } from '../../instrumentations/source-instrumentations.js';
 import type { AnalysisOptions, FedscopeOptions, OtlpProtocol, QueryTextMode, SamplerName } from './types.js';
@@ -66,6 +69,7 @@ export type Environment = Readonly<Record<string, string | undefined>>;
 export function resolveConfig(options: FedscopeOptions = {}, env: Environment = process.env): ResolvedConfig {
   const opts = expectObject('', options, TOP_LEVEL_KEYS) as FedscopeOptions;
   const samplerOpts = opts.sampler === undefined ? {} : expectObject('sampler', opts.sampler, SAMPLER_KEYS);
+  const analysis = resolveAnalysis(opts.analysis);
   return {
     serviceName: expectString('serviceName', opts.serviceName),
     resourceAttributes: resolveResourceAttributes(opts.resourceAttributes),
@@ -81,11 +85,11 @@ export function resolveConfig(options: FedscopeOptions = {}, env: Environment = 
         envNumber(env, 'OTEL_TRACES_SAMPLER_ARG', { min: 0, max: 1 }) ??
         1,
     },
-    analysis: resolveAnalysis(opts.analysis),
+    analysis,
     health: resolveHealth(opts.health),
     hostMetrics: resolveHostMetrics(opts.hostMetrics, env),
     runtimeMetrics: expectBoolean('runtimeMetrics', opts.runtimeMetrics) ?? true,
-    alerts: resolveAlerts(opts.alerts, env),
+    alerts: resolveAlerts(opts.alerts, env, alertRuleContext(analysis)),
     analyzeUnsampled: expectBoolean('analyzeUnsampled', opts.analyzeUnsampled) ?? envBoolean(env, 'FEDSCOPE_ANALYZE_UNSAMPLED') ?? true,
     queryText:
       expectOneOf('queryText', opts.queryText, QUERY_TEXT_MODES) ??
@@ -118,13 +122,31 @@ function resolveSourceInstrumentations(value: FedscopeOptions['sourceInstrumenta
   return value;
 }
 
-function resolveAlerts(value: FedscopeOptions['alerts'], env: Environment): ResolvedAlertsConfig | undefined {
+/**
+ * What start-up checks rules' figures and windows against: the analysis windows and the figures
+ * the pipeline supplies. `fedscope check-rules` validates with the same context.
+ */
+export function alertRuleContext(analysis: AnalysisOptions): AlertRuleContext {
+  return { windowsSeconds: analysis.windowsSeconds ?? DEFAULT_WINDOWS_SECONDS, figures: PIPELINE_FIGURE_NAMES };
+}
+
+function resolveAlerts(value: FedscopeOptions['alerts'], env: Environment, context: AlertRuleContext): ResolvedAlertsConfig | undefined {
   if (value === false) return undefined;
   if (value === undefined && envValue(env, 'FEDSCOPE_ALERTS') === 'off') return undefined;
   const opts = value === undefined ? {} : expectObject('alerts', value, ALERTS_KEYS);
-  const codeRules = opts['rules'] === undefined ? [] : validateAlertRules(opts['rules'], 'alerts.rules');
+  // Every problem of the rules file and of the rules in code, reported at once.
+  const problems: AlertRuleProblem[] = [];
   const rulesFile = expectString('alerts.rulesFile', opts['rulesFile']) ?? envValue(env, 'FEDSCOPE_ALERT_RULES_FILE');
-  const userRules = [...(rulesFile === undefined ? [] : loadAlertRulesFileSync(rulesFile)), ...codeRules];
+  let fileRules: ReturnType<typeof loadAlertRulesFileSync> = [];
+  try {
+    fileRules = rulesFile === undefined ? [] : loadAlertRulesFileSync(rulesFile, context);
+  } catch (error) {
+    if (!(error instanceof AlertRulesError)) throw error;
+    problems.push(...error.problems);
+  }
+  const codeRules = opts['rules'] === undefined ? [] : collectAlertRules(opts['rules'], 'alerts.rules', context, problems);
+  if (problems.length > 0) throw AlertRulesError.of(problems);
+  const userRules = [...fileRules, ...codeRules];
   // A user rule named like a default one replaces it.
   const userNames = new Set(userRules.map((rule) => rule.alert));
   const defaults = (expectBoolean('alerts.defaultRules', opts['defaultRules']) ?? true) ? DEFAULT_ALERT_RULES.filter((rule) => !userNames.has(rule.alert)) : [];
@@ -159,7 +181,7 @@ function resolveHealth(value: FedscopeOptions['health']): FedscopeOptions['healt
   if (opts['breakers'] !== undefined && typeof opts['breakers'] !== 'function') {
     throw new FedscopeConfigError('health.breakers', `expected a function returning breaker states by source, got ${describeValue(opts['breakers'])}`);
   }
-  if (opts['objectives'] !== undefined) expectObject('health.objectives', opts['objectives'], ['latency', 'errors', 'cpu', 'memory', 'eventLoop', 'cache', 'breakers', 'latencyP95Ms']);
+  if (opts['objectives'] !== undefined) expectObject('health.objectives', opts['objectives'], ['latency', 'errors', 'cpu', 'memory', 'eventLoop', 'cache', 'breakers', 'overall', 'latencyP95Ms']);
   if (opts['latencyObjectivesMs'] !== undefined) expectObject('health.latencyObjectivesMs', opts['latencyObjectivesMs'], ['queries', 'sources']);
   return value;
 }

@@ -3,7 +3,8 @@ import { SystemClock } from './system-clock.js';
 import type { Clock, LogBucketSketchOptions, SeriesSample, SeriesSummary, SlidingWindowStatsOptions, WindowSummary } from './types.js';
 import { WindowSlot } from './window-slot.js';
 
-const DEFAULT_WINDOWS_SECONDS: readonly number[] = [60, 300, 900];
+/** The sliding windows kept when none are configured: 1 m, 5 m, 15 m. */
+export const DEFAULT_WINDOWS_SECONDS: readonly number[] = [60, 300, 900];
 const DEFAULT_SHORT_SLOT_SECONDS = 5;
 const DEFAULT_LONG_SLOT_SECONDS = 60;
 /** Most slots per ring: keeps a misconfiguration from allocating thousands of slots per series. */

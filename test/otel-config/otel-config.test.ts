@@ -36,9 +36,18 @@ describe('otel-config/collector.yaml', () => {
 });
 
 promtool.describe('otel-config/prometheus.yml', () => {
-  it('passes promtool check config', () => {
+  it('passes promtool check config, with the alert pack loaded as a rule file', () => {
     const run = spawnSync(promtoolPath(), ['check', 'config', `${configDir}prometheus.yml`], { encoding: 'utf8' });
-    expect(run.stdout + run.stderr).toContain('SUCCESS');
-    expect(run.status).toBe(0);
+    const output = run.stdout + run.stderr;
+    expect(run.status, output).toBe(0);
+    expect(output).toContain('SUCCESS: 1 rule files found');
+    // promtool checks each rule file named by rule_files too (relative to the config file).
+    expect(output).toMatch(/Checking \S*prometheus-rules\.yml\s+SUCCESS: 10 rules found/);
+  });
+
+  it('evaluates the rules as often as it scrapes', () => {
+    const config = parse(readFileSync(`${configDir}prometheus.yml`, 'utf8')) as { global: { scrape_interval: string; evaluation_interval: string }; rule_files: string[] };
+    expect(config.rule_files).toEqual(['prometheus-rules.yml']);
+    expect(config.global.evaluation_interval).toBe(config.global.scrape_interval);
   });
 });

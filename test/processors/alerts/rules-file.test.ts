@@ -2,9 +2,11 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { AlertEngine, AlertRulesError, loadAlertRulesFile, parseAlertRules } from '../../../processors/alerts/index.js';
+import { AlertEngine, AlertRulesError, DEFAULT_ALERT_RULE_DEFINITIONS, loadAlertRulesFile, parseAlertRules, PIPELINE_FIGURE_NAMES, validateAlertRules } from '../../../processors/alerts/index.js';
 import { AnalysisState } from '../../../processors/analysis/analysis-state.js';
 import { FedscopeConfigError } from '../../../src/options/fedscope-config-error.js';
+import { alertRuleContext, resolveConfig } from '../../../src/options/resolve-config.js';
+import { PipelineFigureProvider } from '../../../src/sdk/pipeline-figure-provider.js';
 
 const good = `
 rules:
@@ -98,5 +100,112 @@ describe('rules files', () => {
     const analysis = new AnalysisState({ windowsSeconds: [60, 300] });
     const rules = parseAlertRules(good, 'rules.yaml').slice(0, 1);
     expect(() => new AlertEngine({ analysis, rules: [{ ...rules[0]!, window: '15m' } as never] })).toThrow('rules.yaml: rule 1 ("HighErrorRate"): window: "15m" is not an analysis window; use one of 1m, 5m, sinceStart');
+  });
+});
+
+/** Seven different mistakes, in two rules and at the file's top level. */
+const sevenErrors = `
+rules:
+  - alert: SlowOrders
+    figure: queries.p95Ms
+    op: '=>'
+    threshold: 250
+    for: soon
+    severity: page
+  - alert: Broken
+    figure: query.errorRate
+    window: 2m
+    op: '>'
+    threshold: high
+groups: []
+`;
+const sevenLines = [
+  'rules.yaml: groups: unknown top-level key; a rules file holds `rules:` (a list of rules)',
+  'rules.yaml: rule 1 ("SlowOrders"): for: expected a duration like 30s, got "soon"',
+  'rules.yaml: rule 1 ("SlowOrders"): severity: expected one of info, warning, critical, emergency, got "page"',
+  'rules.yaml: rule 1 ("SlowOrders"): figure: unknown figure "queries.p95Ms" (did you mean "query.p95Ms"?)',
+  'rules.yaml: rule 1 ("SlowOrders"): op: expected one of >, >=, <, <=, ==, !=, got "=>"',
+  'rules.yaml: rule 2 ("Broken"): window: "2m" is not an analysis window; use one of 1m, 5m, 15m, sinceStart',
+  'rules.yaml: rule 2 ("Broken"): threshold: expected a finite number, got "high"',
+];
+
+describe("start-up's rule validation: every problem at once, figures and windows of the pipeline", () => {
+  const context = alertRuleContext({});
+
+  test('a file with 7 different errors reports 7 lines in one run', () => {
+    let error: unknown;
+    try {
+      parseAlertRules(sevenErrors, 'rules.yaml', context);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(AlertRulesError);
+    const { problems, message } = error as AlertRulesError;
+    expect(problems).toHaveLength(sevenLines.length);
+    const lines = message.split('\n');
+    expect(lines).toHaveLength(sevenLines.length);
+    lines.forEach((line, i) => expect(line.startsWith(sevenLines[i]!), `${line}\n  should start with\n${sevenLines[i]!}`).toBe(true));
+    // The first problem is also the error's own source/field, as before.
+    expect(error).toMatchObject({ source: 'rules.yaml', ruleIndex: undefined, field: 'groups' });
+  });
+
+  test('start-up refuses the same file with the same lines, all in one FedscopeConfigError', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fedscope-rules-'));
+    const path = join(dir, 'rules.yaml');
+    writeFileSync(path, sevenErrors);
+    let error: unknown;
+    try {
+      resolveConfig({ alerts: { rulesFile: path } }, {});
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(FedscopeConfigError);
+    expect((error as Error).message.split('\n').map((line, i) => line.startsWith(sevenLines[i]!))).toEqual(sevenLines.map(() => true));
+    // Rules given in code are checked against the pipeline too, and reported with the file's.
+    try {
+      resolveConfig({ alerts: { rulesFile: path, rules: [{ alert: 'Typo', figure: 'system.cpuPercnt', op: '>', threshold: 1 }] } }, {});
+    } catch (e) {
+      error = e;
+    }
+    expect((error as AlertRulesError).problems).toHaveLength(sevenLines.length + 1);
+    expect((error as Error).message.split('\n').at(-1)).toMatch(/^alerts\.rules: rule 1 \("Typo"\): figure: unknown figure "system\.cpuPercnt" \(did you mean "system\.cpuPercent"\?\)/);
+  });
+
+  test('a window the analysis does not keep: start-up refuses it with the message the engine gives', () => {
+    const file = 'rules:\n  - alert: Slow\n    figure: query.p95Ms\n    window: 2m\n    op: ">"\n    threshold: 1\n';
+    const expected = 'rules.yaml: rule 1 ("Slow"): window: "2m" is not an analysis window; use one of 1m, 5m, 15m, sinceStart';
+    expect(() => parseAlertRules(file, 'rules.yaml', context)).toThrow(expected);
+    // Without the pipeline's context the file is well formed; the engine over that analysis refuses it alike.
+    const rules = parseAlertRules(file, 'rules.yaml');
+    expect(() => new AlertEngine({ analysis: new AnalysisState({}), rules })).toThrow(expected);
+    // Other analysis windows: the rule is fine where 2m is kept.
+    expect(parseAlertRules(file, 'rules.yaml', alertRuleContext({ windowsSeconds: [60, 120] }))[0]).toMatchObject({ window: '2m' });
+  });
+
+  test('a misspelt figure scope is refused by start-up with a hint and the valid names', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fedscope-rules-'));
+    const path = join(dir, 'rules.yaml');
+    writeFileSync(path, 'rules:\n  - alert: Slow\n    figure: queries.p95Ms\n    op: ">"\n    threshold: 1\n');
+    expect(() => resolveConfig({ alerts: { rulesFile: path } }, {})).toThrow(
+      'rules.yaml: rule 1 ("Slow"): figure: unknown figure "queries.p95Ms" (did you mean "query.p95Ms"?); figures are {overall,query,stage,source,statement}.{count,errors,errorRate,',
+    );
+    expect(() => resolveConfig({ alerts: { rulesFile: path } }, {})).toThrow('and system.cpuPercent, system.memoryPercent, system.eventLoopDelayP99Ms, health.score, breaker.open');
+    // Far from every name: no guess, the names only.
+    writeFileSync(path, 'rules:\n  - alert: Slow\n    figure: warehouse.lag\n    op: ">"\n    threshold: 1\n');
+    expect(() => resolveConfig({ alerts: { rulesFile: path } }, {})).toThrow(/unknown figure "warehouse\.lag"; figures are/);
+  });
+
+  test('the default pack names only figures and windows the pipeline has', () => {
+    expect(validateAlertRules(DEFAULT_ALERT_RULE_DEFINITIONS, 'default rules', context)).toHaveLength(DEFAULT_ALERT_RULE_DEFINITIONS.length);
+  });
+
+  test('the figures beside the snapshot are exactly those the pipeline answers', () => {
+    const provider = new PipelineFigureProvider({
+      saturation: () => ({ cpuUtilization: 0.5, memoryUtilization: 0.5, eventLoopDelayP99Ms: 2 }),
+      healthScore: () => 90,
+      breakers: () => ({ crm: 'open' }),
+    });
+    for (const figure of PIPELINE_FIGURE_NAMES) expect(provider.read(figure), figure).toBeDefined();
+    expect(provider.read('system.cpuPercnt')).toBeUndefined();
   });
 });
