@@ -1,4 +1,4 @@
-import { diag } from '@opentelemetry/api';
+import { fedscopeLog } from '../../src/diagnostics/fedscope-log.js';
 import type { SaturationSample } from '../../src/system-metrics/types.js';
 import type { FedscopeSnapshot, SeriesSnapshot, WindowSummary } from '../analysis/snapshot-types.js';
 import type { BreakerState, HealthComponent, HealthInputs, HealthObjectives, HealthRule, HealthScope, HealthScore, HealthSnapshot } from './types.js';
@@ -28,7 +28,8 @@ export interface HealthScorerOptions {
    */
   saturation?: () => SaturationSample;
   /**
-   * Circuit-breaker states per source name, as the application's breakers report them.
+   * Circuit-breaker states per source name. `startFedscope` passes what the process's federation
+   * runtimes publish (`publishedBreakerStates`) with what `health.breakers` reports.
    * @default none
    */
   breakers?: () => Record<string, BreakerState>;
@@ -49,6 +50,7 @@ export const DEFAULT_HEALTH_OBJECTIVES: Readonly<HealthObjectives> = Object.free
   eventLoop: { weight: 15, objective: 50, limit: 200 },
   cache: { weight: 10, objective: 0.7, limit: 0.4 },
   breakers: { weight: 30, halfOpenFactor: 0.5 },
+  overall: { worstQueryMargin: 60, worstQueryMinCount: 5 },
 });
 
 /**
@@ -68,6 +70,22 @@ export const DEFAULT_HEALTH_OBJECTIVES: Readonly<HealthObjectives> = Object.free
  * | event_loop | event-loop delay p99 | 50 → 200 ms | 15 | overall, query |
  * | cache | cache hit ratio | 70 % → 40 % | 10 | overall, query |
  * | breakers | open = 1, half-open = 0.5 | — | 30 | source: its own; query: worst of its sources; overall: mean over breakers |
+ *
+ * Then two caps, each a component that deducts what the score still has above its bound (so the
+ * score stays `100 − Σ deductions` and every point taken off is explained):
+ *
+ * - **availability** (every scope): `score ≤ 100 × (1 − error rate)`. Past 5 % errors the errors
+ *   component is spent; without the cap a scope whose calls all fail would rest at 70.
+ * - **queries** (overall only): with sᵢ the score of query i and nᵢ its calls in the window,
+ *   `overall = min(direct, Σ nᵢ·sᵢ ÷ Σ nᵢ, min{sᵢ : nᵢ ≥ minCount} + margin)` where `direct` is the
+ *   overall scope scored from the all-queries figures as above, `margin` 60 and `minCount` 5
+ *   (`objectives.overall`). The traffic-weighted mean follows what most callers see; the worst
+ *   busy query + margin keeps one broken query from hiding behind busy healthy ones.
+ *
+ * So with the default rules: every query failing (a required source down, its breaker open) scores
+ * 0 overall; one of three equally busy queries failing while the other two are healthy scores
+ * about 60 (worst 0 + 60, the direct score's 30 for errors and 10 for one breaker in three open
+ * giving the same); healthy traffic scores 100.
  *
  * The weights and thresholds are the seed's `calculate_health_score` (average > 50 ms −20,
  * errors > 5 % −30, CPU > 80 % −15, memory > 90 % −25, hit ratio < 70 % −10), made gradual so
@@ -92,7 +110,12 @@ export class HealthScorer {
       eventLoop: checked('eventLoop', { ...d.eventLoop, ...o.eventLoop }),
       cache: checked('cache', { ...d.cache, ...o.cache }),
       breakers: { ...d.breakers, ...o.breakers },
+      overall: { ...d.overall, ...o.overall },
     };
+    const { worstQueryMargin, worstQueryMinCount } = this.objectives.overall;
+    if (!(worstQueryMargin >= 0) || !(worstQueryMinCount >= 1)) {
+      throw new RangeError(`objectives.overall needs worstQueryMargin ≥ 0 and worstQueryMinCount ≥ 1, got ${JSON.stringify(this.objectives.overall)}`);
+    }
     if (!(this.objectives.latencyP95Ms > 0)) throw new RangeError(`objectives.latencyP95Ms must be positive, got ${this.objectives.latencyP95Ms}`);
   }
 
@@ -122,8 +145,16 @@ export class HealthScorer {
     const breakers = this.breakerComponent(scope, inputs.breakers);
     add(breakers.component, () => breakers.reason);
 
-    const total = components.reduce((sum, c) => sum + c.deduction, 0);
-    return { scope, name, score: Math.max(0, Math.round((100 - total) * 10) / 10), components, reasons };
+    // The caps go last: each takes off what the score still has above its bound.
+    const room = () => 100 - components.reduce((sum, c) => sum + c.deduction, 0);
+    const availability = availabilityComponent(inputs.errorRate, room());
+    add(availability, () => `only ${pct(availability.value ?? 0)} of calls succeeded, so the score is capped at ${fmt(100 * (availability.value ?? 0))}`);
+    if (scope === 'overall' && inputs.queries !== undefined) {
+      const queries = this.queriesComponent(inputs.queries, room());
+      if (queries !== undefined) add(queries.component, () => queries.reason);
+    }
+
+    return { scope, name, score: Math.max(0, Math.round(room() * 10) / 10), components, reasons };
   }
 
   /** Scores everything the analysis state knows, with the current saturation and breakers. */
@@ -158,6 +189,7 @@ export class HealthScorer {
         breakers: allBreakers.filter((b) => sources.has(b.name)),
       });
     });
+    const traffic = (analysis?.queries ?? []).map((q) => figures(q)?.count ?? 0);
     const sources = (analysis?.sources ?? []).map((s) => {
       const name = s.labels['source'] ?? '';
       return this.score('source', name, {
@@ -170,8 +202,42 @@ export class HealthScorer {
     for (const b of allBreakers) {
       if (!sources.some((s) => s.name === b.name)) sources.push(this.score('source', b.name, { ...base(undefined), latencyObjectiveMs: objectives.sources?.[b.name], breakers: [b] }));
     }
-    const overall = this.score('overall', 'overall', { ...base(figures(analysis?.overall)), breakers: allBreakers });
+    const overall = this.score('overall', 'overall', {
+      ...base(figures(analysis?.overall)),
+      breakers: allBreakers,
+      queries: queries.map((q, i) => ({ name: q.name, score: q.score, count: traffic[i] ?? 0 })),
+    });
     return { generatedAt: new Date().toISOString(), windowSeconds, overall, queries, sources };
+  }
+
+  /**
+   * Overall only: what the queries' own scores allow — at most their traffic-weighted mean, and at
+   * most the worst busy query's score + the margin. Undefined without queries that had calls.
+   */
+  private queriesComponent(queries: NonNullable<HealthInputs['queries']>, room: number): { component: HealthComponent; reason: string } | undefined {
+    const { worstQueryMargin, worstQueryMinCount } = this.objectives.overall;
+    let calls = 0;
+    let weighted = 0;
+    let worst: (typeof queries)[number] | undefined;
+    for (const q of queries) {
+      if (!(q.count > 0) || !Number.isFinite(q.score)) continue;
+      calls += q.count;
+      weighted += q.count * q.score;
+      if (q.count >= worstQueryMinCount && (worst === undefined || q.score < worst.score)) worst = q;
+    }
+    if (calls === 0) return undefined;
+    const mean = weighted / calls;
+    const worstBound = worst === undefined ? Infinity : worst.score + worstQueryMargin;
+    const bound = Math.min(mean, worstBound);
+    const deduction = Math.max(0, Math.round((room - bound) * 10) / 10);
+    const reason =
+      worstBound < mean && worst !== undefined
+        ? `query '${worst.name}' scores ${fmt(worst.score)}, and overall stays within ${fmt(worstQueryMargin)} points of the worst busy query`
+        : `the queries' scores weighted by their calls average ${fmt(mean)}`;
+    return {
+      component: { name: 'queries', value: Math.round(bound * 10) / 10, objective: 100, limit: 0, weight: 100, deduction, status: deduction <= 0 ? 'ok' : bound <= 0 ? 'bad' : 'degraded' },
+      reason,
+    };
   }
 
   private breakerComponent(scope: HealthScope, breakers: HealthInputs['breakers']): { component: HealthComponent; reason: string } {
@@ -192,6 +258,18 @@ export class HealthScorer {
       reason: `${open.length + half.length} of ${breakers.length} circuit breakers not closed (${parts.join('; ')})`,
     };
   }
+}
+
+/**
+ * Caps a score at its success ratio × 100 (1 − error rate): once calls mostly fail, the score
+ * falls with them instead of resting at 100 − the errors' weight. Deducts what `room` (the score
+ * before the cap) has above the cap.
+ */
+function availabilityComponent(errorRate: number | null, room: number): HealthComponent {
+  const success = errorRate === null || !Number.isFinite(errorRate) ? null : 1 - Math.min(1, Math.max(0, errorRate));
+  if (success === null) return { name: 'availability', value: null, objective: 1, limit: 0, weight: 100, deduction: 0, status: 'no_data' };
+  const deduction = Math.max(0, Math.round((room - 100 * success) * 10) / 10);
+  return { name: 'availability', value: success, objective: 1, limit: 0, weight: 100, deduction, status: deduction <= 0 ? 'ok' : success <= 0 ? 'bad' : 'degraded' };
 }
 
 function rated(name: HealthComponent['name'], value: number | null, rule: HealthRule): HealthComponent {
@@ -217,7 +295,7 @@ function read<T>(fn: (() => T) | undefined): T | undefined {
   try {
     return fn();
   } catch (error) {
-    diag.warn('fedscope: a health input failed', error);
+    fedscopeLog.warn('a health input failed', error);
     return undefined;
   }
 }

@@ -3,12 +3,15 @@
 /** What a score is about. */
 export type HealthScope = 'overall' | 'query' | 'source';
 
-/** Circuit-breaker states, as the federation runtime reports them. */
-export type { BreakerState } from '../../src/federation/types.js';
-import type { BreakerState } from '../../src/federation/types.js';
+/** Circuit-breaker states, as a runtime publishes them (see `src/span-model/breaker-states.ts`). */
+export type { BreakerState } from '../../src/span-model/breaker-states.js';
+import type { BreakerState } from '../../src/span-model/breaker-states.js';
 
-/** Names of the score's components. */
-export type HealthComponentName = 'latency' | 'errors' | 'cpu' | 'memory' | 'event_loop' | 'cache' | 'breakers';
+/**
+ * Names of the score's components. `availability` caps a score at its success ratio × 100;
+ * `queries` (overall only) brings the overall score down to what the queries' own scores allow.
+ */
+export type HealthComponentName = 'latency' | 'errors' | 'cpu' | 'memory' | 'event_loop' | 'cache' | 'breakers' | 'availability' | 'queries';
 
 /**
  * One component's rule: no deduction up to `objective`, the full `weight` from `limit` on, linear
@@ -53,6 +56,13 @@ export interface HealthObjectives {
    * @default { weight: 30, halfOpenFactor: 0.5 }
    */
   breakers: { weight: number; halfOpenFactor: number };
+  /**
+   * How the overall score follows the queries' scores: it is at most their traffic-weighted mean,
+   * and at most the worst busy query's score + `worstQueryMargin` (a query counts as busy with at
+   * least `worstQueryMinCount` calls in the window, so one stray failure does not move it).
+   * @default { worstQueryMargin: 60, worstQueryMinCount: 5 }
+   */
+  overall: { worstQueryMargin: number; worstQueryMinCount: number };
 }
 
 /** What one score is computed from. */
@@ -68,6 +78,11 @@ export interface HealthInputs {
   eventLoopDelayP99Ms: number | null;
   /** Breakers that bear on the scope (name → state). */
   breakers: ReadonlyArray<{ name: string; state: BreakerState }>;
+  /**
+   * Overall only: the scores of the queries and their calls in the window, for the `queries`
+   * component (see {@link HealthObjectives.overall}).
+   */
+  queries?: ReadonlyArray<{ name: string; score: number; count: number }>;
 }
 
 /** One component of a score. */

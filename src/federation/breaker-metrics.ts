@@ -1,5 +1,6 @@
 import { metrics, type Counter, type MeterProvider, type ObservableGauge } from '@opentelemetry/api';
 import { FEDSCOPE_SCOPE_NAME } from '../span-model/attributes.js';
+import { publishBreakerStates, unpublishBreakerStates, type BreakerStatePublisher } from '../span-model/breaker-states.js';
 import { FEDSCOPE_VERSION } from '../version.js';
 import type { BreakerState } from './types.js';
 
@@ -10,8 +11,12 @@ export const METRIC_BREAKER_STATE = 'circuit_breaker_state';
 
 const STATE_VALUE: Record<BreakerState, number> = { closed: 0, half_open: 1, open: 2 };
 
-/** The circuit breaker instruments of one federation. */
-export class BreakerMetrics {
+/**
+ * The circuit breaker telemetry of one federation: the OTel instruments, and the process-wide
+ * breaker board (`src/span-model/breaker-states.ts`) from which fedscope's health score and
+ * `breaker.open` alert figure read the states without the application passing them.
+ */
+export class BreakerMetrics implements BreakerStatePublisher {
   private readonly transitions: Counter;
   private readonly gauge: ObservableGauge;
   private readonly callback: Parameters<ObservableGauge['addCallback']>[0];
@@ -20,7 +25,10 @@ export class BreakerMetrics {
    * @param provider - where the instruments live
    * @param states - the current state of every breaker, read at collection time
    */
-  constructor(provider: MeterProvider | undefined, states: () => Iterable<[string, BreakerState]>) {
+  constructor(
+    provider: MeterProvider | undefined,
+    private readonly states: () => Iterable<[string, BreakerState]>,
+  ) {
     const meter = (provider ?? metrics).getMeter(FEDSCOPE_SCOPE_NAME, FEDSCOPE_VERSION);
     this.transitions = meter.createCounter(METRIC_BREAKER_TRANSITIONS, {
       description: 'Circuit breaker state changes, by breaker (the source) and the state entered.',
@@ -32,6 +40,13 @@ export class BreakerMetrics {
       for (const [breaker, state] of states()) result.observe(STATE_VALUE[state], { breaker });
     };
     this.gauge.addCallback(this.callback);
+    // Held weakly by the board: a federation dropped without close() disappears from it.
+    publishBreakerStates(this);
+  }
+
+  /** The breakers' states now (for the breaker board). */
+  breakerStates(): Iterable<[string, BreakerState]> {
+    return this.states();
   }
 
   /** Counts one transition. */
@@ -39,8 +54,9 @@ export class BreakerMetrics {
     this.transitions.add(1, { breaker, state });
   }
 
-  /** Stops reporting the gauge. */
+  /** Stops reporting the gauge and takes the breakers off the board. */
   stop(): void {
     this.gauge.removeCallback(this.callback);
+    unpublishBreakerStates(this);
   }
 }

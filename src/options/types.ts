@@ -187,7 +187,7 @@ export interface AlertsOptions {
    */
   webhooks?: Array<{ url: string; headers?: Record<string, string> }>;
   /**
-   * Log every firing and resolved notification (diag, warn level).
+   * Log every firing and resolved notification: one logfmt line on stderr.
    * @default true
    */
   log?: boolean;
@@ -226,9 +226,11 @@ export interface FedscopeOptions {
   analysis?: AnalysisOptions;
   /**
    * Health score objectives and inputs (see the README's health formula): `objectives` overrides
-   * the per-component objective/limit/weight, `latencyObjectivesMs` sets p95 objectives per query
-   * or source, `breakers` reports circuit-breaker states (e.g. from `federation.status()`).
-   * @default the documented objectives, no breakers
+   * the per-component objective/limit/weight (and `overall`: how the overall score follows the
+   * queries'), `latencyObjectivesMs` sets p95 objectives per query or source. Breakers of every
+   * `Federation` in the process are read without wiring; `breakers` only adds circuit breakers of
+   * your own (name → state; a name both report reads as the worse state).
+   * @default the documented objectives; the process's federation breakers
    */
   health?: Pick<HealthScorerOptions, 'objectives' | 'latencyObjectivesMs' | 'breakers'>;
   /**

@@ -1,4 +1,4 @@
-import { diag, type MeterProvider } from '@opentelemetry/api';
+import type { MeterProvider } from '@opentelemetry/api';
 import { AlertEngine } from '../../processors/alerts/alert-engine.js';
 import { AlertMetricProducer } from '../../processors/alerts/alert-metric-producer.js';
 import { AlertmanagerChannel } from '../../processors/alerts/channels/alertmanager-channel.js';
@@ -13,13 +13,15 @@ import type { FedscopeSnapshot } from '../../processors/analysis/snapshot-types.
 import type { ClassifiedSpanSink } from '../../processors/federation-span-processor.js';
 import { HealthMetricProducer } from '../../processors/health/health-metric-producer.js';
 import { HealthScorer } from '../../processors/health/health-scorer.js';
-import type { HealthSnapshot } from '../../processors/health/types.js';
+import type { BreakerState, HealthSnapshot } from '../../processors/health/types.js';
 import { BottleneckAggregator } from '../../processors/trace-analysis/bottleneck-aggregator.js';
 import { BottleneckMetricProducer } from '../../processors/trace-analysis/bottleneck-metric-producer.js';
 import { TraceAssembler } from '../../processors/trace-analysis/trace-assembler.js';
 import type { BottleneckSnapshot, TraceAssemblyStats } from '../../processors/trace-analysis/types.js';
+import { fedscopeLog } from '../diagnostics/fedscope-log.js';
 import { getRoute, type HttpRoute } from '../http/metrics-server.js';
 import type { ResolvedAlertsConfig, ResolvedConfig } from '../options/resolved-config.js';
+import { publishedBreakerStates } from '../span-model/breaker-states.js';
 import { HostMetricsCollector } from '../system-metrics/host-metrics-collector.js';
 import { RuntimeMetricsCollector } from '../system-metrics/runtime-metrics-collector.js';
 import { saturationSample } from '../system-metrics/saturation-sample.js';
@@ -58,6 +60,9 @@ export class AnalysisPipeline {
   private host: HostMetricsCollector | undefined;
   private runtime: RuntimeMetricsCollector | undefined;
   private tickSnapshot: { records: number; snapshot: FedscopeSnapshot } | undefined;
+  /** Breakers the process's federation runtimes publish, with any the application reports (`health.breakers`). */
+  private readonly breakerStates = (): Record<string, BreakerState> =>
+    publishedBreakerStates(this.config.health?.breakers, (error) => fedscopeLog.warn('health.breakers failed; the breakers of the federations still count', error));
   /**
    * A full snapshot merges every series' slots, and one scrape reads it from several producers in
    * the same tick: they share one snapshot while no span was recorded in between, until the next
@@ -90,6 +95,7 @@ export class AnalysisPipeline {
     this.assembler = new TraceAssembler([this.bottlenecks]);
     this.health = new HealthScorer({
       ...config.health,
+      breakers: this.breakerStates,
       analysis: this.reusableSnapshot,
       saturation: () => saturationSample(this.host, this.runtime),
       sourcesOfQuery: (query) => this.bottlenecks.sourcesOf(query),
@@ -99,13 +105,14 @@ export class AnalysisPipeline {
 
   private buildAlertEngine(alerts: ResolvedAlertsConfig): AlertEngine {
     const channels: AlertChannel[] = [];
-    if (alerts.log) channels.push(new LogChannel({ write: (line) => diag.warn(line) }));
+    // Straight to stderr (not through diag, which nothing enables by default): an alert is never silent.
+    if (alerts.log) channels.push(new LogChannel());
     if (alerts.alertmanager) channels.push(new AlertmanagerChannel(alerts.alertmanager));
     for (const hook of alerts.webhooks) channels.push(new WebhookChannel(hook));
     const figures = new PipelineFigureProvider({
       saturation: () => saturationSample(this.host, this.runtime),
       healthScore: () => this.health.snapshot().overall.score,
-      breakers: this.config.health?.breakers,
+      breakers: this.breakerStates,
     });
     return new AlertEngine({
       analysis: this.state,
@@ -113,7 +120,7 @@ export class AnalysisPipeline {
       rules: alerts.rules,
       channels,
       evaluationIntervalMs: alerts.evaluationIntervalMs,
-      onError: (message, error) => diag.warn(`fedscope: ${message}`, error),
+      onError: (message, error) => fedscopeLog.warn(message, error),
       beforeEvaluation: () => this.hooks.flushSpans(),
     });
   }
@@ -168,6 +175,8 @@ export class AnalysisPipeline {
   /** The health score overall, per query and per source, with its components and reasons. */
   healthReport(): HealthSnapshot {
     this.hooks.flushSpans();
+    // The scores of queries name their sources from the assembled traces.
+    this.assembler.flush();
     return this.health.snapshot();
   }
 

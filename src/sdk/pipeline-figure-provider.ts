@@ -8,8 +8,11 @@ export interface PipelineFigureSources {
   saturation(): SaturationSample;
   /** The overall health score now. */
   healthScore(): number | null;
-  /** Circuit-breaker states by source, when the application reports them. */
-  breakers: (() => Record<string, BreakerState>) | undefined;
+  /**
+   * Circuit-breaker states by source: what the process's federation runtimes publish, with what the
+   * application reports through `health.breakers`.
+   */
+  breakers: () => Record<string, BreakerState>;
 }
 
 /**
@@ -33,7 +36,7 @@ export class PipelineFigureProvider implements FigureProvider {
       case 'health.score':
         return single(this.sources.healthScore());
       case 'breaker.open': {
-        const states = this.sources.breakers?.() ?? {};
+        const states = this.sources.breakers();
         return Object.entries(states).map(([source, state]) => ({ labels: { source }, value: state === 'open' ? 1 : 0 }));
       }
       default:

@@ -66,7 +66,7 @@ describe('HealthScorer', () => {
     const source = scorer.score('source', 'pg', { ...healthy, breakers: [{ name: 'pg', state: 'open' }] });
     expect(source).toMatchObject({ score: 70, reasons: ['1 of 1 circuit breakers not closed (open: pg): −30 of 30'] });
     // saturation is a property of the process: not charged to a source
-    expect(source.components.map((c) => c.name)).toEqual(['latency', 'errors', 'breakers']);
+    expect(source.components.map((c) => c.name)).toEqual(['latency', 'errors', 'breakers', 'availability']);
     const overall = scorer.score('overall', 'overall', { ...healthy, breakers: [{ name: 'pg', state: 'half_open' }, { name: 'my', state: 'closed' }] });
     expect(overall.score).toBe(92.5);
   });
@@ -107,5 +107,81 @@ describe('HealthScorer', () => {
     expect(metrics.find((m) => m.descriptor.name === 'federation.health.deduction')!.dataPoints).toContainEqual(
       expect.objectContaining({ attributes: { scope: 'source', name: 'pg', component: 'breakers' }, value: 30 }),
     );
+  });
+});
+
+describe('HealthScorer — health that falls when things break', () => {
+  const scorer = new HealthScorer();
+  const component = (score: { components: Array<{ name: string }> }, name: string) => score.components.find((c) => c.name === name)!;
+
+  it('caps every scope at its success ratio: a scope whose calls all fail scores 0, not 70', () => {
+    const down = scorer.score('query', 'q', { ...healthy, errorRate: 1 });
+    expect(down.score).toBe(0);
+    expect(component(down, 'errors')).toMatchObject({ deduction: 30, status: 'bad' });
+    expect(component(down, 'availability')).toMatchObject({ value: 0, deduction: 70, status: 'bad' });
+    expect(down.reasons).toContain('only 0% of calls succeeded, so the score is capped at 0: −70 of 100');
+    expect(scorer.score('source', 's', { ...healthy, errorRate: 0.6 }).score).toBe(40);
+    // Below 30 % errors the errors component alone decides: the cap does not bind.
+    const some = scorer.score('query', 'q', { ...healthy, errorRate: 0.2 });
+    expect(some.score).toBe(70);
+    expect(component(some, 'availability')).toMatchObject({ value: 0.8, deduction: 0, status: 'ok' });
+    expect(component(scorer.score('query', 'q', { ...healthy, errorRate: null }), 'availability')).toMatchObject({ status: 'no_data', deduction: 0 });
+  });
+
+  it('keeps score = 100 − Σ deductions with the caps in it', () => {
+    for (const errorRate of [0, 0.03, 0.35, 0.7, 1]) {
+      const s = scorer.score('overall', 'overall', { ...healthy, p95Ms: 150, errorRate, breakers: [{ name: 'pg', state: 'open' }], queries: [{ name: 'a', score: 20, count: 10 }] });
+      const total = s.components.reduce((sum, c) => sum + c.deduction, 0);
+      expect(s.score).toBeCloseTo(Math.max(0, 100 - total), 5);
+    }
+  });
+
+  /** Analysis state holding `calls` runs per query name, `failing` of which failed. */
+  function analysisWith(queries: Record<string, { calls: number; failing: number }>) {
+    const analysis = new AnalysisState({ clock: new ManualClock(1_000_000) });
+    for (const [name, { calls, failing }] of Object.entries(queries)) {
+      for (let i = 0; i < calls; i++) {
+        const spans = syntheticTrace(`${name}-${i}`, [{ id: 'root', role: 'query', start: 0, end: 20, error: i < failing }], undefined, name);
+        for (const span of spans) analysis.record(span);
+      }
+    }
+    return analysis;
+  }
+
+  it('overall = min(direct, traffic-weighted mean of the queries, worst busy query + 60)', () => {
+    const healthyRun = new HealthScorer({ analysis: analysisWith({ orders: { calls: 30, failing: 0 }, customers: { calls: 30, failing: 0 }, catalog: { calls: 30, failing: 0 } }) }).snapshot();
+    expect(healthyRun.overall.score).toBe(100);
+
+    const outage = new HealthScorer({ analysis: analysisWith({ orders: { calls: 30, failing: 30 }, customers: { calls: 30, failing: 30 }, catalog: { calls: 30, failing: 30 } }) }).snapshot();
+    expect(outage.overall.score).toBeLessThan(30);
+    expect(outage.queries.map((q) => q.score)).toEqual([0, 0, 0]);
+
+    // One of three equally busy queries down: the worst query + 60 binds (the mean would be 66.7).
+    const partial = new HealthScorer({ analysis: analysisWith({ orders: { calls: 30, failing: 30 }, customers: { calls: 30, failing: 0 }, catalog: { calls: 30, failing: 0 } }) }).snapshot();
+    expect(partial.queries.find((q) => q.name === 'orders')!.score).toBe(0);
+    expect(partial.overall.score).toBe(60);
+    expect(partial.overall.reasons.at(-1)).toBe("query 'orders' scores 0, and overall stays within 60 points of the worst busy query: −6.7 of 100");
+    expect(partial.overall.reasons).toContain('only 66.7% of calls succeeded, so the score is capped at 66.7: −3.3 of 100');
+  });
+
+  it('weights the queries by their calls, and a query with fewer calls than worstQueryMinCount does not set the worst-of', () => {
+    // 'report' fails slowly (its own score 0) but carries 1 call in 101: the direct figures barely
+    // see it, the traffic-weighted mean barely moves, and with 1 call it is not "busy".
+    const rare = new HealthScorer({ analysis: analysisWith({ orders: { calls: 100, failing: 0 }, report: { calls: 1, failing: 1 } }) }).snapshot();
+    expect(rare.queries.find((q) => q.name === 'report')!.score).toBe(0);
+    expect(rare.overall.score).toBeGreaterThan(95);
+    const busy = new HealthScorer({ analysis: analysisWith({ orders: { calls: 100, failing: 0 }, report: { calls: 5, failing: 5 } }) }).snapshot();
+    expect(busy.overall.score).toBe(60);
+    // Both knobs are options.
+    const strict = new HealthScorer({ objectives: { overall: { worstQueryMargin: 20, worstQueryMinCount: 1 } }, analysis: analysisWith({ orders: { calls: 100, failing: 0 }, report: { calls: 1, failing: 1 } }) }).snapshot();
+    expect(strict.overall.score).toBe(20);
+    expect(() => new HealthScorer({ objectives: { overall: { worstQueryMinCount: 0 } } })).toThrow(RangeError);
+  });
+
+  it('the traffic-weighted mean binds when many queries are somewhat unhealthy', () => {
+    // Every query at 15 % errors scores 70 by its errors component; the mean (70) is below the worst + 60.
+    const s = new HealthScorer().score('overall', 'overall', { ...healthy, errorRate: 0, queries: [{ name: 'a', score: 70, count: 10 }, { name: 'b', score: 70, count: 30 }] });
+    expect(s.score).toBe(70);
+    expect(s.reasons).toEqual(["the queries' scores weighted by their calls average 70: −30 of 100"]);
   });
 });
