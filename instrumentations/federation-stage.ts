@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { context, diag, SpanKind, trace, type Attributes, type Span, type Tracer, type TracerProvider } from '@opentelemetry/api';
+import { context, SpanKind, trace, type Attributes, type Span, type Tracer, type TracerProvider } from '@opentelemetry/api';
+import { fedscopeLog } from '../src/diagnostics/fedscope-log.js';
 import {
   ATTR_FEDERATION_CACHE_HIT,
   ATTR_FEDERATION_CACHE_HITS,
@@ -112,6 +113,6 @@ export function tracerOf(provider: TracerProvider | undefined): Tracer {
 
 function nameOrDefault(name: unknown, caller: string): string {
   if (typeof name === 'string' && name.trim() !== '') return name;
-  diag.warn(`fedscope: ${caller}() needs a non-empty name; using 'unnamed'`);
+  fedscopeLog.warn(`${caller}() needs a non-empty name; using 'unnamed'`);
   return 'unnamed';
 }

@@ -1,7 +1,13 @@
 import { context, SpanKind, type Attributes, type Context, type Span, type TimeInput, type Tracer } from '@opentelemetry/api';
 import { ATTR_SERVER_ADDRESS, ATTR_SERVER_PORT } from '@opentelemetry/semantic-conventions';
 import type { QueryTextMode } from '../src/options/types.js';
-import { ATTR_FEDERATION_PART, ATTR_FEDERATION_QUERY_NAME, ATTR_FEDERATION_SOURCE } from '../src/span-model/attributes.js';
+import {
+  ATTR_FEDERATION_PART,
+  ATTR_FEDERATION_QUERY_NAME,
+  ATTR_FEDERATION_RETRY_ATTEMPT,
+  ATTR_FEDERATION_SOURCE,
+  ATTR_FEDERATION_SOURCE_KIND,
+} from '../src/span-model/attributes.js';
 import { applyDbStatementAttributes } from '../src/span-model/db-call-attributes.js';
 import { classifyDbError, dbErrorAttributes } from '../src/span-model/error-class.js';
 import { defaultQueryTextMode } from '../src/span-model/query-text-mode.js';
@@ -33,9 +39,9 @@ export interface DbSourceCall {
 
 /**
  * The attributes every source call carries whatever made it: `federation.source`, the query part
- * (`federation.part`) a federation runtime declared with `withSourceContext`, and, inside a
- * federated query, `federation.query.name`. Also notes the source on the running query, so that
- * its root span counts it in `federation.source.count`.
+ * (`federation.part`) and retry ordinal (`federation.retry.attempt`) a federation runtime declared
+ * with `withSourceContext`, and, inside a federated query, `federation.query.name`. Also notes the
+ * source on the running query, so that its root span counts it in `federation.source.count`.
  *
  * @param source - the source name the caller would use on its own (instrumentation option or default)
  * @param ctx - the context the call runs in
@@ -48,6 +54,8 @@ export function sourceCallAttributes(source: string, ctx: Context = context.acti
   const name = sourceIsExplicit || declared === undefined ? source : declared.source;
   const attributes: Attributes = { [ATTR_FEDERATION_SOURCE]: name };
   if (declared?.part !== undefined) attributes[ATTR_FEDERATION_PART] = declared.part;
+  // Like semconv's http.request.resend_count: only retries carry it.
+  if (declared?.retryAttempt !== undefined && declared.retryAttempt > 0) attributes[ATTR_FEDERATION_RETRY_ATTEMPT] = declared.retryAttempt;
   const query = activeQueryScope(ctx);
   if (query) {
     attributes[ATTR_FEDERATION_QUERY_NAME] = query.name;
@@ -77,6 +85,25 @@ export function startDbSourceCallSpan(tracer: Tracer, call: DbSourceCall, option
   const ctx = options.ctx ?? context.active();
   const { name, attributes } = dbSourceCallSpanOptions(call, ctx);
   return tracer.startSpan(name, { kind: SpanKind.CLIENT, attributes, startTime: options.startTime }, ctx);
+}
+
+/** `federation.source.kind` of a call to a source backed by an application function. */
+export const SOURCE_KIND_FUNCTION = 'function';
+
+/**
+ * Starts the CLIENT span of a call to a source backed by a function of the application's own
+ * (`FunctionSource`): named `function {source}`, with `federation.source` and
+ * `federation.source.kind` = `function` and no `db.system.name` or HTTP attributes — the call has
+ * no protocol to describe, and a made-up database system would mislabel its metrics.
+ *
+ * @param tracer - the tracer to start it with
+ * @param source - the registered source's name (wins over a declared source context, as an adapter's own name does)
+ * @param ctx - the context the call runs in; the span is its child
+ */
+export function startFunctionSourceCallSpan(tracer: Tracer, source: string, ctx: Context = context.active()): Span {
+  const attributes = sourceCallAttributes(source, ctx, true);
+  attributes[ATTR_FEDERATION_SOURCE_KIND] = SOURCE_KIND_FUNCTION;
+  return tracer.startSpan(`${SOURCE_KIND_FUNCTION} ${source}`, { kind: SpanKind.CLIENT, attributes }, ctx);
 }
 
 /**

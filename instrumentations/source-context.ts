@@ -13,6 +13,8 @@ export interface SourceContext {
   readonly source: string;
   /** Name of the federated query's part the call belongs to (`federation.part`), when there is one. */
   readonly part?: string | undefined;
+  /** Retry ordinal of the call (`federation.retry.attempt`): 1 on the first retry; undefined or 0 on a first try. */
+  readonly retryAttempt?: number | undefined;
 }
 
 /** `ctx` with `source` as the source that calls made in it talk to. */

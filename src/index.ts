@@ -10,6 +10,7 @@ export { AnalysisPipeline, ALERTS_PATH, BOTTLENECKS_PATH, HEALTH_PATH, SNAPSHOT_
 export type { AnalysisPipelineHooks } from './sdk/analysis-pipeline.js';
 export { PipelineFigureProvider } from './sdk/pipeline-figure-provider.js';
 export type { FedscopeHandle } from './sdk/fedscope-handle.js';
+export { registerShutdownBeforeExit } from './sdk/shutdown-before-exit.js';
 export { registerShutdownOnSignals } from './sdk/shutdown-on-signals.js';
 export { RecordAllSampler, buildSampler } from './sdk/sampler.js';
 export { FedscopeConfigError } from './options/fedscope-config-error.js';
@@ -71,6 +72,8 @@ export { sourceInstrumentations } from '../instrumentations/source-instrumentati
 export type { SourceInstrumentationsOptions } from '../instrumentations/source-instrumentations.js';
 export { classifyDbError, dbErrorAttributes, DB_ERROR_CLASSES } from './span-model/error-class.js';
 export type { DbErrorClass, DbErrorClassification } from './span-model/error-class.js';
+export { ERROR_TYPE_BREAKER_OPEN, publishBreakerStates, publishedBreakerStates, unpublishBreakerStates } from './span-model/breaker-states.js';
+export type { BreakerStatePublisher } from './span-model/breaker-states.js';
 export * from '../processors/trace-analysis/index.js';
 export * from '../processors/health/index.js';
 export * from './system-metrics/index.js';

@@ -1,4 +1,4 @@
-import { diag } from '@opentelemetry/api';
+import { fedscopeLog } from '../../src/diagnostics/fedscope-log.js';
 import { SystemClock } from '../../src/stats/system-clock.js';
 import type { Clock } from '../../src/stats/types.js';
 import type { StatementSeriesSnapshot } from '../analysis/snapshot-types.js';
@@ -131,7 +131,7 @@ export class BottleneckAggregator implements AssembledTraceSink {
       this.onAnalysis?.(analysis);
     } catch (error) {
       this.failures++;
-      if (this.failures === 1 || this.failures % 10_000 === 0) diag.error(`fedscope: trace analysis failed (${this.failures} so far)`, error);
+      fedscopeLog.error('trace analysis failed', error);
     }
   }
 
@@ -226,7 +226,7 @@ function windowSnapshot(windowSeconds: number, t: WindowTotals): QueryBottleneck
     sources: entries('source'),
     fanOut: { groups: g, meanEfficiency: g > 0 ? t.efficiencySum / g : null, meanSkew: g > 0 ? t.skewSum / g : null, meanQueueMs: g > 0 ? t.queueSum / g : null },
     cache: { lookups: t.cacheLookups, hits: t.cacheHits, hitRatio: t.cacheLookups > 0 ? t.cacheHits / t.cacheLookups : null },
-    rows: { fetched: t.rowsFetched, returned: t.rowsReturned },
+    rows: { fetched: t.rowsFetched, returned: t.rowsReturned, traces: t.rowsTraces },
   };
 }
 
@@ -234,7 +234,7 @@ function safe(read: () => readonly StatementSeriesSnapshot[]): readonly Statemen
   try {
     return read();
   } catch (error) {
-    diag.warn('fedscope: statement snapshot for suggestions failed', error);
+    fedscopeLog.warn('statement snapshot for suggestions failed', error);
     return [];
   }
 }

@@ -22,6 +22,10 @@ export interface CandidateTotals {
   count: number;
   /** Σ saving ms. */
   savingMs: number;
+  /** Σ duration of the traces that showed it. */
+  durationMs: number;
+  /** Σ of each figure over the traces that showed it. */
+  figures: { [key: string]: number };
   /** Evidence of the latest trace that showed it. */
   evidence: { [key: string]: EvidenceValue };
 }
@@ -41,6 +45,8 @@ export interface WindowTotals {
   cacheMissCriticalMs: number;
   rowsFetched: number;
   rowsReturned: number;
+  /** Traces that reported both rows fetched and returned. */
+  rowsTraces: number;
 }
 
 /** Key name used once a query holds `maxKeys` distinct stages/sources/candidates. */
@@ -95,11 +101,13 @@ export class BottleneckWindow {
           this.overflowedKeys++;
           continue;
         }
-        entry = { kind: c.kind, subject: c.subject, count: 0, savingMs: 0, evidence: c.evidence };
+        entry = { kind: c.kind, subject: c.subject, count: 0, savingMs: 0, durationMs: 0, figures: {}, evidence: c.evidence };
         t.candidates.set(key, entry);
       }
       entry.count++;
       entry.savingMs += c.savingMs;
+      entry.durationMs += analysis.durationMs;
+      addFigures(entry.figures, c.figures);
       entry.evidence = c.evidence;
     }
     for (const f of analysis.fanOuts) {
@@ -114,6 +122,7 @@ export class BottleneckWindow {
     if (analysis.rowsFetched !== undefined && analysis.rowsReturned !== undefined) {
       t.rowsFetched += analysis.rowsFetched;
       t.rowsReturned += analysis.rowsReturned;
+      t.rowsTraces++;
     }
   }
 
@@ -177,6 +186,7 @@ function emptyTotals(): WindowTotals {
     cacheMissCriticalMs: 0,
     rowsFetched: 0,
     rowsReturned: 0,
+    rowsTraces: 0,
   };
 }
 
@@ -195,10 +205,12 @@ function mergeInto(out: WindowTotals, t: WindowTotals): void {
   }
   for (const [key, c] of t.candidates) {
     const e = out.candidates.get(key);
-    if (e === undefined) out.candidates.set(key, { ...c });
+    if (e === undefined) out.candidates.set(key, { ...c, figures: { ...c.figures } });
     else {
       e.count += c.count;
       e.savingMs += c.savingMs;
+      e.durationMs += c.durationMs;
+      addFigures(e.figures, c.figures);
       // Slots are merged in ring order, not time order; the evidence of any slot will do.
       e.evidence = c.evidence;
     }
@@ -212,4 +224,10 @@ function mergeInto(out: WindowTotals, t: WindowTotals): void {
   out.cacheMissCriticalMs += t.cacheMissCriticalMs;
   out.rowsFetched += t.rowsFetched;
   out.rowsReturned += t.rowsReturned;
+  out.rowsTraces += t.rowsTraces;
+}
+
+/** Adds `figures` into the sums `into`. */
+function addFigures(into: { [key: string]: number }, figures: { readonly [key: string]: number }): void {
+  for (const key in figures) into[key] = (into[key] ?? 0) + (figures[key] as number);
 }

@@ -25,8 +25,7 @@ interface Node {
   stage: string;
   /** Nearest source call (self or ancestor). */
   source: string | undefined;
-  /** Under (or is) a retried call, a timed-out call, a pool wait. */
-  retry: boolean;
+  /** Under (or is) a timed-out call, a pool wait. */
   timeout: boolean;
   poolWait: boolean;
 }
@@ -49,7 +48,12 @@ const UNKNOWN = '(unknown)';
  * - per fan-out (a span with ≥ 2 children): **parallelism efficiency** (Σ child durations ÷
  *   parent wall time), **skew** (slowest ÷ median child) and **queueing** (parent start → child start);
  * - per-trace **suggestion candidates** with their saving on the critical path: sequential sibling
- *   parts, overfetching, retries, timeouts and pool waits.
+ *   parts, overfetching, retries, timeouts and pool waits;
+ * - **rows fetched**: the rows the query's parts delivered (what reaches the merge), each part
+ *   counted once — the topmost span below the root, outside merge stages, that reports rows: a
+ *   part's `fetch` stage (`federation.rows.returned`, which the runtime sets for cache hits too),
+ *   else its source calls (`db.response.returned_rows`). Counting source calls alone would miss
+ *   cached parts and sources that report no rows (HTTP), and could fall below the rows returned.
  *
  * Cost: O(n log n) in the trace's spans, run once per federated query, off the span's hot path
  * only in the sense that it runs when the trace completes (see the `critical-path` benchmark).
@@ -64,7 +68,7 @@ export class TraceAnalyzer {
   /** @param options - merge stages, tolerances and thresholds */
   constructor(options: TraceAnalyzerOptions = {}) {
     this.mergeStages = new Set(options.mergeStages ?? ['merge', 'join', 'aggregate']);
-    this.toleranceMs = options.overlapToleranceMs ?? 0.5;
+    this.toleranceMs = options.overlapToleranceMs ?? 1;
     this.minSavingMs = options.minSavingMs ?? 1;
     this.overfetchMinRows = options.overfetchMinRows ?? 1000;
     this.overfetchMaxRatio = options.overfetchMaxRatio ?? 0.1;
@@ -95,7 +99,6 @@ export class TraceAnalyzer {
     const durationMs = root.node.end - root.node.start;
     const stageMs = new Map<string, number>();
     const sourceMs = new Map<string, number>();
-    let retryMs = 0;
     let timeoutMs = 0;
     let poolMs = 0;
     let fetchAndMergeMs = 0;
@@ -104,7 +107,6 @@ export class TraceAnalyzer {
       if (ms <= 0) continue;
       stageMs.set(node.stage, (stageMs.get(node.stage) ?? 0) + ms);
       if (node.source !== undefined) sourceMs.set(node.source, (sourceMs.get(node.source) ?? 0) + ms);
-      if (node.retry) retryMs += ms;
       if (node.timeout) timeoutMs += ms;
       if (node.poolWait) poolMs += ms;
       if (node.source !== undefined || this.mergeStages.has(node.stage)) fetchAndMergeMs += ms;
@@ -114,18 +116,21 @@ export class TraceAnalyzer {
 
     const fanOuts: FanOut[] = [];
     const candidates: SuggestionCandidate[] = [];
+    // Built only for a trace with retries.
+    let byId: Map<string, Node> | undefined;
+    const index = (): ReadonlyMap<string, Node> => (byId ??= new Map(nodes.map((n) => [n.id, n])));
     for (const node of nodes) {
       if (node.children.length >= 2) fanOuts.push(fanOutOf(node));
       this.sequentialParts(node, candidates);
+      this.retriedCalls(node, steps, index, candidates);
     }
 
-    let rowsFetched: number | undefined;
+    const rowsFetched = this.partRows(root.node);
     let cacheLookups = 0;
     let cacheHits = 0;
     const missedParts = new Set<string>();
     for (const node of nodes) {
       const s = node.span;
-      if (s.role === 'source' && s.rowsReturned !== undefined) rowsFetched = (rowsFetched ?? 0) + s.rowsReturned;
       if (s.role === 'cache' && s.cacheHit !== undefined) {
         cacheLookups++;
         if (s.cacheHit) cacheHits++;
@@ -141,7 +146,7 @@ export class TraceAnalyzer {
       }
     }
     const rowsReturned = trace.root.rowsReturned;
-    this.rateCandidates(candidates, durationMs, { retryMs, timeoutMs, poolMs, fetchAndMergeMs, rowsFetched, rowsReturned });
+    this.rateCandidates(candidates, { timeoutMs, poolMs, fetchAndMergeMs, rowsFetched, rowsReturned });
 
     return {
       traceId: trace.traceId,
@@ -223,11 +228,20 @@ export class TraceAnalyzer {
 
   /**
    * Sibling parts (source calls, stages naming a part) that ran in ≥ 2 waves without a declared
-   * dependency: the saving is the group's wall time minus the longest dependency chain, capped by
-   * the group's time on the critical path.
+   * dependency (`federation.depends_on`): the saving is the group's wall time minus the longest
+   * dependency chain, capped by the group's time on the critical path. Siblings of one part (its
+   * source calls, a call and its retries) are one member: they are sequential by nature.
    */
   private sequentialParts(parent: Node, out: SuggestionCandidate[]): void {
-    const members = parent.children.filter((c) => isPart(c)).sort((a, b) => a.start - b.start);
+    const seen = new Set<string>();
+    const members: Node[] = [];
+    for (const c of [...parent.children].sort((a, b) => a.start - b.start)) {
+      if (!isPart(c)) continue;
+      const identity = partOf(c) ?? `source:${c.label}`;
+      if (seen.has(identity)) continue;
+      seen.add(identity);
+      members.push(c);
+    }
     if (members.length < 2) return;
     let waves = 1;
     let maxEnd = (members[0] as Node).end;
@@ -237,7 +251,9 @@ export class TraceAnalyzer {
       if (m.end > maxEnd) maxEnd = m.end;
     }
     if (waves < 2) return;
-    // Earliest finish if every member started at once, honouring declared dependencies.
+    // Earliest finish if every member started at once, honouring declared dependencies. The
+    // measured gap between a dependency's end and the dependent's start is the runtime's hand-over
+    // (and, on a busy host, the scheduler's), which running in parallel would not remove.
     const finish = new Map<Node, number>();
     let ideal = 0;
     for (const m of members) {
@@ -247,7 +263,9 @@ export class TraceAnalyzer {
         for (const other of members) {
           if (other === m || !finish.has(other)) continue;
           const name = partOf(other);
-          if ((name !== undefined && deps.includes(name)) || (other.span.source !== undefined && deps.includes(other.span.source))) ready = Math.max(ready, finish.get(other) as number);
+          if ((name !== undefined && deps.includes(name)) || (other.span.source !== undefined && deps.includes(other.span.source))) {
+            ready = Math.max(ready, (finish.get(other) as number) + Math.max(0, m.start - other.end));
+          }
         }
       }
       const f = ready + (m.end - m.start);
@@ -265,38 +283,81 @@ export class TraceAnalyzer {
       kind: 'parallelize_parts',
       subject: `${parent.label}: ${[...new Set(labels)].sort().join(', ')}`,
       savingMs: saving,
+      figures: { wallMs: wall, parallelWallMs: ideal, criticalPathMs: onPath, waves },
       evidence: {
         parent: parent.label,
-        parts: members.map((m) => ({ name: m.label, startOffsetMs: round(m.start - start), durationMs: round(m.end - m.start) })),
-        waves,
-        wallMs: round(wall),
-        parallelWallMs: round(ideal),
-        criticalPathMs: round(onPath),
+        parts: members.map((m) => ({ name: m.label, startOffsetMs: round(m.start - start), durationMs: round(m.end - m.start), dependsOn: [...(m.span.dependsOn ?? [])] })),
       },
     });
   }
 
+  /**
+   * Calls of one source under `parent` that were retried (a child with `federation.retry.attempt`
+   * ≥ 1, or `http.request.resend_count`): the critical-path time from the first attempt's start
+   * to the last attempt's start — failed attempts and backoff, what the query would not have
+   * spent had the first attempt succeeded — within `parent`'s subtree.
+   */
+  private retriedCalls(parent: Node, steps: readonly CriticalPathStep[], index: () => ReadonlyMap<string, Node>, out: SuggestionCandidate[]): void {
+    let groups: Map<string, Node[]> | undefined;
+    for (const c of parent.children) {
+      if (c.span.role !== 'source') continue;
+      groups ??= new Map();
+      const list = groups.get(c.label);
+      if (list === undefined) groups.set(c.label, [c]);
+      else list.push(c);
+    }
+    if (groups === undefined) return;
+    for (const [source, calls] of groups) {
+      let last: Node | undefined;
+      for (const c of calls) if ((c.span.retryAttempt ?? 0) > (last?.span.retryAttempt ?? 0)) last = c;
+      if (last === undefined) continue;
+      const from = Math.min(...calls.map((c) => c.start));
+      const to = last.start;
+      let ms = 0;
+      const byId = index();
+      for (const step of steps) {
+        const overlap = Math.min(step.toMs, to) - Math.max(step.fromMs, from);
+        if (overlap > 0 && within(byId.get(step.spanId), parent)) ms += overlap;
+      }
+      if (ms < this.minSavingMs) continue;
+      const retries = last.span.retryAttempt as number;
+      out.push({
+        kind: 'retries_dominate',
+        subject: source,
+        savingMs: ms,
+        figures: { retryCriticalMs: ms, retries },
+        evidence: { source, part: partOf(last) ?? null, parent: parent.label },
+      });
+    }
+  }
+
+  /** Rows the parts delivered: the topmost row-reporting stage or source call below the root, outside merge stages. */
+  private partRows(root: Node): number | undefined {
+    let total: number | undefined;
+    const stack = [...root.children];
+    while (stack.length > 0) {
+      const node = stack.pop() as Node;
+      const s = node.span;
+      if (s.role === 'query' || this.mergeStages.has(node.stage)) continue;
+      if ((s.role === 'stage' || s.role === 'source') && s.rowsReturned !== undefined) total = (total ?? 0) + s.rowsReturned;
+      else stack.push(...node.children);
+    }
+    return total;
+  }
+
   private rateCandidates(
     out: SuggestionCandidate[],
-    durationMs: number,
-    t: { retryMs: number; timeoutMs: number; poolMs: number; fetchAndMergeMs: number; rowsFetched: number | undefined; rowsReturned: number | undefined },
+    t: { timeoutMs: number; poolMs: number; fetchAndMergeMs: number; rowsFetched: number | undefined; rowsReturned: number | undefined },
   ): void {
-    const share = (ms: number) => (durationMs > 0 ? round(ms / durationMs, 4) : 0);
-    if (t.retryMs >= this.minSavingMs) out.push({ kind: 'retries_dominate', subject: 'retries', savingMs: t.retryMs, evidence: { criticalPathMs: round(t.retryMs), share: share(t.retryMs) } });
-    if (t.timeoutMs >= this.minSavingMs) out.push({ kind: 'timeouts_dominate', subject: 'timeouts', savingMs: t.timeoutMs, evidence: { criticalPathMs: round(t.timeoutMs), share: share(t.timeoutMs) } });
-    if (t.poolMs >= this.minSavingMs) out.push({ kind: 'pool_wait', subject: 'pool', savingMs: t.poolMs, evidence: { criticalPathMs: round(t.poolMs), share: share(t.poolMs) } });
+    if (t.timeoutMs >= this.minSavingMs) out.push({ kind: 'timeouts_dominate', subject: 'timeouts', savingMs: t.timeoutMs, figures: { timeoutCriticalMs: t.timeoutMs }, evidence: {} });
+    if (t.poolMs >= this.minSavingMs) out.push({ kind: 'pool_wait', subject: 'pool', savingMs: t.poolMs, figures: { poolWaitCriticalMs: t.poolMs }, evidence: {} });
     const { rowsFetched, rowsReturned } = t;
     if (rowsFetched !== undefined && rowsReturned !== undefined && rowsFetched >= this.overfetchMinRows && rowsReturned <= rowsFetched * this.overfetchMaxRatio) {
       // Fetch and merge time scale with rows moved: filtering at the source would remove about
       // the share of rows the query threw away.
       const saving = t.fetchAndMergeMs * (1 - rowsReturned / rowsFetched);
       if (saving >= this.minSavingMs) {
-        out.push({
-          kind: 'overfetching',
-          subject: 'rows',
-          savingMs: saving,
-          evidence: { rowsFetched, rowsReturned, returnedRatio: round(rowsReturned / rowsFetched, 4), fetchAndMergeCriticalMs: round(t.fetchAndMergeMs) },
-        });
+        out.push({ kind: 'overfetching', subject: 'rows', savingMs: saving, figures: { rowsFetched, rowsReturned, fetchAndMergeCriticalMs: t.fetchAndMergeMs }, evidence: {} });
       }
     }
   }
@@ -317,7 +378,6 @@ function newNode(span: ClassifiedSpan): Node {
     criticalMs: 0,
     stage: span.role === 'stage' || span.role === 'cache' ? (span.stage ?? UNKNOWN) : ROOT_STAGE,
     source: span.role === 'source' ? (span.source ?? UNKNOWN) : undefined,
-    retry: (span.retryAttempt ?? 0) > 0,
     timeout: span.timedOut === true,
     // A driver's connection work (role `connection`: connect, pool checkout) is waiting for a connection too.
     poolWait: span.poolWait === true || span.role === 'connection',
@@ -329,7 +389,6 @@ function inherit(child: Node, parent: Node): void {
   const s = child.span;
   if (!(s.role === 'stage' || s.role === 'cache')) child.stage = parent.stage;
   if (s.role !== 'source' && parent.source !== undefined) child.source = parent.source;
-  child.retry ||= parent.retry;
   child.timeout ||= parent.timeout;
   child.poolWait ||= parent.poolWait;
 }
@@ -359,6 +418,12 @@ function isPart(node: Node): boolean {
 function partOf(node: Node): string | undefined {
   for (let n: Node | undefined = node; n !== undefined; n = n.parent) if (n.span.part !== undefined) return n.span.part;
   return undefined;
+}
+
+/** Whether `node` is `ancestor` or below it. */
+function within(node: Node | undefined, ancestor: Node): boolean {
+  for (let n = node; n !== undefined; n = n.parent) if (n === ancestor) return true;
+  return false;
 }
 
 function subtreeCritical(node: Node): number {

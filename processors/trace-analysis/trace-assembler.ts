@@ -1,4 +1,4 @@
-import { diag } from '@opentelemetry/api';
+import { fedscopeLog } from '../../src/diagnostics/fedscope-log.js';
 import { SystemClock } from '../../src/stats/system-clock.js';
 import type { Clock } from '../../src/stats/types.js';
 import type { ClassifiedSpan } from '../classified-span.js';
@@ -197,7 +197,7 @@ export class TraceAssembler implements ClassifiedSpanSink {
         sink.recordTrace(assembled);
       } catch (error) {
         this.sinkFailures++;
-        if (this.sinkFailures === 1 || this.sinkFailures % 10_000 === 0) diag.error(`fedscope: a trace sink failed (${this.sinkFailures} so far)`, error);
+        fedscopeLog.error('a trace sink failed', error);
       }
     }
   }

@@ -153,17 +153,21 @@ export type EvidenceValue = number | string | boolean | null | EvidenceValue[] |
 
 /** What a suggestion proposes. */
 export type SuggestionKind =
-  /** Sibling parts ran one after another without a declared dependency: run them concurrently. */
+  /** Sibling parts ran one after another without a declared dependency (`federation.depends_on`): run them concurrently. */
   | 'parallelize_parts'
   /** One source holds most of the critical path: tune its statements (slowest fingerprints cited). */
   | 'source_dominates'
-  /** The merge stage holds much of the critical path: push aggregation and filters down to sources. */
+  /**
+   * The merge stage holds much of the critical path. Rows-bound (many rows reach it): push
+   * aggregation and filters down to the sources. SQL-bound (few rows): simplify the merge SQL or
+   * materialise what it reads. `evidence.bound` says which.
+   */
   | 'merge_dominates'
-  /** Sources returned many more rows than the query returned: push filters/projections down. */
+  /** The parts delivered many more rows than the query returned: push filters/projections down. */
   | 'overfetching'
   /** Cache lookups of repeated parts mostly miss. */
   | 'low_cache_hit_ratio'
-  /** Retried calls hold much of the critical path. */
+  /** Failed attempts and the backoff before their retries (`federation.retry.attempt`) hold much of the critical path. */
   | 'retries_dominate'
   /** Timed-out calls hold much of the critical path. */
   | 'timeouts_dominate'
@@ -178,11 +182,19 @@ export interface Suggestion {
   queryName: string;
   /** What it is about within the query (a source, a stage, a set of parts). */
   subject: string;
-  /** Critical-path milliseconds per execution the change would remove (estimate; see the kind's rule). */
+  /**
+   * Critical-path milliseconds per execution the change would remove, averaged over every
+   * execution in the window (estimate; see the kind's rule). Suggestions are ranked by it.
+   */
   estimatedSavingMs: number;
-  /** The numbers behind the suggestion. */
+  /**
+   * The numbers behind the suggestion. For per-execution findings (`parallelize_parts`,
+   * `retries_dominate`, `timeouts_dominate`, `pool_wait`, `overfetching`) the figures are means
+   * over the `executions` that showed it, `example` is the latest such execution's detail; for
+   * the others, means over all `traces` of the window.
+   */
   evidence: { [key: string]: EvidenceValue };
-  /** A sentence for a human, quoting the numbers. */
+  /** A sentence for a human; every figure in it is from the same set of executions (see `evidence`). */
   message: string;
 }
 
@@ -190,7 +202,11 @@ export interface Suggestion {
 export interface SuggestionCandidate {
   kind: SuggestionKind;
   subject: string;
+  /** Critical-path ms the change would have removed from this execution. */
   savingMs: number;
+  /** This execution's figures; averaged over the executions that show the candidate. */
+  figures: { [key: string]: number };
+  /** Descriptive detail of this execution (kept from the latest one as an example). */
   evidence: { [key: string]: EvidenceValue };
 }
 
@@ -218,7 +234,12 @@ export interface TraceAnalysis {
   fanOuts: FanOut[];
   /** Suggestions this trace alone supports. */
   candidates: SuggestionCandidate[];
-  /** Rows the source calls returned (sum), when any reported it. */
+  /**
+   * Rows the query's parts delivered — what reaches the merge — each part counted once: the
+   * topmost span below the root (outside merge stages) reporting rows, i.e. a part's `fetch`
+   * stage (`federation.rows.returned`, cache hits included), else its source calls
+   * (`db.response.returned_rows`). Undefined when no part reported rows.
+   */
   rowsFetched: number | undefined;
   /** Rows the query returned, when the root reported it. */
   rowsReturned: number | undefined;
@@ -241,8 +262,10 @@ export interface TraceAnalyzerOptions {
    */
   mergeStages?: readonly string[];
   /**
-   * Two siblings overlapping by less than this are treated as sequential (clock granularity).
-   * @default 0.5
+   * Two siblings overlapping by less than this are treated as sequential (clock granularity: the
+   * OTel JS SDK takes a span's start from `Date.now()`, whole milliseconds, and its end from the
+   * start plus a sub-millisecond duration, so a sibling's start reads up to 1 ms early).
+   * @default 1
    */
   overlapToleranceMs?: number;
   /**
@@ -291,8 +314,11 @@ export interface QueryBottleneckWindow {
   fanOut: { groups: number; meanEfficiency: number | null; meanSkew: number | null; meanQueueMs: number | null };
   /** Cache lookups and hits in the window's traces. */
   cache: { lookups: number; hits: number; hitRatio: number | null };
-  /** Rows fetched from sources and returned by the query (sums over traces that reported both). */
-  rows: { fetched: number; returned: number };
+  /**
+   * Rows the parts delivered (see {@link TraceAnalysis.rowsFetched}) and rows the query returned:
+   * sums over the `traces` that reported both.
+   */
+  rows: { fetched: number; returned: number; traces: number };
 }
 
 /** A federated query's bottleneck figures and suggestions. */

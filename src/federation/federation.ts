@@ -3,6 +3,7 @@ import { federatedQuery, stage } from '../../instrumentations/federation-stage.j
 import type { QueryScope } from '../../instrumentations/query-scope.js';
 import {
   ATTR_FEDERATION_CACHE_HIT,
+  ATTR_FEDERATION_DEPENDS_ON,
   ATTR_FEDERATION_PART,
   ATTR_FEDERATION_ROWS_RETURNED,
   ATTR_FEDERATION_SOURCE,
@@ -10,6 +11,7 @@ import {
 import { BreakerMetrics } from './breaker-metrics.js';
 import { concatRows, joinRows, orderedMergeRows } from './builtin-merges.js';
 import { DuckDBMergeEngine, type MergeTable } from './duckdb-merge-engine.js';
+import { REDACTED_MESSAGE, redactedMessageOf, redactErrorMessage } from '../span-model/redact.js';
 import { FederationError } from './federation-error.js';
 import { QueryPlanner, type PlannedPart } from './query-planner.js';
 import { RecentErrors } from './recent-errors.js';
@@ -34,6 +36,9 @@ import type {
 const ATTR_ATTEMPTS = 'federation.attempts';
 /** Set on a cache stage when an identical running call answered instead of the cache. */
 const ATTR_CACHE_COALESCED = 'federation.cache.coalesced';
+
+/** A part's reported column names and types, kept for its merge table. */
+type ResultColumns = Pick<SourceResult, 'columns' | 'columnTypes'>;
 
 interface RunningQuery {
   id: string;
@@ -155,7 +160,7 @@ export class Federation {
     this.running.set(scope.id, running);
     const controller = new AbortController();
     const results: Record<string, Row[]> = {};
-    const columns: Record<string, string[] | undefined> = {};
+    const columns: Record<string, ResultColumns> = {};
     const outcomes: Record<string, PartOutcome> = {};
     const budget = { rows: 0 };
     let firstFailure: unknown;
@@ -183,7 +188,7 @@ export class Federation {
               try {
                 const result = await this.fetchPart(part, results, controller.signal, tally, hit, scope, budget);
                 results[part.name] = result.rows;
-                columns[part.name] = result.columns;
+                columns[part.name] = { columns: result.columns, columnTypes: result.columnTypes };
                 outcomes[part.name] = outcomeOf(part, 'ok', result.rows.length, tally.attempts, hit.value, performance.now() - started);
               } catch (error) {
                 const failure = asFederationError(error, part);
@@ -276,7 +281,8 @@ export class Federation {
         span.setAttribute(ATTR_ATTEMPTS, tally.attempts);
         return result;
       },
-      { part: part.name, attributes: { [ATTR_FEDERATION_PART]: part.name } },
+      // The declared dependencies tell trace analysis why this part started after others.
+      { part: part.name, attributes: part.dependsOn.length > 0 ? { [ATTR_FEDERATION_PART]: part.name, [ATTR_FEDERATION_DEPENDS_ON]: [...part.dependsOn] } : { [ATTR_FEDERATION_PART]: part.name } },
     );
   }
 
@@ -284,7 +290,7 @@ export class Federation {
     spec: FederatedQuerySpec,
     parts: readonly PlannedPart[],
     results: PartResults,
-    columns: Record<string, string[] | undefined>,
+    columns: Readonly<Record<string, ResultColumns>>,
     missing: readonly string[],
     span: Span,
   ): Promise<Row[]> {
@@ -298,7 +304,7 @@ export class Federation {
           // A missing part becomes a table only when its columns were declared; otherwise the SQL
           // fails on the missing table, and the error below names the part.
           if (missing.includes(part.name) && part.spec.columns === undefined) continue;
-          tables.push({ name: part.name, rows: rowsOf(part.name), columns: columns[part.name], declared: part.spec.columns });
+          tables.push({ name: part.name, rows: rowsOf(part.name), columns: columns[part.name]?.columns, types: columns[part.name]?.columnTypes, declared: part.spec.columns });
         }
         return await this.merger.merge(tables, merge.sql, merge.params ?? []);
       }
@@ -312,15 +318,14 @@ export class Federation {
       return merge.custom(results);
     } catch (error) {
       const why = missing.length > 0 ? ` (missing parts: ${missing.join(', ')})` : '';
-      throw new FederationError('MERGE_FAILED', `the merge of query '${spec.name}' failed${why}: ${error instanceof Error ? error.message : String(error)}`, {
-        part: 'merge',
-        cause: error,
-      });
+      const what = `the merge of query '${spec.name}' failed${why}: `;
+      throw new FederationError('MERGE_FAILED', what + messageOf(error), { part: 'merge', cause: error, redacted: what + redactErrorMessage(error) });
     }
   }
 
   private noteError(query: string, error: FederationError): void {
-    this.errors.push({ at: this.now(), query, part: error.part, source: error.source, code: error.code, message: error.message });
+    // status() is telemetry: the driver's text in the message is redacted unless the process opted into raw text.
+    this.errors.push({ at: this.now(), query, part: error.part, source: error.source, code: error.code, message: redactedMessageOf(error) });
   }
 
   private *breakerStates(): Iterable<[string, 'closed' | 'open' | 'half_open']> {
@@ -340,10 +345,12 @@ function requestOf(part: PlannedPart, results: PartResults): SourceRequest {
     if (typeof request?.path !== 'string') throw new TypeError('request must be (or return) an object with a path');
     return { kind: 'http', request };
   } catch (error) {
-    throw new FederationError('INVALID_QUERY', `could not build its request: ${error instanceof Error ? error.message : String(error)}`, {
+    const what = 'could not build its request: ';
+    throw new FederationError('INVALID_QUERY', what + messageOf(error), {
       part: part.name,
       source: part.spec.source,
       cause: error,
+      redacted: what + redactErrorMessage(error),
     });
   }
 }
@@ -358,15 +365,21 @@ function asFederationError(error: unknown, part: PlannedPart): FederationError {
   if (error instanceof FederationError) {
     // Errors made below the part (timeout, breaker, queue) already name it; an abort reason may name another part.
     if (error.part === part.name) return error;
-    if (error.code === 'ABORTED') return new FederationError('ABORTED', error.message, { part: part.name, source: part.spec.source, cause: error });
-    return error.part === undefined ? new FederationError(error.code, error.message, { part: part.name, source: part.spec.source, cause: error.cause }) : error;
+    const redacted = error[REDACTED_MESSAGE];
+    if (error.code === 'ABORTED') return new FederationError('ABORTED', error.message, { part: part.name, source: part.spec.source, cause: error, redacted });
+    return error.part === undefined ? new FederationError(error.code, error.message, { part: part.name, source: part.spec.source, cause: error.cause, redacted }) : error;
   }
-  const message = error instanceof Error ? error.message : String(error);
-  return new FederationError('SOURCE_ERROR', `source '${part.spec.source}' failed: ${message}`, { part: part.name, source: part.spec.source, cause: error });
+  const what = `source '${part.spec.source}' failed: `;
+  return new FederationError('SOURCE_ERROR', what + messageOf(error), { part: part.name, source: part.spec.source, cause: error, redacted: what + redactErrorMessage(error) });
 }
 
 function outcomeOf(part: PlannedPart, status: PartOutcome['status'], rows: number, attempts: number, cacheHit: boolean, durationMs: number, error?: FederationError): PartOutcome {
   const outcome: PartOutcome = { source: part.spec.source, status, rows, attempts, cacheHit, durationMs: Math.round(durationMs * 1000) / 1000 };
   if (error) outcome.error = { code: error.code, message: error.message };
   return outcome;
+}
+
+/** The message of a thrown value, as the application's error message embeds it. */
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }

@@ -3,6 +3,7 @@ import { withSourceContext } from '../../instrumentations/source-context.js';
 import { CircuitBreaker, type BreakerListener } from './circuit-breaker.js';
 import { ConcurrencyLimiter } from './concurrency-limiter.js';
 import { FederationError } from './federation-error.js';
+import { recordRejectedCall } from './rejected-call-span.js';
 import { RetryPolicy } from './retry-policy.js';
 import { SourceHealth } from './source-health.js';
 import type { SourceAdapter, SourceOptions, SourceRequest, SourceResult, SourceStatus } from './types.js';
@@ -59,7 +60,7 @@ export class RegisteredSource {
     for (let attempt = 1; ; attempt++) {
       tally.attempts = attempt;
       try {
-        return await this.attempt(request, part, signal);
+        return await this.attempt(request, part, signal, attempt - 1);
       } catch (error) {
         if (signal.aborted || !this.retry.shouldRetry(attempt, error)) throw error;
         await sleep(this.retry.delayMs(attempt), signal);
@@ -85,10 +86,13 @@ export class RegisteredSource {
     };
   }
 
-  private async attempt(request: SourceRequest, part: string, querySignal: AbortSignal): Promise<SourceResult> {
+  /** @param retry - 0 for the first try, 1 for the first retry (`federation.retry.attempt` on its source span) */
+  private async attempt(request: SourceRequest, part: string, querySignal: AbortSignal, retry: number): Promise<SourceResult> {
     if (querySignal.aborted) throw querySignal.reason;
     const breaker = this.breaker;
     if (breaker && !breaker.tryAcquire()) {
+      // A refused call still counts as a (failed) call of the source, through its own span.
+      recordRejectedCall(this.name, this.adapter.system, part, request);
       throw new FederationError('BREAKER_OPEN', `the circuit breaker of source '${this.name}' is ${breaker.state}`, { part, source: this.name });
     }
     const controller = new AbortController();
@@ -115,7 +119,7 @@ export class RegisteredSource {
     }
 
     const started = performance.now();
-    const ctx = withSourceContext(context.active(), { source: this.name, part });
+    const ctx = withSourceContext(context.active(), { source: this.name, part, retryAttempt: retry });
     const call = context.with(ctx, async () => this.adapter.execute(request, controller.signal));
     // The slot is held until the driver call itself settles, even when we stopped waiting for it:
     // a source that cannot cancel must not get more concurrent work than its limit.

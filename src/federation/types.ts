@@ -46,6 +46,32 @@ export interface SourceResult {
   rows: Row[];
   /** Column names in order, when the driver reports them (lets an empty result still become a typed merge table). */
   columns?: string[];
+  /**
+   * Column types, when the driver reports them (from its result metadata); the SQL merge creates
+   * the part's table with these types and converts the values to them. Columns not listed are
+   * typed from their values.
+   */
+  columnTypes?: SourceColumn[];
+}
+
+/** A result column's type as a source reports it, in driver-neutral form. */
+export interface SourceColumn {
+  /** Column name. */
+  name: string;
+  /**
+   * DuckDB logical type the values mean (`BIGINT`, `DECIMAL(12,2)`, `DATE`, `TIMESTAMP WITH TIME
+   * ZONE`, …), or `DECIMAL(*)` for an exact decimal without a precision DuckDB can hold (unconstrained
+   * PostgreSQL `numeric`, precision above 38): the merge then uses `DECIMAL(38,s)` when every value
+   * fits, and `DOUBLE` otherwise.
+   */
+  type: string;
+  /**
+   * How a JS `Date` value of a `DATE`/`TIMESTAMP` column holds its wall-clock time: in the process's
+   * local time zone (pg, mysql2 with its default `timezone: 'local'`) or in UTC (DuckDB, mysql2 with
+   * `timezone: 'Z'`).
+   * @default 'local'
+   */
+  dateZone?: 'local' | 'utc';
 }
 
 /** What a source can do; the planner checks parts against it. */
@@ -341,8 +367,9 @@ export interface FederatedQueryResult {
   parts: Record<string, PartOutcome>;
 }
 
-/** Circuit breaker states. */
-export type BreakerState = 'closed' | 'open' | 'half_open';
+/** Circuit breaker states (defined on the ground, where the analysis reads them too). */
+export type { BreakerState } from '../span-model/breaker-states.js';
+import type { BreakerState } from '../span-model/breaker-states.js';
 
 /** A breaker as `status()` reports it. */
 export interface BreakerStatus {
@@ -410,7 +437,7 @@ export interface RecentError {
   source: string | undefined;
   /** The {@link FederationErrorCode}. */
   code: string;
-  /** The error message. */
+  /** The error message as telemetry records it: a driver's text in it redacted (`redactMessage`) unless `queryText` is `raw`. */
   message: string;
 }
 

@@ -20,10 +20,27 @@ export const ATTR_FEDERATION_CACHE_HIT = 'federation.cache.hit';
 export const ATTR_FEDERATION_STAGE = 'federation.stage';
 /** Registered name of the data source a client span talks to. */
 export const ATTR_FEDERATION_SOURCE = 'federation.source';
+/**
+ * What kind of source a client span without database or HTTP conventions talks to: `function` for
+ * a `FunctionSource` (a function of the application's own, no wire protocol to describe).
+ */
+export const ATTR_FEDERATION_SOURCE_KIND = 'federation.source.kind';
 /** Name of the part (sub-query) of a federated query a span belongs to. */
 export const ATTR_FEDERATION_PART = 'federation.part';
 /** Fingerprint (normalised statement hash) of a source call's query text. */
 export const ATTR_FEDERATION_QUERY_FINGERPRINT = 'federation.query.fingerprint';
+/**
+ * Names of the parts a part depends on (string array), on the `fetch` stage span of a part that
+ * declared `dependsOn`: trace analysis never suggests running such parts in parallel. Other
+ * runtimes may also give source names, or one comma-separated string.
+ */
+export const ATTR_FEDERATION_DEPENDS_ON = 'federation.depends_on';
+/**
+ * Retry ordinal of a source call, counted like semconv's `http.request.resend_count`: 1 on the
+ * first retry, 2 on the second; absent (the same as 0) on a first try. Set on the source call
+ * spans of retried attempts.
+ */
+export const ATTR_FEDERATION_RETRY_ATTEMPT = 'federation.retry.attempt';
 
 /** Incubating semconv: rows returned by a database operation. */
 export const ATTR_DB_RESPONSE_RETURNED_ROWS = 'db.response.returned_rows';

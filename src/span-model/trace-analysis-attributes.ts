@@ -3,13 +3,6 @@
  * `federation.*` names. Kept apart from `attributes.ts` because only the analysis reads them.
  */
 
-/**
- * Parts (or source names) a span's work depends on, as a string array or a comma-separated
- * string: siblings it depends on are never suggested for parallel execution.
- */
-export const ATTR_FEDERATION_DEPENDS_ON = 'federation.depends_on';
-/** Retry number of a call (1 for the first retry); absent or 0 for a first try. */
-export const ATTR_FEDERATION_RETRY_ATTEMPT = 'federation.retry.attempt';
 /** Stable HTTP semconv: how many times the request was resent. */
 export const ATTR_HTTP_REQUEST_RESEND_COUNT = 'http.request.resend_count';
 /** `true` on a span that only waits for a connection from a pool. */

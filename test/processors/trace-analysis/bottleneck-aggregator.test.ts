@@ -130,7 +130,7 @@ describe('BottleneckAggregator', () => {
       );
     }
     const kinds = Object.fromEntries(aggregator.snapshot().suggestions.map((s) => [s.kind, s]));
-    expect(kinds['merge_dominates']).toMatchObject({ estimatedSavingMs: 30, evidence: { meanShare: 0.6, meanCriticalMs: 60 } });
+    expect(kinds['merge_dominates']).toMatchObject({ estimatedSavingMs: 30, evidence: { meanShare: 0.6, meanCriticalMs: 60, bound: 'sql', meanRowsIntoMerge: 100, meanRowsReturned: 5 } });
     const cache = kinds['low_cache_hit_ratio']!;
     expect(cache.evidence).toMatchObject({ lookups: 10, hits: 1, hitRatio: 0.1 });
     // misses cost 39 ms of path in 9 of 10 traces; reaching 80% turns (0.8-0.1)/(0.9) of misses into hits

@@ -60,7 +60,7 @@ describe('TraceAnalyzer', () => {
     const c = a.candidates.find((x) => x.kind === 'parallelize_parts')!;
     expect(c.subject).toBe('fetch: duck, my, pg');
     expect(c.savingMs).toBe(50); // 90 ms wall → 40 ms (the longest) if concurrent
-    expect(c.evidence).toMatchObject({ waves: 3, wallMs: 90, parallelWallMs: 40 });
+    expect(c.figures).toMatchObject({ waves: 3, wallMs: 90, parallelWallMs: 40 });
     // plan → fetch → merge stages are sequential by nature and carry no part: never suggested.
     expect(a.candidates.filter((x) => x.kind === 'parallelize_parts')).toHaveLength(1);
   });
@@ -85,6 +85,59 @@ describe('TraceAnalyzer', () => {
     expect(byKind).toMatchObject({ pool_wait: 20, timeouts_dominate: 40, retries_dominate: 40 });
     // a retry depends on the attempt before it: not a parallelisation opportunity
     expect(byKind['parallelize_parts']).toBeUndefined();
+  });
+
+  it('counts failed attempts and the backoff before the last retry as retry time, not the successful retry', () => {
+    const a = analyze([
+      { id: 'root', role: 'query', start: 0, end: 60 },
+      { id: 'fetch', parent: 'root', role: 'stage', stage: 'fetch', part: 'tiers', start: 0, end: 58 },
+      { id: 'try1', parent: 'fetch', role: 'source', source: 'crm', start: 1, end: 11, error: true },
+      // 11..20: backoff, the fetch stage's own time
+      { id: 'try2', parent: 'fetch', role: 'source', source: 'crm', start: 20, end: 30, error: true, retryAttempt: 1 },
+      { id: 'try3', parent: 'fetch', role: 'source', source: 'crm', start: 45, end: 55, retryAttempt: 2 },
+    ]);
+    const retries = a.candidates.find((c) => c.kind === 'retries_dominate')!;
+    expect(retries).toMatchObject({ subject: 'crm', savingMs: 44, figures: { retryCriticalMs: 44, retries: 2 }, evidence: { source: 'crm', part: 'tiers' } });
+    // one part's calls are one member, never parallel siblings
+    expect(a.candidates.filter((c) => c.kind === 'parallelize_parts')).toEqual([]);
+  });
+
+  it('treats a sibling whose start reads up to 1 ms before the previous end as sequential (Date.now() start times)', () => {
+    const a = analyze([
+      { id: 'root', role: 'query', start: 0, end: 60 },
+      { id: 'a', parent: 'root', role: 'stage', stage: 'fetch', part: 'a', start: 0, end: 20.9 },
+      { id: 'b', parent: 'root', role: 'stage', stage: 'fetch', part: 'b', start: 20, end: 50 },
+    ]);
+    expect(a.candidates.find((x) => x.kind === 'parallelize_parts')?.figures).toMatchObject({ waves: 2, wallMs: 50, parallelWallMs: 30 });
+  });
+
+  it('keeps the hand-over gap after a declared dependency out of the parallelisation saving', () => {
+    const a = analyze([
+      { id: 'root', role: 'query', start: 0, end: 80 },
+      { id: 'users', parent: 'root', role: 'stage', stage: 'fetch', part: 'users', start: 0, end: 30 },
+      { id: 'orders', parent: 'root', role: 'stage', stage: 'fetch', part: 'orders', start: 33, end: 60, dependsOn: ['users'] },
+      // independent of both, yet started after them
+      { id: 'geo', parent: 'root', role: 'stage', stage: 'fetch', part: 'geo', start: 60, end: 75 },
+    ]);
+    const c = a.candidates.find((x) => x.kind === 'parallelize_parts')!;
+    // ideal: users → 3 ms hand-over → orders = 60 ms, geo beside them; wall 75 ms
+    expect(c.figures).toMatchObject({ wallMs: 75, parallelWallMs: 60 });
+    expect(c.savingMs).toBe(15);
+  });
+
+  it('counts rows fetched once per part: the fetch stage (cache hits too), else its source calls, never the merge', () => {
+    const a = analyze([
+      { id: 'root', role: 'query', start: 0, end: 100, rows: 40 },
+      { id: 'c1', parent: 'root', role: 'cache', stage: 'cache', part: 'cached', cacheHit: true, start: 0, end: 1 },
+      { id: 'f1', parent: 'root', role: 'stage', stage: 'fetch', part: 'cached', start: 0, end: 2, rows: 25 },
+      { id: 'f2', parent: 'root', role: 'stage', stage: 'fetch', part: 'live', start: 0, end: 50, rows: 10 },
+      { id: 'pg', parent: 'f2', role: 'source', source: 'pg', start: 1, end: 49, rows: 10 },
+      { id: 'f3', parent: 'root', role: 'stage', stage: 'fetch', part: 'bare', start: 0, end: 50 },
+      { id: 'my', parent: 'f3', role: 'source', source: 'my', start: 1, end: 49, rows: 7 },
+      { id: 'merge', parent: 'root', role: 'stage', stage: 'merge', start: 50, end: 100 },
+      { id: 'inner', parent: 'merge', role: 'source', source: 'duck', start: 51, end: 99, rows: 1000 },
+    ]);
+    expect(a).toMatchObject({ rowsFetched: 25 + 10 + 7, rowsReturned: 40 });
   });
 
   it('counts a driver\'s connection work as waiting for a connection', () => {
