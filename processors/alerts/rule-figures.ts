@@ -1,4 +1,5 @@
 import { checkAnalysisWindow, checkSnapshotFigure, SNAPSHOT_FIELDS, SNAPSHOT_SCOPES } from './snapshot-figure-provider.js';
+import { closestWord } from '../../src/text/closest-word.js';
 
 /**
  * The figures `startFedscope`'s pipeline supplies beside the span statistics (its
@@ -42,7 +43,7 @@ export function checkRuleFigure(figure: string, window: string | undefined, cont
   const others = context.figures ?? PIPELINE_FIGURE_NAMES;
   if (others.includes(figure)) return [];
   const known = [...SNAPSHOT_SCOPES.flatMap((s) => SNAPSHOT_FIELDS.map((f) => `${s}.${f}`)), ...others];
-  const closest = nearest(figure, known);
+  const closest = closestWord(figure, known);
   const hint = closest === undefined ? '' : ` (did you mean ${JSON.stringify(closest)}?)`;
   const problems: RuleFigureProblem[] = [
     {
@@ -54,31 +55,4 @@ export function checkRuleFigure(figure: string, window: string | undefined, cont
   const windowProblem = checkAnalysisWindow(window, context.windowsSeconds);
   if (windowProblem !== undefined) problems.push({ field: 'window', problem: windowProblem });
   return problems;
-}
-
-/** The known name closest to `name` by edit distance, when close enough to be a misspelling. */
-function nearest(name: string, known: readonly string[]): string | undefined {
-  let best: string | undefined;
-  let bestDistance = Math.max(2, Math.floor(name.length / 4)) + 1;
-  for (const candidate of known) {
-    const distance = editDistance(name.toLowerCase(), candidate.toLowerCase());
-    if (distance < bestDistance) {
-      best = candidate;
-      bestDistance = distance;
-    }
-  }
-  return best;
-}
-
-/** Levenshtein distance, one row at a time. */
-function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) {
-      current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-    previous = current;
-  }
-  return previous[b.length]!;
 }

@@ -1,4 +1,5 @@
 import { FedscopeConfigError } from './fedscope-config-error.js';
+import { closestWord } from '../text/closest-word.js';
 
 /** Something that may be a plain object (not null, not an array). */
 export type PlainObject = Record<string, unknown>;
@@ -19,7 +20,7 @@ export function expectObject(field: string, value: unknown, allowed: readonly st
   }
   for (const key of Object.keys(value)) {
     if (!allowed.includes(key)) {
-      const hint = closest(key, allowed);
+      const hint = closestWord(key, allowed);
       throw new FedscopeConfigError(
         field === '' ? key : `${field}.${key}`,
         `unknown option${hint ? ` (did you mean '${hint}'?)` : ''}; allowed: ${allowed.join(', ')}`,
@@ -93,32 +94,4 @@ export function expectStringRecord(field: string, value: unknown): Record<string
     if (typeof item !== 'string') throw new FedscopeConfigError(`${field}.${key}`, `expected a string, got ${describeValue(item)}`);
   }
   return obj as Record<string, string>;
-}
-
-/** The allowed word nearest to `word` by edit distance, when it is a plausible typo. */
-function closest(word: string, allowed: readonly string[]): string | undefined {
-  let best: string | undefined;
-  let bestDistance = Math.max(2, Math.floor(word.length / 3)) + 1;
-  for (const candidate of allowed) {
-    const d = editDistance(word.toLowerCase(), candidate.toLowerCase());
-    if (d < bestDistance) {
-      best = candidate;
-      bestDistance = d;
-    }
-  }
-  return best;
-}
-
-function editDistance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    let diagonal = row[0]!;
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const above = row[j]!;
-      row[j] = Math.min(above + 1, row[j - 1]! + 1, diagonal + (a[i - 1] === b[j - 1] ? 0 : 1));
-      diagonal = above;
-    }
-  }
-  return row[b.length]!;
 }

@@ -3,6 +3,7 @@ import { LatencyRegressionDetector } from '../../../processors/detectors/latency
 import type { RegressionVerdict } from '../../../processors/detectors/types.js';
 import { LogBucketSketch } from '../../../src/stats/log-bucket-sketch.js';
 import { seededRandom } from '../../support/seeded-random.js';
+import { normalFrom } from '../../src/stats/distributions.js';
 import { lognormal, uniform } from './seeded-random.js';
 
 const MINUTE = 60_000;
@@ -41,19 +42,8 @@ function startedAfter(verdicts: readonly RegressionVerdict[], stepMinute: number
  * draw 32 million latencies, and this halves their cost.
  */
 function lognormalPairs(seed: number, median: number, sigma: number): () => number {
-  const u = seededRandom(seed);
-  let spare = Number.NaN;
-  return () => {
-    if (!Number.isNaN(spare)) {
-      const value = spare;
-      spare = Number.NaN;
-      return value;
-    }
-    const radius = sigma * Math.sqrt(-2 * Math.log(1 - u()));
-    const angle = 2 * Math.PI * u();
-    spare = median * Math.exp(radius * Math.sin(angle));
-    return median * Math.exp(radius * Math.cos(angle));
-  };
+  const normal = normalFrom(seededRandom(seed));
+  return () => median * Math.exp(sigma * normal());
 }
 
 /** Lognormal latencies (median 20 ms, σ 0.8) of which 1 % are ten times slower: a heavy, noisy tail. */

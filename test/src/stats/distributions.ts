@@ -7,8 +7,8 @@ import { seededRandom } from '../../support/seeded-random.js';
 
 export { seededRandom };
 
-/** Standard normal draws (Box–Muller) from a uniform source. */
-function normalFrom(random: () => number): () => number {
+/** Standard normal draws (Box–Muller, both values of each pair) from a uniform source. */
+export function normalFrom(random: () => number): () => number {
   let spare = Number.NaN;
   return () => {
     if (!Number.isNaN(spare)) {
