@@ -1,5 +1,5 @@
 import type { Span, TracerProvider } from '@opentelemetry/api';
-import type { QueryTextMode } from '../src/options/types.js';
+import type { QueryTextMode } from '../src/span-model/query-text-mode.js';
 
 /** What one adapter call does, as fedscope reads it from the call's arguments. */
 export type CallDescription =

@@ -1,6 +1,6 @@
 import { context, SpanKind, type Attributes, type Context, type Span, type TimeInput, type Tracer } from '@opentelemetry/api';
 import { ATTR_SERVER_ADDRESS, ATTR_SERVER_PORT } from '@opentelemetry/semantic-conventions';
-import type { QueryTextMode } from '../src/options/types.js';
+import type { QueryTextMode } from '../src/span-model/query-text-mode.js';
 import {
   ATTR_FEDERATION_PART,
   ATTR_FEDERATION_QUERY_NAME,

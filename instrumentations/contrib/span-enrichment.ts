@@ -15,7 +15,7 @@ import {
   type TracerProvider,
 } from '@opentelemetry/api';
 import { ATTR_DB_NAMESPACE, ATTR_DB_QUERY_TEXT, ATTR_DB_SYSTEM_NAME } from '@opentelemetry/semantic-conventions';
-import type { QueryTextMode } from '../../src/options/types.js';
+import type { QueryTextMode } from '../../src/span-model/query-text-mode.js';
 import { applyDbStatementAttributes } from '../../src/span-model/db-call-attributes.js';
 import { classifyDbError, dbErrorAttributes } from '../../src/span-model/error-class.js';
 import { redactedException, redactUnlessRaw } from '../../src/span-model/redact.js';

@@ -1,7 +1,7 @@
 import type { MeterProvider } from '@opentelemetry/api';
 import type { MySQL2InstrumentationConfig } from '@opentelemetry/instrumentation-mysql2';
 import type { PgInstrumentationConfig } from '@opentelemetry/instrumentation-pg';
-import type { QueryTextMode } from '../../src/options/types.js';
+import type { QueryTextMode } from '../../src/span-model/query-text-mode.js';
 
 /** The connection a contrib span talks to, as its semantic-convention attributes describe it. */
 export interface ContribSourceInfo {

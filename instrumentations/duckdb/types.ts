@@ -1,6 +1,6 @@
 import type { MeterProvider, Span } from '@opentelemetry/api';
 import type { InstrumentationConfig } from '@opentelemetry/instrumentation';
-import type { QueryTextMode } from '../../src/options/types.js';
+import type { QueryTextMode } from '../../src/span-model/query-text-mode.js';
 
 /** What the instrumentation knows about the database a DuckDB call runs on. */
 export interface DuckDBSourceInfo {

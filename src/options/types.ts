@@ -4,8 +4,9 @@ import type { SourceInstrumentationsOptions } from '../../instrumentations/sourc
 import type { AlertRuleDefinition } from '../../processors/alerts/types.js';
 import type { HealthScorerOptions } from '../../processors/health/health-scorer.js';
 
-/** How query text is put on source-call spans (`db.query.text`). */
-export type QueryTextMode = 'sanitized' | 'raw' | 'off';
+import type { QueryTextMode } from '../span-model/query-text-mode.js';
+
+export type { QueryTextMode };
 
 /** OTLP/HTTP wire encoding, as `OTEL_EXPORTER_OTLP_PROTOCOL` names it. */
 export type OtlpProtocol = 'http/protobuf' | 'http/json';

@@ -14,7 +14,7 @@ import {
   ATTR_DB_QUERY_TEXT,
   ATTR_DB_SYSTEM_NAME,
 } from '@opentelemetry/semantic-conventions';
-import type { QueryTextMode } from '../options/types.js';
+import type { QueryTextMode } from './query-text-mode.js';
 import { sharedStatementAnalyzer } from '../sql/shared-statement-analyzer.js';
 import { dialectForSystem } from '../sql/sql-dialect.js';
 import { ATTR_FEDERATION_QUERY_FINGERPRINT } from './attributes.js';

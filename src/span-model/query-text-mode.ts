@@ -1,4 +1,9 @@
-import type { QueryTextMode } from '../options/types.js';
+/**
+ * How query text is put on source-call spans (`db.query.text`) and how error texts are written:
+ * `sanitized` (literals become `?`, error texts redacted), `raw` (as written: the explicit opt-in),
+ * `off` (no query text; error texts redacted).
+ */
+export type QueryTextMode = 'sanitized' | 'raw' | 'off';
 
 let processDefault: QueryTextMode = 'sanitized';
 

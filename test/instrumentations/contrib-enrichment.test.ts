@@ -13,7 +13,7 @@ import {
 } from '../../instrumentations/contrib/index.js';
 import { federatedQuery } from '../../instrumentations/federation-stage.js';
 import { withSourceContext } from '../../instrumentations/source-context.js';
-import type { QueryTextMode } from '../../src/options/types.js';
+import type { QueryTextMode } from '../../src/span-model/query-text-mode.js';
 import { startInMemoryTracing } from '../support/in-memory-tracing.js';
 
 const tracing = startInMemoryTracing();
