@@ -1,44 +1,22 @@
 import { context } from '@opentelemetry/api';
 import { suppressTracing } from '@opentelemetry/core';
 import { normaliseRow } from './duckdb-source.js';
+import { mergeColumnsOf, type MergeTable } from './merge-table-columns.js';
+import { appendTyped, type MergeAppender } from './typed-append.js';
 import type { Row } from './types.js';
 
+export type { MergeTable } from './merge-table-columns.js';
+
 /** The parts of `@duckdb/node-api` the engine uses; loaded on first use, so the package is only needed when SQL merges run. */
-interface Appender {
-  appendNull(): void;
-  appendBoolean(value: boolean): void;
-  appendInteger(value: number): void;
-  appendBigInt(value: bigint): void;
-  appendDouble(value: number): void;
-  appendVarchar(value: string): void;
-  endRow(): void;
-  flushSync(): void;
-  closeSync(): void;
-}
 interface Connection {
   run(sql: string): Promise<unknown>;
   runAndReadAll(sql: string, values?: never[]): Promise<{ getRowObjectsJS(): Record<string, unknown>[] }>;
-  createAppender(table: string, schema?: string | null, catalog?: string | null): Promise<Appender>;
+  createAppender(table: string, schema?: string | null, catalog?: string | null): Promise<MergeAppender>;
   closeSync(): void;
 }
 interface Instance {
   connect(): Promise<Connection>;
   closeSync(): void;
-}
-
-/** DuckDB column type fedscope infers from a column's JS values. */
-type ColumnType = 'BOOLEAN' | 'INTEGER' | 'BIGINT' | 'DOUBLE' | 'VARCHAR' | 'TIMESTAMP';
-
-/** One part to load as a table. */
-export interface MergeTable {
-  /** Table name (the part's name). */
-  name: string;
-  /** The rows. */
-  rows: readonly Row[];
-  /** Column names reported by the source (used when there are no rows). */
-  columns?: readonly string[] | undefined;
-  /** Declared DuckDB types, overriding inference. */
-  declared?: Readonly<Record<string, string>> | undefined;
 }
 
 const IDLE_CONNECTIONS = 4;
@@ -50,6 +28,14 @@ const IDLE_CONNECTIONS = 4;
  * DuckDB's appender — the fastest typed load path, with no SQL text built from values. The merge's
  * own statements run with tracing suppressed: they are the runtime's work, already covered by the
  * `merge` stage span, not calls to a source.
+ *
+ * Each table's columns are typed from the part's declared `columns`, else from the column types
+ * the source reported (pg type OIDs, mysql2 column definitions, DuckDB result types, SQLite
+ * declared types), else from the values; values are converted to those types as they are appended
+ * (see `appendTyped`). The merged rows come back as `@duckdb/node-api` reads them, with BIGINT and
+ * HUGEINT values in JavaScript's safe range as numbers (larger ones stay bigint), DECIMAL as
+ * numbers (doubles), DATE and TIMESTAMP as Dates holding the wall-clock time in UTC, TIMESTAMPTZ as
+ * Dates of the instant, TIME as microseconds since midnight, BLOB as Uint8Array.
  */
 export class DuckDBMergeEngine {
   private instance: Promise<Instance> | undefined;
@@ -96,14 +82,14 @@ export class DuckDBMergeEngine {
   }
 
   private async load(connection: Connection, table: MergeTable): Promise<void> {
-    const columns = columnsOf(table);
-    const definition = columns.map(([name, type]) => `${quoteIdent(name)} ${type}`).join(', ');
+    const columns = mergeColumnsOf(table);
+    const definition = columns.map((c) => `${quoteIdent(c.name)} ${c.type}`).join(', ');
     await connection.run(`CREATE OR REPLACE TEMP TABLE ${quoteIdent(table.name)} (${definition})`);
     if (table.rows.length === 0) return;
     const appender = await connection.createAppender(table.name, 'main', 'temp');
     try {
       for (const row of table.rows) {
-        for (const [name, type] of columns) append(appender, type, row[name]);
+        for (const column of columns) appendTyped(appender, column, row[column.name]);
         appender.endRow();
       }
       appender.flushSync();
@@ -111,92 +97,6 @@ export class DuckDBMergeEngine {
       appender.closeSync();
     }
   }
-}
-
-/** Column names (in first-seen order) and types of a part's table. */
-function columnsOf(table: MergeTable): Array<[string, string]> {
-  const names: string[] = [];
-  const seen = new Set<string>();
-  for (const name of [...(table.columns ?? []), ...Object.keys(table.declared ?? {})]) {
-    if (!seen.has(name)) {
-      seen.add(name);
-      names.push(name);
-    }
-  }
-  for (const row of table.rows) {
-    for (const name in row) {
-      if (!seen.has(name)) {
-        seen.add(name);
-        names.push(name);
-      }
-    }
-  }
-  if (names.length === 0) return [['_empty', 'VARCHAR']];
-  return names.map((name) => [name, table.declared?.[name] ?? inferType(table.rows, name)]);
-}
-
-function inferType(rows: readonly Row[], name: string): ColumnType {
-  let type: ColumnType | undefined;
-  for (const row of rows) {
-    const t = typeOf(row[name]);
-    if (t === undefined) continue;
-    if (type === undefined || type === t) type = t;
-    else if ((type === 'INTEGER' || type === 'BIGINT' || type === 'DOUBLE') && (t === 'INTEGER' || t === 'BIGINT' || t === 'DOUBLE')) type = widerNumber(type, t);
-    else return 'VARCHAR';
-  }
-  return type ?? 'VARCHAR';
-}
-
-function typeOf(value: unknown): ColumnType | undefined {
-  switch (typeof value) {
-    case 'boolean':
-      return 'BOOLEAN';
-    case 'number':
-      if (Number.isInteger(value)) return value >= -2147483648 && value <= 2147483647 ? 'INTEGER' : Number.isSafeInteger(value) ? 'BIGINT' : 'DOUBLE';
-      return 'DOUBLE';
-    case 'bigint':
-      return 'BIGINT';
-    case 'string':
-      return 'VARCHAR';
-    case 'object':
-      if (value === null) return undefined;
-      return value instanceof Date ? 'TIMESTAMP' : 'VARCHAR';
-    default:
-      return undefined;
-  }
-}
-
-function widerNumber(a: ColumnType, b: ColumnType): ColumnType {
-  if (a === 'DOUBLE' || b === 'DOUBLE') return 'DOUBLE';
-  if (a === 'BIGINT' || b === 'BIGINT') return 'BIGINT';
-  return 'INTEGER';
-}
-
-/**
- * Appends one value. Declared (non-inferred) types get their value as text and DuckDB casts it to
- * the column's type, so any declared type works; objects go in as JSON text.
- */
-function append(appender: Appender, type: string, value: unknown): void {
-  if (value === null || value === undefined) return appender.appendNull();
-  switch (type) {
-    case 'BOOLEAN':
-      return appender.appendBoolean(Boolean(value));
-    case 'INTEGER':
-      return appender.appendInteger(Number(value));
-    case 'BIGINT':
-      return appender.appendBigInt(typeof value === 'bigint' ? value : BigInt(Math.trunc(Number(value))));
-    case 'DOUBLE':
-      return appender.appendDouble(Number(value));
-    default:
-      return appender.appendVarchar(textOf(value));
-  }
-}
-
-function textOf(value: unknown): string {
-  if (typeof value === 'string') return value;
-  if (value instanceof Date) return value.toISOString().replace('T', ' ').replace('Z', '');
-  if (typeof value === 'object') return JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
-  return String(value);
 }
 
 /** Quotes an identifier for DuckDB. */

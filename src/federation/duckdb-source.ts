@@ -1,8 +1,12 @@
+import { duckdbColumnTypes } from './column-types.js';
 import type { Row, SourceAdapter, SourceCapabilities, SourceRequest, SourceResult } from './types.js';
 
 /** The part of a `DuckDBConnection` (`@duckdb/node-api`) the adapter uses. */
 export interface DuckDBConnectionLike {
-  runAndReadAll(sql: string, values?: never[]): Promise<{ getRowObjectsJS(): Record<string, unknown>[]; columnNames(): string[] }>;
+  runAndReadAll(
+    sql: string,
+    values?: never[],
+  ): Promise<{ getRowObjectsJS(): Record<string, unknown>[]; columnNames(): string[]; columnTypes?(): ReadonlyArray<{ toString(): string }> }>;
   interrupt(): void;
 }
 
@@ -10,6 +14,7 @@ export interface DuckDBConnectionLike {
  * A DuckDB source over a `DuckDBConnection` (`?` or `$1` placeholders). A timeout interrupts the
  * running statement (`connection.interrupt()`), so nothing is left running. BIGINT/HUGEINT
  * values within JavaScript's safe integer range come back as numbers, larger ones as bigint.
+ * Results carry the columns' DuckDB types, which an SQL merge keeps.
  *
  * DuckDB runs one statement per connection at a time: give it `concurrency: 1` or one connection per
  * source, since an interrupt stops whatever the connection runs.
@@ -31,7 +36,9 @@ export class DuckDBSource implements SourceAdapter {
     try {
       const values = request.params.length > 0 ? (request.params.map(toDuckDBValue) as never[]) : undefined;
       const reader = await this.connection.runAndReadAll(request.sql, values);
-      return { rows: reader.getRowObjectsJS().map(normaliseRow), columns: reader.columnNames() };
+      const columns = reader.columnNames();
+      const types = reader.columnTypes?.();
+      return { rows: reader.getRowObjectsJS().map(normaliseRow), columns, columnTypes: types && duckdbColumnTypes(columns, types.map(String)) };
     } finally {
       signal.removeEventListener('abort', onAbort);
     }

@@ -4,6 +4,7 @@ export type { FederationErrorCode } from './federation-error.js';
 export { HttpStatusError } from './http-status-error.js';
 export { PostgresSource } from './postgres-source.js';
 export type { PgPoolClientLike, PgPoolLike } from './postgres-source.js';
+export type { PgFieldLike } from './column-types.js';
 export { MysqlSource } from './mysql-source.js';
 export type { MysqlPoolConnectionLike, MysqlPoolLike } from './mysql-source.js';
 export { DuckDBSource } from './duckdb-source.js';

@@ -1,3 +1,4 @@
+import { sqliteColumnTypes } from './column-types.js';
 import type { Row, SourceAdapter, SourceCapabilities, SourceRequest, SourceResult } from './types.js';
 
 /** The part of a better-sqlite3 `Statement` the adapter uses. */
@@ -5,7 +6,7 @@ export interface SqliteStatementLike {
   readonly reader: boolean;
   all(...params: unknown[]): unknown[];
   run(...params: unknown[]): unknown;
-  columns?(): Array<{ name: string }>;
+  columns?(): Array<{ name: string; type?: string | null }>;
 }
 
 /** The part of a better-sqlite3 `Database` the adapter uses. */
@@ -17,6 +18,9 @@ export interface SqliteDatabaseLike {
  * A SQLite source over a better-sqlite3 `Database` (`?` placeholders). better-sqlite3 is
  * synchronous: a statement runs to its end on the event loop, so a timeout cannot interrupt it —
  * it is only noticed once the statement returns. Keep SQLite parts small, or run them in a worker.
+ *
+ * Results carry column types from the declared column types where every value agrees with the
+ * declared affinity (SQLite lets any value sit in any column); other columns are typed from values.
  */
 export class SqliteSource implements SourceAdapter {
   /** @inheritdoc */
@@ -37,7 +41,8 @@ export class SqliteSource implements SourceAdapter {
       return { rows: [] };
     }
     const rows = statement.all(...request.params) as Row[];
-    return { rows, columns: statement.columns?.().map((c) => c.name) };
+    const columns = statement.columns?.();
+    return { rows, columns: columns?.map((c) => c.name), columnTypes: columns && sqliteColumnTypes(columns, rows) };
   }
 
   /** Prepared statements are reused (at most 256 kept) — preparing is a large share of a small query's cost. */

@@ -277,8 +277,9 @@ export interface PartSpec {
    */
   maxRows?: number;
   /**
-   * Column names and DuckDB types of the part's table, used for an SQL merge when the part
-   * returns no rows or is missing under the `partial` policy (otherwise types are inferred).
+   * Column names and DuckDB types of the part's table in an SQL merge. They override the types the
+   * source reports (and those inferred from values), and give a part that returns no rows or is
+   * missing under the `partial` policy its table.
    */
   columns?: Readonly<Record<string, string>>;
 }
