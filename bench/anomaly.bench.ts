@@ -1,33 +1,39 @@
 /**
  * `npm run bench -- anomaly`: the alert engine's detectors.
  *
- * (a) NAB-window scores on the tuning set (shared/data/nab: 15 series, 22 windows) of
- *     `OnlineAnomalyDetector` with its default options and of every baseline of
- *     shared/notes/percentiles-and-anomalies.md, re-implemented here (comparison code, not product
- *     code), all scored by the same `processors/detectors/nab-scorer.ts`;
+ * (a) NAB-window scores on the tuning set (test/fixtures/nab: 15 series, 22 windows) of
+ *     `OnlineAnomalyDetector` with its default options and of every baseline measured when the
+ *     detector was designed, re-implemented here (comparison code, not product code), all scored
+ *     by the same `processors/detectors/nab-scorer.ts` (in-sample: the defaults were chosen on
+ *     these series);
  * (b) the same per series, the detector beside the best baseline;
+ * (a') the detector by leave-one-series-out (test/support/nab-loso.ts): options chosen on the
+ *     other 14 series by a fixed grid, the held-out series scored; with and without the seasonal
+ *     view, and per fold;
  * (c) ns per update of the detector against the EWMA baseline, in the same run;
  * (d) `LatencyRegressionDetector`: how soon it catches a p95 step, and that it stays silent on a
  *     stationary day, on seeded lognormal latencies.
  */
-import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { LatencyRegressionDetector } from '../dist/processors/detectors/latency-regression-detector.js';
 import { loadNabCorpus, scoreDetector, type NabCorpusScore, type NabSeries } from '../dist/processors/detectors/nab-scorer.js';
 import { OnlineAnomalyDetector } from '../dist/processors/detectors/online-anomaly-detector.js';
-import type { PointDetector, PointVerdict } from '../dist/processors/detectors/types.js';
+import type { OnlineAnomalyDetectorOptions, PointDetector, PointVerdict } from '../dist/processors/detectors/types.js';
+import { anomalyDetectorGrid, leaveOneSeriesOut, scoreGrid, type LosoResult } from '../test/support/nab-loso.js';
 import { seededRandom } from '../test/support/seeded-random.js';
 import { round, timeSync } from './measure.js';
 import type { BenchEntry, BenchTable } from './types.js';
 
-const NAB_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../shared/data/nab');
+/** The NAB tuning set shipped with the repository (test/fixtures/nab/README.md says what and whence). */
+const NAB_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../test/fixtures/nab');
 const ALERT: PointVerdict = { anomalous: true };
 const QUIET: PointVerdict = { anomalous: false };
 
 // ---------------------------------------------------------------------------------------------
-// Baselines of the shared note. Their exact parameters were not recorded there; these are the
-// plain textbook versions, parameters stated in their names.
+// Baselines from the design note on anomaly detection (outside this repository). Their exact
+// parameters were not recorded there; these are the plain textbook versions, parameters stated in
+// their names.
 // ---------------------------------------------------------------------------------------------
 
 /** Mean and standard deviation of the last `n` values; z of the new value against them. */
@@ -137,9 +143,6 @@ const CONTENDERS: Contender[] = [
 const NO_ANOMALY = (name: string) => name.startsWith('artificialNoAnomaly/');
 
 function loadCorpus(): NabSeries[] {
-  if (!existsSync(path.join(NAB_ROOT, 'labels', 'combined_windows.json'))) {
-    throw new Error(`anomaly bench: NAB tuning data not found at ${NAB_ROOT} (the repository is expected with shared/ beside it)`);
-  }
   return loadNabCorpus(NAB_ROOT);
 }
 
@@ -147,7 +150,7 @@ const fixed = (x: number | null, digits = 2): string => (x === null || Number.is
 
 function overallTable(scores: Array<[Contender, NabCorpusScore]>): BenchTable {
   return {
-    title: 'anomaly: NAB tuning set (15 series, 22 windows, 66k points), NAB-window scoring',
+    title: 'anomaly: NAB tuning set (15 series, 22 windows, 66k points), NAB-window scoring, IN-SAMPLE (defaults chosen on these series; see the leave-one-series-out table)',
     columns: ['detector', 'windows found', 'recall', 'chance recall', 'recall / chance', 'false positives', 'FP per 1k', 'precision', 'alerts on no-anomaly series', 'note: recall / chance / FP per 1k / precision'],
     rows: scores.map(([c, s]) => [
       c.name,
@@ -182,6 +185,73 @@ function perSeriesTable(ours: NabCorpusScore, best: NabCorpusScore): BenchTable 
   };
 }
 
+/** Leave-one-series-out of the detector: one grid scored once per series, then the folds select. */
+function losoTables(corpus: readonly NabSeries[]): BenchTable[] {
+  const run = (fixed: OnlineAnomalyDetectorOptions, seasonalAxis = false) => {
+    const started = performance.now();
+    const candidates = seasonalAxis
+      ? [false, true].flatMap((seasonal) => anomalyDetectorGrid({ ...fixed, seasonal }).map((c) => ({ ...c, label: `${c.label}, seasonal ${seasonal}` })))
+      : anomalyDetectorGrid(fixed);
+    const result = leaveOneSeriesOut(corpus, scoreGrid(corpus, candidates, (options) => new OnlineAnomalyDetector(options)));
+    return { result, candidates: candidates.length, ms: performance.now() - started };
+  };
+  const before = run({ seasonal: false });
+  const after = run({});
+  const chosenSeasonal = run({}, true);
+  const inSample = scoreDetector(corpus, () => new OnlineAnomalyDetector());
+  const row = (name: string, r: { result: LosoResult; candidates: number; ms: number }) => {
+    const t = r.result.total;
+    const worst = Math.max(...r.result.folds.map((f) => f.score.falsePositivesPer1k));
+    return [
+      name,
+      `${t.windowsFound}/${t.windows}`,
+      fixed(t.recall),
+      fixed(t.chanceRecall),
+      fixed(t.recall / t.chanceRecall, 1),
+      t.falsePositives,
+      fixed(t.falsePositivesPer1k),
+      fixed(worst),
+      fixed(t.precision),
+      r.result.folds.filter((f) => !f.feasible).length,
+      `${r.candidates} in ${Math.round(r.ms)} ms`,
+    ];
+  };
+  return [
+    {
+      title: 'anomaly: OnlineAnomalyDetector by leave-one-series-out (each series scored with options chosen on the other 14)',
+      columns: ['detector', 'windows found', 'recall', 'chance recall', 'recall / chance', 'false positives', 'FP per 1k', 'worst series FP per 1k', 'precision', 'folds without a feasible option', 'grid'],
+      rows: [
+        row('before: without the seasonal view (seasonal: false)', before),
+        row('after: with the seasonal view (the default)', after),
+        row('seasonal on/off as a grid option too (off listed first)', chosenSeasonal),
+        [
+          'in-sample, defaults (for reference)',
+          `${inSample.windowsFound}/${inSample.windows}`,
+          fixed(inSample.recall),
+          fixed(inSample.chanceRecall),
+          fixed(inSample.recall / inSample.chanceRecall, 1),
+          inSample.falsePositives,
+          fixed(inSample.falsePositivesPer1k),
+          fixed(Math.max(...inSample.series.map((s) => s.falsePositivesPer1k))),
+          fixed(inSample.precision),
+          '—',
+          '—',
+        ],
+      ],
+      notes: [
+        'Grid (fixed, test/support/nab-loso.ts): alpha 0.01/0.03/0.1 × zThreshold 2/3 × noveltyMargin 1/1.1/1.2/1.4 × memoryHalfLife 1000/3000/10000; each candidate scored on each series once, the folds only select.',
+        'Selection on the 14 training series: at most 1 FP per 1,000 points on EVERY one of them, then the most windows found, then the fewest FP, then grid order. Held-out scores are totalled like in-sample ones (chance: one random alerter with the total alert count over all points).',
+        'The seasonal view changes nothing on the 14 series other than nyc_taxi (same windows, same FP), so when it is itself a grid option the nyc_taxi fold ties and grid order decides: the evidence for it is that one series (3 holidays found, 2 unlabelled holidays alerted).',
+      ],
+    },
+    {
+      title: 'anomaly: leave-one-series-out folds, OnlineAnomalyDetector with the seasonal view (the default)',
+      columns: ['held-out series', 'options chosen on the other 14', 'feasible', 'training windows found', 'held-out found', 'held-out FP', 'held-out FP per 1k'],
+      rows: after.result.folds.map((f) => [f.heldOut, f.chosenLabel, f.feasible ? 'yes' : 'no', `${f.trainWindowsFound}/${f.trainWindows}`, `${f.score.windowsFound}/${f.score.windows}`, f.score.falsePositives, fixed(f.score.falsePositivesPer1k)]),
+    },
+  ];
+}
+
 function costTable(corpus: readonly NabSeries[]): BenchTable {
   // All NAB values end to end, 65,536 of them, replayed in a loop.
   const all = corpus.flatMap((s) => Array.from(s.values));
@@ -189,17 +259,26 @@ function costTable(corpus: readonly NabSeries[]): BenchTable {
   const mask = values.length - 1;
   const time = (detector: PointDetector) => {
     let i = 0;
-    return timeSync(() => detector.update(values[i & mask] as number, i++), values.length * 4);
+    // Five-minute timestamps, so the seasonal view is trusted (and judges) after 3 weeks of them.
+    return timeSync(() => detector.update(values[i & mask] as number, 300_000 * i++), values.length * 4);
   };
   const ewma = time(new Ewma(0.01, 5, 100));
   const ours = time(new OnlineAnomalyDetector());
-  const oursAdditive = time(new OnlineAnomalyDetector({ multiplicative: false }));
+  const oursAdditive = time(new OnlineAnomalyDetector({ multiplicative: false, seasonal: false }));
+  const oursNoSeasonal = time(new OnlineAnomalyDetector({ seasonal: false }));
   const row = (name: string, t: { nsPerOp: number; opsPerSecond: number }) => [name, round(t.nsPerOp, 3), round(t.nsPerOp / ewma.nsPerOp, 2), Math.round(t.opsPerSecond)];
   return {
     title: 'anomaly: cost per update (NAB values replayed, median of 7 rounds)',
     columns: ['detector', 'ns/update', '× EWMA baseline', 'updates/s'],
-    rows: [row('EWMA α=0.01 baseline (same run)', ewma), row('OnlineAnomalyDetector (defaults)', ours), row('OnlineAnomalyDetector, additive view only', oursAdditive)],
-    notes: ['Budget: ≤ 1 µs per update. O(1) time and memory: 14 numbers of mutable state, one verdict object per update.'],
+    rows: [
+      row('EWMA α=0.01 baseline (same run)', ewma),
+      row('OnlineAnomalyDetector (defaults)', ours),
+      row('OnlineAnomalyDetector, without the seasonal view', oursNoSeasonal),
+      row('OnlineAnomalyDetector, additive view only', oursAdditive),
+    ],
+    notes: [
+      'Budget: ≤ 1 µs per update. O(1) time and memory: about 25 numbers of mutable state plus 2 × 168 for the hour-of-week profile, one verdict object per update.',
+    ],
   };
 }
 
@@ -243,12 +322,12 @@ function regressionTable(): BenchTable {
     rows.push([`${rate}/s (${rate * 300} per 5-min window)`, falseStarts, ...cells]);
   }
   return {
-    title: 'anomaly: LatencyRegressionDetector (defaults: 1-min slots, 5-min recent vs 30-min baseline, +30 % p95, 3 consecutive, ≥ 200 samples)',
+    title: 'anomaly: LatencyRegressionDetector (defaults: 1-min slots, 5-min recent vs 60-min baseline, +30 % p95 significant at 4 standard errors, 3 consecutive, ≥ 100 samples)',
     columns: ['traffic', 'false starts, 2 stationary days', 'p95 ×1.3 caught ≤ 15 min', 'p95 ×1.2 caught ≤ 15 min', 'p95 ×1.1 caught ≤ 15 min'],
     rows,
     notes: [
       'Lognormal latencies (median 20 ms, σ 0.5), seeded; every latency multiplied by the factor from minute 120; one evaluation per minute.',
-      'Goal: a +30 % step found within 3 recent windows (15 min), silence on stationary traffic. Smaller steps may fire within the estimation error (a sixth of the threshold at most).',
+      'Goal: a +30 % step found within 10 minutes at ≥ 2 latencies/s, silence on stationary traffic. Smaller steps may fire when significant and within 2 standard errors of the threshold (at most half of it, in log terms).',
     ],
   };
 }
@@ -261,7 +340,7 @@ const entry: BenchEntry = {
     const scores = CONTENDERS.map((c): [Contender, NabCorpusScore] => [c, scoreDetector(corpus, () => c.create())]);
     const ours = scores[0]![1];
     const best = scores[scores.length - 1]![1];
-    return [overallTable(scores), perSeriesTable(ours, best), costTable(corpus), regressionTable()];
+    return [overallTable(scores), perSeriesTable(ours, best), ...losoTables(corpus), costTable(corpus), regressionTable()];
   },
 };
 

@@ -28,7 +28,7 @@ export type AnomalyPhase = 'ignored' | 'warming-up' | 'cooling-down' | 'active';
  * How a deviation is measured: `additive` on the values themselves (x − level), `multiplicative`
  * on their logarithm (a ratio to the level), which suits positive, heavy-tailed series such as
  * throughputs, byte rates and latencies, `seasonal` against what the value usually is at this hour
- * of the day or week (x − that hour's level), which finds a holiday in a daily or weekly pattern.
+ * of the week (x − that hour's level), which finds a holiday in a daily or weekly pattern.
  */
 export type AnomalyView = 'additive' | 'multiplicative' | 'seasonal';
 
@@ -91,8 +91,8 @@ export interface OnlineAnomalyDetectorOptions {
    */
   minScale?: number;
   /**
-   * Also judge each value against what its hour of the day (of the week, once two weeks were seen)
-   * usually is, from the timestamps (UTC hours): 24 + 168 slot levels. The view alerts only while
+   * Also judge each value against what its hour of the week usually is, from the timestamps (UTC
+   * hours): 168 slot levels, trusted after 2 weeks, alerting after 3. The view alerts only while
    * it explains the series better than the plain level does, so it is quiet on series without a
    * daily or weekly pattern; turn it off for series whose timestamps are not wall-clock times.
    * @default true

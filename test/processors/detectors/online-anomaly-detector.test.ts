@@ -119,6 +119,53 @@ describe('OnlineAnomalyDetector', () => {
     expect(alerts.filter((i) => i < 2500)).toEqual([]);
   });
 
+  it('finds a holiday in a weekly pattern in the seasonal view, whose values stay within the usual range', () => {
+    // Five-minute points over six weeks from a Monday (UTC): weekdays busy from 08:00 to 20:00,
+    // nights and weekends quiet. The Wednesday of week 5 is a holiday: quiet all day, a level every
+    // night and weekend has, so only the time of day and week tells it apart.
+    const stepMs = 5 * 60_000;
+    const t0 = Date.UTC(2024, 0, 1); // a Monday
+    const holiday = [4 * 7 + 2, 4 * 7 + 3].map((day) => t0 + day * 86_400_000); // [start, end) of that Wednesday
+    const u = uniform(17);
+    const points = 6 * 7 * 288;
+    const timestamps = Array.from({ length: points }, (_, i) => t0 + i * stepMs);
+    const values = timestamps.map((t) => {
+      const day = Math.floor((t - t0) / 86_400_000) % 7;
+      const hour = new Date(t).getUTCHours();
+      const busy = day < 5 && hour >= 8 && hour < 20 && !(t >= holiday[0]! && t < holiday[1]!);
+      return (busy ? 1000 : 200) * (1 + 0.1 * (u() - 0.5));
+    });
+    const run = (detector: OnlineAnomalyDetector) => values.map((v, i) => detector.update(v, timestamps[i]!));
+    const inHoliday = (verdicts: AnomalyVerdict[]) => verdicts.filter((v) => v.anomalous && v.timestampMs >= holiday[0]! && v.timestampMs < holiday[1]!);
+
+    const seasonal = run(new OnlineAnomalyDetector());
+    const found = inHoliday(seasonal);
+    expect(found.length).toBeGreaterThan(0);
+    expect(found[0]).toMatchObject({ view: 'seasonal', direction: 'down' });
+    // Before the holiday, the seasonal view never alerted: the weeks repeat.
+    expect(seasonal.filter((v) => v.anomalous && v.view === 'seasonal' && v.timestampMs < holiday[0]!)).toEqual([]);
+    // Without the seasonal view the holiday is just another quiet stretch.
+    expect(inHoliday(run(new OnlineAnomalyDetector({ seasonal: false })))).toEqual([]);
+  });
+
+  it('skips the seasonal view for a non-finite timestamp, and judges the value in the other views', () => {
+    const detector = new OnlineAnomalyDetector({ warmupPoints: 10 });
+    const values = boundedSeries(200, 5);
+    values.forEach((v, i) => detector.update(v, i % 3 === 0 ? Number.NaN : i * 300_000));
+    const verdict = detector.update(170, Number.NaN);
+    expect(verdict).toMatchObject({ anomalous: true, direction: 'up' });
+    expect(verdict.view).not.toBe('seasonal');
+    expect(detector.count).toBe(201);
+  });
+
+  it('keeps the seasonal view quiet on a series without a daily pattern', () => {
+    const n = normal(23);
+    const detector = new OnlineAnomalyDetector();
+    const verdicts = Array.from({ length: 50_000 }, (_, i) => detector.update(100 + 2 * n(), i * 300_000));
+    expect(verdicts.filter((v) => v.view === 'seasonal' && v.score > 1)).toEqual([]);
+    expect(verdicts.filter((v) => v.anomalous).length).toBeLessThan(50);
+  });
+
   it('turns the multiplicative view off for good once a value is negative', () => {
     const detector = new OnlineAnomalyDetector();
     expect(detector.multiplicative).toBe(true);
@@ -159,5 +206,6 @@ describe('OnlineAnomalyDetector', () => {
     expect(() => new OnlineAnomalyDetector({ warmupPoints: 1.5 })).toThrow(/warmupPoints/);
     expect(() => new OnlineAnomalyDetector({ memoryHalfLife: Number.NaN })).toThrow(/memoryHalfLife/);
     expect(() => new OnlineAnomalyDetector({ direction: 'sideways' as 'up' })).toThrow(/direction/);
+    expect(() => new OnlineAnomalyDetector({ seasonal: 'false' as unknown as boolean })).toThrow(/seasonal must be true or false/);
   });
 });
