@@ -26,7 +26,7 @@ describe(`npm start (${startScript})`, () => {
       OTEL_EXPORTER_PROMETHEUS_PORT: String(port),
       OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
       FEDSCOPE_QUICKSTART_INTERVAL_MS: '1000',
-      FEDSCOPE_QUICKSTART_WORKERS: '2',
+      FEDSCOPE_QUICKSTART_RATE: '10',
     }, root);
   });
 
