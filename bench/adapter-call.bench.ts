@@ -30,7 +30,10 @@ const entry: BenchEntry = {
     bareProvider.register();
     const tracer = trace.getTracer('bench');
     const bare = await timeAsync(async () => {
-      const span = tracer.startSpan('SELECT orders', { kind: SpanKind.CLIENT, attributes: { 'db.system.name': 'postgresql', 'db.query.text': SQL } });
+      const span = tracer.startSpan('SELECT orders', {
+        kind: SpanKind.CLIENT,
+        attributes: { 'db.system.name': 'postgresql', 'db.query.text': SQL },
+      });
       try {
         return await context.with(trace.setSpan(context.active(), span), () => memoryAdapter.query(SQL));
       } finally {

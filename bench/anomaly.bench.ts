@@ -21,7 +21,7 @@ import { loadNabCorpus, scoreDetector, type NabCorpusScore, type NabSeries } fro
 import { OnlineAnomalyDetector } from '../dist/processors/detectors/online-anomaly-detector.js';
 import type { OnlineAnomalyDetectorOptions, PointDetector, PointVerdict } from '../dist/processors/detectors/types.js';
 import { anomalyDetectorGrid, leaveOneSeriesOut, scoreGrid, type LosoResult } from '../test/support/nab-loso.js';
-import { seededRandom } from '../test/support/seeded-random.js';
+import { lognormalFrom, seededRandom } from '../test/support/seeded-random.js';
 import { round, timeSync } from './measure.js';
 import type { BenchEntry, BenchTable } from './types.js';
 
@@ -150,8 +150,20 @@ const fixed = (x: number | null, digits = 2): string => (x === null || Number.is
 
 function overallTable(scores: Array<[Contender, NabCorpusScore]>): BenchTable {
   return {
-    title: 'anomaly: NAB tuning set (15 series, 22 windows, 66k points), NAB-window scoring, IN-SAMPLE (defaults chosen on these series; see the leave-one-series-out table)',
-    columns: ['detector', 'windows found', 'recall', 'chance recall', 'recall / chance', 'false positives', 'FP per 1k', 'precision', 'alerts on no-anomaly series', 'note: recall / chance / FP per 1k / precision'],
+    title:
+      'anomaly: NAB tuning set (15 series, 22 windows, 66k points), NAB-window scoring, IN-SAMPLE (defaults chosen on these series; see the leave-one-series-out table)',
+    columns: [
+      'detector',
+      'windows found',
+      'recall',
+      'chance recall',
+      'recall / chance',
+      'false positives',
+      'FP per 1k',
+      'precision',
+      'alerts on no-anomaly series',
+      'note: recall / chance / FP per 1k / precision',
+    ],
     rows: scores.map(([c, s]) => [
       c.name,
       `${s.windowsFound}/${s.windows}`,
@@ -179,7 +191,18 @@ function perSeriesTable(ours: NabCorpusScore, best: NabCorpusScore): BenchTable 
     columns: ['series', 'points', 'windows', 'found', 'alerts', 'FP', 'chance recall', 'precision', 'baseline found', 'baseline FP'],
     rows: ours.series.map((s, i) => {
       const b = best.series[i]!;
-      return [s.name, s.points, s.windows, s.windowsFound, s.alerts, s.falsePositives, fixed(s.chanceRecall), fixed(s.precision), b.windowsFound, b.falsePositives];
+      return [
+        s.name,
+        s.points,
+        s.windows,
+        s.windowsFound,
+        s.alerts,
+        s.falsePositives,
+        fixed(s.chanceRecall),
+        fixed(s.precision),
+        b.windowsFound,
+        b.falsePositives,
+      ];
     }),
     notes: ['Chance recall per series: a random alerter with as many alerts as the detector raised on that series.'],
   };
@@ -190,9 +213,14 @@ function losoTables(corpus: readonly NabSeries[]): BenchTable[] {
   const run = (fixed: OnlineAnomalyDetectorOptions, seasonalAxis = false) => {
     const started = performance.now();
     const candidates = seasonalAxis
-      ? [false, true].flatMap((seasonal) => anomalyDetectorGrid({ ...fixed, seasonal }).map((c) => ({ ...c, label: `${c.label}, seasonal ${seasonal}` })))
+      ? [false, true].flatMap((seasonal) =>
+          anomalyDetectorGrid({ ...fixed, seasonal }).map((c) => ({ ...c, label: `${c.label}, seasonal ${seasonal}` })),
+        )
       : anomalyDetectorGrid(fixed);
-    const result = leaveOneSeriesOut(corpus, scoreGrid(corpus, candidates, (options) => new OnlineAnomalyDetector(options)));
+    const result = leaveOneSeriesOut(
+      corpus,
+      scoreGrid(corpus, candidates, (options) => new OnlineAnomalyDetector(options)),
+    );
     return { result, candidates: candidates.length, ms: performance.now() - started };
   };
   const before = run({ seasonal: false });
@@ -219,7 +247,19 @@ function losoTables(corpus: readonly NabSeries[]): BenchTable[] {
   return [
     {
       title: 'anomaly: OnlineAnomalyDetector by leave-one-series-out (each series scored with options chosen on the other 14)',
-      columns: ['detector', 'windows found', 'recall', 'chance recall', 'recall / chance', 'false positives', 'FP per 1k', 'worst series FP per 1k', 'precision', 'folds without a feasible option', 'grid'],
+      columns: [
+        'detector',
+        'windows found',
+        'recall',
+        'chance recall',
+        'recall / chance',
+        'false positives',
+        'FP per 1k',
+        'worst series FP per 1k',
+        'precision',
+        'folds without a feasible option',
+        'grid',
+      ],
       rows: [
         row('before: without the seasonal view (seasonal: false)', before),
         row('after: with the seasonal view (the default)', after),
@@ -246,8 +286,24 @@ function losoTables(corpus: readonly NabSeries[]): BenchTable[] {
     },
     {
       title: 'anomaly: leave-one-series-out folds, OnlineAnomalyDetector with the seasonal view (the default)',
-      columns: ['held-out series', 'options chosen on the other 14', 'feasible', 'training windows found', 'held-out found', 'held-out FP', 'held-out FP per 1k'],
-      rows: after.result.folds.map((f) => [f.heldOut, f.chosenLabel, f.feasible ? 'yes' : 'no', `${f.trainWindowsFound}/${f.trainWindows}`, `${f.score.windowsFound}/${f.score.windows}`, f.score.falsePositives, fixed(f.score.falsePositivesPer1k)]),
+      columns: [
+        'held-out series',
+        'options chosen on the other 14',
+        'feasible',
+        'training windows found',
+        'held-out found',
+        'held-out FP',
+        'held-out FP per 1k',
+      ],
+      rows: after.result.folds.map((f) => [
+        f.heldOut,
+        f.chosenLabel,
+        f.feasible ? 'yes' : 'no',
+        `${f.trainWindowsFound}/${f.trainWindows}`,
+        `${f.score.windowsFound}/${f.score.windows}`,
+        f.score.falsePositives,
+        fixed(f.score.falsePositivesPer1k),
+      ]),
     },
   ];
 }
@@ -266,7 +322,12 @@ function costTable(corpus: readonly NabSeries[]): BenchTable {
   const ours = time(new OnlineAnomalyDetector());
   const oursAdditive = time(new OnlineAnomalyDetector({ multiplicative: false, seasonal: false }));
   const oursNoSeasonal = time(new OnlineAnomalyDetector({ seasonal: false }));
-  const row = (name: string, t: { nsPerOp: number; opsPerSecond: number }) => [name, round(t.nsPerOp, 3), round(t.nsPerOp / ewma.nsPerOp, 2), Math.round(t.opsPerSecond)];
+  const row = (name: string, t: { nsPerOp: number; opsPerSecond: number }) => [
+    name,
+    round(t.nsPerOp, 3),
+    round(t.nsPerOp / ewma.nsPerOp, 2),
+    Math.round(t.opsPerSecond),
+  ];
   return {
     title: 'anomaly: cost per update (NAB values replayed, median of 7 rounds)',
     columns: ['detector', 'ns/update', '× EWMA baseline', 'updates/s'],
@@ -283,10 +344,7 @@ function costTable(corpus: readonly NabSeries[]): BenchTable {
 }
 
 function regressionTable(): BenchTable {
-  const lognormal = (seed: number) => {
-    const u = seededRandom(seed);
-    return () => 20 * Math.exp(0.5 * Math.sqrt(-2 * Math.log(1 - u())) * Math.cos(2 * Math.PI * u()));
-  };
+  const lognormal = (seed: number) => lognormalFrom(seededRandom(seed), 20, 0.5);
   /** Minutes from the step to the regression's start (null: none within 30 min), and false starts before it. */
   const run = (rate: number, minutes: number, factor: number, stepAt: number, seed: number) => {
     const next = lognormal(seed);
@@ -322,8 +380,15 @@ function regressionTable(): BenchTable {
     rows.push([`${rate}/s (${rate * 300} per 5-min window)`, falseStarts, ...cells]);
   }
   return {
-    title: 'anomaly: LatencyRegressionDetector (defaults: 1-min slots, 5-min recent vs 60-min baseline, +30 % p95 significant at 4 standard errors, 3 consecutive, ≥ 100 samples)',
-    columns: ['traffic', 'false starts, 2 stationary days', 'p95 ×1.3 caught ≤ 15 min', 'p95 ×1.2 caught ≤ 15 min', 'p95 ×1.1 caught ≤ 15 min'],
+    title:
+      'anomaly: LatencyRegressionDetector (defaults: 1-min slots, 5-min recent vs 60-min baseline, +30 % p95 significant at 4 standard errors, 3 consecutive, ≥ 100 samples)',
+    columns: [
+      'traffic',
+      'false starts, 2 stationary days',
+      'p95 ×1.3 caught ≤ 15 min',
+      'p95 ×1.2 caught ≤ 15 min',
+      'p95 ×1.1 caught ≤ 15 min',
+    ],
     rows,
     notes: [
       'Lognormal latencies (median 20 ms, σ 0.5), seeded; every latency multiplied by the factor from minute 120; one evaluation per minute.',

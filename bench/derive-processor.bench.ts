@@ -19,7 +19,6 @@ class IdleReader extends MetricReader {
   }
 }
 
-
 const SOURCES = ['orders-pg', 'events-duck', 'crm-http', 'cache-sqlite'];
 
 /** 1,000 ended source-call spans over 4 sources and 100 statements, as an adapter emits them. */
@@ -59,7 +58,12 @@ const entry: BenchEntry = {
     // Baseline: one Histogram.record with the attributes a source span's metric carries.
     const baseline = timeSync(() => {
       const span = next();
-      histogram.record(0.004, { 'db.system.name': 'postgresql', 'federation.source': span.attributes['federation.source'], 'db.operation.name': 'SELECT', 'db.namespace': 'shop' });
+      histogram.record(0.004, {
+        'db.system.name': 'postgresql',
+        'federation.source': span.attributes['federation.source'],
+        'db.operation.name': 'SELECT',
+        'db.namespace': 'shop',
+      });
     }, ITERATIONS);
 
     const classifyOnly = timeSync(() => void classifySpan(next()), ITERATIONS);

@@ -41,7 +41,11 @@ async function discardingReceiver(): Promise<{ url: string; requests: () => numb
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1/traces`,
     requests: () => count,
-    close: () => new Promise((resolve) => { server.close(() => resolve()); server.closeAllConnections(); }),
+    close: () =>
+      new Promise((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
   };
 }
 
@@ -63,7 +67,11 @@ const entry: BenchEntry = {
     const spec = (): FederatedQuerySpec => ({
       name: 'bench_join',
       parts: {
-        orders: { source: 'orders', sql: 'SELECT customer_id, amount FROM orders WHERE id BETWEEN ? AND ? ', params: [n % 9000, (n++ % 9000) + 20] },
+        orders: {
+          source: 'orders',
+          sql: 'SELECT customer_id, amount FROM orders WHERE id BETWEEN ? AND ? ',
+          params: [n % 9000, (n++ % 9000) + 20],
+        },
         customers: { source: 'crm', request: { path: '/customers' } },
       },
       merge: { join: { left: 'orders', right: 'customers', on: 'customer_id' } },
@@ -77,7 +85,9 @@ const entry: BenchEntry = {
     for (let round = 0; round < ROUNDS; round++) {
       samples.none.push((await timeAsync(run, ITERATIONS, 1)).nsPerOp);
 
-      const bareProvider = new NodeTracerProvider({ spanProcessors: [new BatchSpanProcessor(new OTLPTraceExporter({ url: receiver.url }))] });
+      const bareProvider = new NodeTracerProvider({
+        spanProcessors: [new BatchSpanProcessor(new OTLPTraceExporter({ url: receiver.url }))],
+      });
       bareProvider.register();
       instrumentation.setTracerProvider(bareProvider);
       instrumentation.enable();
@@ -113,7 +123,13 @@ const entry: BenchEntry = {
     connection.closeSync();
     instance.closeSync();
 
-    const row = (name: string, t: { nsPerOp: number; opsPerSecond: number }, values: number[]) => [name, round(t.opsPerSecond), round(t.nsPerOp / 1000), round(ratio(values, samples.bare), 3), round(ratio(values, samples.none), 3)];
+    const row = (name: string, t: { nsPerOp: number; opsPerSecond: number }, values: number[]) => [
+      name,
+      round(t.opsPerSecond),
+      round(t.nsPerOp / 1000),
+      round(ratio(values, samples.bare), 3),
+      round(ratio(values, samples.none), 3),
+    ];
     return [
       {
         title: 'Federated queries through the runtime (DuckDB in-memory + in-process source, built-in join)',

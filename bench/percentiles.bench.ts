@@ -15,7 +15,7 @@ import { LogBucketSketch } from '../dist/src/stats/log-bucket-sketch.js';
 import { ManualClock } from '../dist/src/stats/manual-clock.js';
 import { SlidingWindowStats } from '../dist/src/stats/sliding-window-stats.js';
 import type { SeriesSample } from '../dist/src/stats/types.js';
-import { DISTRIBUTIONS, GOAL_QUANTILES, exactQuantile, relativeError, sortedCopy } from '../test/src/stats/distributions.js';
+import { DISTRIBUTIONS, GOAL_QUANTILES, exactQuantile, relativeError, sortedCopy } from '../test/support/latency-distributions.js';
 import { round, timeSync } from './measure.js';
 import type { BenchEntry, BenchTable } from './types.js';
 
@@ -166,15 +166,30 @@ function speedTable(): BenchTable {
       ['DDSketch.accept (α=1%)', ns(ddTiming.nsPerOp), us(ddTiming.nsPerOp), Math.round(ddTiming.opsPerSecond)],
       ['last 1,000 samples: add', ns(naiveTiming.nsPerOp), us(naiveTiming.nsPerOp), Math.round(naiveTiming.opsPerSecond)],
       ['SlidingWindowStats.record(sample, now), 100k/s', ns(record.nsPerOp), us(record.nsPerOp), Math.round(record.opsPerSecond)],
-      ['SlidingWindowStats.record(sample, now), 1k/s (slot ends every 5k)', ns(recordRotating.nsPerOp), us(recordRotating.nsPerOp), Math.round(recordRotating.opsPerSecond)],
-      ['SlidingWindowStats.record(sample) reading Date.now()', ns(recordWithClock.nsPerOp), us(recordWithClock.nsPerOp), Math.round(recordWithClock.opsPerSecond)],
+      [
+        'SlidingWindowStats.record(sample, now), 1k/s (slot ends every 5k)',
+        ns(recordRotating.nsPerOp),
+        us(recordRotating.nsPerOp),
+        Math.round(recordRotating.opsPerSecond),
+      ],
+      [
+        'SlidingWindowStats.record(sample) reading Date.now()',
+        ns(recordWithClock.nsPerOp),
+        us(recordWithClock.nsPerOp),
+        Math.round(recordWithClock.opsPerSecond),
+      ],
       ['LogBucketSketch clone + merge, 100k + 100k values', ns(logMerge.nsPerOp), us(logMerge.nsPerOp), Math.round(logMerge.opsPerSecond)],
       ['  of which clone', ns(logClone.nsPerOp), us(logClone.nsPerOp), Math.round(logClone.opsPerSecond)],
       ['DDSketch new + merge + merge, 100k + 100k values', ns(ddMerge.nsPerOp), us(ddMerge.nsPerOp), Math.round(ddMerge.opsPerSecond)],
       ['  of which new + first merge (copy)', ns(ddCopy.nsPerOp), us(ddCopy.nsPerOp), Math.round(ddCopy.opsPerSecond)],
       ['LogBucketSketch.quantiles (5 goal quantiles)', ns(logRead.nsPerOp), us(logRead.nsPerOp), Math.round(logRead.opsPerSecond)],
       ['DDSketch.getValueAtQuantile ×5', ns(ddRead.nsPerOp), us(ddRead.nsPerOp), Math.round(ddRead.opsPerSecond)],
-      ['SlidingWindowStats.summary() (3 windows + since start)', ns(summary.nsPerOp), us(summary.nsPerOp), Math.round(summary.opsPerSecond)],
+      [
+        'SlidingWindowStats.summary() (3 windows + since start)',
+        ns(summary.nsPerOp),
+        us(summary.nsPerOp),
+        Math.round(summary.opsPerSecond),
+      ],
     ],
     notes: [
       `Budget: 1,000,000 spans/s on one core is 1,000 ns per span for everything, and a span updates ~5 series.`,
@@ -257,7 +272,8 @@ async function memoryTable(): Promise<BenchTable> {
   const busySeries = (): SlidingWindowStats => {
     const clock = new ManualClock();
     const series = new SlidingWindowStats({ clock });
-    for (let i = 0; i < values.length; i++) series.record({ latencyMs: values[i] as number, error: false, rowsReturned: 0, cacheHit: undefined }, i * 10);
+    for (let i = 0; i < values.length; i++)
+      series.record({ latencyMs: values[i] as number, error: false, rowsReturned: 0, cacheHit: undefined }, i * 10);
     clock.set(20 * 60_000);
     series.summary();
     return series;
@@ -268,7 +284,17 @@ async function memoryTable(): Promise<BenchTable> {
   const idle = { sketches: series.sketchCount, bytes: series.byteSize() };
   return {
     title: `percentiles: bytes retained per series at ${SERIES_VALUES.toLocaleString('en')} values`,
-    columns: ['distribution', 'LogBucket buckets', 'LogBucket bytes (est.)', 'LogBucket heap bytes', 'LogBucket JSON bytes', 'DDSketch bins', 'DDSketch bytes (est.)', 'DDSketch heap bytes', 'DDSketch proto bytes'],
+    columns: [
+      'distribution',
+      'LogBucket buckets',
+      'LogBucket bytes (est.)',
+      'LogBucket heap bytes',
+      'LogBucket JSON bytes',
+      'DDSketch bins',
+      'DDSketch bytes (est.)',
+      'DDSketch heap bytes',
+      'DDSketch proto bytes',
+    ],
     rows,
     notes: [
       'Goal: ≤ 10 KB per sketch. Heap bytes: heapUsed + arrayBuffers with 2,000 copies alive minus dropped, per copy, with forced GCs.',

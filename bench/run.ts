@@ -56,7 +56,10 @@ if (childEntry !== undefined) {
   for (const id of Object.keys(ENTRY_MODULES)) {
     if (wanted.length > 0 && !wanted.includes(id)) continue;
     // The same Node flags (tsx's loader, --expose-gc from NODE_OPTIONS) and this script, for one entry.
-    const child = spawnSync(process.execPath, [...process.execArgv, process.argv[1]!], { stdio: 'inherit', env: { ...process.env, [CHILD_ENV]: id } });
+    const child = spawnSync(process.execPath, [...process.execArgv, process.argv[1]!], {
+      stdio: 'inherit',
+      env: { ...process.env, [CHILD_ENV]: id },
+    });
     if (child.status !== 0) {
       failed++;
       console.error(`bench entry ${id} failed (exit ${child.status ?? child.signal})`);

@@ -62,7 +62,10 @@ const median = (values: number[]): number => [...values].sort((a, b) => a - b)[M
 type Rounds = Map<Variant, Cost[]>;
 
 /** Runs `call` under each variant in alternating rounds; returns every round's costs. */
-async function alternate(call: () => Promise<unknown>, variants: Array<{ name: Variant; kind: VariantKind; instrumentation?: Switchable }>): Promise<Rounds> {
+async function alternate(
+  call: () => Promise<unknown>,
+  variants: Array<{ name: Variant; kind: VariantKind; instrumentation?: Switchable }>,
+): Promise<Rounds> {
   const samples: Rounds = new Map(variants.map((v) => [v.name, []]));
   for (let round = -1; round < ROUNDS; round++) {
     for (const variant of variants) {
@@ -79,7 +82,13 @@ async function alternate(call: () => Promise<unknown>, variants: Array<{ name: V
           unregisterGlobals();
         };
       } else if (variant.kind === 'fedscope') {
-        const handle = startFedscope({ prometheus: false, otlp: false, hostMetrics: false, sourceInstrumentations: false, spanProcessors: [new BatchSpanProcessor(new DiscardExporter())] });
+        const handle = startFedscope({
+          prometheus: false,
+          otlp: false,
+          hostMetrics: false,
+          sourceInstrumentations: false,
+          spanProcessors: [new BatchSpanProcessor(new DiscardExporter())],
+        });
         variant.instrumentation?.setTracerProvider(handle.tracerProvider);
         variant.instrumentation?.setMeterProvider(handle.meterProvider);
         stop = () => handle.shutdown();
@@ -135,11 +144,14 @@ const entry: BenchEntry = {
     const client = new pg.Client(postgresConfig());
     try {
       await client.connect();
-      const rounds = await alternate(() => client.query('SELECT 1'), [
-        { name: 'none', kind: 'none' },
-        { name: 'contrib', kind: 'sdk', instrumentation: contrib },
-        { name: 'fedscope', kind: 'fedscope', instrumentation: fedscopePg },
-      ]);
+      const rounds = await alternate(
+        () => client.query('SELECT 1'),
+        [
+          { name: 'none', kind: 'none' },
+          { name: 'contrib', kind: 'sdk', instrumentation: contrib },
+          { name: 'fedscope', kind: 'fedscope', instrumentation: fedscopePg },
+        ],
+      );
       tables.push(
         table('SELECT 1 on the real PostgreSQL (pg Client over TCP loopback)', rounds, 'contrib', [
           `${ITERATIONS} awaited queries per round, variants alternating, ${ROUNDS} rounds; µs columns are medians over rounds, ratios are medians of the ratios within each round (paired, so drift of the machine between rounds cancels). contrib = @opentelemetry/instrumentation-pg alone with a BatchSpanProcessor; fedscope = the same instrumentation with fedscope's enrichment, under startFedscope() (span processor, statistics, trace analysis, health, alerts) with the same BatchSpanProcessor.`,
@@ -147,18 +159,25 @@ const entry: BenchEntry = {
         ]),
       );
     } catch (error) {
-      tables.push({ title: 'SELECT 1 on the real PostgreSQL', columns: ['note'], rows: [[`not measured: ${String(error)} (start it with npm run servers)`]] });
+      tables.push({
+        title: 'SELECT 1 on the real PostgreSQL',
+        columns: ['note'],
+        rows: [[`not measured: ${String(error)} (start it with npm run servers)`]],
+      });
     } finally {
       await client.end().catch(() => undefined);
     }
 
     const instance = await DuckDBInstance.create(':memory:');
     const connection = await instance.connect();
-    const rounds = await alternate(() => connection.runAndReadAll('SELECT 1'), [
-      { name: 'none', kind: 'none' },
-      { name: 'plain OTel', kind: 'sdk', instrumentation: duckdb },
-      { name: 'fedscope', kind: 'fedscope', instrumentation: duckdb },
-    ]);
+    const rounds = await alternate(
+      () => connection.runAndReadAll('SELECT 1'),
+      [
+        { name: 'none', kind: 'none' },
+        { name: 'plain OTel', kind: 'sdk', instrumentation: duckdb },
+        { name: 'fedscope', kind: 'fedscope', instrumentation: duckdb },
+      ],
+    );
     connection.closeSync();
     instance.closeSync();
     tables.push(

@@ -49,7 +49,13 @@ const entry: BenchEntry = {
     }, CACHED_ITERATIONS);
     if (sink === 42) console.log(''); // keep the results alive
 
-    const row = (name: string, ns: number) => [name, round(ns), round(1e9 / ns), round(ns / baseline.nsPerOp, 3), round(ns / analyzeCached.nsPerOp, 3)];
+    const row = (name: string, ns: number) => [
+      name,
+      round(ns),
+      round(1e9 / ns),
+      round(ns / baseline.nsPerOp, 3),
+      round(ns / analyzeCached.nsPerOp, 3),
+    ];
     const stats = cache.stats();
     return [
       {

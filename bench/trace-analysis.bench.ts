@@ -10,7 +10,6 @@ import { round, timeSync } from './measure.js';
 import { SpanCapture } from './span-capture.js';
 import type { BenchEntry } from './types.js';
 
-
 const SOURCES = ['orders-pg', 'crm-mysql', 'events-duck', 'geo-http'];
 const TRACES = 1000;
 
@@ -27,16 +26,43 @@ function makeTraces(): ReadableSpan[][] {
   for (let i = 0; i < TRACES; i++) {
     const before = capture.spans.length;
     const base = t0 + i * 1000;
-    const child = (parent: Span, name: string, start: number, end: number, attributes: Record<string, string | number | boolean>, kind = SpanKind.INTERNAL) => {
+    const child = (
+      parent: Span,
+      name: string,
+      start: number,
+      end: number,
+      attributes: Record<string, string | number | boolean>,
+      kind = SpanKind.INTERNAL,
+    ) => {
       const span = tracer.startSpan(name, { kind, startTime: base + start, attributes }, trace.setSpan(context.active(), parent));
       return { span, end: () => span.end(base + end) };
     };
-    const root = tracer.startSpan(`federation.query q${i % 5}`, { startTime: base, attributes: { 'federation.query.name': `q${i % 5}`, 'federation.rows.returned': 20 } });
+    const root = tracer.startSpan(`federation.query q${i % 5}`, {
+      startTime: base,
+      attributes: { 'federation.query.name': `q${i % 5}`, 'federation.rows.returned': 20 },
+    });
     const plan = child(root, 'federation.stage plan', 0, 2, { 'federation.stage': 'plan', 'federation.query.name': `q${i % 5}` });
-    const cache = child(root, 'federation.stage cache', 2, 3, { 'federation.stage': 'cache', 'federation.query.name': `q${i % 5}`, 'federation.cache.hit': i % 3 === 0 });
+    const cache = child(root, 'federation.stage cache', 2, 3, {
+      'federation.stage': 'cache',
+      'federation.query.name': `q${i % 5}`,
+      'federation.cache.hit': i % 3 === 0,
+    });
     const fetch = child(root, 'federation.stage fetch', 3, 60, { 'federation.stage': 'fetch', 'federation.query.name': `q${i % 5}` });
     const calls = SOURCES.map((source, s) =>
-      child(fetch.span, 'SELECT t', 4 + s, 20 + s * 10 + (i % 7), { 'db.system.name': 'postgresql', 'federation.source': source, 'db.operation.name': 'SELECT', 'federation.query.fingerprint': `fp${s}`, 'db.response.returned_rows': 100 }, SpanKind.CLIENT),
+      child(
+        fetch.span,
+        'SELECT t',
+        4 + s,
+        20 + s * 10 + (i % 7),
+        {
+          'db.system.name': 'postgresql',
+          'federation.source': source,
+          'db.operation.name': 'SELECT',
+          'federation.query.fingerprint': `fp${s}`,
+          'db.response.returned_rows': 100,
+        },
+        SpanKind.CLIENT,
+      ),
     );
     const user = child(root, 'user.work', 60, 61, {});
     const merge = child(root, 'federation.stage merge', 60, 70, { 'federation.stage': 'merge', 'federation.query.name': `q${i % 5}` });

@@ -7,7 +7,8 @@ import type { AdapterCallInfo, CallDescription } from './adapter-types.js';
  */
 export function describeAdapterCall(info: AdapterCallInfo): CallDescription | undefined {
   const [first, second] = info.args;
-  if (typeof first === 'string') return looksLikeUrl(first) ? { kind: 'http', method: methodOf(second), url: first } : { kind: 'db', text: first };
+  if (typeof first === 'string')
+    return looksLikeUrl(first) ? { kind: 'http', method: methodOf(second), url: first } : { kind: 'db', text: first };
   if (first instanceof URL) return { kind: 'http', method: methodOf(second), url: first.href };
   if (typeof first === 'object' && first !== null) {
     const record = first as Record<string, unknown>;

@@ -1,5 +1,6 @@
-import type { Span, TracerProvider } from '@opentelemetry/api';
+import type { TracerProvider } from '@opentelemetry/api';
 import type { QueryTextMode } from '../src/span-model/query-text-mode.js';
+import type { SourceCallHooks, SourceCallInfo } from './source-call-hooks.js';
 
 /** What one adapter call does, as fedscope reads it from the call's arguments. */
 export type CallDescription =
@@ -22,16 +23,11 @@ export type CallDescription =
       url: string;
     };
 
-/** Information passed to the hooks of {@link InstrumentAdapterOptions}. */
-export interface AdapterCallInfo {
-  /** Name of the wrapped method that was called. */
-  method: string;
-  /** The call's arguments, as the caller passed them. */
-  args: readonly unknown[];
-}
+/** Information passed to the hooks of {@link InstrumentAdapterOptions}: the wrapped method's name and the call's arguments. */
+export type AdapterCallInfo = SourceCallInfo;
 
-/** Options of {@link instrumentAdapter}. */
-export interface InstrumentAdapterOptions {
+/** Options of {@link instrumentAdapter}; its request and response hooks are those of every fedscope source-call instrumentation. */
+export interface InstrumentAdapterOptions extends SourceCallHooks<AdapterCallInfo> {
   /** Registered name of the source (`federation.source`); labels every metric of its calls. */
   source: string;
   /**
@@ -75,16 +71,6 @@ export interface InstrumentAdapterOptions {
    * @default an array's length, or a `rows` array's length, or a numeric `rowCount`
    */
   countRows?: (result: unknown) => number | undefined;
-  /**
-   * Called after the span starts, before the adapter method runs.
-   * @default undefined
-   */
-  requestHook?: (span: Span, info: AdapterCallInfo) => void;
-  /**
-   * Called with the result before the span ends.
-   * @default undefined
-   */
-  responseHook?: (span: Span, info: AdapterCallInfo & { result: unknown }) => void;
   /**
    * Tracer provider to use.
    * @default the global tracer provider

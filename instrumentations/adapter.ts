@@ -7,14 +7,15 @@ import {
   ATTR_SERVER_PORT,
   ATTR_URL_FULL,
 } from '@opentelemetry/semantic-conventions';
-import { ATTR_DB_RESPONSE_RETURNED_ROWS } from '../src/span-model/attributes.js';
 import { applyDbStatementAttributes } from '../src/span-model/db-call-attributes.js';
 import { defaultQueryTextMode } from '../src/span-model/query-text-mode.js';
 import type { AdapterCallInfo, CallDescription, InstrumentAdapterOptions } from './adapter-types.js';
 import { describeAdapterCall, countResultRows, redactUrl } from './adapter-call.js';
+import type { DriverMethod } from './db-instrumentation-types.js';
 import { tracerOf } from './federation-stage.js';
+import { recordCallResponse, runRequestHook } from './source-call-hooks.js';
 import { classifyDbCallError, sourceCallAttributes } from './source-call-span.js';
-import { guard, runInSpan } from './span-runner.js';
+import { runInSpan } from './span-runner.js';
 
 const DEFAULT_METHODS = ['query', 'execute'] as const;
 
@@ -31,7 +32,7 @@ const DEFAULT_METHODS = ['query', 'execute'] as const;
  */
 export function instrumentAdapter<A extends object>(adapter: A, options: InstrumentAdapterOptions): A {
   const methods = new Set<PropertyKey>(options.methods ?? DEFAULT_METHODS);
-  const wrappers = new Map<PropertyKey, { original: Function; wrapper: Function }>();
+  const wrappers = new Map<PropertyKey, { original: DriverMethod; wrapper: DriverMethod }>();
   const proxy: A = new Proxy(adapter, {
     get(target, property) {
       // Read with the target as receiver: getters touching private fields must not see the proxy.
@@ -40,27 +41,31 @@ export function instrumentAdapter<A extends object>(adapter: A, options: Instrum
       const cached = wrappers.get(property);
       if (cached?.original === value) return cached.wrapper;
       // Untraced methods are forwarded too, so that they also run with the adapter as `this`.
-      const wrapper = methods.has(property) ? wrapMethod(value, String(property), target, () => proxy, options) : forwardMethod(value, target, () => proxy);
-      wrappers.set(property, { original: value, wrapper });
+      // Typed loosely: the adapter's methods take and return whatever it defines.
+      const method = value as DriverMethod;
+      const wrapper = methods.has(property)
+        ? wrapMethod(method, String(property), target, () => proxy, options)
+        : forwardMethod(method, target, () => proxy);
+      wrappers.set(property, { original: method, wrapper });
       return wrapper;
     },
   });
   return proxy;
 }
 
-function forwardMethod(original: Function, target: object, proxyOf: () => object): Function {
+function forwardMethod(original: DriverMethod, target: object, proxyOf: () => object): DriverMethod {
   return function fedscopeForwarded(this: unknown, ...args: unknown[]): unknown {
     return Reflect.apply(original, this === proxyOf() ? target : this, args);
   };
 }
 
 function wrapMethod(
-  original: Function,
+  original: DriverMethod,
   method: string,
   target: object,
   proxyOf: () => object,
   options: InstrumentAdapterOptions,
-): Function {
+): DriverMethod {
   return function fedscopeWrapped(this: unknown, ...args: unknown[]): unknown {
     const self = this === proxyOf() ? target : this;
     const info: AdapterCallInfo = { method, args };
@@ -98,7 +103,7 @@ function startCallSpan(info: AdapterCallInfo, options: InstrumentAdapterOptions)
     name = describeDb(description, attributes, options);
   }
   const span = tracerOf(options.tracerProvider).startSpan(name, { kind: SpanKind.CLIENT, attributes });
-  if (options.requestHook) guard(() => options.requestHook?.(span, info));
+  runRequestHook(options.requestHook, span, info);
   return span;
 }
 
@@ -138,7 +143,5 @@ function recordResult(span: Span, info: AdapterCallInfo, result: unknown, option
       }
     }
   }
-  const rows = (options.countRows ?? countResultRows)(result);
-  if (rows !== undefined) span.setAttribute(ATTR_DB_RESPONSE_RETURNED_ROWS, rows);
-  if (options.responseHook) options.responseHook(span, { ...info, result });
+  recordCallResponse(span, (options.countRows ?? countResultRows)(result), options.responseHook, info, result);
 }

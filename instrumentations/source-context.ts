@@ -17,7 +17,12 @@ export interface SourceContext {
   readonly retryAttempt?: number | undefined;
 }
 
-/** `ctx` with `source` as the source that calls made in it talk to. */
+/**
+ * `ctx` with `source` as the source that calls made in it talk to: fedscope's instrumentations
+ * (the DB drivers', the contrib ones it configures, `instrumentAdapter`) put its `federation.source`,
+ * `federation.part` and `federation.retry.attempt` on the spans of those calls. A runtime of your
+ * own does as the federation runtime does: `context.with(withSourceContext(context.active(), { source }), call)`.
+ */
 export function withSourceContext(ctx: Context, source: SourceContext): Context {
   return ctx.setValue(SOURCE_CONTEXT_KEY, source);
 }

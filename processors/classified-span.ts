@@ -7,6 +7,7 @@ export type SpanRole = 'query' | 'stage' | 'source' | 'connection' | 'cache' | '
 
 /** An ended span reduced to the fields fedscope's statistics use; built once per span. */
 export interface ClassifiedSpan {
+  /** What the span is: a federated query's root, a stage, a source call, connection work, a cache lookup, or other. */
   role: SpanRole;
   /** Duration in milliseconds. */
   durationMs: number;

@@ -8,7 +8,12 @@ import {
   ATTR_SERVER_PORT,
   METRIC_DB_CLIENT_OPERATION_DURATION,
 } from '@opentelemetry/semantic-conventions';
-import { ATTR_FEDERATION_QUERY_NAME, ATTR_FEDERATION_SOURCE, ATTR_FEDERATION_STAGE, ATTR_FEDSCOPE_SPAN_ROLE } from '../src/span-model/attributes.js';
+import {
+  ATTR_FEDERATION_QUERY_NAME,
+  ATTR_FEDERATION_SOURCE,
+  ATTR_FEDERATION_STAGE,
+  ATTR_FEDSCOPE_SPAN_ROLE,
+} from '../src/span-model/attributes.js';
 import type { ClassifiedSpan, SpanRole } from './classified-span.js';
 
 /** Bucket advice of the DB semantic conventions for `db.client.operation.duration` (seconds). */
@@ -67,9 +72,13 @@ export class FederationInstruments {
   ) {
     if (spansByRole !== undefined) {
       meter
-        .createObservableCounter(METRIC_FEDSCOPE_PROCESSOR_SPANS, { description: "Spans fedscope's span processor classified and recorded, by role.", unit: '{span}' })
+        .createObservableCounter(METRIC_FEDSCOPE_PROCESSOR_SPANS, {
+          description: "Spans fedscope's span processor classified and recorded, by role.",
+          unit: '{span}',
+        })
         .addCallback((result) => {
-          for (const [role, count] of Object.entries(spansByRole())) if (count > 0) result.observe(count, { [ATTR_FEDSCOPE_SPAN_ROLE]: role });
+          for (const [role, count] of Object.entries(spansByRole()))
+            if (count > 0) result.observe(count, { [ATTR_FEDSCOPE_SPAN_ROLE]: role });
         });
     }
     this.dbDuration = meter.createHistogram(METRIC_DB_CLIENT_OPERATION_DURATION, {
@@ -93,9 +102,15 @@ export class FederationInstruments {
       advice: { explicitBucketBoundaries: FEDERATION_DURATION_BUCKETS },
     });
     this.queries = meter.createCounter(METRIC_FEDERATION_QUERIES, { description: 'Federated queries completed.', unit: '{query}' });
-    this.queryErrors = meter.createCounter(METRIC_FEDERATION_QUERY_ERRORS, { description: 'Federated queries that failed.', unit: '{query}' });
+    this.queryErrors = meter.createCounter(METRIC_FEDERATION_QUERY_ERRORS, {
+      description: 'Federated queries that failed.',
+      unit: '{query}',
+    });
     this.sourceErrors = meter.createCounter(METRIC_FEDERATION_SOURCE_ERRORS, { description: 'Source calls that failed.', unit: '{call}' });
-    this.activeQueries = meter.createUpDownCounter(METRIC_FEDERATION_QUERIES_ACTIVE, { description: 'Federated queries running now.', unit: '{query}' });
+    this.activeQueries = meter.createUpDownCounter(METRIC_FEDERATION_QUERIES_ACTIVE, {
+      description: 'Federated queries running now.',
+      unit: '{query}',
+    });
   }
 
   /** Counts a federated query that started. */
@@ -131,7 +146,8 @@ export class FederationInstruments {
         return;
       }
       case 'connection':
-        if (span.errorType !== undefined) this.sourceErrors.add(1, { [ATTR_FEDERATION_SOURCE]: span.source, [ATTR_ERROR_TYPE]: span.errorType });
+        if (span.errorType !== undefined)
+          this.sourceErrors.add(1, { [ATTR_FEDERATION_SOURCE]: span.source, [ATTR_ERROR_TYPE]: span.errorType });
         return;
       case 'source': {
         const bySource: Attributes = { [ATTR_FEDERATION_SOURCE]: span.source };

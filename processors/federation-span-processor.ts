@@ -3,7 +3,8 @@ import { fedscopeLog } from '../src/diagnostics/fedscope-log.js';
 import { FEDSCOPE_SCOPE_NAME } from '../src/span-model/attributes.js';
 import { FEDSCOPE_VERSION } from '../src/version.js';
 import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace-base';
-import { ATTR_FEDERATION_QUERY_NAME, ATTR_FEDERATION_STAGE, SPAN_NAME_QUERY_PREFIX } from '../src/span-model/attributes.js';
+import { ATTR_FEDERATION_QUERY_NAME, ATTR_FEDERATION_STAGE } from '../src/span-model/attributes.js';
+import { isQueryRootSpan } from '../src/span-model/query-root.js';
 import type { ClassifiedSpan, SpanRole } from './classified-span.js';
 import { FederationInstruments } from './federation-instruments.js';
 import { classifySpan, type SourceResolver } from './span-classifier.js';
@@ -57,7 +58,6 @@ export interface FederationSpanProcessorOptions {
 /** Most ended spans a deferring processor holds before it records them in the caller's turn. */
 export const MAX_PENDING_SPANS = 4096;
 
-
 /**
  * fedscope's span processor: classifies every ended span and records it into the span-derived
  * metrics and the analysis sinks. It does no I/O and never throws into the caller; a failure
@@ -97,11 +97,15 @@ export class FederationSpanProcessor implements SpanProcessor {
   }
 
   private createInstruments(): FederationInstruments {
-    return new FederationInstruments((this.meterProvider ?? metrics).getMeter(FEDSCOPE_SCOPE_NAME, FEDSCOPE_VERSION), this.scopesRecordingDbDuration, () => {
-      // Collection reads this before the instruments above: record what waits first.
-      this.flushPending();
-      return this.spansByRole;
-    });
+    return new FederationInstruments(
+      (this.meterProvider ?? metrics).getMeter(FEDSCOPE_SCOPE_NAME, FEDSCOPE_VERSION),
+      this.scopesRecordingDbDuration,
+      () => {
+        // Collection reads this before the instruments above: record what waits first.
+        this.flushPending();
+        return this.spansByRole;
+      },
+    );
   }
 
   /** Spans whose recording failed inside fedscope (they are otherwise unaffected). */
@@ -113,7 +117,7 @@ export class FederationSpanProcessor implements SpanProcessor {
   onStart(span: Span, _parentContext: Context): void {
     if (this.stopped) return;
     const name = span.attributes[ATTR_FEDERATION_QUERY_NAME];
-    if (typeof name === 'string' && span.attributes[ATTR_FEDERATION_STAGE] === undefined && span.name.startsWith(SPAN_NAME_QUERY_PREFIX)) {
+    if (isQueryRootSpan(span.name, span.kind, name, span.attributes[ATTR_FEDERATION_STAGE])) {
       this.startedRoots.add(span);
       try {
         this.instruments.queryStarted(name);

@@ -2,6 +2,9 @@ import type { Attributes } from '@opentelemetry/api';
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import { hrTimeToMilliseconds } from '@opentelemetry/core';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import { numberAttribute, stringAttribute } from '../src/span-model/attribute-readers.js';
+import { isQueryRootSpan } from '../src/span-model/query-root.js';
+import { defaultSourceName } from '../src/span-model/source-name.js';
 import {
   ATTR_DB_NAMESPACE,
   ATTR_DB_OPERATION_NAME,
@@ -31,12 +34,10 @@ import {
   ATTR_FEDERATION_SOURCE,
   ATTR_FEDERATION_STAGE,
   FEDSCOPE_SCOPE_NAME,
-} from '../src/span-model/attributes.js';
-import {
   ATTR_FEDERATION_POOL_WAIT,
   ATTR_HTTP_REQUEST_RESEND_COUNT,
   POOL_WAIT_SPAN_NAMES,
-} from '../src/span-model/trace-analysis-attributes.js';
+} from '../src/span-model/attributes.js';
 import type { ClassifiedSpan, SpanRole } from './classified-span.js';
 
 /** Names a source for a DB or HTTP client span that carries no `federation.source`. */
@@ -62,42 +63,96 @@ export function classifySpan(span: ReadableSpan, resolveSource: SourceResolver =
   for (const key in a) {
     const value = a[key];
     switch (key) {
-      case ATTR_FEDERATION_STAGE: stage = value; break;
-      case ATTR_DB_SYSTEM_NAME: dbSystem = value; break;
-      case ATTR_DB_SYSTEM_OLD: dbSystemOld = value; break;
-      case ATTR_HTTP_REQUEST_METHOD: httpMethod = value; break;
-      case ATTR_FEDERATION_QUERY_NAME: queryName = value; break;
-      case ATTR_FEDERATION_SOURCE: source = value; break;
-      case ATTR_HTTP_RESPONSE_STATUS_CODE: httpStatus = value; break;
-      case ATTR_ERROR_TYPE: errorType = value; break;
-      case ATTR_DB_OPERATION_NAME: operation = value; break;
-      case ATTR_DB_OPERATION_OLD: operationOld = value; break;
-      case ATTR_DB_NAMESPACE: namespace = value; break;
-      case ATTR_DB_NAME_OLD: nameOld = value; break;
-      case ATTR_SERVER_ADDRESS: serverAddress = value; break;
-      case ATTR_SERVER_PORT: serverPort = value; break;
-      case ATTR_DB_QUERY_TEXT: queryText = value; break;
-      case ATTR_DB_STATEMENT_OLD: statementOld = value; break;
-      case ATTR_FEDERATION_QUERY_FINGERPRINT: fingerprint = value; break;
-      case ATTR_DB_RESPONSE_RETURNED_ROWS: returnedRows = value; break;
-      case ATTR_FEDERATION_ROWS_RETURNED: federationRows = value; break;
-      case ATTR_FEDERATION_CACHE_HIT: cacheHit = value; break;
-      case ATTR_FEDERATION_PART: part = value; break;
-      case ATTR_FEDERATION_DEPENDS_ON: dependsOn = value; break;
-      case ATTR_FEDERATION_RETRY_ATTEMPT: retryAttempt = value; break;
-      case ATTR_HTTP_REQUEST_RESEND_COUNT: resendCount = value; break;
-      case ATTR_FEDERATION_ERROR_CLASS: errorClass = value; break;
-      case ATTR_FEDERATION_POOL_WAIT: poolWait = value; break;
-      case ATTR_DB_QUERY_SUMMARY: summary = value; break;
+      case ATTR_FEDERATION_STAGE:
+        stage = value;
+        break;
+      case ATTR_DB_SYSTEM_NAME:
+        dbSystem = value;
+        break;
+      case ATTR_DB_SYSTEM_OLD:
+        dbSystemOld = value;
+        break;
+      case ATTR_HTTP_REQUEST_METHOD:
+        httpMethod = value;
+        break;
+      case ATTR_FEDERATION_QUERY_NAME:
+        queryName = value;
+        break;
+      case ATTR_FEDERATION_SOURCE:
+        source = value;
+        break;
+      case ATTR_HTTP_RESPONSE_STATUS_CODE:
+        httpStatus = value;
+        break;
+      case ATTR_ERROR_TYPE:
+        errorType = value;
+        break;
+      case ATTR_DB_OPERATION_NAME:
+        operation = value;
+        break;
+      case ATTR_DB_OPERATION_OLD:
+        operationOld = value;
+        break;
+      case ATTR_DB_NAMESPACE:
+        namespace = value;
+        break;
+      case ATTR_DB_NAME_OLD:
+        nameOld = value;
+        break;
+      case ATTR_SERVER_ADDRESS:
+        serverAddress = value;
+        break;
+      case ATTR_SERVER_PORT:
+        serverPort = value;
+        break;
+      case ATTR_DB_QUERY_TEXT:
+        queryText = value;
+        break;
+      case ATTR_DB_STATEMENT_OLD:
+        statementOld = value;
+        break;
+      case ATTR_FEDERATION_QUERY_FINGERPRINT:
+        fingerprint = value;
+        break;
+      case ATTR_DB_RESPONSE_RETURNED_ROWS:
+        returnedRows = value;
+        break;
+      case ATTR_FEDERATION_ROWS_RETURNED:
+        federationRows = value;
+        break;
+      case ATTR_FEDERATION_CACHE_HIT:
+        cacheHit = value;
+        break;
+      case ATTR_FEDERATION_PART:
+        part = value;
+        break;
+      case ATTR_FEDERATION_DEPENDS_ON:
+        dependsOn = value;
+        break;
+      case ATTR_FEDERATION_RETRY_ATTEMPT:
+        retryAttempt = value;
+        break;
+      case ATTR_HTTP_REQUEST_RESEND_COUNT:
+        resendCount = value;
+        break;
+      case ATTR_FEDERATION_ERROR_CLASS:
+        errorClass = value;
+        break;
+      case ATTR_FEDERATION_POOL_WAIT:
+        poolWait = value;
+        break;
+      case ATTR_DB_QUERY_SUMMARY:
+        summary = value;
+        break;
     }
   }
-  const stageName = str(stage);
-  const system = str(dbSystem) ?? str(dbSystemOld);
-  const method = str(httpMethod);
+  const stageName = stringAttribute(stage);
+  const system = stringAttribute(dbSystem) ?? stringAttribute(dbSystemOld);
+  const method = stringAttribute(httpMethod);
   const isClient = span.kind === SpanKind.CLIENT;
   let role: SpanRole = 'other';
   if (stageName !== undefined) role = stageName === 'cache' ? 'cache' : 'stage';
-  else if (queryName !== undefined && !isClient && span.name.startsWith('federation.query')) role = 'query';
+  else if (isQueryRootSpan(span.name, span.kind, queryName, stage)) role = 'query';
   else if (source !== undefined || (isClient && (system !== undefined || method !== undefined))) {
     // A driver's DB client span with no statement (no query text, operation or summary) is
     // connection work such as pg.connect; fedscope's own adapter spans always stay source calls.
@@ -112,11 +167,11 @@ export function classifySpan(span: ReadableSpan, resolveSource: SourceResolver =
     role = connectionWork ? 'connection' : 'source';
   }
 
-  const status = num(httpStatus);
+  const status = numberAttribute(httpStatus);
   const failed = span.status.code === SpanStatusCode.ERROR || (status !== undefined && status >= 400);
   let sourceName: string | undefined;
-  if (role === 'source' || role === 'connection') sourceName = str(source) ?? resolveSource(a);
-  const error = failed ? (str(errorType) ?? (status !== undefined && status >= 400 ? String(status) : '_OTHER')) : undefined;
+  if (role === 'source' || role === 'connection') sourceName = stringAttribute(source) ?? resolveSource(a);
+  const error = failed ? (stringAttribute(errorType) ?? (status !== undefined && status >= 400 ? String(status) : '_OTHER')) : undefined;
   const context = span.spanContext();
   return {
     role,
@@ -124,17 +179,17 @@ export function classifySpan(span: ReadableSpan, resolveSource: SourceResolver =
     endTimeMs: hrTimeToMilliseconds(span.endTime),
     error: failed,
     errorType: error,
-    queryName: str(queryName),
+    queryName: stringAttribute(queryName),
     stage: stageName,
     source: sourceName,
     system: system ?? (method !== undefined ? 'http' : undefined),
-    operationName: str(operation) ?? str(operationOld),
-    namespace: str(namespace) ?? str(nameOld),
-    serverAddress: str(serverAddress),
-    serverPort: num(serverPort),
-    queryText: str(queryText) ?? str(statementOld),
-    fingerprint: str(fingerprint),
-    rowsReturned: num(returnedRows) ?? num(federationRows),
+    operationName: stringAttribute(operation) ?? stringAttribute(operationOld),
+    namespace: stringAttribute(namespace) ?? stringAttribute(nameOld),
+    serverAddress: stringAttribute(serverAddress),
+    serverPort: numberAttribute(serverPort),
+    queryText: stringAttribute(queryText) ?? stringAttribute(statementOld),
+    fingerprint: stringAttribute(fingerprint),
+    rowsReturned: numberAttribute(returnedRows) ?? numberAttribute(federationRows),
     cacheHit: typeof cacheHit === 'boolean' ? cacheHit : undefined,
     scopeName: span.instrumentationScope.name,
     traceId: context.traceId,
@@ -142,46 +197,20 @@ export function classifySpan(span: ReadableSpan, resolveSource: SourceResolver =
     parentSpanId: span.parentSpanContext?.spanId,
     localRoot: span.parentSpanContext === undefined || span.parentSpanContext.isRemote === true,
     startTimeMs: hrTimeToMilliseconds(span.startTime),
-    part: str(part),
+    part: stringAttribute(part),
     dependsOn: dependsOn === undefined ? undefined : listOf(dependsOn),
-    retryAttempt: num(retryAttempt) ?? num(resendCount),
+    retryAttempt: numberAttribute(retryAttempt) ?? numberAttribute(resendCount),
     timedOut: failed && (errorClass === 'timeout' || (error !== undefined && /time.?out/i.test(error))),
     poolWait: poolWait === true || POOL_WAIT_SPAN_NAMES.has(span.name),
   };
 }
 
-/**
- * The default name of a source seen only through semantic-convention attributes:
- * `{system}://{server.address}[:{port}][/{namespace}]`, e.g. `postgresql://db1:5432/orders`.
- */
-export function defaultSourceName(a: Attributes): string | undefined {
-  const system = str(a[ATTR_DB_SYSTEM_NAME]) ?? str(a[ATTR_DB_SYSTEM_OLD]) ?? (a[ATTR_HTTP_REQUEST_METHOD] !== undefined ? 'http' : undefined);
-  if (system === undefined) return undefined;
-  const host = str(a[ATTR_SERVER_ADDRESS]);
-  const port = num(a[ATTR_SERVER_PORT]);
-  const namespace = str(a[ATTR_DB_NAMESPACE]) ?? str(a[ATTR_DB_NAME_OLD]);
-  let name = `${system}://${host ?? ''}`;
-  if (port !== undefined) name += `:${port}`;
-  if (namespace !== undefined) name += `/${namespace}`;
-  return name;
-}
-
 /** A string array attribute, or a comma-separated string, as a list of trimmed non-empty names. */
 function listOf(value: unknown): string[] | undefined {
   const items = Array.isArray(value) ? value : typeof value === 'string' ? value.split(',') : [];
-  const names = items.filter((item): item is string => typeof item === 'string').map((item) => item.trim()).filter((item) => item !== '');
+  const names = items
+    .filter((item): item is string => typeof item === 'string')
+    .map((item) => item.trim())
+    .filter((item) => item !== '');
   return names.length > 0 ? names : undefined;
-}
-
-function str(value: unknown): string | undefined {
-  return typeof value === 'string' ? value : undefined;
-}
-
-function num(value: unknown): number | undefined {
-  if (typeof value === 'number') return Number.isFinite(value) ? value : undefined;
-  if (typeof value === 'string' && value !== '') {
-    const n = Number(value);
-    return Number.isFinite(n) ? n : undefined;
-  }
-  return undefined;
 }

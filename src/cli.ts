@@ -63,7 +63,9 @@ function checkRules(args: readonly string[], out: (text: string) => void, err: (
   try {
     // The windows go through start-up's own option checks, then start-up's rule context is built from them.
     const windowsSeconds = windows === undefined ? undefined : windows.split(',').map((w) => (w.trim() === '' ? NaN : Number(w)));
-    context = alertRuleContext(resolveConfig({ analysis: windowsSeconds === undefined ? {} : { windowsSeconds }, alerts: false }, {}).analysis);
+    context = alertRuleContext(
+      resolveConfig({ analysis: windowsSeconds === undefined ? {} : { windowsSeconds }, alerts: false }, {}).analysis,
+    );
   } catch (error) {
     err(`fedscope check-rules: --windows-seconds: ${error instanceof Error ? error.message : String(error)}\n`);
     return 2;
@@ -84,5 +86,9 @@ function checkRules(args: readonly string[], out: (text: string) => void, err: (
 
 // Run only when executed as the command, not when imported (tests import runCli).
 if (process.argv[1] !== undefined && /(?:^|[\\/])(?:cli\.(?:js|ts)|fedscope)$/.test(process.argv[1])) {
-  process.exitCode = runCli(process.argv.slice(2), (t) => process.stdout.write(t), (t) => process.stderr.write(t));
+  process.exitCode = runCli(
+    process.argv.slice(2),
+    (t) => process.stdout.write(t),
+    (t) => process.stderr.write(t),
+  );
 }

@@ -78,27 +78,46 @@ export async function startCrmService(options: CrmOptions = {}): Promise<{ url: 
   // the alert windows) and lasts a fixed time; timers are unref'd so they never hold the process.
   const spells = (everyMs: number, lastsMs: number, on: () => void, off: () => void): void => {
     const schedule = (): void => {
-      const start = setTimeout(() => {
-        timers.delete(start);
-        on();
-        const end = setTimeout(() => {
-          timers.delete(end);
-          off();
-          schedule();
-        }, lastsMs);
-        end.unref();
-        timers.add(end);
-      }, -Math.log(1 - Math.random()) * everyMs);
+      const start = setTimeout(
+        () => {
+          timers.delete(start);
+          on();
+          const end = setTimeout(() => {
+            timers.delete(end);
+            off();
+            schedule();
+          }, lastsMs);
+          end.unref();
+          timers.add(end);
+        },
+        -Math.log(1 - Math.random()) * everyMs,
+      );
       start.unref();
       timers.add(start);
     };
     schedule();
   };
   if (profile !== 'none') {
-    spells(FAULTS.slowEveryMs, FAULTS.slowSpellMs, () => ((state.slow = true), counts.slowSpells++), () => (state.slow = false));
-    spells(FAULTS.blipEveryMs, FAULTS.blipMs, () => (state.down++, counts.blips++), () => state.down--);
+    spells(
+      FAULTS.slowEveryMs,
+      FAULTS.slowSpellMs,
+      () => ((state.slow = true), counts.slowSpells++),
+      () => (state.slow = false),
+    );
+    spells(
+      FAULTS.blipEveryMs,
+      FAULTS.blipMs,
+      () => (state.down++, counts.blips++),
+      () => state.down--,
+    );
   }
-  if (profile === 'outages') spells(FAULTS.outageEveryMs, FAULTS.outageMs, () => (state.down++, counts.outages++), () => state.down--);
+  if (profile === 'outages')
+    spells(
+      FAULTS.outageEveryMs,
+      FAULTS.outageMs,
+      () => (state.down++, counts.outages++),
+      () => state.down--,
+    );
 
   /** Whether this request gets a 503: during a blip or outage, or in a run of them. */
   const fails = (): boolean => {

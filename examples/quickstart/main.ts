@@ -28,8 +28,12 @@ const FAULT_PROFILES: readonly CrmFaultProfile[] = ['bursts', 'outages', 'none']
 const rate = Number(process.env['FEDSCOPE_QUICKSTART_RATE'] ?? 5);
 const faults = (process.env['FEDSCOPE_QUICKSTART_FAULTS'] ?? 'bursts') as CrmFaultProfile;
 const intervalMs = Number(process.env['FEDSCOPE_QUICKSTART_INTERVAL_MS'] ?? 5000);
-if (!(rate > 0 && rate <= 1000)) throw new RangeError(`FEDSCOPE_QUICKSTART_RATE must be a number of queries per second in (0, 1000], got ${process.env['FEDSCOPE_QUICKSTART_RATE']}`);
-if (!FAULT_PROFILES.includes(faults)) throw new RangeError(`FEDSCOPE_QUICKSTART_FAULTS must be one of ${FAULT_PROFILES.join(', ')}, got ${faults}`);
+if (!(rate > 0 && rate <= 1000))
+  throw new RangeError(
+    `FEDSCOPE_QUICKSTART_RATE must be a number of queries per second in (0, 1000], got ${process.env['FEDSCOPE_QUICKSTART_RATE']}`,
+  );
+if (!FAULT_PROFILES.includes(faults))
+  throw new RangeError(`FEDSCOPE_QUICKSTART_FAULTS must be one of ${FAULT_PROFILES.join(', ')}, got ${faults}`);
 
 await fedscope.ready.catch((error: unknown) => console.error(`metrics server not started: ${String(error)}`));
 

@@ -32,7 +32,8 @@ export class PacedLoad {
     private readonly run: () => Promise<unknown>,
     private readonly maxInFlight = 64,
   ) {
-    if (!(ratePerSecond > 0) || !Number.isFinite(ratePerSecond)) throw new RangeError(`the arrival rate must be a positive number, got ${ratePerSecond}`);
+    if (!(ratePerSecond > 0) || !Number.isFinite(ratePerSecond))
+      throw new RangeError(`the arrival rate must be a positive number, got ${ratePerSecond}`);
   }
 
   /** Starts the arrivals. */

@@ -16,7 +16,8 @@ export interface SummaryExtras {
   crmFaults: CrmFaultCounts;
 }
 
-const percent = (ratio: number | null | undefined): string => (ratio === null || ratio === undefined ? '-' : `${(ratio * 100).toFixed(1)}%`);
+const percent = (ratio: number | null | undefined): string =>
+  ratio === null || ratio === undefined ? '-' : `${(ratio * 100).toFixed(1)}%`;
 
 function healthLines(extras: SummaryExtras, cacheHitRatio: number | null | undefined): string[] {
   const { status, alerts, load, crmFaults } = extras;
@@ -28,7 +29,9 @@ function healthLines(extras: SummaryExtras, cacheHitRatio: number | null | undef
   return [
     `load: ${extras.ratePerSecond} queries/s target, ${load.started} started, ${load.failed} failed, ${load.shed} shed   cache hit ratio ${percent(cacheHitRatio)}`,
     `crm faults: ${crmFaults.errors503} × 503 of ${crmFaults.requests} requests, ${crmFaults.slowSpells} slow spells, ${crmFaults.blips} blips, ${crmFaults.outages} outages   breaker ${breaker?.state ?? '-'} (${breaker?.transitions ?? 0} transitions)`,
-    alerts === null ? 'alerts: off' : `alerts firing: ${firing.length > 0 ? firing.join(', ') : 'none'}   pending: ${pending.length > 0 ? pending.join(', ') : 'none'}`,
+    alerts === null
+      ? 'alerts: off'
+      : `alerts firing: ${firing.length > 0 ? firing.join(', ') : 'none'}   pending: ${pending.length > 0 ? pending.join(', ') : 'none'}`,
   ];
 }
 
@@ -41,7 +44,9 @@ function row(label: string, figures: WindowSummary | undefined): string {
 }
 
 function section(title: string, series: SeriesSnapshot[], labelOf: (s: SeriesSnapshot) => string): string[] {
-  const lines = [`${title.padEnd(36)} ${'per s'.padStart(8)} ${'p50 ms'.padStart(8)} ${'p95 ms'.padStart(8)} ${'p99 ms'.padStart(8)} ${'errors'.padStart(7)}`];
+  const lines = [
+    `${title.padEnd(36)} ${'per s'.padStart(8)} ${'p50 ms'.padStart(8)} ${'p95 ms'.padStart(8)} ${'p99 ms'.padStart(8)} ${'errors'.padStart(7)}`,
+  ];
   for (const s of [...series].sort((a, b) => labelOf(a).localeCompare(labelOf(b)))) lines.push(row(labelOf(s), s.windows[0]));
   return lines;
 }

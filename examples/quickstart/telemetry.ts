@@ -15,5 +15,8 @@ export const fedscope = startFedscope({
   // requireParentSpan: the data set-up at start (outside any query) is not traced.
   sourceInstrumentations: { duckdb: { requireParentSpan: true }, betterSqlite3: { requireParentSpan: true } },
   // An alerts object would override FEDSCOPE_ALERTS=off, so that switch is honoured here.
-  alerts: process.env['FEDSCOPE_ALERTS'] === 'off' ? false : { evaluationIntervalMs: Number.isFinite(alertIntervalMs) && alertIntervalMs > 0 ? alertIntervalMs : 15_000 },
+  alerts:
+    process.env['FEDSCOPE_ALERTS'] === 'off'
+      ? false
+      : { evaluationIntervalMs: Number.isFinite(alertIntervalMs) && alertIntervalMs > 0 ? alertIntervalMs : 15_000 },
 });

@@ -30,7 +30,12 @@ export interface QuickstartFederationOptions {
  * registered sources. The driver instrumentations make the source spans; the runtime makes the
  * query and stage spans and names each call's source.
  */
-export function createFederation(connection: DuckDBConnection, catalog: Database.Database, crmUrl: string, options: QuickstartFederationOptions): Federation {
+export function createFederation(
+  connection: DuckDBConnection,
+  catalog: Database.Database,
+  crmUrl: string,
+  options: QuickstartFederationOptions,
+): Federation {
   return (
     new Federation({ cache: { ttlMs: options.cacheTtlMs } })
       // One DuckDB connection runs one statement at a time.
@@ -125,7 +130,11 @@ export async function warmUp(federation: Federation, rounds = 3): Promise<void> 
       for (const region of REGIONS) {
         const since = SINCE_DAYS[round % SINCE_DAYS.length]!;
         // A CRM fault during the warm-up is no reason not to start.
-        await Promise.allSettled([revenueByTier(federation, region, since), topCustomers(federation, region, since), dailyOrders(federation, since)]);
+        await Promise.allSettled([
+          revenueByTier(federation, region, since),
+          topCustomers(federation, region, since),
+          dailyOrders(federation, since),
+        ]);
       }
     }
   });

@@ -1,6 +1,5 @@
-import type { Span } from '@opentelemetry/api';
-import type { InstrumentationConfig } from '@opentelemetry/instrumentation';
-import type { QueryTextMode } from '../../src/span-model/query-text-mode.js';
+import type { DbCallInfo, DbInstrumentationConfig } from '../db-instrumentation-types.js';
+import type { SourceCallResult } from '../source-call-hooks.js';
 
 /** What the instrumentation knows about the database a statement runs on. */
 export interface BetterSqlite3SourceInfo {
@@ -11,50 +10,26 @@ export interface BetterSqlite3SourceInfo {
 }
 
 /** Passed to {@link BetterSqlite3InstrumentationConfig.requestHook}. */
-export interface BetterSqlite3RequestHookInfo extends BetterSqlite3SourceInfo {
+export interface BetterSqlite3RequestHookInfo extends BetterSqlite3SourceInfo, DbCallInfo {
+  /** `db.namespace`: always known for SQLite (see {@link BetterSqlite3SourceInfo.namespace}). */
+  namespace: string;
   /** `run`, `get`, `all`, `iterate` (statement methods), `exec` or `prepare` (a failed prepare). */
   method: string;
-  /** The SQL text, unsanitised. */
-  sql: string | undefined;
-  /** The call's arguments (bound parameters included: do not export them blindly). */
-  args: readonly unknown[];
 }
 
-/** Passed to {@link BetterSqlite3InstrumentationConfig.responseHook}. */
-export interface BetterSqlite3ResponseHookInfo extends BetterSqlite3RequestHookInfo {
-  /** What the method returned (rows, a row, the run info, the iterator), unchanged. */
-  result: unknown;
-}
+/**
+ * Passed to {@link BetterSqlite3InstrumentationConfig.responseHook}; its `result` is what the
+ * method returned (rows, a row, the run info, the iterator), unchanged.
+ */
+export interface BetterSqlite3ResponseHookInfo extends BetterSqlite3RequestHookInfo, SourceCallResult {}
 
-/** Options of {@link BetterSqlite3Instrumentation}. */
-export interface BetterSqlite3InstrumentationConfig extends InstrumentationConfig {
-  /**
-   * How SQL goes on spans (`db.query.text`): literals replaced by `?`, as written, or not at all.
-   * Read at each call, so a later `startFedscope({ queryText })` applies.
-   * @default the process default (`defaultQueryTextMode()`: `startFedscope`'s `queryText`, else 'sanitized')
-   */
-  queryText?: QueryTextMode;
-  /**
-   * Trace a statement only when a span is already active (e.g. inside a request or a federated query).
-   * @default false
-   */
-  requireParentSpan?: boolean;
-  /**
-   * `federation.source` of the spans: a name, or a function of the database that returns one
-   * (return undefined for the default).
-   * @default `sqlite:{db.namespace}` (e.g. `sqlite:memory`, `sqlite:orders` for `/data/orders.db`)
-   */
-  source?: string | ((info: BetterSqlite3SourceInfo) => string | undefined);
-  /**
-   * Called after a span starts, before SQLite runs the statement. Errors it throws are logged,
-   * never thrown into the caller.
-   * @default undefined
-   */
-  requestHook?: (span: Span, info: BetterSqlite3RequestHookInfo) => void;
-  /**
-   * Called with the result before a successful call's span ends (for `iterate`, when the
-   * iteration ends). Errors it throws are logged.
-   * @default undefined
-   */
-  responseHook?: (span: Span, info: BetterSqlite3ResponseHookInfo) => void;
-}
+/**
+ * Options of {@link BetterSqlite3Instrumentation}: those of every fedscope DB instrumentation.
+ * The default `source` is `sqlite:{db.namespace}` (e.g. `sqlite:memory`, `sqlite:orders` for
+ * `/data/orders.db`); the response hook of an `iterate` runs when the iteration ends.
+ */
+export type BetterSqlite3InstrumentationConfig = DbInstrumentationConfig<
+  BetterSqlite3SourceInfo,
+  BetterSqlite3RequestHookInfo,
+  BetterSqlite3ResponseHookInfo
+>;

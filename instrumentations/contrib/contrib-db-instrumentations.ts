@@ -1,6 +1,10 @@
 import { metrics, trace, type Attributes, type MeterProvider, type Span, type TracerProvider } from '@opentelemetry/api';
 import type { Instrumentation } from '@opentelemetry/instrumentation';
-import { MySQL2Instrumentation, type MySQL2InstrumentationConfig, type MySQL2ResponseHookInformation } from '@opentelemetry/instrumentation-mysql2';
+import {
+  MySQL2Instrumentation,
+  type MySQL2InstrumentationConfig,
+  type MySQL2ResponseHookInformation,
+} from '@opentelemetry/instrumentation-mysql2';
 import { PgInstrumentation, type PgInstrumentationConfig, type PgResponseHookInformation } from '@opentelemetry/instrumentation-pg';
 import { ATTR_DB_RESPONSE_RETURNED_ROWS } from '../../src/span-model/attributes.js';
 import { defaultQueryTextMode } from '../../src/span-model/query-text-mode.js';

@@ -41,8 +41,8 @@ export function captureMysql2Errors(): () => void {
  */
 export function takeMysql2Error(message: string | undefined): unknown {
   const error = lastMysql2Error;
-  if (error === undefined || message === undefined) return undefined;
-  if ((error as { message?: unknown } | null)?.message !== message) return undefined;
+  if (typeof error !== 'object' || error === null || message === undefined) return undefined;
+  if (!('message' in error) || error.message !== message) return undefined;
   lastMysql2Error = undefined;
   return error;
 }

@@ -5,11 +5,10 @@ export type { ContribSpanEnrichment } from './span-enrichment.js';
 export { contribSourceNamer, sourceMapKeys } from './source-naming.js';
 export { mysql2ReturnedRows, pgReturnedRows } from './returned-rows.js';
 export { captureMysql2Errors, pgErrorCodeOfException, takeMysql2Error } from './driver-error-capture.js';
+export { ATTR_DB_CLIENT_CONNECTION_POOL_NAME, ATTR_DB_CLIENT_CONNECTION_STATE } from '../../src/span-model/attributes.js';
 export { observePgPool, pgPoolConnectionAttributes, PG_POOL_METER_NAME } from './observe-pg-pool.js';
 export {
   observeMysqlPool,
-  ATTR_DB_CLIENT_CONNECTION_POOL_NAME,
-  ATTR_DB_CLIENT_CONNECTION_STATE,
   METRIC_DB_CLIENT_CONNECTION_COUNT,
   METRIC_DB_CLIENT_CONNECTION_MAX,
   METRIC_DB_CLIENT_CONNECTION_PENDING_REQUESTS,
@@ -24,5 +23,10 @@ export type {
   ObserveMysqlPoolOptions,
   ObservePgPoolOptions,
 } from './types.js';
-export { traceMysql2Connections, MYSQL2_CONNECT_SCOPE_NAME, MYSQL2_CONNECT_SPAN_NAME, MYSQL2_POOL_CONNECT_SPAN_NAME } from './mysql2-connect-spans.js';
+export {
+  traceMysql2Connections,
+  MYSQL2_CONNECT_SCOPE_NAME,
+  MYSQL2_CONNECT_SPAN_NAME,
+  MYSQL2_POOL_CONNECT_SPAN_NAME,
+} from './mysql2-connect-spans.js';
 export type { Mysql2ConnectSpanOptions } from './mysql2-connect-spans.js';

@@ -1,12 +1,10 @@
 import type { Attributes } from '@opentelemetry/api';
 import { ATTR_DB_SYSTEM_NAME, DB_SYSTEM_NAME_VALUE_MYSQL } from '@opentelemetry/semantic-conventions';
-import { ATTR_FEDERATION_SOURCE } from '../../src/span-model/attributes.js';
-import { ATTR_DB_CLIENT_CONNECTION_POOL_NAME, countOf, observePoolGauges } from './pool-gauges.js';
+import { ATTR_DB_CLIENT_CONNECTION_POOL_NAME, ATTR_FEDERATION_SOURCE } from '../../src/span-model/attributes.js';
+import { countOf, observePoolGauges } from './pool-gauges.js';
 import type { MysqlPoolObserver, ObserveMysqlPoolOptions } from './types.js';
 
 export {
-  ATTR_DB_CLIENT_CONNECTION_POOL_NAME,
-  ATTR_DB_CLIENT_CONNECTION_STATE,
   METRIC_DB_CLIENT_CONNECTION_COUNT,
   METRIC_DB_CLIENT_CONNECTION_MAX,
   METRIC_DB_CLIENT_CONNECTION_PENDING_REQUESTS,
@@ -80,5 +78,7 @@ export function observeMysqlPool(pool: object, options: ObserveMysqlPoolOptions 
 function corePoolOf(pool: object): MysqlPoolInternals {
   // The promise wrapper (mysql2/promise createPool) keeps the callback pool in `.pool`.
   const inner = (pool as { pool?: unknown }).pool;
-  return (typeof inner === 'object' && inner !== null && '_allConnections' in inner ? inner : pool) as MysqlPoolInternals;
+  const core: object = typeof inner === 'object' && inner !== null && '_allConnections' in inner ? inner : pool;
+  // Every field of the internals is optional and checked where it is read.
+  return core;
 }

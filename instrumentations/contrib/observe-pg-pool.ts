@@ -1,7 +1,14 @@
 import type { Attributes } from '@opentelemetry/api';
-import { ATTR_DB_NAMESPACE, ATTR_DB_SYSTEM_NAME, ATTR_SERVER_ADDRESS, ATTR_SERVER_PORT, DB_SYSTEM_NAME_VALUE_POSTGRESQL } from '@opentelemetry/semantic-conventions';
+import {
+  ATTR_DB_NAMESPACE,
+  ATTR_DB_SYSTEM_NAME,
+  ATTR_SERVER_ADDRESS,
+  ATTR_SERVER_PORT,
+  DB_SYSTEM_NAME_VALUE_POSTGRESQL,
+} from '@opentelemetry/semantic-conventions';
 import { ATTR_FEDERATION_SOURCE } from '../../src/span-model/attributes.js';
-import { ATTR_DB_CLIENT_CONNECTION_POOL_NAME, countOf, observePoolGauges } from './pool-gauges.js';
+import { ATTR_DB_CLIENT_CONNECTION_POOL_NAME } from '../../src/span-model/attributes.js';
+import { countOf, observePoolGauges } from './pool-gauges.js';
 import type { MysqlPoolObserver, ObservePgPoolOptions } from './types.js';
 
 /** Instrumentation scope of the pg pool gauges. */
@@ -32,8 +39,17 @@ export function pgPoolConnectionAttributes(pool: object): Attributes {
   }
   const host = url?.hostname || (typeof options.host === 'string' ? options.host : 'localhost');
   const port = Number(url?.port) || (typeof options.port === 'number' ? options.port : Number(options.port) || 5432);
-  const database = url !== undefined && url.pathname.length > 1 ? decodeURIComponent(url.pathname.slice(1)) : typeof options.database === 'string' ? options.database : undefined;
-  const attributes: Attributes = { [ATTR_DB_SYSTEM_NAME]: DB_SYSTEM_NAME_VALUE_POSTGRESQL, [ATTR_SERVER_ADDRESS]: host, [ATTR_SERVER_PORT]: port };
+  const database =
+    url !== undefined && url.pathname.length > 1
+      ? decodeURIComponent(url.pathname.slice(1))
+      : typeof options.database === 'string'
+        ? options.database
+        : undefined;
+  const attributes: Attributes = {
+    [ATTR_DB_SYSTEM_NAME]: DB_SYSTEM_NAME_VALUE_POSTGRESQL,
+    [ATTR_SERVER_ADDRESS]: host,
+    [ATTR_SERVER_PORT]: port,
+  };
   if (database !== undefined) attributes[ATTR_DB_NAMESPACE] = database;
   return attributes;
 }
@@ -60,14 +76,20 @@ export function pgPoolConnectionAttributes(pool: object): Attributes {
  */
 export function observePgPool(pool: object, options: ObservePgPoolOptions = {}): MysqlPoolObserver {
   const connection = pgPoolConnectionAttributes(pool);
-  const poolName = options.poolName ?? `${String(connection[ATTR_SERVER_ADDRESS])}:${String(connection[ATTR_SERVER_PORT])}/${String(connection[ATTR_DB_NAMESPACE] ?? 'unknown_database')}`;
+  const poolName =
+    options.poolName ??
+    `${String(connection[ATTR_SERVER_ADDRESS])}:${String(connection[ATTR_SERVER_PORT])}/${String(connection[ATTR_DB_NAMESPACE] ?? 'unknown_database')}`;
   const source = options.source ?? `${DB_SYSTEM_NAME_VALUE_POSTGRESQL}://${poolName}`;
   const ref = new WeakRef(pool);
   let reportedEnd = false;
   const observer = observePoolGauges({
     meterName: PG_POOL_METER_NAME,
     meterProvider: options.meterProvider,
-    base: { [ATTR_DB_CLIENT_CONNECTION_POOL_NAME]: poolName, [ATTR_DB_SYSTEM_NAME]: DB_SYSTEM_NAME_VALUE_POSTGRESQL, [ATTR_FEDERATION_SOURCE]: source },
+    base: {
+      [ATTR_DB_CLIENT_CONNECTION_POOL_NAME]: poolName,
+      [ATTR_DB_SYSTEM_NAME]: DB_SYSTEM_NAME_VALUE_POSTGRESQL,
+      [ATTR_FEDERATION_SOURCE]: source,
+    },
     read: () => {
       const current = ref.deref() as PgPoolPublic | undefined;
       // A collected pool, or an ended one after its zeros were reported: stop, though not during

@@ -15,7 +15,9 @@ export function withoutOperationDuration(provider: MeterProvider): MeterProvider
       const meter = provider.getMeter(name, version, options);
       return {
         createHistogram: (instrumentName, instrumentOptions) =>
-          instrumentName === METRIC_DB_CLIENT_OPERATION_DURATION ? NOOP_HISTOGRAM : meter.createHistogram(instrumentName, instrumentOptions),
+          instrumentName === METRIC_DB_CLIENT_OPERATION_DURATION
+            ? NOOP_HISTOGRAM
+            : meter.createHistogram(instrumentName, instrumentOptions),
         createGauge: (n, o) => meter.createGauge(n, o),
         createCounter: (n, o) => meter.createCounter(n, o),
         createUpDownCounter: (n, o) => meter.createUpDownCounter(n, o),

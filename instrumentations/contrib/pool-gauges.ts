@@ -1,5 +1,6 @@
 import { metrics, type Attributes, type BatchObservableCallback, type MeterProvider, type Observable } from '@opentelemetry/api';
 import { FEDSCOPE_VERSION } from '../../src/version.js';
+import { ATTR_DB_CLIENT_CONNECTION_STATE } from '../../src/span-model/attributes.js';
 
 /** Semconv (incubating): connections by state. */
 export const METRIC_DB_CLIENT_CONNECTION_COUNT = 'db.client.connection.count';
@@ -7,10 +8,6 @@ export const METRIC_DB_CLIENT_CONNECTION_COUNT = 'db.client.connection.count';
 export const METRIC_DB_CLIENT_CONNECTION_PENDING_REQUESTS = 'db.client.connection.pending_requests';
 /** Semconv (incubating): the most connections the pool opens. */
 export const METRIC_DB_CLIENT_CONNECTION_MAX = 'db.client.connection.max';
-/** Semconv (incubating) attribute: the pool's name. */
-export const ATTR_DB_CLIENT_CONNECTION_POOL_NAME = 'db.client.connection.pool.name';
-/** Semconv (incubating) attribute: `idle` or `used`. */
-export const ATTR_DB_CLIENT_CONNECTION_STATE = 'db.client.connection.state';
 
 /** A pool's state at one collection; a field left undefined is not reported. */
 export interface PoolState {

@@ -25,5 +25,10 @@ export function mysql2ReturnedRows(results: unknown): number | undefined {
 }
 
 function isResultHeader(value: unknown): boolean {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) && typeof (value as { affectedRows?: unknown }).affectedRows === 'number';
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    !Array.isArray(value) &&
+    typeof (value as { affectedRows?: unknown }).affectedRows === 'number'
+  );
 }

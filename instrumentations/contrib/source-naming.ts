@@ -1,7 +1,7 @@
 import { type Attributes } from '@opentelemetry/api';
 import { fedscopeLog } from '../../src/diagnostics/fedscope-log.js';
 import { ATTR_DB_NAMESPACE, ATTR_DB_SYSTEM_NAME, ATTR_SERVER_ADDRESS, ATTR_SERVER_PORT } from '@opentelemetry/semantic-conventions';
-import { defaultSourceName } from '../../processors/span-classifier.js';
+import { defaultSourceName } from '../../src/span-model/source-name.js';
 import { ATTR_DB_NAME_OLD, ATTR_DB_SYSTEM_OLD } from '../../src/span-model/attributes.js';
 import type { ContribSourceInfo, ContribSourceMap, ContribSourceResolver } from './types.js';
 

@@ -83,7 +83,7 @@ function enrichingTracer(tracer: Tracer, enrichment: ContribSpanEnrichment): Tra
       return span;
     },
     // Contrib DB instrumentations only use startSpan; startActiveSpan is passed through as is.
-    startActiveSpan: tracer.startActiveSpan.bind(tracer) as Tracer['startActiveSpan'],
+    startActiveSpan: tracer.startActiveSpan.bind(tracer),
   };
 }
 
@@ -113,13 +113,14 @@ function describeStatement(attributes: Attributes, system: string, text: string,
  * texts are classified from the driver's message first, then redacted on their way to the span.
  */
 function interceptSpan(span: Span, system: string, namespace: AttributeValue | undefined, enrichment: ContribSpanEnrichment): void {
-  const setAttribute = span.setAttribute;
-  const setStatus = span.setStatus;
-  const recordException = span.recordException;
+  // The originals, bound before the span's own properties replace them.
+  const setAttribute = span.setAttribute.bind(span);
+  const setStatus = span.setStatus.bind(span);
+  const recordException = span.recordException.bind(span);
   let exceptionCode: string | undefined;
 
-  span.setAttribute = function fedscopeSetAttribute(this: Span, key: string, value: AttributeValue): Span {
-    if (key !== ATTR_DB_QUERY_TEXT || typeof value !== 'string') return setAttribute.call(this, key, value);
+  span.setAttribute = (key: string, value: AttributeValue): Span => {
+    if (key !== ATTR_DB_QUERY_TEXT || typeof value !== 'string') return setAttribute(key, value);
     try {
       const attributes: Attributes = {};
       const name = applyDbStatementAttributes(attributes, {
@@ -131,39 +132,39 @@ function interceptSpan(span: Span, system: string, namespace: AttributeValue | u
       for (const k in attributes) {
         const v = attributes[k];
         // The span has its system and namespace from the start.
-        if (v !== undefined && k !== ATTR_DB_SYSTEM_NAME && k !== ATTR_DB_NAMESPACE) setAttribute.call(this, k, v);
+        if (v !== undefined && k !== ATTR_DB_SYSTEM_NAME && k !== ATTR_DB_NAMESPACE) setAttribute(k, v);
       }
-      if (enrichment.renameSpans) this.updateName(name);
-      return this;
+      if (enrichment.renameSpans) span.updateName(name);
+      return span;
     } catch (error) {
       fedscopeLog.error('could not enrich a contrib DB span', error);
-      return setAttribute.call(this, key, value);
+      return setAttribute(key, value);
     }
   };
 
-  span.recordException = function fedscopeRecordException(this: Span, exception: Exception, time?: TimeInput): void {
+  span.recordException = (exception: Exception, time?: TimeInput): void => {
     try {
       exceptionCode ??= pgErrorCodeOfException(exception);
     } catch {
       // Only a hint; the exception is recorded regardless.
     }
-    recordException.call(this, redactedException(exception), time);
+    recordException(redactedException(exception), time);
   };
 
-  span.setStatus = function fedscopeSetStatus(this: Span, status: SpanStatus): Span {
+  span.setStatus = (status: SpanStatus): Span => {
     if (status?.code === SpanStatusCode.ERROR) {
       try {
         const driverError = takeMysql2Error(status.message) ?? { code: exceptionCode, message: status.message ?? '' };
         for (const [k, v] of Object.entries(dbErrorAttributes(classifyDbError(driverError, { system })))) {
-          if (v !== undefined) setAttribute.call(this, k, v);
+          if (v !== undefined) setAttribute(k, v);
         }
       } catch (error) {
         fedscopeLog.error('could not classify a contrib DB error', error);
       }
     }
     if (status?.code === SpanStatusCode.ERROR && typeof status.message === 'string') {
-      return setStatus.call(this, { ...status, message: redactUnlessRaw(status.message) });
+      return setStatus({ ...status, message: redactUnlessRaw(status.message) });
     }
-    return setStatus.call(this, status);
+    return setStatus(status);
   };
 }

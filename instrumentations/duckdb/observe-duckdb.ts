@@ -124,7 +124,8 @@ export function observeDuckDB(target: DuckDBQueryable | DuckDBConnectable, optio
       context.with(suppressTracing(context.active()), () => conn.runAndReadAll(sql)).then((reader) => reader.getRowObjectsJS());
     if (source === undefined) {
       const [row] = await rows('SELECT current_database() AS name');
-      source = `duckdb:${String(row?.['name'] ?? 'unknown')}`;
+      const name = row?.['name'];
+      source = `duckdb:${typeof name === 'string' ? name : 'unknown'}`;
     }
     const sizes = await rows('SELECT database_name, block_size, total_blocks, wal_size, memory_limit FROM pragma_database_size()');
     const memory = await rows('SELECT sum(memory_usage_bytes) AS used, sum(temporary_storage_bytes) AS temporary FROM duckdb_memory()');
@@ -142,7 +143,11 @@ export function observeDuckDB(target: DuckDBQueryable | DuckDBConnectable, optio
         const blockSize = toNumber(row['block_size']);
         if (blockSize !== undefined && blockSize > 0) blockSizes.set(namespace, blockSize);
         const blocks = toNumber(row['total_blocks']);
-        return { namespace, size: blockSize !== undefined && blocks !== undefined ? blockSize * blocks : undefined, wal: parseDuckDBByteSize(row['wal_size']) };
+        return {
+          namespace,
+          size: blockSize !== undefined && blocks !== undefined ? blockSize * blocks : undefined,
+          wal: parseDuckDBByteSize(row['wal_size']),
+        };
       }),
       memoryUsage: toNumber(memory[0]?.['used']),
       memoryLimit: parseDuckDBByteSize(sizes[0]?.['memory_limit']),
@@ -161,7 +166,9 @@ export function observeDuckDB(target: DuckDBQueryable | DuckDBConnectable, optio
         if (options.tableBytes !== false && blockSize !== undefined && ![namespace, schema, table].some((part) => part.includes('"'))) {
           try {
             const literal = `"${namespace}"."${schema}"."${table}"`.replaceAll("'", "''");
-            const [info] = await rows(`SELECT count(DISTINCT block_id) AS blocks FROM pragma_storage_info('${literal}') WHERE block_id >= 0`);
+            const [info] = await rows(
+              `SELECT count(DISTINCT block_id) AS blocks FROM pragma_storage_info('${literal}') WHERE block_id >= 0`,
+            );
             const blocks = toNumber(info?.['blocks']);
             if (blocks !== undefined) bytes = blocks * blockSize;
           } catch (error) {
@@ -188,16 +195,50 @@ export function observeDuckDB(target: DuckDBQueryable | DuckDBConnectable, optio
   };
 
   const meter = (options.meterProvider ?? metrics).getMeter(DUCKDB_INSTRUMENTATION_NAME, FEDSCOPE_VERSION);
-  const databaseSize = meter.createObservableGauge(METRIC_DUCKDB_DATABASE_SIZE, { description: 'Size of a DuckDB database file (its blocks).', unit: 'By' });
-  const walSize = meter.createObservableGauge(METRIC_DUCKDB_WAL_SIZE, { description: 'Size of a DuckDB database write-ahead log.', unit: 'By' });
-  const memoryUsage = meter.createObservableGauge(METRIC_DUCKDB_MEMORY_USAGE, { description: 'Memory held by DuckDB\'s buffer manager.', unit: 'By' });
+  const databaseSize = meter.createObservableGauge(METRIC_DUCKDB_DATABASE_SIZE, {
+    description: 'Size of a DuckDB database file (its blocks).',
+    unit: 'By',
+  });
+  const walSize = meter.createObservableGauge(METRIC_DUCKDB_WAL_SIZE, {
+    description: 'Size of a DuckDB database write-ahead log.',
+    unit: 'By',
+  });
+  const memoryUsage = meter.createObservableGauge(METRIC_DUCKDB_MEMORY_USAGE, {
+    description: "Memory held by DuckDB's buffer manager.",
+    unit: 'By',
+  });
   const memoryLimit = meter.createObservableGauge(METRIC_DUCKDB_MEMORY_LIMIT, { description: 'DuckDB memory_limit setting.', unit: 'By' });
-  const temporaryStorage = meter.createObservableGauge(METRIC_DUCKDB_TEMPORARY_STORAGE, { description: 'Bytes DuckDB spilled to temporary storage.', unit: 'By' });
-  const tableCount = meter.createObservableGauge(METRIC_DUCKDB_TABLES, { description: 'User tables in the DuckDB instance.', unit: '{table}' });
-  const tableRows = meter.createObservableGauge(METRIC_DUCKDB_TABLE_ROWS, { description: 'Estimated rows of a DuckDB table.', unit: '{row}' });
-  const tableSize = meter.createObservableGauge(METRIC_DUCKDB_TABLE_SIZE, { description: 'Estimated bytes of a DuckDB table (file databases).', unit: 'By' });
-  const failures = meter.createObservableCounter(METRIC_DUCKDB_OBSERVER_FAILURES, { description: 'Failed readings of DuckDB figures.', unit: '{reading}' });
-  const observables: Observable[] = [databaseSize, walSize, memoryUsage, memoryLimit, temporaryStorage, tableCount, tableRows, tableSize, failures];
+  const temporaryStorage = meter.createObservableGauge(METRIC_DUCKDB_TEMPORARY_STORAGE, {
+    description: 'Bytes DuckDB spilled to temporary storage.',
+    unit: 'By',
+  });
+  const tableCount = meter.createObservableGauge(METRIC_DUCKDB_TABLES, {
+    description: 'User tables in the DuckDB instance.',
+    unit: '{table}',
+  });
+  const tableRows = meter.createObservableGauge(METRIC_DUCKDB_TABLE_ROWS, {
+    description: 'Estimated rows of a DuckDB table.',
+    unit: '{row}',
+  });
+  const tableSize = meter.createObservableGauge(METRIC_DUCKDB_TABLE_SIZE, {
+    description: 'Estimated bytes of a DuckDB table (file databases).',
+    unit: 'By',
+  });
+  const failures = meter.createObservableCounter(METRIC_DUCKDB_OBSERVER_FAILURES, {
+    description: 'Failed readings of DuckDB figures.',
+    unit: '{reading}',
+  });
+  const observables: Observable[] = [
+    databaseSize,
+    walSize,
+    memoryUsage,
+    memoryLimit,
+    temporaryStorage,
+    tableCount,
+    tableRows,
+    tableSize,
+    failures,
+  ];
 
   const callback: BatchObservableCallback = (result) => {
     const base: Attributes = { [ATTR_DB_SYSTEM_NAME]: DB_SYSTEM_NAME_VALUE_DUCKDB, [ATTR_FEDERATION_SOURCE]: source ?? 'duckdb' };

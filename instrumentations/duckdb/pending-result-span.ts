@@ -1,4 +1,5 @@
 import { context, type Context, type Span } from '@opentelemetry/api';
+import type { DriverMethod } from '../db-instrumentation-types.js';
 import { runInSpan, settleWithError, type SpanRunHooks } from '../span-runner.js';
 
 /** `DuckDBPendingResult` methods that hand the result over: the first call ends the span. */
@@ -27,12 +28,12 @@ export function followPendingResult(pending: unknown, span: Span, ctx: Context, 
   const target = pending as Record<string, unknown>;
   let settled = false;
   for (const name of READ_METHODS) {
-    const original = target[name];
-    if (typeof original !== 'function') continue;
+    const original = methodOf(target, name);
+    if (original === undefined) continue;
     target[name] = function fedscopeReadPendingResult(this: unknown, ...args: unknown[]): unknown {
       if (settled) return original.apply(this, args);
       settled = true;
-      return runInSpan(span, ctx, () => original.apply(this, args) as unknown, hooks);
+      return runInSpan(span, ctx, () => original.apply(this, args), hooks);
     };
   }
   const fail = (error: unknown): void => {
@@ -41,13 +42,13 @@ export function followPendingResult(pending: unknown, span: Span, ctx: Context, 
     settleWithError(span, error, hooks);
   };
   for (const name of TASK_METHODS) {
-    const original = target[name];
-    if (typeof original !== 'function') continue;
+    const original = methodOf(target, name);
+    if (original === undefined) continue;
     target[name] = function fedscopeRunPendingTasks(this: unknown, ...args: unknown[]): unknown {
       if (settled) return original.apply(this, args);
       let result: unknown;
       try {
-        result = context.with(ctx, () => original.apply(this, args) as unknown);
+        result = context.with(ctx, () => original.apply(this, args));
       } catch (error) {
         fail(error);
         throw error;
@@ -59,4 +60,10 @@ export function followPendingResult(pending: unknown, span: Span, ctx: Context, 
       });
     };
   }
+}
+
+/** The pending result's method `name`, typed loosely (DuckDB is not a dependency), if it has one. */
+function methodOf(target: Record<string, unknown>, name: string): DriverMethod | undefined {
+  const value = target[name];
+  return typeof value === 'function' ? (value as DriverMethod) : undefined;
 }

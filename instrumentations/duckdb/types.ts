@@ -1,6 +1,6 @@
-import type { MeterProvider, Span } from '@opentelemetry/api';
-import type { InstrumentationConfig } from '@opentelemetry/instrumentation';
-import type { QueryTextMode } from '../../src/span-model/query-text-mode.js';
+import type { MeterProvider } from '@opentelemetry/api';
+import type { DbCallInfo, DbInstrumentationConfig } from '../db-instrumentation-types.js';
+import type { SourceCallResult } from '../source-call-hooks.js';
 
 /** What the instrumentation knows about the database a DuckDB call runs on. */
 export interface DuckDBSourceInfo {
@@ -13,52 +13,23 @@ export interface DuckDBSourceInfo {
 }
 
 /** Passed to {@link DuckDBInstrumentationConfig.requestHook}. */
-export interface DuckDBRequestHookInfo extends DuckDBSourceInfo {
+export interface DuckDBRequestHookInfo extends DuckDBSourceInfo, DbCallInfo {
   /** The method called, e.g. `runAndReadAll`; prepared statements' methods are `prepared.run` etc. */
   method: string;
-  /** The SQL text, unsanitised (undefined for a prepared statement whose text fedscope did not see). */
-  sql: string | undefined;
-  /** The call's arguments as the caller passed them (parameter values included: do not export them blindly). */
-  args: readonly unknown[];
 }
 
-/** Passed to {@link DuckDBInstrumentationConfig.responseHook}. */
-export interface DuckDBResponseHookInfo extends DuckDBRequestHookInfo {
-  /** What the method resolved to (a DuckDBMaterializedResult, DuckDBResultReader, …), unchanged. */
-  result: unknown;
-}
+/**
+ * Passed to {@link DuckDBInstrumentationConfig.responseHook}; its `result` is what the method
+ * resolved to (a DuckDBMaterializedResult, DuckDBResultReader, …), unchanged.
+ */
+export interface DuckDBResponseHookInfo extends DuckDBRequestHookInfo, SourceCallResult {}
 
-/** Options of {@link DuckDBInstrumentation}. */
-export interface DuckDBInstrumentationConfig extends InstrumentationConfig {
-  /**
-   * How SQL goes on spans (`db.query.text`): literals replaced by `?`, as written, or not at all.
-   * Read at each call, so a later `startFedscope({ queryText })` applies.
-   * @default the process default (`defaultQueryTextMode()`: `startFedscope`'s `queryText`, else 'sanitized')
-   */
-  queryText?: QueryTextMode;
-  /**
-   * Trace a call only when a span is already active (e.g. inside a request or a federated query).
-   * @default false
-   */
-  requireParentSpan?: boolean;
-  /**
-   * `federation.source` of the spans: a name, or a function of the database that returns one
-   * (return undefined for the default).
-   * @default `duckdb:{db.namespace}` (e.g. `duckdb:memory`), or `duckdb` when the database is unknown
-   */
-  source?: string | ((info: DuckDBSourceInfo) => string | undefined);
-  /**
-   * Called after a span starts, before DuckDB runs the statement. Errors it throws are logged, never
-   * thrown into the caller.
-   * @default undefined
-   */
-  requestHook?: (span: Span, info: DuckDBRequestHookInfo) => void;
-  /**
-   * Called with the result before a successful call's span ends. Errors it throws are logged.
-   * @default undefined
-   */
-  responseHook?: (span: Span, info: DuckDBResponseHookInfo) => void;
-}
+/**
+ * Options of {@link DuckDBInstrumentation}: those of every fedscope DB instrumentation. The
+ * default `source` is `duckdb:{db.namespace}` (e.g. `duckdb:memory`), or `duckdb` when the
+ * database is unknown.
+ */
+export type DuckDBInstrumentationConfig = DbInstrumentationConfig<DuckDBSourceInfo, DuckDBRequestHookInfo, DuckDBResponseHookInfo>;
 
 /** The part of a DuckDB connection (or instance) that {@link observeDuckDB} uses. */
 export interface DuckDBQueryable {

@@ -14,7 +14,15 @@ import { labelKey, spanSeriesLabels, type ConditionSample, type FigureReader, ty
 import { SnapshotFigureProvider } from './snapshot-figure-provider.js';
 import { renderTemplate } from './template.js';
 import { ThresholdCondition } from './threshold-condition.js';
-import type { AlertNotification, AlertRuleDefinition, AlertState, AlertTransition, AlertView, FigureProvider, ResolvedAlertRule } from './types.js';
+import type {
+  AlertNotification,
+  AlertRuleDefinition,
+  AlertState,
+  AlertTransition,
+  AlertView,
+  FigureProvider,
+  ResolvedAlertRule,
+} from './types.js';
 import { validateAlertRules } from './validate-alert-rules.js';
 
 /** Options of an {@link AlertEngine}. */
@@ -101,14 +109,22 @@ export interface AlertEngineCounters {
   readonly refusedSeries: number;
 }
 
-/** The engine's state as plain data (for the dashboard and JSON). */
+/**
+ * The alert engine's state as plain data: what `handle.alerts()` and `pipeline.alertsReport()`
+ * return and `/fedscope/alerts.json` serves.
+ */
 export interface AlertsSnapshot {
+  /** When the snapshot was taken (ISO 8601). */
   readonly generatedAt: string;
+  /** Pending and firing alerts. */
   readonly active: AlertView[];
-  /** Most recent last. */
+  /** Recent state changes (bounded), most recent last. */
   readonly history: AlertTransition[];
+  /** Every rule with its last evaluation. */
   readonly rules: AlertRuleStatus[];
+  /** The engine's own counters (evaluations, failures, refused series). */
   readonly counters: AlertEngineCounters;
+  /** Per channel: what was delivered, retried, dropped. */
   readonly delivery: DeliveryStats[];
 }
 
@@ -159,15 +175,29 @@ export class AlertEngine {
     const definitions = given.filter((r) => !('origin' in r));
     const validated = validateAlertRules(definitions, 'rules');
     let v = 0;
-    const resolved = given.map((r) => ('origin' in r ? (r as ResolvedAlertRule) : validated[v++]!));
+    const resolved = given.map((r) => ('origin' in r ? r : validated[v++]!));
     const names = new Set<string>();
     this.rules = resolved.map((rule) => {
-      if (names.has(rule.alert)) throw new AlertRulesError(rule.origin.split(':')[0] ?? 'rules', undefined, rule.alert, 'alert', `another rule is already named ${JSON.stringify(rule.alert)}; names must be unique`);
+      if (names.has(rule.alert))
+        throw new AlertRulesError(
+          rule.origin.split(':')[0] ?? 'rules',
+          undefined,
+          rule.alert,
+          'alert',
+          `another rule is already named ${JSON.stringify(rule.alert)}; names must be unique`,
+        );
       names.add(rule.alert);
       if (rule.kind === 'threshold' || rule.kind === 'anomaly') {
         for (const provider of this.providers) {
           const problem = provider.check?.(rule.figure, rule.window);
-          if (problem !== undefined) throw new AlertRulesError(rule.origin, undefined, undefined, problem.split(':')[0] ?? 'figure', problem.slice(problem.indexOf(':') + 1).trim());
+          if (problem !== undefined)
+            throw new AlertRulesError(
+              rule.origin,
+              undefined,
+              undefined,
+              problem.split(':')[0] ?? 'figure',
+              problem.slice(problem.indexOf(':') + 1).trim(),
+            );
         }
       }
       return { rule, condition: compile(rule, maxSeries), lastError: null, lastEvaluationMs: null, lastNoData: false };
@@ -216,7 +246,10 @@ export class AlertEngine {
     const total = discarded.reduce((sum, d) => sum + d.count, 0);
     if (total > 0) {
       const perChannel = discarded.map((d) => `${d.channel}: ${d.count}`).join(', ');
-      this.onError(`${total} alert notification${total === 1 ? '' : 's'} still undelivered ${timeoutMs / 1000} s into shutdown, dropped (${perChannel})`, undefined);
+      this.onError(
+        `${total} alert notification${total === 1 ? '' : 's'} still undelivered ${timeoutMs / 1000} s into shutdown, dropped (${perChannel})`,
+        undefined,
+      );
     }
   }
 
@@ -373,7 +406,8 @@ export class AlertEngine {
   private alertLabels(compiled: CompiledRule, sample: ConditionSample): Record<string, string> {
     const labels: Record<string, string> = {};
     // Alertmanager rejects label names outside [a-zA-Z_][a-zA-Z0-9_]*: series labels are sanitised.
-    for (const [k, v] of Object.entries(sample.labels)) labels[LABEL_NAME.test(k) ? k : k.replace(/[^a-zA-Z0-9_]/g, '_').replace(/^(\d)/, '_$1')] = v;
+    for (const [k, v] of Object.entries(sample.labels))
+      labels[LABEL_NAME.test(k) ? k : k.replace(/[^a-zA-Z0-9_]/g, '_').replace(/^(\d)/, '_$1')] = v;
     const data = { labels, value: sample.value, alertname: compiled.rule.alert };
     for (const [k, template] of Object.entries(compiled.rule.labels)) labels[k] = renderTemplate(template, data);
     labels['alertname'] = compiled.rule.alert;
@@ -432,7 +466,14 @@ export class AlertEngine {
   }
 
   private record(now: number, alert: ActiveAlert, from: AlertTransition['from'], to: AlertTransition['to']): void {
-    this.history.push({ at: new Date(now).toISOString(), alertname: alert.rule.rule.alert, labels: alert.labels, from, to, value: alert.value === null || Number.isNaN(alert.value) ? null : alert.value });
+    this.history.push({
+      at: new Date(now).toISOString(),
+      alertname: alert.rule.rule.alert,
+      labels: alert.labels,
+      from,
+      to,
+      value: alert.value === null || Number.isNaN(alert.value) ? null : alert.value,
+    });
     if (this.history.length > this.maxHistory) this.history.splice(0, this.history.length - this.maxHistory);
   }
 }

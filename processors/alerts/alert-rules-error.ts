@@ -1,4 +1,4 @@
-import { FedscopeConfigError } from '../../src/options/fedscope-config-error.js';
+import { FedscopeConfigError } from '../../src/diagnostics/fedscope-config-error.js';
 
 /** One problem found in rules: where (file, rule, field) and what. */
 export interface AlertRuleProblem {
@@ -16,7 +16,8 @@ export interface AlertRuleProblem {
 
 /** One problem as one line: `rules.yaml: rule 3 ("HighErrorRate"): for: expected a duration like 30s, got "soon"`. */
 export function formatAlertRuleProblem(p: AlertRuleProblem): string {
-  const rule = p.ruleIndex === undefined ? '' : ` rule ${p.ruleIndex}${p.ruleName === undefined ? '' : ` (${JSON.stringify(p.ruleName)})`}:`;
+  const rule =
+    p.ruleIndex === undefined ? '' : ` rule ${p.ruleIndex}${p.ruleName === undefined ? '' : ` (${JSON.stringify(p.ruleName)})`}:`;
   return `${p.source}:${rule} ${p.field}: ${p.problem}`;
 }
 
@@ -46,7 +47,14 @@ export class AlertRulesError extends FedscopeConfigError {
    * @param problem - what is wrong and what is allowed
    * @param more - further problems found in the same run
    */
-  constructor(source: string, ruleIndex: number | undefined, ruleName: string | undefined, field: string, problem: string, more: readonly AlertRuleProblem[] = []) {
+  constructor(
+    source: string,
+    ruleIndex: number | undefined,
+    ruleName: string | undefined,
+    field: string,
+    problem: string,
+    more: readonly AlertRuleProblem[] = [],
+  ) {
     super(field, problem);
     this.problems = [{ source, ruleIndex, ruleName, field, problem }, ...more];
     // FedscopeConfigError's message shape ("fedscope: invalid …") is for options; rules name the file first.

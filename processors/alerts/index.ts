@@ -1,7 +1,6 @@
 /** The alert engine: rules, lifecycle, default pack, burn rate, channels and delivery. */
 export { AlertEngine } from './alert-engine.js';
 export type { AlertEngineCounters, AlertEngineOptions, AlertRuleStatus, AlertsSnapshot } from './alert-engine.js';
-export { AlertMetricProducer } from './alert-metric-producer.js';
 export { AlertRulesError } from './alert-rules-error.js';
 export type { AlertRuleProblem } from './alert-rules-error.js';
 export { DEFAULT_ALERT_RULE_DEFINITIONS, DEFAULT_ALERT_RULES } from './default-rules.js';

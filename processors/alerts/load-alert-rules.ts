@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
-import { describeValue } from '../../src/options/value-checks.js';
+import { describeValue } from '../../src/text/describe-value.js';
 import { AlertRulesError, type AlertRuleProblem } from './alert-rules-error.js';
 import type { AlertRuleContext } from './rule-figures.js';
 import type { ResolvedAlertRule } from './types.js';
@@ -23,12 +23,14 @@ export function parseAlertRules(text: string, fileName: string, context?: AlertR
   try {
     document = parseYaml(text, { prettyErrors: true });
   } catch (error) {
-    const where = error instanceof YAMLParseError && error.linePos ? ` at line ${error.linePos[0].line}, column ${error.linePos[0].col}` : '';
-    const message = error instanceof Error ? error.message.split('\n')[0] ?? '' : String(error);
+    const where =
+      error instanceof YAMLParseError && error.linePos ? ` at line ${error.linePos[0].line}, column ${error.linePos[0].col}` : '';
+    const message = error instanceof Error ? (error.message.split('\n')[0] ?? '') : String(error);
     throw new AlertRulesError(fileName, undefined, undefined, 'syntax', `not valid YAML/JSON${where}: ${message}`);
   }
   const problems: AlertRuleProblem[] = [];
-  const fileProblem = (field: string, problem: string) => problems.push({ source: fileName, ruleIndex: undefined, ruleName: undefined, field, problem });
+  const fileProblem = (field: string, problem: string) =>
+    problems.push({ source: fileName, ruleIndex: undefined, ruleName: undefined, field, problem });
   let rules: unknown = document;
   if (typeof document === 'object' && document !== null && !Array.isArray(document)) {
     for (const key of Object.keys(document)) {
@@ -55,7 +57,13 @@ export async function loadAlertRulesFile(path: string, context?: AlertRuleContex
   try {
     text = await readFile(path, 'utf8');
   } catch (error) {
-    throw new AlertRulesError(basename(path), undefined, undefined, 'file', `cannot be read: ${error instanceof Error ? error.message : String(error)}`);
+    throw new AlertRulesError(
+      basename(path),
+      undefined,
+      undefined,
+      'file',
+      `cannot be read: ${error instanceof Error ? error.message : String(error)}`,
+    );
   }
   return parseAlertRules(text, basename(path), context);
 }
@@ -72,7 +80,13 @@ export function loadAlertRulesFileSync(path: string, context?: AlertRuleContext)
   try {
     text = readFileSync(path, 'utf8');
   } catch (error) {
-    throw new AlertRulesError(basename(path), undefined, undefined, 'file', `cannot be read: ${error instanceof Error ? error.message : String(error)}`);
+    throw new AlertRulesError(
+      basename(path),
+      undefined,
+      undefined,
+      'file',
+      `cannot be read: ${error instanceof Error ? error.message : String(error)}`,
+    );
   }
   return parseAlertRules(text, basename(path), context);
 }

@@ -33,12 +33,28 @@ export interface RuleCondition {
 }
 
 /** Reads a rule's figure, dropping null values and applying its aggregation. */
-export function readFigure(ref: FigureReference, read: FigureReader): { known: boolean; samples: { labels: Readonly<Record<string, string>>; value: number }[] } {
+export function readFigure(
+  ref: FigureReference,
+  read: FigureReader,
+): { known: boolean; samples: { labels: Readonly<Record<string, string>>; value: number }[] } {
   const raw = read(ref.figure, ref.window);
   if (raw === undefined) return { known: false, samples: [] };
-  const samples = raw.filter((s): s is { labels: Readonly<Record<string, string>>; value: number } => s.value !== null && !Number.isNaN(s.value));
+  const samples = raw.filter(
+    (s): s is { labels: Readonly<Record<string, string>>; value: number } => s.value !== null && !Number.isNaN(s.value),
+  );
   if (ref.aggregate === 'none' || samples.length === 0) return { known: true, samples };
-  return { known: true, samples: [{ labels: {}, value: aggregate(ref.aggregate, samples.map((s) => s.value)) }] };
+  return {
+    known: true,
+    samples: [
+      {
+        labels: {},
+        value: aggregate(
+          ref.aggregate,
+          samples.map((s) => s.value),
+        ),
+      },
+    ],
+  };
 }
 
 function aggregate(how: Exclude<FigureAggregation, 'none'>, values: number[]): number {
@@ -62,7 +78,9 @@ export function spanSeriesLabels(span: ClassifiedSpan, scope: SpanScope): Record
     case 'query':
       return span.role === 'query' ? { query: span.queryName ?? '(unknown)' } : undefined;
     case 'stage':
-      return span.role === 'stage' || span.role === 'cache' ? { query: span.queryName ?? '(unknown)', stage: span.stage ?? '(unknown)' } : undefined;
+      return span.role === 'stage' || span.role === 'cache'
+        ? { query: span.queryName ?? '(unknown)', stage: span.stage ?? '(unknown)' }
+        : undefined;
     case 'source':
       return span.role === 'source' ? { source: span.source ?? '(unknown)' } : undefined;
   }
@@ -101,5 +119,9 @@ export class BoundedSeriesMap<V> {
 
 /** Stable key of a label set. */
 export function labelKey(labels: Readonly<Record<string, string>>): string {
-  return JSON.stringify(Object.keys(labels).sort().map((k) => [k, labels[k]]));
+  return JSON.stringify(
+    Object.keys(labels)
+      .sort()
+      .map((k) => [k, labels[k]]),
+  );
 }

@@ -5,7 +5,13 @@ import { closestWord } from '../../src/text/closest-word.js';
  * The figures `startFedscope`'s pipeline supplies beside the span statistics (its
  * `PipelineFigureProvider`): host and runtime saturation, the overall health score, breaker states.
  */
-export const PIPELINE_FIGURE_NAMES: readonly string[] = ['system.cpuPercent', 'system.memoryPercent', 'system.eventLoopDelayP99Ms', 'health.score', 'breaker.open'];
+export const PIPELINE_FIGURE_NAMES: readonly string[] = [
+  'system.cpuPercent',
+  'system.memoryPercent',
+  'system.eventLoopDelayP99Ms',
+  'health.score',
+  'breaker.open',
+];
 
 /**
  * What the figures and windows of threshold and anomaly rules are checked against when rules are

@@ -1,4 +1,4 @@
-import { windowLabel } from '../analysis/analysis-metric-producer.js';
+import { windowLabel } from '../../src/stats/window-label.js';
 import type { FedscopeSnapshot, QuerySeriesSnapshot, SeriesSnapshot, WindowSummary } from '../analysis/snapshot-types.js';
 import type { FigureProvider, FigureSample } from './types.js';
 
@@ -50,7 +50,8 @@ export function checkSnapshotFigure(figure: string): string | undefined {
  * or `undefined` when it is one of `windowsSeconds`, `sinceStart`, or not given (the shortest).
  */
 export function checkAnalysisWindow(window: string | undefined, windowsSeconds: readonly number[]): string | undefined {
-  if (window === undefined || window === 'sinceStart' || windowsSeconds.some((seconds) => windowLabel(seconds) === window)) return undefined;
+  if (window === undefined || window === 'sinceStart' || windowsSeconds.some((seconds) => windowLabel(seconds) === window))
+    return undefined;
   return `${JSON.stringify(window)} is not an analysis window; use one of ${[...windowsSeconds.map(windowLabel), 'sinceStart'].join(', ')}`;
 }
 
@@ -93,7 +94,15 @@ export class SnapshotFigureProvider implements FigureProvider {
     this.current ??= this.takeSnapshot();
     const snapshot = this.current;
     const series: SeriesSnapshot[] =
-      scope === 'overall' ? [snapshot.overall] : scope === 'query' ? snapshot.queries : scope === 'stage' ? snapshot.stages : scope === 'source' ? snapshot.sources : snapshot.statements;
+      scope === 'overall'
+        ? [snapshot.overall]
+        : scope === 'query'
+          ? snapshot.queries
+          : scope === 'stage'
+            ? snapshot.stages
+            : scope === 'source'
+              ? snapshot.sources
+              : snapshot.statements;
     const concurrency = CONCURRENCY_FIELDS[field];
     if (concurrency !== undefined) return series.map((s) => ({ labels: s.labels, value: concurrency(s as QuerySeriesSnapshot) }));
     const read = WINDOW_FIELDS[field];

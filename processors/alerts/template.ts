@@ -32,7 +32,7 @@ export function checkTemplate(template: string, allowValue: boolean): string | u
     if (!/^\$(labels\.[A-Za-z_][A-Za-z0-9_]*|value|threshold|alertname)$/.test(inner)) {
       return `unsupported template ${JSON.stringify(match[0])}; use {{ $labels.<name> }}, {{ $value }}, {{ $threshold }} or {{ $alertname }}`;
     }
-    if (!allowValue && (inner === '$value')) return `{{ $value }} is not allowed in labels (a label is part of the alert's identity)`;
+    if (!allowValue && inner === '$value') return `{{ $value }} is not allowed in labels (a label is part of the alert's identity)`;
   }
   return undefined;
 }

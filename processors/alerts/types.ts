@@ -255,6 +255,7 @@ export interface AlertView {
   readonly labels: Readonly<Record<string, string>>;
   /** Rendered annotations. */
   readonly annotations: Readonly<Record<string, string>>;
+  /** `pending`, `firing` or `resolved` (Prometheus' lifecycle). */
   readonly state: AlertState;
   /** Latest value of the condition's figure (NaN is reported as null). */
   readonly value: number | null;

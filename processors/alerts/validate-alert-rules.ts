@@ -1,7 +1,7 @@
 import { LatencyRegressionDetector } from '../detectors/latency-regression-detector.js';
 import { OnlineAnomalyDetector } from '../detectors/online-anomaly-detector.js';
 import type { LatencyRegressionDetectorOptions, OnlineAnomalyDetectorOptions } from '../detectors/types.js';
-import { describeValue } from '../../src/options/value-checks.js';
+import { describeValue } from '../../src/text/describe-value.js';
 import { AlertRulesError, type AlertRuleProblem } from './alert-rules-error.js';
 import { parseDuration } from './duration.js';
 import { checkRuleFigure, type AlertRuleContext } from './rule-figures.js';
@@ -70,9 +70,20 @@ export function validateAlertRules(raw: unknown, source = 'rules', context?: Ale
  * {@link validateAlertRules} without throwing: appends every problem to `problems` and returns the
  * rules that are valid (for callers that gather problems of several files or parts of a file).
  */
-export function collectAlertRules(raw: unknown, source: string, context: AlertRuleContext | undefined, problems: AlertRuleProblem[]): ResolvedAlertRule[] {
+export function collectAlertRules(
+  raw: unknown,
+  source: string,
+  context: AlertRuleContext | undefined,
+  problems: AlertRuleProblem[],
+): ResolvedAlertRule[] {
   if (!Array.isArray(raw)) {
-    problems.push({ source, ruleIndex: undefined, ruleName: undefined, field: 'rules', problem: `expected a list of rules, got ${describeValue(raw)}` });
+    problems.push({
+      source,
+      ruleIndex: undefined,
+      ruleName: undefined,
+      field: 'rules',
+      problem: `expected a list of rules, got ${describeValue(raw)}`,
+    });
     return [];
   }
   const seen = new Set<string>();
@@ -81,7 +92,13 @@ export function collectAlertRules(raw: unknown, source: string, context: AlertRu
     const rule = checkAlertRule(item, source, i + 1, context, problems);
     const name = nameOf(item);
     if (name !== undefined && seen.has(name)) {
-      problems.push({ source, ruleIndex: i + 1, ruleName: name, field: 'alert', problem: `another rule is already named ${JSON.stringify(name)}; names must be unique` });
+      problems.push({
+        source,
+        ruleIndex: i + 1,
+        ruleName: name,
+        field: 'alert',
+        problem: `another rule is already named ${JSON.stringify(name)}; names must be unique`,
+      });
     }
     if (name !== undefined) seen.add(name);
     if (rule !== undefined) rules.push(rule);
@@ -101,7 +118,9 @@ export function validateAlertRule(raw: unknown, source: string, index: number, c
 }
 
 function nameOf(raw: unknown): string | undefined {
-  return typeof raw === 'object' && raw !== null && typeof (raw as { alert?: unknown }).alert === 'string' ? (raw as { alert: string }).alert : undefined;
+  return typeof raw === 'object' && raw !== null && typeof (raw as { alert?: unknown }).alert === 'string'
+    ? (raw as { alert: string }).alert
+    : undefined;
 }
 
 /**
@@ -109,7 +128,13 @@ function nameOf(raw: unknown): string | undefined {
  * them all); returns the resolved rule only when it has none. Values after a problem are
  * placeholders that are never returned.
  */
-function checkAlertRule(raw: unknown, source: string, index: number, context: AlertRuleContext | undefined, problems: AlertRuleProblem[]): ResolvedAlertRule | undefined {
+function checkAlertRule(
+  raw: unknown,
+  source: string,
+  index: number,
+  context: AlertRuleContext | undefined,
+  problems: AlertRuleProblem[],
+): ResolvedAlertRule | undefined {
   const before = problems.length;
   const name = nameOf(raw);
   // Fields are named in messages as the user wrote them (keep_firing_for in a file, keepFiringFor in code).
@@ -138,7 +163,8 @@ function checkAlertRule(raw: unknown, source: string, index: number, context: Al
       if (!KEYS_BY_KIND[k].includes(key)) report(key, `unknown field for a ${k} rule; allowed: ${KEYS_BY_KIND[k].join(', ')}`);
     }
   }
-  if (typeof rule['alert'] !== 'string' || !NAME.test(rule['alert'])) report('alert', `expected a name matching [a-zA-Z_][a-zA-Z0-9_]*, got ${describeValue(rule['alert'])}`);
+  if (typeof rule['alert'] !== 'string' || !NAME.test(rule['alert']))
+    report('alert', `expected a name matching [a-zA-Z_][a-zA-Z0-9_]*, got ${describeValue(rule['alert'])}`);
 
   const duration = (field: string): number => {
     const value = rule[field];
@@ -157,7 +183,8 @@ function checkAlertRule(raw: unknown, source: string, index: number, context: Al
     const out: Record<string, string> = {};
     for (const [key, item] of Object.entries(value)) {
       if (field === 'labels' && !NAME.test(key)) report(`${field}.${key}`, 'label names must match [a-zA-Z_][a-zA-Z0-9_]*');
-      if (field === 'labels' && (key === 'alertname' || key === 'severity')) report(`${field}.${key}`, `set by the rule (use ${key === 'alertname' ? 'alert' : 'severity'})`);
+      if (field === 'labels' && (key === 'alertname' || key === 'severity'))
+        report(`${field}.${key}`, `set by the rule (use ${key === 'alertname' ? 'alert' : 'severity'})`);
       if (typeof item !== 'string') {
         report(`${field}.${key}`, `expected a string, got ${describeValue(item)}`);
         continue;
@@ -200,7 +227,8 @@ function checkAlertRule(raw: unknown, source: string, index: number, context: Al
   const figureRef = () => {
     const figure = rule['figure'];
     const window = rule['window'];
-    const windowWellFormed = window === undefined || (typeof window === 'string' && (window === 'sinceStart' || parseDuration(window) !== undefined));
+    const windowWellFormed =
+      window === undefined || (typeof window === 'string' && (window === 'sinceStart' || parseDuration(window) !== undefined));
     if (typeof figure !== 'string' || !FIGURE.test(figure)) {
       report('figure', `expected a figure such as source.p95Ms or system.cpuPercent, got ${describeValue(figure)}`);
     } else if (context === undefined) {
@@ -208,7 +236,7 @@ function checkAlertRule(raw: unknown, source: string, index: number, context: Al
       if (problem !== undefined) report('figure', problem);
     } else {
       // The window is checked against the analysis windows only once it is well formed.
-      for (const p of checkRuleFigure(figure, windowWellFormed ? (window as string | undefined) : undefined, context)) report(p.field, p.problem);
+      for (const p of checkRuleFigure(figure, windowWellFormed ? window : undefined, context)) report(p.field, p.problem);
     }
     if (!windowWellFormed) report('window', `expected a window like 1m or sinceStart, got ${describeValue(window)}`);
     return { figure: figure as string, window: window as string | undefined, aggregate: oneOf('aggregate', AGGREGATIONS, 'none') };
@@ -240,13 +268,24 @@ function checkAlertRule(raw: unknown, source: string, index: number, context: Al
           threshold: number('threshold', () => true, 'a finite number'),
         };
       case 'anomaly':
-        return { ...base, kind: 'anomaly', ...figureRef(), detector: detector<OnlineAnomalyDetectorOptions>((o) => new OnlineAnomalyDetector(o)) };
+        return {
+          ...base,
+          kind: 'anomaly',
+          ...figureRef(),
+          detector: detector<OnlineAnomalyDetectorOptions>((o) => new OnlineAnomalyDetector(o)),
+        };
       case 'regression':
-        return { ...base, kind: 'regression', scope: oneOf('scope', SCOPES, undefined), detector: detector<LatencyRegressionDetectorOptions>((o) => new LatencyRegressionDetector(o)) };
+        return {
+          ...base,
+          kind: 'regression',
+          scope: oneOf('scope', SCOPES, undefined),
+          detector: detector<LatencyRegressionDetectorOptions>((o) => new LatencyRegressionDetector(o)),
+        };
       case 'burn_rate': {
         const sli = oneOf('sli', ['errors', 'latency'] as const, undefined);
         const objective = number('objective', (n) => n > 0 && n < 1, 'a share between 0 and 1 (exclusive), e.g. 0.999');
-        const latencyThresholdMs = sli === 'latency' ? number('latencyThresholdMs', (n) => n > 0, 'a positive number of ms (required for sli: latency)') : undefined;
+        const latencyThresholdMs =
+          sli === 'latency' ? number('latencyThresholdMs', (n) => n > 0, 'a positive number of ms (required for sli: latency)') : undefined;
         const scale = rule['windowScale'] === undefined ? 1 : number('windowScale', (n) => n > 0, 'a positive number');
         const rawWindows = rule['windows'] ?? DEFAULT_BURN_RATE_WINDOWS;
         if (!Array.isArray(rawWindows) || rawWindows.length === 0) {
@@ -267,11 +306,27 @@ function checkAlertRule(raw: unknown, source: string, index: number, context: Al
           if (!longOk) report(`${field}.long`, `expected a duration like 1h, got ${describeValue(long)}`);
           if (!shortOk) report(`${field}.short`, `expected a duration like 5m, got ${describeValue(short)}`);
           if (longOk && shortOk && shortMs >= longMs) report(`${field}.short`, 'must be shorter than long');
-          if (typeof factor !== 'number' || !(factor > 0)) report(`${field}.factor`, `expected a positive burn rate, got ${describeValue(factor)}`);
-          if (!(ALERT_SEVERITIES as readonly unknown[]).includes(severity)) report(`${field}.severity`, `expected one of ${ALERT_SEVERITIES.join(', ')}, got ${describeValue(severity)}`);
-          return { longMs: (longMs ?? 0) * scale, shortMs: (shortMs ?? 0) * scale, factor: factor as number, severity: severity as AlertSeverity, label: `${String(long)}/${String(short)}` };
+          if (typeof factor !== 'number' || !(factor > 0))
+            report(`${field}.factor`, `expected a positive burn rate, got ${describeValue(factor)}`);
+          if (!(ALERT_SEVERITIES as readonly unknown[]).includes(severity))
+            report(`${field}.severity`, `expected one of ${ALERT_SEVERITIES.join(', ')}, got ${describeValue(severity)}`);
+          return {
+            longMs: (longMs ?? 0) * scale,
+            shortMs: (shortMs ?? 0) * scale,
+            factor: factor as number,
+            severity: severity as AlertSeverity,
+            label: `${String(long)}/${String(short)}`,
+          };
         });
-        return { ...base, kind: 'burn_rate', scope: oneOf('scope', SCOPES, undefined), sli, objective, latencyThresholdMs, windows: windows as ResolvedBurnRateWindow[] };
+        return {
+          ...base,
+          kind: 'burn_rate',
+          scope: oneOf('scope', SCOPES, undefined),
+          sli,
+          objective,
+          latencyThresholdMs,
+          windows: windows as ResolvedBurnRateWindow[],
+        };
       }
     }
   })();
@@ -279,6 +334,10 @@ function checkAlertRule(raw: unknown, source: string, index: number, context: Al
 }
 
 /** Validates rules given in code (`AlertRuleDefinition`s); errors name `rules` and the index. */
-export function resolveAlertRules(rules: readonly AlertRuleDefinition[], source = 'rules', context?: AlertRuleContext): ResolvedAlertRule[] {
+export function resolveAlertRules(
+  rules: readonly AlertRuleDefinition[],
+  source = 'rules',
+  context?: AlertRuleContext,
+): ResolvedAlertRule[] {
   return validateAlertRules(rules, source, context);
 }

@@ -3,7 +3,7 @@ import { SystemClock } from '../../src/stats/system-clock.js';
 import type { Clock, SeriesSample, SeriesSummary } from '../../src/stats/types.js';
 import { sharedStatementAnalyzer } from '../../src/sql/shared-statement-analyzer.js';
 import { dialectForSystem } from '../../src/sql/sql-dialect.js';
-import type { AnalysisOptions } from '../../src/options/types.js';
+import type { AnalysisOptions } from './analysis-options.js';
 import type { ClassifiedSpan } from '../classified-span.js';
 import type { ClassifiedSpanSink } from '../federation-span-processor.js';
 import { KeyedSeries, type SeriesEntry } from './keyed-series.js';
@@ -56,7 +56,12 @@ export class AnalysisState implements ClassifiedSpanSink {
   private readonly topN: number;
   private readonly fingerprint: (text: string, system: string | undefined) => { fingerprint: string; normalized: string };
   /** Reused for every record: a stable object shape keeps the series' record path monomorphic. */
-  private readonly sample: Required<SeriesSample> = { latencyMs: 0, error: false, rowsReturned: 0, cacheHit: undefined as unknown as boolean };
+  private readonly sample: Required<SeriesSample> = {
+    latencyMs: 0,
+    error: false,
+    rowsReturned: 0,
+    cacheHit: undefined as unknown as boolean,
+  };
 
   /** @param options - windows, bounds, clock */
   constructor(options: AnalysisStateOptions = {}) {
@@ -64,7 +69,8 @@ export class AnalysisState implements ClassifiedSpanSink {
     this.clock = options.clock ?? new SystemClock();
     const longest = this.windowsSeconds[this.windowsSeconds.length - 1] ?? 900;
     const idleExpiryMs = (options.idleExpirySeconds ?? Math.max(3600, longest * 2)) * 1000;
-    if (idleExpiryMs <= longest * 1000) throw new RangeError(`idleExpirySeconds (${idleExpiryMs / 1000}) must exceed the longest window (${longest})`);
+    if (idleExpiryMs <= longest * 1000)
+      throw new RangeError(`idleExpirySeconds (${idleExpiryMs / 1000}) must exceed the longest window (${longest})`);
     const newStats = () => new SlidingWindowStats({ windowsSeconds: this.windowsSeconds, clock: this.clock });
     const newQuery = (labels: Record<string, string>): QueryEntry => ({ labels, stats: newStats(), active: 0, peak: 0 });
     const newSeries = (labels: Record<string, string>): SeriesEntry => ({ labels, stats: newStats() });
@@ -185,7 +191,11 @@ export class AnalysisState implements ClassifiedSpanSink {
       fingerprint = computed.fingerprint;
       normalized = computed.normalized;
     }
-    const entry = this.statements.get(source, fingerprint, () => normalized ?? (span.queryText !== undefined ? this.fingerprint(span.queryText, span.system).normalized : undefined));
+    const entry = this.statements.get(
+      source,
+      fingerprint,
+      () => normalized ?? (span.queryText !== undefined ? this.fingerprint(span.queryText, span.system).normalized : undefined),
+    );
     entry.uses++;
     entry.stats.record(sample, now);
   }

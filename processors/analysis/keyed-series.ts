@@ -82,6 +82,13 @@ export class KeyedSeries<E extends SeriesEntry> {
 
   /** The bound's state for the snapshot and the self-metrics. */
   limitSnapshot(): LimitSnapshot {
-    return { name: this.name, limit: this.limit, current: this.entries.size, overflowed: this.overflowedCount, evicted: 0, expired: this.expiredCount };
+    return {
+      name: this.name,
+      limit: this.limit,
+      current: this.entries.size,
+      overflowed: this.overflowedCount,
+      evicted: 0,
+      expired: this.expiredCount,
+    };
   }
 }

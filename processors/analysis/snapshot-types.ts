@@ -63,7 +63,10 @@ export interface TopStatements {
   mostErrors: StatementSeriesSnapshot[];
 }
 
-/** Everything fedscope derived, at one moment. */
+/**
+ * Everything fedscope derived, at one moment: what `handle.snapshot()` and `pipeline.snapshot()`
+ * return and `/fedscope/snapshot.json` serves.
+ */
 export interface FedscopeSnapshot {
   /** When the snapshot was taken (ISO 8601). */
   generatedAt: string;

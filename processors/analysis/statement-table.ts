@@ -86,7 +86,14 @@ export class StatementTable {
 
   /** The bound's state for the snapshot and the self-metrics. */
   limitSnapshot(): LimitSnapshot {
-    return { name: 'statements', limit: this.limit, current: this.list.length, overflowed: 0, evicted: this.evictedCount, expired: this.expiredCount };
+    return {
+      name: 'statements',
+      limit: this.limit,
+      current: this.list.length,
+      overflowed: 0,
+      evicted: this.evictedCount,
+      expired: this.expiredCount,
+    };
   }
 
   private evictOne(): void {

@@ -1,11 +1,5 @@
 import { LogBucketSketch } from '../../src/stats/log-bucket-sketch.js';
-import type {
-  LatencyRegressionDetectorOptions,
-  RegressionState,
-  RegressionVerdict,
-  VersionChangePoint,
-  WindowQuantiles,
-} from './types.js';
+import type { LatencyRegressionDetectorOptions, RegressionState, RegressionVerdict, VersionChangePoint, WindowQuantiles } from './types.js';
 
 /**
  * Half-width, as a share of the tail beyond the quantile, of the rank interval over which the
@@ -128,15 +122,40 @@ export class LatencyRegressionDetector {
    */
   constructor(options: LatencyRegressionDetectorOptions = {}) {
     this.slotMs = checked('slotMs', options.slotMs ?? DEFAULTS.slotMs, (v) => Number.isInteger(v) && v >= 1, 'an integer ≥ 1');
-    this.recentSlots = checked('recentSlots', options.recentSlots ?? DEFAULTS.recentSlots, (v) => Number.isInteger(v) && v >= 1 && v <= 10_000, 'an integer in [1, 10000]');
-    this.baselineSlots = checked('baselineSlots', options.baselineSlots ?? DEFAULTS.baselineSlots, (v) => Number.isInteger(v) && v >= 1 && v <= 10_000, 'an integer in [1, 10000]');
+    this.recentSlots = checked(
+      'recentSlots',
+      options.recentSlots ?? DEFAULTS.recentSlots,
+      (v) => Number.isInteger(v) && v >= 1 && v <= 10_000,
+      'an integer in [1, 10000]',
+    );
+    this.baselineSlots = checked(
+      'baselineSlots',
+      options.baselineSlots ?? DEFAULTS.baselineSlots,
+      (v) => Number.isInteger(v) && v >= 1 && v <= 10_000,
+      'an integer in [1, 10000]',
+    );
     this.p95Increase = checked('p95Increase', options.p95Increase ?? DEFAULTS.p95Increase, (v) => v > 0 && v < Infinity, 'finite and > 0');
     const p50 = options.p50Increase === undefined ? DEFAULTS.p50Increase : options.p50Increase;
     this.p50Increase = p50 === null ? null : checked('p50Increase', p50, (v) => v > 0 && v < Infinity, 'finite and > 0, or null');
     this.zThreshold = checked('zThreshold', options.zThreshold ?? DEFAULTS.zThreshold, (v) => v >= 0 && v < Infinity, 'finite and ≥ 0');
-    this.consecutive = checked('consecutive', options.consecutive ?? DEFAULTS.consecutive, (v) => Number.isInteger(v) && v >= 1, 'an integer ≥ 1');
-    this.minSamples = checked('minSamples', options.minSamples ?? DEFAULTS.minSamples, (v) => Number.isInteger(v) && v >= 1, 'an integer ≥ 1');
-    this.relearnSlots = checked('relearnSlots', options.relearnSlots ?? DEFAULTS.relearnSlots, (v) => Number.isInteger(v) && v >= 1, 'an integer ≥ 1');
+    this.consecutive = checked(
+      'consecutive',
+      options.consecutive ?? DEFAULTS.consecutive,
+      (v) => Number.isInteger(v) && v >= 1,
+      'an integer ≥ 1',
+    );
+    this.minSamples = checked(
+      'minSamples',
+      options.minSamples ?? DEFAULTS.minSamples,
+      (v) => Number.isInteger(v) && v >= 1,
+      'an integer ≥ 1',
+    );
+    this.relearnSlots = checked(
+      'relearnSlots',
+      options.relearnSlots ?? DEFAULTS.relearnSlots,
+      (v) => Number.isInteger(v) && v >= 1,
+      'an integer ≥ 1',
+    );
     const relativeAccuracy = options.relativeAccuracy ?? DEFAULTS.relativeAccuracy;
     const make = () => new LogBucketSketch({ relativeAccuracy });
     this.current = make(); // validates relativeAccuracy (RangeError from the sketch)
@@ -235,12 +254,16 @@ export class LatencyRegressionDetector {
     const recentSketch = this.recentScratch.assignMerged(this.slotsBetween(last - this.recentSlots + 1, last));
     const baselineTo = last - this.recentSlots;
     const baselineSketch =
-      this.frozenBaseline ?? this.baselineScratch.assignMerged(this.slotsBetween(Math.max(baselineTo - this.baselineSlots + 1, this.baselineFromIndex), baselineTo));
+      this.frozenBaseline ??
+      this.baselineScratch.assignMerged(
+        this.slotsBetween(Math.max(baselineTo - this.baselineSlots + 1, this.baselineFromIndex), baselineTo),
+      );
     const recent = quantilesOf(recentSketch);
     const baseline = quantilesOf(baselineSketch);
     const p95Ratio = recent !== null && baseline !== null && baseline.p95 > 0 ? recent.p95 / baseline.p95 : null;
     const p50Ratio = recent !== null && baseline !== null && baseline.p50 > 0 ? recent.p50 / baseline.p50 : null;
-    const judged = recentSketch.count >= this.minSamples && baselineSketch.count >= this.minSamples && p95Ratio !== null && p50Ratio !== null;
+    const judged =
+      recentSketch.count >= this.minSamples && baselineSketch.count >= this.minSamples && p95Ratio !== null && p50Ratio !== null;
     const p95 = judged ? logShift(recentSketch, baselineSketch, 0.95) : null;
     const p50 = judged ? logShift(recentSketch, baselineSketch, 0.5) : null;
 

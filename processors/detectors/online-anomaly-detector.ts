@@ -195,10 +195,30 @@ export class OnlineAnomalyDetector implements PointDetector {
   constructor(options: OnlineAnomalyDetectorOptions = {}) {
     this.alpha = checked('alpha', options.alpha ?? DEFAULTS.alpha, (v) => v > 0 && v <= 1, 'in (0, 1]');
     this.zThreshold = checked('zThreshold', options.zThreshold ?? DEFAULTS.zThreshold, (v) => v >= 0 && v < Infinity, 'finite and ≥ 0');
-    this.noveltyMargin = checked('noveltyMargin', options.noveltyMargin ?? DEFAULTS.noveltyMargin, (v) => v >= 1 && v < Infinity, 'finite and ≥ 1');
-    this.memoryHalfLife = checked('memoryHalfLife', options.memoryHalfLife ?? DEFAULTS.memoryHalfLife, (v) => v >= 1 && v < Infinity, 'finite and ≥ 1');
-    this.warmupPoints = checked('warmupPoints', options.warmupPoints ?? DEFAULTS.warmupPoints, (v) => Number.isInteger(v) && v >= 0, 'an integer ≥ 0');
-    this.cooldownPoints = checked('cooldownPoints', options.cooldownPoints ?? DEFAULTS.cooldownPoints, (v) => Number.isInteger(v) && v >= 0, 'an integer ≥ 0');
+    this.noveltyMargin = checked(
+      'noveltyMargin',
+      options.noveltyMargin ?? DEFAULTS.noveltyMargin,
+      (v) => v >= 1 && v < Infinity,
+      'finite and ≥ 1',
+    );
+    this.memoryHalfLife = checked(
+      'memoryHalfLife',
+      options.memoryHalfLife ?? DEFAULTS.memoryHalfLife,
+      (v) => v >= 1 && v < Infinity,
+      'finite and ≥ 1',
+    );
+    this.warmupPoints = checked(
+      'warmupPoints',
+      options.warmupPoints ?? DEFAULTS.warmupPoints,
+      (v) => Number.isInteger(v) && v >= 0,
+      'an integer ≥ 0',
+    );
+    this.cooldownPoints = checked(
+      'cooldownPoints',
+      options.cooldownPoints ?? DEFAULTS.cooldownPoints,
+      (v) => Number.isInteger(v) && v >= 0,
+      'an integer ≥ 0',
+    );
     this.minScale = checked('minScale', options.minScale ?? DEFAULTS.minScale, (v) => v >= 0 && v < Infinity, 'finite and ≥ 0');
     const direction = options.direction ?? DEFAULTS.direction;
     if (!DIRECTIONS.includes(direction)) {
@@ -324,7 +344,10 @@ export class OnlineAnomalyDetector implements PointDetector {
         const sz = sr / sSigma;
         const sNovelty = Math.abs(sr) / (sr > 0 ? this.seasonalUpPeak : this.seasonalDownPeak);
         // The seasonal peaks are younger than the detector: widen the margin by their own age.
-        const sMargin = this.seasonalN < this.matureAfter ? this.noveltyMargin * Math.sqrt(this.logMatureAfter / Math.log(this.seasonalN)) : this.noveltyMargin;
+        const sMargin =
+          this.seasonalN < this.matureAfter
+            ? this.noveltyMargin * Math.sqrt(this.logMatureAfter / Math.log(this.seasonalN))
+            : this.noveltyMargin;
         const score = Math.min(Math.abs(sz) / this.zThreshold, sNovelty / sMargin);
         if (score > bestScore) {
           bestScore = score;

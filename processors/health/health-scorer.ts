@@ -1,7 +1,16 @@
 import { fedscopeLog } from '../../src/diagnostics/fedscope-log.js';
-import type { SaturationSample } from '../../src/system-metrics/types.js';
 import type { FedscopeSnapshot, SeriesSnapshot, WindowSummary } from '../analysis/snapshot-types.js';
-import type { BreakerState, HealthComponent, HealthInputs, HealthObjectives, HealthRule, HealthScope, HealthScore, HealthSnapshot } from './types.js';
+import type {
+  BreakerState,
+  HealthComponent,
+  HealthInputs,
+  HealthObjectives,
+  HealthRule,
+  HealthScope,
+  HealthScore,
+  HealthSnapshot,
+  SaturationSample,
+} from './types.js';
 
 /** Options of {@link HealthScorer}. */
 export interface HealthScorerOptions {
@@ -114,9 +123,12 @@ export class HealthScorer {
     };
     const { worstQueryMargin, worstQueryMinCount } = this.objectives.overall;
     if (!(worstQueryMargin >= 0) || !(worstQueryMinCount >= 1)) {
-      throw new RangeError(`objectives.overall needs worstQueryMargin ≥ 0 and worstQueryMinCount ≥ 1, got ${JSON.stringify(this.objectives.overall)}`);
+      throw new RangeError(
+        `objectives.overall needs worstQueryMargin ≥ 0 and worstQueryMinCount ≥ 1, got ${JSON.stringify(this.objectives.overall)}`,
+      );
     }
-    if (!(this.objectives.latencyP95Ms > 0)) throw new RangeError(`objectives.latencyP95Ms must be positive, got ${this.objectives.latencyP95Ms}`);
+    if (!(this.objectives.latencyP95Ms > 0))
+      throw new RangeError(`objectives.latencyP95Ms must be positive, got ${this.objectives.latencyP95Ms}`);
   }
 
   /** Scores one scope from explicit inputs (pure: the snapshot uses it, tests call it). */
@@ -132,15 +144,39 @@ export class HealthScorer {
 
     const latency = inputs.p95Ms === null ? null : inputs.p95Ms / objectiveMs;
     add(
-      { ...rated('latency', latency, o.latency), value: inputs.p95Ms, objective: objectiveMs * o.latency.objective, limit: objectiveMs * o.latency.limit },
-      () => `p95 latency ${fmt(inputs.p95Ms ?? 0)} ms is ${fmt(latency ?? 0)}× the ${fmt(objectiveMs)} ms objective (full deduction at ${fmt(objectiveMs * o.latency.limit)} ms)`,
+      {
+        ...rated('latency', latency, o.latency),
+        value: inputs.p95Ms,
+        objective: objectiveMs * o.latency.objective,
+        limit: objectiveMs * o.latency.limit,
+      },
+      () =>
+        `p95 latency ${fmt(inputs.p95Ms ?? 0)} ms is ${fmt(latency ?? 0)}× the ${fmt(objectiveMs)} ms objective (full deduction at ${fmt(objectiveMs * o.latency.limit)} ms)`,
     );
-    add(rated('errors', inputs.errorRate, o.errors), () => `error rate ${pct(inputs.errorRate ?? 0)} is above ${pct(o.errors.objective)} (full deduction at ${pct(o.errors.limit)})`);
+    add(
+      rated('errors', inputs.errorRate, o.errors),
+      () => `error rate ${pct(inputs.errorRate ?? 0)} is above ${pct(o.errors.objective)} (full deduction at ${pct(o.errors.limit)})`,
+    );
     if (scope !== 'source') {
-      add(rated('cpu', inputs.cpuUtilization, o.cpu), () => `host CPU at ${pct(inputs.cpuUtilization ?? 0)} is above ${pct(o.cpu.objective)} (full deduction at ${pct(o.cpu.limit)})`);
-      add(rated('memory', inputs.memoryUtilization, o.memory), () => `host memory at ${pct(inputs.memoryUtilization ?? 0)} is above ${pct(o.memory.objective)} (full deduction at ${pct(o.memory.limit)})`);
-      add(rated('event_loop', inputs.eventLoopDelayP99Ms, o.eventLoop), () => `event-loop delay p99 ${fmt(inputs.eventLoopDelayP99Ms ?? 0)} ms is above ${fmt(o.eventLoop.objective)} ms (full deduction at ${fmt(o.eventLoop.limit)} ms)`);
-      add(rated('cache', inputs.cacheHitRatio, o.cache), () => `cache hit ratio ${pct(inputs.cacheHitRatio ?? 0)} is below ${pct(o.cache.objective)} (full deduction at ${pct(o.cache.limit)})`);
+      add(
+        rated('cpu', inputs.cpuUtilization, o.cpu),
+        () => `host CPU at ${pct(inputs.cpuUtilization ?? 0)} is above ${pct(o.cpu.objective)} (full deduction at ${pct(o.cpu.limit)})`,
+      );
+      add(
+        rated('memory', inputs.memoryUtilization, o.memory),
+        () =>
+          `host memory at ${pct(inputs.memoryUtilization ?? 0)} is above ${pct(o.memory.objective)} (full deduction at ${pct(o.memory.limit)})`,
+      );
+      add(
+        rated('event_loop', inputs.eventLoopDelayP99Ms, o.eventLoop),
+        () =>
+          `event-loop delay p99 ${fmt(inputs.eventLoopDelayP99Ms ?? 0)} ms is above ${fmt(o.eventLoop.objective)} ms (full deduction at ${fmt(o.eventLoop.limit)} ms)`,
+      );
+      add(
+        rated('cache', inputs.cacheHitRatio, o.cache),
+        () =>
+          `cache hit ratio ${pct(inputs.cacheHitRatio ?? 0)} is below ${pct(o.cache.objective)} (full deduction at ${pct(o.cache.limit)})`,
+      );
     }
     const breakers = this.breakerComponent(scope, inputs.breakers);
     add(breakers.component, () => breakers.reason);
@@ -148,7 +184,10 @@ export class HealthScorer {
     // The caps go last: each takes off what the score still has above its bound.
     const room = () => 100 - components.reduce((sum, c) => sum + c.deduction, 0);
     const availability = availabilityComponent(inputs.errorRate, room());
-    add(availability, () => `only ${pct(availability.value ?? 0)} of calls succeeded, so the score is capped at ${fmt(100 * (availability.value ?? 0))}`);
+    add(
+      availability,
+      () => `only ${pct(availability.value ?? 0)} of calls succeeded, so the score is capped at ${fmt(100 * (availability.value ?? 0))}`,
+    );
     if (scope === 'overall' && inputs.queries !== undefined) {
       const queries = this.queriesComponent(inputs.queries, room());
       if (queries !== undefined) add(queries.component, () => queries.reason);
@@ -180,7 +219,8 @@ export class HealthScorer {
       const name = q.labels['query'] ?? '';
       const f = figures(q);
       // A query whose root carries no cache attribute: use its cache stage's lookups.
-      const cacheStage = f?.cacheHitRatio == null ? figures(stages.find((s) => s.labels['query'] === name && s.labels['stage'] === 'cache')) : undefined;
+      const cacheStage =
+        f?.cacheHitRatio == null ? figures(stages.find((s) => s.labels['query'] === name && s.labels['stage'] === 'cache')) : undefined;
       const sources = new Set(read(() => this.options.sourcesOfQuery?.(name)) ?? []);
       return this.score('query', name, {
         ...base(f),
@@ -200,7 +240,8 @@ export class HealthScorer {
     });
     // Sources known only through their breaker still get a score.
     for (const b of allBreakers) {
-      if (!sources.some((s) => s.name === b.name)) sources.push(this.score('source', b.name, { ...base(undefined), latencyObjectiveMs: objectives.sources?.[b.name], breakers: [b] }));
+      if (!sources.some((s) => s.name === b.name))
+        sources.push(this.score('source', b.name, { ...base(undefined), latencyObjectiveMs: objectives.sources?.[b.name], breakers: [b] }));
     }
     const overall = this.score('overall', 'overall', {
       ...base(figures(analysis?.overall)),
@@ -214,7 +255,10 @@ export class HealthScorer {
    * Overall only: what the queries' own scores allow — at most their traffic-weighted mean, and at
    * most the worst busy query's score + the margin. Undefined without queries that had calls.
    */
-  private queriesComponent(queries: NonNullable<HealthInputs['queries']>, room: number): { component: HealthComponent; reason: string } | undefined {
+  private queriesComponent(
+    queries: NonNullable<HealthInputs['queries']>,
+    room: number,
+  ): { component: HealthComponent; reason: string } | undefined {
     const { worstQueryMargin, worstQueryMinCount } = this.objectives.overall;
     let calls = 0;
     let weighted = 0;
@@ -235,7 +279,15 @@ export class HealthScorer {
         ? `query '${worst.name}' scores ${fmt(worst.score)}, and overall stays within ${fmt(worstQueryMargin)} points of the worst busy query`
         : `the queries' scores weighted by their calls average ${fmt(mean)}`;
     return {
-      component: { name: 'queries', value: Math.round(bound * 10) / 10, objective: 100, limit: 0, weight: 100, deduction, status: deduction <= 0 ? 'ok' : bound <= 0 ? 'bad' : 'degraded' },
+      component: {
+        name: 'queries',
+        value: Math.round(bound * 10) / 10,
+        objective: 100,
+        limit: 0,
+        weight: 100,
+        deduction,
+        status: deduction <= 0 ? 'ok' : bound <= 0 ? 'bad' : 'degraded',
+      },
       reason,
     };
   }
@@ -252,9 +304,19 @@ export class HealthScorer {
     }
     const deduction = value === null ? 0 : weight * value;
     const names = (list: typeof breakers) => list.map((b) => b.name).join(', ');
-    const parts = [open.length > 0 ? `open: ${names(open)}` : '', half.length > 0 ? `half-open: ${names(half)}` : ''].filter((p) => p !== '');
+    const parts = [open.length > 0 ? `open: ${names(open)}` : '', half.length > 0 ? `half-open: ${names(half)}` : ''].filter(
+      (p) => p !== '',
+    );
     return {
-      component: { name: 'breakers', value, objective: 0, limit: 1, weight, deduction, status: value === null ? 'no_data' : statusOf(deduction, weight) },
+      component: {
+        name: 'breakers',
+        value,
+        objective: 0,
+        limit: 1,
+        weight,
+        deduction,
+        status: value === null ? 'no_data' : statusOf(deduction, weight),
+      },
       reason: `${open.length + half.length} of ${breakers.length} circuit breakers not closed (${parts.join('; ')})`,
     };
   }
@@ -269,14 +331,31 @@ function availabilityComponent(errorRate: number | null, room: number): HealthCo
   const success = errorRate === null || !Number.isFinite(errorRate) ? null : 1 - Math.min(1, Math.max(0, errorRate));
   if (success === null) return { name: 'availability', value: null, objective: 1, limit: 0, weight: 100, deduction: 0, status: 'no_data' };
   const deduction = Math.max(0, Math.round((room - 100 * success) * 10) / 10);
-  return { name: 'availability', value: success, objective: 1, limit: 0, weight: 100, deduction, status: deduction <= 0 ? 'ok' : success <= 0 ? 'bad' : 'degraded' };
+  return {
+    name: 'availability',
+    value: success,
+    objective: 1,
+    limit: 0,
+    weight: 100,
+    deduction,
+    status: deduction <= 0 ? 'ok' : success <= 0 ? 'bad' : 'degraded',
+  };
 }
 
 function rated(name: HealthComponent['name'], value: number | null, rule: HealthRule): HealthComponent {
-  if (value === null || !Number.isFinite(value)) return { name, value: null, objective: rule.objective, limit: rule.limit, weight: rule.weight, deduction: 0, status: 'no_data' };
+  if (value === null || !Number.isFinite(value))
+    return { name, value: null, objective: rule.objective, limit: rule.limit, weight: rule.weight, deduction: 0, status: 'no_data' };
   const fraction = Math.min(1, Math.max(0, (value - rule.objective) / (rule.limit - rule.objective)));
   const deduction = Math.round(rule.weight * fraction * 10) / 10;
-  return { name, value, objective: rule.objective, limit: rule.limit, weight: rule.weight, deduction, status: statusOf(deduction, rule.weight) };
+  return {
+    name,
+    value,
+    objective: rule.objective,
+    limit: rule.limit,
+    weight: rule.weight,
+    deduction,
+    status: statusOf(deduction, rule.weight),
+  };
 }
 
 function statusOf(deduction: number, weight: number): HealthComponent['status'] {

@@ -11,7 +11,8 @@ import type { BreakerState } from '../../src/span-model/breaker-states.js';
  * Names of the score's components. `availability` caps a score at its success ratio × 100;
  * `queries` (overall only) brings the overall score down to what the queries' own scores allow.
  */
-export type HealthComponentName = 'latency' | 'errors' | 'cpu' | 'memory' | 'event_loop' | 'cache' | 'breakers' | 'availability' | 'queries';
+export type HealthComponentName =
+  'latency' | 'errors' | 'cpu' | 'memory' | 'event_loop' | 'cache' | 'breakers' | 'availability' | 'queries';
 
 /**
  * One component's rule: no deduction up to `objective`, the full `weight` from `limit` on, linear
@@ -102,22 +103,41 @@ export interface HealthComponent {
 
 /** A 0–100 score that explains itself. */
 export interface HealthScore {
+  /** What the score is about: the whole service, one query name or one source. */
   scope: HealthScope;
   /** Query or source name; `overall` for the overall score. */
   name: string;
   /** 100 − Σ deductions, floored at 0, one decimal. */
   score: number;
+  /** Every component with its value, objective and deduction (also those that took nothing off). */
   components: HealthComponent[];
   /** One sentence per component that took points off, quoting the numbers. */
   reasons: string[];
 }
 
-/** `HealthScorer.snapshot()`. */
+/**
+ * The health score overall, per query and per source: what `handle.health()` and
+ * `pipeline.healthReport()` return and `/fedscope/health.json` serves.
+ */
 export interface HealthSnapshot {
+  /** When the snapshot was taken (ISO 8601). */
   generatedAt: string;
   /** The analysis window the latency, error and cache figures come from. */
   windowSeconds: number;
+  /** The service as a whole. */
   overall: HealthScore;
+  /** Per federated query name. */
   queries: HealthScore[];
+  /** Per source. */
   sources: HealthScore[];
+}
+
+/** What the health score reads about saturation. */
+export interface SaturationSample {
+  /** Host CPU busy ratio (all cores). */
+  cpuUtilization: number | null;
+  /** Host memory in use ÷ total (`used − buffers/cache`, i.e. `total − available`). */
+  memoryUtilization: number | null;
+  /** 99th percentile event-loop delay over the last interval, ms. */
+  eventLoopDelayP99Ms: number | null;
 }

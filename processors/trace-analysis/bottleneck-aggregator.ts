@@ -174,7 +174,8 @@ export class BottleneckAggregator implements AssembledTraceSink {
     for (const [name, window] of this.queries) {
       keyOverflow += window.overflowed;
       const windows = this.windowsSeconds.map((seconds) => windowSnapshot(seconds, window.totals(seconds * 1000, now)));
-      const suggestions = name === OVERFLOW_QUERY ? [] : this.engine.suggest(name, window.totals(this.suggestionWindowSeconds * 1000, now), statements);
+      const suggestions =
+        name === OVERFLOW_QUERY ? [] : this.engine.suggest(name, window.totals(this.suggestionWindowSeconds * 1000, now), statements);
       const sources = [...window.totals(longestMs, now).keys.values()].filter((k) => k.kind === 'source').map((k) => k.name);
       queries.push({ queryName: name, windows, suggestions, sources });
     }
@@ -224,7 +225,12 @@ function windowSnapshot(windowSeconds: number, t: WindowTotals): QueryBottleneck
     meanDurationMs: t.traces > 0 ? t.durationMs / t.traces : null,
     stages: entries('stage'),
     sources: entries('source'),
-    fanOut: { groups: g, meanEfficiency: g > 0 ? t.efficiencySum / g : null, meanSkew: g > 0 ? t.skewSum / g : null, meanQueueMs: g > 0 ? t.queueSum / g : null },
+    fanOut: {
+      groups: g,
+      meanEfficiency: g > 0 ? t.efficiencySum / g : null,
+      meanSkew: g > 0 ? t.skewSum / g : null,
+      meanQueueMs: g > 0 ? t.queueSum / g : null,
+    },
     cache: { lookups: t.cacheLookups, hits: t.cacheHits, hitRatio: t.cacheLookups > 0 ? t.cacheHits / t.cacheLookups : null },
     rows: { fetched: t.rowsFetched, returned: t.rowsReturned, traces: t.rowsTraces },
   };

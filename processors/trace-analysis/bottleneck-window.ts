@@ -91,8 +91,10 @@ export class BottleneckWindow {
     const t = this.slotAt(nowMs);
     t.traces++;
     t.durationMs += analysis.durationMs;
-    for (const share of analysis.stages) this.addKey(t, share.kind, share.name, share.ms, share.share, analysis.bottleneckStage?.name === share.name);
-    for (const share of analysis.sources) this.addKey(t, share.kind, share.name, share.ms, share.share, analysis.bottleneckSource?.name === share.name);
+    for (const share of analysis.stages)
+      this.addKey(t, share.kind, share.name, share.ms, share.share, analysis.bottleneckStage?.name === share.name);
+    for (const share of analysis.sources)
+      this.addKey(t, share.kind, share.name, share.ms, share.share, analysis.bottleneckSource?.name === share.name);
     for (const c of analysis.candidates) {
       const key = `${c.kind}\u0000${c.subject}`;
       let entry = t.candidates.get(key);

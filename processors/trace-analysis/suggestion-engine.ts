@@ -127,7 +127,8 @@ export class SuggestionEngine {
     const traces = t.traces;
     const meanDuration = t.durationMs / traces;
     const push = (kind: SuggestionKind, subject: string, saving: number, evidence: { [key: string]: EvidenceValue }, message: string) => {
-      if (saving >= this.minSavingMs) out.push({ kind, queryName, subject, estimatedSavingMs: round(saving), evidence: { traces, ...evidence }, message });
+      if (saving >= this.minSavingMs)
+        out.push({ kind, queryName, subject, estimatedSavingMs: round(saving), evidence: { traces, ...evidence }, message });
     };
 
     for (const c of t.candidates.values()) {
@@ -142,35 +143,67 @@ export class SuggestionEngine {
       const seen = `in ${n} of ${traces} executions (${pct(occurrence)})`;
       const figures: { [key: string]: EvidenceValue } = {};
       for (const key in c.figures) figures[key] = round(mean(key));
-      const ev = { executions: n, occurrence: round(occurrence, 4), meanDurationMs: round(duration), meanSavingMs: round(saving), ...figures, example: c.evidence };
+      const ev = {
+        executions: n,
+        occurrence: round(occurrence, 4),
+        meanDurationMs: round(duration),
+        meanSavingMs: round(saving),
+        ...figures,
+        example: c.evidence,
+      };
       // Ranked by the saving per execution over the whole window.
       const perExecution = c.savingMs / traces;
       switch (c.kind) {
         case 'parallelize_parts':
-          push(c.kind, c.subject, perExecution, ev,
-            `${queryName}: ${c.subject} ran one after another ${seen}; in those, they took ${round(mean('wallMs'))} ms where running them concurrently would take ${round(mean('parallelWallMs'))} ms. Run them in parallel to save about ${round(saving)} ms of critical path each time, or, if one needs another's results, declare it (dependsOn in the federation runtime, the federation.depends_on span attribute elsewhere).`);
+          push(
+            c.kind,
+            c.subject,
+            perExecution,
+            ev,
+            `${queryName}: ${c.subject} ran one after another ${seen}; in those, they took ${round(mean('wallMs'))} ms where running them concurrently would take ${round(mean('parallelWallMs'))} ms. Run them in parallel to save about ${round(saving)} ms of critical path each time, or, if one needs another's results, declare it (dependsOn in the federation runtime, the federation.depends_on span attribute elsewhere).`,
+          );
           break;
         case 'overfetching': {
           const fetched = mean('rowsFetched');
           const returned = mean('rowsReturned');
-          push(c.kind, c.subject, perExecution, { ...ev, returnedRatio: fetched > 0 ? round(returned / fetched, 4) : null },
-            `${queryName}: ${seen}, the parts delivered ${round(fetched, 1)} rows for ${round(returned, 1)} returned (${pct(fetched > 0 ? returned / fetched : 0)} kept); push filters and projections down to the sources to save about ${round(saving)} ms of the ${round(duration)} ms each time.`);
+          push(
+            c.kind,
+            c.subject,
+            perExecution,
+            { ...ev, returnedRatio: fetched > 0 ? round(returned / fetched, 4) : null },
+            `${queryName}: ${seen}, the parts delivered ${round(fetched, 1)} rows for ${round(returned, 1)} returned (${pct(fetched > 0 ? returned / fetched : 0)} kept); push filters and projections down to the sources to save about ${round(saving)} ms of the ${round(duration)} ms each time.`,
+          );
           break;
         }
         case 'retries_dominate':
           if (share >= this.markerShares.retries)
-            push(c.kind, c.subject, perExecution, { ...ev, share: round(share, 4) },
-              `${queryName}: ${seen}, source ${c.subject} failed and was retried (retries per execution: ${round(mean('retries'), 2)}); the failed attempts and backoff took ${round(saving)} of ${round(duration)} ms (${pct(share)} of the critical path). Fix the failures behind the retries (the source's errors), or retry sooner or less often (retry.baseDelayMs, retry.maxAttempts).`);
+            push(
+              c.kind,
+              c.subject,
+              perExecution,
+              { ...ev, share: round(share, 4) },
+              `${queryName}: ${seen}, source ${c.subject} failed and was retried (retries per execution: ${round(mean('retries'), 2)}); the failed attempts and backoff took ${round(saving)} of ${round(duration)} ms (${pct(share)} of the critical path). Fix the failures behind the retries (the source's errors), or retry sooner or less often (retry.baseDelayMs, retry.maxAttempts).`,
+            );
           break;
         case 'timeouts_dominate':
           if (share >= this.markerShares.timeouts)
-            push(c.kind, c.subject, perExecution, { ...ev, share: round(share, 4) },
-              `${queryName}: ${seen}, calls that timed out took ${round(saving)} of ${round(duration)} ms (${pct(share)} of the critical path); lower the timeout, fail fast or fix the slow source.`);
+            push(
+              c.kind,
+              c.subject,
+              perExecution,
+              { ...ev, share: round(share, 4) },
+              `${queryName}: ${seen}, calls that timed out took ${round(saving)} of ${round(duration)} ms (${pct(share)} of the critical path); lower the timeout, fail fast or fix the slow source.`,
+            );
           break;
         case 'pool_wait':
           if (share >= this.markerShares.pool)
-            push(c.kind, c.subject, perExecution, { ...ev, share: round(share, 4) },
-              `${queryName}: ${seen}, waiting for a pool connection took ${round(saving)} of ${round(duration)} ms (${pct(share)} of the critical path); grow the pool or hold connections for less time.`);
+            push(
+              c.kind,
+              c.subject,
+              perExecution,
+              { ...ev, share: round(share, 4) },
+              `${queryName}: ${seen}, waiting for a pool connection took ${round(saving)} of ${round(duration)} ms (${pct(share)} of the critical path); grow the pool or hold connections for less time.`,
+            );
           break;
         default:
           break;
@@ -186,30 +219,61 @@ export class SuggestionEngine {
       if (k.kind === 'source' && meanShare >= this.dominantSourceShare) {
         const slowest = statements
           .filter((s) => s.labels['source'] === k.name)
-          .map((s) => ({ fingerprint: s.labels['fingerprint'] ?? '', statement: s.statement ?? null, p95Ms: s.windows[0]?.p95 ?? s.sinceStart.p95, count: s.sinceStart.count }))
+          .map((s) => ({
+            fingerprint: s.labels['fingerprint'] ?? '',
+            statement: s.statement ?? null,
+            p95Ms: s.windows[0]?.p95 ?? s.sinceStart.p95,
+            count: s.sinceStart.count,
+          }))
           .sort((a, b) => (b.p95Ms ?? -1) - (a.p95Ms ?? -1))
           .slice(0, this.statementsCited)
           .map((s) => ({ ...s, p95Ms: s.p95Ms === null ? null : round(s.p95Ms) }));
-        const cited = slowest.length > 0 ? ` Slowest statements: ${slowest.map((s) => `${s.statement ?? s.fingerprint} (p95 ${s.p95Ms ?? '?'} ms)`).join('; ')}.` : '';
-        push('source_dominates', k.name, meanMs * this.improvementFactor,
-          { meanDurationMs: round(meanDuration), source: k.name, meanShare: round(meanShare, 4), meanCriticalMs: round(meanMs), bottleneckRatio: round(k.bottleneck / traces, 4), slowestStatements: slowest },
-          `${queryName}: source ${k.name} holds ${pct(meanShare)} of the critical path (${round(meanMs)} ms per execution, the bottleneck in ${pct(k.bottleneck / traces)} of executions); tune its statements (indexes, narrower projections) or cache its results.${cited}`);
+        const cited =
+          slowest.length > 0
+            ? ` Slowest statements: ${slowest.map((s) => `${s.statement ?? s.fingerprint} (p95 ${s.p95Ms ?? '?'} ms)`).join('; ')}.`
+            : '';
+        push(
+          'source_dominates',
+          k.name,
+          meanMs * this.improvementFactor,
+          {
+            meanDurationMs: round(meanDuration),
+            source: k.name,
+            meanShare: round(meanShare, 4),
+            meanCriticalMs: round(meanMs),
+            bottleneckRatio: round(k.bottleneck / traces, 4),
+            slowestStatements: slowest,
+          },
+          `${queryName}: source ${k.name} holds ${pct(meanShare)} of the critical path (${round(meanMs)} ms per execution, the bottleneck in ${pct(k.bottleneck / traces)} of executions); tune its statements (indexes, narrower projections) or cache its results.${cited}`,
+        );
       }
       if (k.kind === 'stage' && this.mergeStages.has(k.name)) {
         mergeMs += meanMs;
         mergeShare += meanShare;
       }
     }
-    if (mergeShare >= this.dominantMergeShare) push('merge_dominates', 'merge', mergeMs * this.improvementFactor, ...this.mergeAdvice(queryName, t, mergeShare, mergeMs));
+    if (mergeShare >= this.dominantMergeShare)
+      push('merge_dominates', 'merge', mergeMs * this.improvementFactor, ...this.mergeAdvice(queryName, t, mergeShare, mergeMs));
 
     if (t.cacheLookups >= this.cache.minLookups) {
       const ratio = t.cacheHits / t.cacheLookups;
       if (ratio < this.cache.below) {
         const convertible = Math.max(0, (this.cache.target - ratio) / (1 - ratio));
         const saving = (t.cacheMissCriticalMs / traces) * convertible;
-        push('low_cache_hit_ratio', 'cache', saving,
-          { meanDurationMs: round(meanDuration), lookups: t.cacheLookups, hits: t.cacheHits, hitRatio: round(ratio, 4), targetHitRatio: this.cache.target, missCriticalMs: round(t.cacheMissCriticalMs / traces) },
-          `${queryName}: only ${pct(ratio)} of ${t.cacheLookups} cache lookups hit; parts fetched after a miss take ${round(t.cacheMissCriticalMs / traces)} ms of the critical path per execution. Raise the TTL or cache size, or cache the repeated parts, to reach ${pct(this.cache.target)}.`);
+        push(
+          'low_cache_hit_ratio',
+          'cache',
+          saving,
+          {
+            meanDurationMs: round(meanDuration),
+            lookups: t.cacheLookups,
+            hits: t.cacheHits,
+            hitRatio: round(ratio, 4),
+            targetHitRatio: this.cache.target,
+            missCriticalMs: round(t.cacheMissCriticalMs / traces),
+          },
+          `${queryName}: only ${pct(ratio)} of ${t.cacheLookups} cache lookups hit; parts fetched after a miss take ${round(t.cacheMissCriticalMs / traces)} ms of the critical path per execution. Raise the TTL or cache size, or cache the repeated parts, to reach ${pct(this.cache.target)}.`,
+        );
       }
     }
     return out.sort((a, b) => b.estimatedSavingMs - a.estimatedSavingMs);
@@ -222,7 +286,12 @@ export class SuggestionEngine {
    */
   private mergeAdvice(queryName: string, t: WindowTotals, share: number, ms: number): [{ [key: string]: EvidenceValue }, string] {
     const head = `${queryName}: merging takes ${pct(share)} of the critical path (${round(ms)} ms per execution over ${t.traces} executions)`;
-    const base = { meanDurationMs: round(t.durationMs / t.traces), meanShare: round(share, 4), meanCriticalMs: round(ms), rowsBoundThreshold: this.mergeRowsBound };
+    const base = {
+      meanDurationMs: round(t.durationMs / t.traces),
+      meanShare: round(share, 4),
+      meanCriticalMs: round(ms),
+      rowsBoundThreshold: this.mergeRowsBound,
+    };
     if (t.rowsTraces === 0) {
       return [
         { ...base, bound: 'unknown' },

@@ -142,7 +142,8 @@ export class TraceAnalyzer {
       for (const node of nodes) {
         if (node.source === undefined || node.criticalMs <= 0) continue;
         // A miss of a lookup without a part name counts for every source call of the trace.
-        if (missedParts.has(UNKNOWN) || (partOf(node) !== undefined && missedParts.has(partOf(node) as string))) cacheMissCriticalMs += node.criticalMs;
+        if (missedParts.has(UNKNOWN) || (partOf(node) !== undefined && missedParts.has(partOf(node) as string)))
+          cacheMissCriticalMs += node.criticalMs;
       }
     }
     const rowsReturned = trace.root.rowsReturned;
@@ -286,7 +287,12 @@ export class TraceAnalyzer {
       figures: { wallMs: wall, parallelWallMs: ideal, criticalPathMs: onPath, waves },
       evidence: {
         parent: parent.label,
-        parts: members.map((m) => ({ name: m.label, startOffsetMs: round(m.start - start), durationMs: round(m.end - m.start), dependsOn: [...(m.span.dependsOn ?? [])] })),
+        parts: members.map((m) => ({
+          name: m.label,
+          startOffsetMs: round(m.start - start),
+          durationMs: round(m.end - m.start),
+          dependsOn: [...(m.span.dependsOn ?? [])],
+        })),
       },
     });
   }
@@ -297,7 +303,12 @@ export class TraceAnalyzer {
    * to the last attempt's start — failed attempts and backoff, what the query would not have
    * spent had the first attempt succeeded — within `parent`'s subtree.
    */
-  private retriedCalls(parent: Node, steps: readonly CriticalPathStep[], index: () => ReadonlyMap<string, Node>, out: SuggestionCandidate[]): void {
+  private retriedCalls(
+    parent: Node,
+    steps: readonly CriticalPathStep[],
+    index: () => ReadonlyMap<string, Node>,
+    out: SuggestionCandidate[],
+  ): void {
     let groups: Map<string, Node[]> | undefined;
     for (const c of parent.children) {
       if (c.span.role !== 'source') continue;
@@ -349,15 +360,34 @@ export class TraceAnalyzer {
     out: SuggestionCandidate[],
     t: { timeoutMs: number; poolMs: number; fetchAndMergeMs: number; rowsFetched: number | undefined; rowsReturned: number | undefined },
   ): void {
-    if (t.timeoutMs >= this.minSavingMs) out.push({ kind: 'timeouts_dominate', subject: 'timeouts', savingMs: t.timeoutMs, figures: { timeoutCriticalMs: t.timeoutMs }, evidence: {} });
-    if (t.poolMs >= this.minSavingMs) out.push({ kind: 'pool_wait', subject: 'pool', savingMs: t.poolMs, figures: { poolWaitCriticalMs: t.poolMs }, evidence: {} });
+    if (t.timeoutMs >= this.minSavingMs)
+      out.push({
+        kind: 'timeouts_dominate',
+        subject: 'timeouts',
+        savingMs: t.timeoutMs,
+        figures: { timeoutCriticalMs: t.timeoutMs },
+        evidence: {},
+      });
+    if (t.poolMs >= this.minSavingMs)
+      out.push({ kind: 'pool_wait', subject: 'pool', savingMs: t.poolMs, figures: { poolWaitCriticalMs: t.poolMs }, evidence: {} });
     const { rowsFetched, rowsReturned } = t;
-    if (rowsFetched !== undefined && rowsReturned !== undefined && rowsFetched >= this.overfetchMinRows && rowsReturned <= rowsFetched * this.overfetchMaxRatio) {
+    if (
+      rowsFetched !== undefined &&
+      rowsReturned !== undefined &&
+      rowsFetched >= this.overfetchMinRows &&
+      rowsReturned <= rowsFetched * this.overfetchMaxRatio
+    ) {
       // Fetch and merge time scale with rows moved: filtering at the source would remove about
       // the share of rows the query threw away.
       const saving = t.fetchAndMergeMs * (1 - rowsReturned / rowsFetched);
       if (saving >= this.minSavingMs) {
-        out.push({ kind: 'overfetching', subject: 'rows', savingMs: saving, figures: { rowsFetched, rowsReturned, fetchAndMergeCriticalMs: t.fetchAndMergeMs }, evidence: {} });
+        out.push({
+          kind: 'overfetching',
+          subject: 'rows',
+          savingMs: saving,
+          figures: { rowsFetched, rowsReturned, fetchAndMergeCriticalMs: t.fetchAndMergeMs },
+          evidence: {},
+        });
       }
     }
   }
@@ -459,7 +489,10 @@ function fanOutOf(node: Node): FanOut {
   const durations = node.children.map((c) => c.end - c.start).sort((a, b) => a - b);
   const sum = durations.reduce((a, b) => a + b, 0);
   const wall = node.end - node.start;
-  const median = durations.length % 2 === 1 ? (durations[(durations.length - 1) / 2] as number) : ((durations[durations.length / 2 - 1] as number) + (durations[durations.length / 2] as number)) / 2;
+  const median =
+    durations.length % 2 === 1
+      ? (durations[(durations.length - 1) / 2] as number)
+      : ((durations[durations.length / 2 - 1] as number) + (durations[durations.length / 2] as number)) / 2;
   const max = durations[durations.length - 1] as number;
   const queues = node.children.map((c) => Math.max(0, c.start - node.start));
   return {

@@ -170,7 +170,12 @@ export class TraceAssembler implements ClassifiedSpanSink {
       withoutQuery: this.withoutQueryCount,
       droppedSpans: { ...this.droppedSpans },
       droppedTraces: { ...this.droppedTraces },
-      limits: { maxSpansPerTrace: this.maxSpansPerTrace, maxTracesInFlight: this.maxTracesInFlight, maxTraceAgeMs: this.maxTraceAgeMs, graceMs: this.graceMs },
+      limits: {
+        maxSpansPerTrace: this.maxSpansPerTrace,
+        maxTracesInFlight: this.maxTracesInFlight,
+        maxTraceAgeMs: this.maxTraceAgeMs,
+        graceMs: this.graceMs,
+      },
     };
   }
 

@@ -332,12 +332,19 @@ export interface QueryBottleneckSnapshot {
   sources: string[];
 }
 
-/** `BottleneckAggregator.snapshot()`: plain JSON-serialisable data. */
+/**
+ * Where the time goes, per query name: bottlenecks and ranked suggestions. What
+ * `handle.bottlenecks()` and `pipeline.bottleneckReport()` return (with `assembly`) and
+ * `/fedscope/bottlenecks.json` serves; plain JSON-serialisable data.
+ */
 export interface BottleneckSnapshot {
+  /** When the snapshot was taken (ISO 8601). */
   generatedAt: string;
+  /** Window lengths in seconds, shortest first. */
   windowsSeconds: number[];
   /** The window suggestions are computed over. */
   suggestionWindowSeconds: number;
+  /** Per federated query name. */
   queries: QueryBottleneckSnapshot[];
   /** All queries' suggestions, largest saving first. */
   suggestions: Suggestion[];

@@ -86,7 +86,7 @@ export function describeError(error: unknown): string {
 function errorText(error: unknown, depth: number): string {
   if (!(error instanceof Error)) return typeof error === 'string' ? error : String(error);
   // An AggregateError (e.g. a connection refused on every address of a host) may have no message.
-  const inner = error instanceof AggregateError && error.errors.length > 0 ? error.errors[0] : undefined;
+  const inner: unknown = error instanceof AggregateError && error.errors.length > 0 ? error.errors[0] : undefined;
   const code = (error as { code?: unknown }).code;
   const name = error.name && error.name !== 'Error' && !(inner !== undefined && error.message === '') ? `${error.name}: ` : '';
   let text = error.message === '' && inner !== undefined ? errorText(inner, depth + 1) : `${name}${error.message}`;

@@ -60,8 +60,7 @@ export function joinRows(left: readonly Row[], right: readonly Row[], leftKey: s
 /** Join keys compare by value across drivers: 7, 7n and '7' are the same key (pg returns bigint columns as text). */
 function keyOf(value: unknown): string | undefined {
   if (value === null || value === undefined) return undefined;
-  if (value instanceof Date) return value.toISOString();
-  return String(value);
+  return valueText(value);
 }
 
 function compare(a: unknown, b: unknown): number {
@@ -75,5 +74,19 @@ function compare(a: unknown, b: unknown): number {
     return x < y ? -1 : x > y ? 1 : 0;
   }
   if (a instanceof Date && b instanceof Date) return a.getTime() - b.getTime();
-  return String(a) < String(b) ? -1 : String(a) > String(b) ? 1 : 0;
+  const x = valueText(a);
+  const y = valueText(b);
+  return x < y ? -1 : x > y ? 1 : 0;
+}
+
+/**
+ * Text a value joins and sorts by: scalars as `String()` writes them, Dates as ISO-8601, bytes as their
+ * UTF-8 text, other objects (JSON columns, arrays) as JSON with bigints as digits, never `[object Object]`.
+ */
+function valueText(value: unknown): string {
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'bigint' || typeof value === 'boolean') return String(value);
+  if (value instanceof Date) return value.toISOString();
+  if (Buffer.isBuffer(value)) return value.toString('utf8');
+  return JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v)) ?? typeof value;
 }

@@ -18,7 +18,15 @@ const MAX_DECIMAL_PRECISION = 38;
  * to 1000 digits, MySQL DECIMAL to 65; negative or oversized scales exist in PostgreSQL 15).
  */
 export function decimalType(precision: number, scale: number): string {
-  if (!Number.isInteger(precision) || !Number.isInteger(scale) || precision < 1 || precision > MAX_DECIMAL_PRECISION || scale < 0 || scale > precision) return UNSIZED_DECIMAL;
+  if (
+    !Number.isInteger(precision) ||
+    !Number.isInteger(scale) ||
+    precision < 1 ||
+    precision > MAX_DECIMAL_PRECISION ||
+    scale < 0 ||
+    scale > precision
+  )
+    return UNSIZED_DECIMAL;
   return `DECIMAL(${precision},${scale})`;
 }
 
@@ -145,7 +153,8 @@ export interface MysqlFieldLike {
  */
 export function mysqlColumnType(field: MysqlFieldLike): string | undefined {
   const code = field.columnType ?? field.type;
-  const unsigned = typeof field.flags === 'number' ? (field.flags & MYSQL_UNSIGNED_FLAG) !== 0 : (field.flags?.includes('UNSIGNED') ?? false);
+  const unsigned =
+    typeof field.flags === 'number' ? (field.flags & MYSQL_UNSIGNED_FLAG) !== 0 : (field.flags?.includes('UNSIGNED') ?? false);
   const binary = field.characterSet === MYSQL_BINARY_CHARSET;
   switch (code) {
     case MYSQL.TINY:
@@ -201,7 +210,8 @@ export function mysqlColumnTypes(fields: readonly MysqlFieldLike[], dateZone: 'l
   const columns: SourceColumn[] = [];
   for (const field of fields) {
     const type = mysqlColumnType(field);
-    if (type !== undefined) columns.push(type === 'DATE' || type === 'TIMESTAMP' ? { name: field.name, type, dateZone } : { name: field.name, type });
+    if (type !== undefined)
+      columns.push(type === 'DATE' || type === 'TIMESTAMP' ? { name: field.name, type, dateZone } : { name: field.name, type });
   }
   return columns;
 }
@@ -272,22 +282,31 @@ export function sqliteColumnType(declared: string | null | undefined, values: re
   const all = (test: (v: unknown) => boolean): boolean => present.every(test);
   const isInteger = (v: unknown): boolean => typeof v === 'bigint' || (typeof v === 'number' && Number.isInteger(v));
   if (decl.includes('INT')) return all(isInteger) ? 'BIGINT' : undefined;
-  if (decl.includes('CHAR') || decl.includes('CLOB') || decl.includes('TEXT')) return all((v) => typeof v === 'string') ? 'VARCHAR' : undefined;
+  if (decl.includes('CHAR') || decl.includes('CLOB') || decl.includes('TEXT'))
+    return all((v) => typeof v === 'string') ? 'VARCHAR' : undefined;
   if (decl.includes('BLOB')) return all((v) => v instanceof Uint8Array) ? 'BLOB' : undefined;
-  if (decl.includes('REAL') || decl.includes('FLOA') || decl.includes('DOUB')) return all((v) => typeof v === 'number') ? 'DOUBLE' : undefined;
+  if (decl.includes('REAL') || decl.includes('FLOA') || decl.includes('DOUB'))
+    return all((v) => typeof v === 'number') ? 'DOUBLE' : undefined;
   // NUMERIC affinity: the declared name says what the application stores.
   if (decl.includes('BOOL')) return all((v) => v === 0 || v === 1 || v === 0n || v === 1n) ? 'BOOLEAN' : undefined;
   if (decl === 'DATE') return all((v) => typeof v === 'string' && ISO_DATE.test(v)) ? 'DATE' : undefined;
-  if (decl.includes('DATETIME') || decl.includes('TIMESTAMP')) return all((v) => typeof v === 'string' && ISO_DATETIME.test(v)) ? 'TIMESTAMP' : undefined;
+  if (decl.includes('DATETIME') || decl.includes('TIMESTAMP'))
+    return all((v) => typeof v === 'string' && ISO_DATETIME.test(v)) ? 'TIMESTAMP' : undefined;
   if (present.length > 0 && all(isInteger)) return 'BIGINT';
   return all((v) => typeof v === 'number' || typeof v === 'bigint') ? 'DOUBLE' : undefined;
 }
 
 /** Column types of a SQLite result from better-sqlite3's `columns()` and the rows. */
-export function sqliteColumnTypes(columns: ReadonlyArray<{ name: string; type?: string | null }>, rows: ReadonlyArray<Readonly<Record<string, unknown>>>): SourceColumn[] {
+export function sqliteColumnTypes(
+  columns: ReadonlyArray<{ name: string; type?: string | null }>,
+  rows: ReadonlyArray<Readonly<Record<string, unknown>>>,
+): SourceColumn[] {
   const types: SourceColumn[] = [];
   for (const column of columns) {
-    const type = sqliteColumnType(column.type, rows.map((row) => row[column.name]));
+    const type = sqliteColumnType(
+      column.type,
+      rows.map((row) => row[column.name]),
+    );
     if (type !== undefined) types.push({ name: column.name, type });
   }
   return types;

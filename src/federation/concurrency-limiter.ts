@@ -51,7 +51,9 @@ export class ConcurrencyLimiter {
     }
     if (this.waiters.length >= this.maxQueue) {
       this.rejectedCount++;
-      return Promise.reject(new FederationError('QUEUE_FULL', `source '${source}' has ${this.waiters.length} calls waiting (maxQueue)`, { source }));
+      return Promise.reject(
+        new FederationError('QUEUE_FULL', `source '${source}' has ${this.waiters.length} calls waiting (maxQueue)`, { source }),
+      );
     }
     return new Promise((resolve, reject) => {
       const waiter: Waiter = {

@@ -31,4 +31,3 @@ export class ConnectionErrorWatch {
     this.target.removeListener('error', this.listener);
   }
 }
-

@@ -51,7 +51,10 @@ export class DuckDBMergeEngine {
       let reusable = true;
       try {
         for (const table of tables) await this.load(connection, table);
-        const values = params.length > 0 ? (params.map((v) => (typeof v === 'number' && Number.isSafeInteger(v) ? BigInt(v) : v)) as never[]) : undefined;
+        const values =
+          params.length > 0
+            ? (params.map((v) => (typeof v === 'number' && Number.isSafeInteger(v) ? BigInt(v) : v)) as never[])
+            : undefined;
         const reader = await connection.runAndReadAll(sql, values);
         return reader.getRowObjectsJS().map(normaliseRow);
       } finally {

@@ -6,7 +6,11 @@ export interface DuckDBConnectionLike {
   runAndReadAll(
     sql: string,
     values?: never[],
-  ): Promise<{ getRowObjectsJS(): Record<string, unknown>[]; columnNames(): string[]; columnTypes?(): ReadonlyArray<{ toString(): string }> }>;
+  ): Promise<{
+    getRowObjectsJS(): Record<string, unknown>[];
+    columnNames(): string[];
+    columnTypes?(): ReadonlyArray<{ toString(): string }>;
+  }>;
   interrupt(): void;
 }
 
@@ -38,7 +42,11 @@ export class DuckDBSource implements SourceAdapter {
       const reader = await this.connection.runAndReadAll(request.sql, values);
       const columns = reader.columnNames();
       const types = reader.columnTypes?.();
-      return { rows: reader.getRowObjectsJS().map(normaliseRow), columns, columnTypes: types && duckdbColumnTypes(columns, types.map(String)) };
+      return {
+        rows: reader.getRowObjectsJS().map(normaliseRow),
+        columns,
+        columnTypes: types && duckdbColumnTypes(columns, types.map(String)),
+      };
     } finally {
       signal.removeEventListener('abort', onAbort);
     }
@@ -56,7 +64,8 @@ function toDuckDBValue(value: unknown): unknown {
 export function normaliseRow(row: Record<string, unknown>): Row {
   for (const key in row) {
     const value = row[key];
-    if (typeof value === 'bigint' && value <= BigInt(Number.MAX_SAFE_INTEGER) && value >= BigInt(Number.MIN_SAFE_INTEGER)) row[key] = Number(value);
+    if (typeof value === 'bigint' && value <= BigInt(Number.MAX_SAFE_INTEGER) && value >= BigInt(Number.MIN_SAFE_INTEGER))
+      row[key] = Number(value);
   }
   return row;
 }

@@ -44,6 +44,7 @@ export type FederationErrorCode =
  * through `redactMessage`.
  */
 export class FederationError extends Error {
+  /** `FederationError`. */
   override readonly name = 'FederationError';
 
   /**

@@ -2,9 +2,14 @@ import type { Span } from '@opentelemetry/api';
 import { federatedQuery, stage } from '../../instrumentations/federation-stage.js';
 import type { QueryScope } from '../../instrumentations/query-scope.js';
 import {
+  ATTR_FEDERATION_ATTEMPTS,
+  ATTR_FEDERATION_CACHE_COALESCED,
   ATTR_FEDERATION_CACHE_HIT,
   ATTR_FEDERATION_DEPENDS_ON,
+  ATTR_FEDERATION_MERGE_KIND,
   ATTR_FEDERATION_PART,
+  ATTR_FEDERATION_PART_COUNT,
+  ATTR_FEDERATION_PARTS_MISSING,
   ATTR_FEDERATION_ROWS_RETURNED,
   ATTR_FEDERATION_SOURCE,
 } from '../span-model/attributes.js';
@@ -31,11 +36,6 @@ import type {
   SourceRequest,
   SourceResult,
 } from './types.js';
-
-/** Attempts a part made (on its fetch span). */
-const ATTR_ATTEMPTS = 'federation.attempts';
-/** Set on a cache stage when an identical running call answered instead of the cache. */
-const ATTR_CACHE_COALESCED = 'federation.cache.coalesced';
 
 /** A part's reported column names and types, kept for its merge table. */
 type ResultColumns = Pick<SourceResult, 'columns' | 'columnTypes'>;
@@ -97,10 +97,14 @@ export class Federation {
   source(name: string, adapter: SourceAdapter, options: SourceOptions = {}): this {
     if (typeof name !== 'string' || name.trim() === '') throw new FederationError('INVALID_QUERY', 'a source needs a non-empty name');
     if (this.sources.has(name)) throw new FederationError('DUPLICATE_NAME', `source '${name}' is already registered`, { source: name });
-    if (typeof adapter?.execute !== 'function') throw new FederationError('INVALID_QUERY', `source '${name}' needs an adapter with execute()`, { source: name });
+    if (typeof adapter?.execute !== 'function')
+      throw new FederationError('INVALID_QUERY', `source '${name}' needs an adapter with execute()`, { source: name });
     adapter.bind?.(name);
     const merged: SourceOptions = { ...this.options.sourceDefaults, ...options };
-    this.sources.set(name, new RegisteredSource(name, adapter, merged, this.now, (breaker, state) => this.breakerMetrics.transition(breaker, state)));
+    this.sources.set(
+      name,
+      new RegisteredSource(name, adapter, merged, this.now, (breaker, state) => this.breakerMetrics.transition(breaker, state)),
+    );
     return this;
   }
 
@@ -152,18 +156,23 @@ export class Federation {
   private async run(spec: FederatedQuerySpec, scope: QueryScope): Promise<FederatedQueryResult> {
     const plan = stage('plan', (span) => {
       const planned = this.planner.plan(spec);
-      span.setAttribute('federation.part.count', planned.parts.length);
+      span.setAttribute(ATTR_FEDERATION_PART_COUNT, planned.parts.length);
       return planned;
     });
     const policy = spec.onPartFailure ?? 'fail';
-    const running: RunningQuery = { id: scope.id, name: scope.name, startedAt: this.now(), pending: new Set(plan.parts.map((p) => p.name)) };
+    const running: RunningQuery = {
+      id: scope.id,
+      name: scope.name,
+      startedAt: this.now(),
+      pending: new Set(plan.parts.map((p) => p.name)),
+    };
     this.running.set(scope.id, running);
     const controller = new AbortController();
     const results: Record<string, Row[]> = {};
     const columns: Record<string, ResultColumns> = {};
     const outcomes: Record<string, PartOutcome> = {};
     const budget = { rows: 0 };
-    let firstFailure: unknown;
+    let firstFailure: FederationError | undefined;
     try {
       await stage('dispatch', async () => {
         const done = new Map<string, Promise<void>>();
@@ -176,8 +185,14 @@ export class Federation {
               if (failedDep !== undefined || controller.signal.aborted) {
                 const error =
                   failedDep !== undefined
-                    ? new FederationError('DEPENDENCY_FAILED', `part '${failedDep}' it depends on did not complete`, { part: part.name, source: part.spec.source })
-                    : new FederationError('ABORTED', 'the query gave up before this part started', { part: part.name, source: part.spec.source });
+                    ? new FederationError('DEPENDENCY_FAILED', `part '${failedDep}' it depends on did not complete`, {
+                        part: part.name,
+                        source: part.spec.source,
+                      })
+                    : new FederationError('ABORTED', 'the query gave up before this part started', {
+                        part: part.name,
+                        source: part.spec.source,
+                      });
                 outcomes[part.name] = outcomeOf(part, 'skipped', 0, 0, false, 0, error);
                 running.pending.delete(part.name);
                 return;
@@ -210,18 +225,23 @@ export class Federation {
       const missingParts = plan.parts.filter((p) => outcomes[p.name]?.status !== 'ok').map((p) => p.name);
       const rows = await stage('merge', (span) => this.merge(spec, plan.parts, results, columns, missingParts, span));
       if (rows.length > this.maxRowsPerQuery) {
-        throw new FederationError('ROWS_EXCEEDED', `the merge returned ${rows.length} rows, more than maxRowsPerQuery (${this.maxRowsPerQuery})`, { part: 'merge' });
+        throw new FederationError(
+          'ROWS_EXCEEDED',
+          `the merge returned ${rows.length} rows, more than maxRowsPerQuery (${this.maxRowsPerQuery})`,
+          { part: 'merge' },
+        );
       }
       scope.setRowsReturned(rows.length);
       const partial = missingParts.length > 0;
       if (partial) {
         this.counts.partial++;
-        scope.span.setAttribute('federation.parts.missing', missingParts);
+        scope.span.setAttribute(ATTR_FEDERATION_PARTS_MISSING, missingParts);
       } else this.counts.succeeded++;
       return { queryId: scope.id, rows, partial, missingParts, parts: outcomes };
     } catch (error) {
       this.counts.failed++;
-      if (error instanceof FederationError && (error.code === 'MERGE_FAILED' || error.code === 'ROWS_EXCEEDED') && error.part === 'merge') this.noteError(scope.name, error);
+      if (error instanceof FederationError && (error.code === 'MERGE_FAILED' || error.code === 'ROWS_EXCEEDED') && error.part === 'merge')
+        this.noteError(scope.name, error);
       throw error;
     } finally {
       this.running.delete(scope.id);
@@ -248,7 +268,11 @@ export class Federation {
         let result: SourceResult;
         if (this.cache !== undefined && source.cacheable && (part.spec.cache ?? isReadOnly(request))) {
           const cache = this.cache;
-          const key = cacheKey(source.name, request.kind === 'sql' ? request.sql : `${request.request.method ?? 'GET'} ${request.request.path}`, request.kind === 'sql' ? request.params : request.request);
+          const key = cacheKey(
+            source.name,
+            request.kind === 'sql' ? request.sql : `${request.request.method ?? 'GET'} ${request.request.path}`,
+            request.kind === 'sql' ? request.params : request.request,
+          );
           // The cache stage covers the lookup only; waiting for a miss's call belongs to the fetch.
           const pending = stage(
             'cache',
@@ -256,7 +280,7 @@ export class Federation {
               let outcome = 'miss' as CacheOutcome;
               const promise = cache.get(key, load, (o) => (outcome = o));
               cacheSpan.setAttribute(ATTR_FEDERATION_CACHE_HIT, outcome !== 'miss');
-              if (outcome === 'coalesced') cacheSpan.setAttribute(ATTR_CACHE_COALESCED, true);
+              if (outcome === 'coalesced') cacheSpan.setAttribute(ATTR_FEDERATION_CACHE_COALESCED, true);
               scope.recordCacheLookup(outcome !== 'miss');
               hit.value = outcome !== 'miss';
               return { promise };
@@ -270,19 +294,32 @@ export class Federation {
         if (hit.value) tally.attempts = 0;
         const limit = part.spec.maxRows ?? this.maxRowsPerPart;
         if (result.rows.length > limit) {
-          throw new FederationError('ROWS_EXCEEDED', `returned ${result.rows.length} rows, more than its limit of ${limit}`, { part: part.name, source: source.name });
+          throw new FederationError('ROWS_EXCEEDED', `returned ${result.rows.length} rows, more than its limit of ${limit}`, {
+            part: part.name,
+            source: source.name,
+          });
         }
         budget.rows += result.rows.length;
         if (budget.rows > this.maxRowsPerQuery) {
-          throw new FederationError('ROWS_EXCEEDED', `brings the query to ${budget.rows} rows, more than maxRowsPerQuery (${this.maxRowsPerQuery})`, { part: part.name, source: source.name });
+          throw new FederationError(
+            'ROWS_EXCEEDED',
+            `brings the query to ${budget.rows} rows, more than maxRowsPerQuery (${this.maxRowsPerQuery})`,
+            { part: part.name, source: source.name },
+          );
         }
         span.setAttribute(ATTR_FEDERATION_ROWS_RETURNED, result.rows.length);
         span.setAttribute(ATTR_FEDERATION_CACHE_HIT, hit.value);
-        span.setAttribute(ATTR_ATTEMPTS, tally.attempts);
+        span.setAttribute(ATTR_FEDERATION_ATTEMPTS, tally.attempts);
         return result;
       },
       // The declared dependencies tell trace analysis why this part started after others.
-      { part: part.name, attributes: part.dependsOn.length > 0 ? { [ATTR_FEDERATION_PART]: part.name, [ATTR_FEDERATION_DEPENDS_ON]: [...part.dependsOn] } : { [ATTR_FEDERATION_PART]: part.name } },
+      {
+        part: part.name,
+        attributes:
+          part.dependsOn.length > 0
+            ? { [ATTR_FEDERATION_PART]: part.name, [ATTR_FEDERATION_DEPENDS_ON]: [...part.dependsOn] }
+            : { [ATTR_FEDERATION_PART]: part.name },
+      },
     );
   }
 
@@ -296,7 +333,7 @@ export class Federation {
   ): Promise<Row[]> {
     const merge = spec.merge ?? { concat: parts.map((p) => p.name) };
     const rowsOf = (name: string): readonly Row[] => results[name] ?? [];
-    span.setAttribute('federation.merge.kind', Object.keys(merge)[0] ?? 'unknown');
+    span.setAttribute(ATTR_FEDERATION_MERGE_KIND, Object.keys(merge)[0] ?? 'unknown');
     try {
       if ('sql' in merge) {
         const tables: MergeTable[] = [];
@@ -304,7 +341,13 @@ export class Federation {
           // A missing part becomes a table only when its columns were declared; otherwise the SQL
           // fails on the missing table, and the error below names the part.
           if (missing.includes(part.name) && part.spec.columns === undefined) continue;
-          tables.push({ name: part.name, rows: rowsOf(part.name), columns: columns[part.name]?.columns, types: columns[part.name]?.columnTypes, declared: part.spec.columns });
+          tables.push({
+            name: part.name,
+            rows: rowsOf(part.name),
+            columns: columns[part.name]?.columns,
+            types: columns[part.name]?.columnTypes,
+            declared: part.spec.columns,
+          });
         }
         return await this.merger.merge(tables, merge.sql, merge.params ?? []);
       }
@@ -319,13 +362,24 @@ export class Federation {
     } catch (error) {
       const why = missing.length > 0 ? ` (missing parts: ${missing.join(', ')})` : '';
       const what = `the merge of query '${spec.name}' failed${why}: `;
-      throw new FederationError('MERGE_FAILED', what + messageOf(error), { part: 'merge', cause: error, redacted: what + redactErrorMessage(error) });
+      throw new FederationError('MERGE_FAILED', what + messageOf(error), {
+        part: 'merge',
+        cause: error,
+        redacted: what + redactErrorMessage(error),
+      });
     }
   }
 
   private noteError(query: string, error: FederationError): void {
     // status() is telemetry: the driver's text in the message is redacted unless the process opted into raw text.
-    this.errors.push({ at: this.now(), query, part: error.part, source: error.source, code: error.code, message: redactedMessageOf(error) });
+    this.errors.push({
+      at: this.now(),
+      query,
+      part: error.part,
+      source: error.source,
+      code: error.code,
+      message: redactedMessageOf(error),
+    });
   }
 
   private *breakerStates(): Iterable<[string, 'closed' | 'open' | 'half_open']> {
@@ -358,7 +412,10 @@ function requestOf(part: PlannedPart, results: PartResults): SourceRequest {
 /** Only reads are cached by default: a write answered from the cache would silently not happen. */
 function isReadOnly(request: SourceRequest): boolean {
   if (request.kind === 'http') return (request.request.method ?? 'GET').toUpperCase() === 'GET';
-  return /^\s*(select|with|values|show|describe|explain)\b/i.test(request.sql) && !/\b(insert|update|delete|merge|create|drop|alter)\b/i.test(request.sql);
+  return (
+    /^\s*(select|with|values|show|describe|explain)\b/i.test(request.sql) &&
+    !/\b(insert|update|delete|merge|create|drop|alter)\b/i.test(request.sql)
+  );
 }
 
 function asFederationError(error: unknown, part: PlannedPart): FederationError {
@@ -366,15 +423,38 @@ function asFederationError(error: unknown, part: PlannedPart): FederationError {
     // Errors made below the part (timeout, breaker, queue) already name it; an abort reason may name another part.
     if (error.part === part.name) return error;
     const redacted = error[REDACTED_MESSAGE];
-    if (error.code === 'ABORTED') return new FederationError('ABORTED', error.message, { part: part.name, source: part.spec.source, cause: error, redacted });
-    return error.part === undefined ? new FederationError(error.code, error.message, { part: part.name, source: part.spec.source, cause: error.cause, redacted }) : error;
+    if (error.code === 'ABORTED')
+      return new FederationError('ABORTED', error.message, { part: part.name, source: part.spec.source, cause: error, redacted });
+    return error.part === undefined
+      ? new FederationError(error.code, error.message, { part: part.name, source: part.spec.source, cause: error.cause, redacted })
+      : error;
   }
   const what = `source '${part.spec.source}' failed: `;
-  return new FederationError('SOURCE_ERROR', what + messageOf(error), { part: part.name, source: part.spec.source, cause: error, redacted: what + redactErrorMessage(error) });
+  return new FederationError('SOURCE_ERROR', what + messageOf(error), {
+    part: part.name,
+    source: part.spec.source,
+    cause: error,
+    redacted: what + redactErrorMessage(error),
+  });
 }
 
-function outcomeOf(part: PlannedPart, status: PartOutcome['status'], rows: number, attempts: number, cacheHit: boolean, durationMs: number, error?: FederationError): PartOutcome {
-  const outcome: PartOutcome = { source: part.spec.source, status, rows, attempts, cacheHit, durationMs: Math.round(durationMs * 1000) / 1000 };
+function outcomeOf(
+  part: PlannedPart,
+  status: PartOutcome['status'],
+  rows: number,
+  attempts: number,
+  cacheHit: boolean,
+  durationMs: number,
+  error?: FederationError,
+): PartOutcome {
+  const outcome: PartOutcome = {
+    source: part.spec.source,
+    status,
+    rows,
+    attempts,
+    cacheHit,
+    durationMs: Math.round(durationMs * 1000) / 1000,
+  };
   if (error) outcome.error = { code: error.code, message: error.message };
   return outcome;
 }

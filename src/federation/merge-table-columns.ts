@@ -127,7 +127,8 @@ function typeOf(value: unknown): InferredType | undefined {
     case 'boolean':
       return 'BOOLEAN';
     case 'number':
-      if (Number.isInteger(value)) return value >= -2147483648 && value <= 2147483647 ? 'INTEGER' : Number.isSafeInteger(value) ? 'BIGINT' : 'DOUBLE';
+      if (Number.isInteger(value))
+        return value >= -2147483648 && value <= 2147483647 ? 'INTEGER' : Number.isSafeInteger(value) ? 'BIGINT' : 'DOUBLE';
       return 'DOUBLE';
     case 'bigint':
       if (value >= INT64_MIN && value <= INT64_MAX) return 'BIGINT';

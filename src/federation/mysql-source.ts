@@ -76,7 +76,11 @@ export class MysqlSource implements SourceAdapter {
       if (!Array.isArray(rows)) return { rows: [] };
       if (!Array.isArray(fields)) return { rows: rows as Row[] };
       const defs = fields as MysqlFieldLike[];
-      return { rows: rows as Row[], columns: defs.map((f) => f.name), columnTypes: mysqlColumnTypes(defs, dateZoneOf(connection.config?.timezone)) };
+      return {
+        rows: rows as Row[],
+        columns: defs.map((f) => f.name),
+        columnTypes: mysqlColumnTypes(defs, dateZoneOf(connection.config?.timezone)),
+      };
     } catch (error) {
       broken = watch.error !== undefined || classifyDbError(error, { system: this.system }).errorClass === 'connection_error';
       throw error;

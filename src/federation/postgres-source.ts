@@ -72,7 +72,8 @@ export class PostgresSource implements SourceAdapter {
       return { rows: result.rows, columns: result.fields?.map((f) => f.name), columnTypes: result.fields && pgColumnTypes(result.fields) };
     } catch (error) {
       if (watch.error !== undefined) broken = watch.error;
-      else if (classifyDbError(error, { system: 'postgresql' }).errorClass === 'connection_error') broken = error instanceof Error ? error : new Error(String(error));
+      else if (classifyDbError(error, { system: 'postgresql' }).errorClass === 'connection_error')
+        broken = error instanceof Error ? error : new Error(String(error));
       throw error;
     } finally {
       watch.stop();

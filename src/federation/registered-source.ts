@@ -46,7 +46,10 @@ export class RegisteredSource {
   ) {
     this.timeoutMs = options.timeoutMs ?? 10_000;
     this.cacheable = options.cache ?? true;
-    this.limiter = new ConcurrencyLimiter(Math.max(1, Math.floor(options.concurrency ?? 8)), Math.max(0, Math.floor(options.maxQueue ?? 1000)));
+    this.limiter = new ConcurrencyLimiter(
+      Math.max(1, Math.floor(options.concurrency ?? 8)),
+      Math.max(0, Math.floor(options.maxQueue ?? 1000)),
+    );
     this.retry = new RetryPolicy(options.retry);
     this.breaker = options.breaker === false ? undefined : new CircuitBreaker(name, options.breaker ?? {}, now, onTransition);
     this.metadata = { ...options.metadata };
@@ -93,11 +96,17 @@ export class RegisteredSource {
     if (breaker && !breaker.tryAcquire()) {
       // A refused call still counts as a (failed) call of the source, through its own span.
       recordRejectedCall(this.name, this.adapter.system, part, request);
-      throw new FederationError('BREAKER_OPEN', `the circuit breaker of source '${this.name}' is ${breaker.state}`, { part, source: this.name });
+      throw new FederationError('BREAKER_OPEN', `the circuit breaker of source '${this.name}' is ${breaker.state}`, {
+        part,
+        source: this.name,
+      });
     }
     const controller = new AbortController();
     const timer = setTimeout(
-      () => controller.abort(new FederationError('TIMEOUT', `source '${this.name}' did not answer within ${this.timeoutMs} ms`, { part, source: this.name })),
+      () =>
+        controller.abort(
+          new FederationError('TIMEOUT', `source '${this.name}' did not answer within ${this.timeoutMs} ms`, { part, source: this.name }),
+        ),
       this.timeoutMs,
     );
     const onQueryAbort = (): void => controller.abort(querySignal.reason);

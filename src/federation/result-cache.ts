@@ -80,7 +80,13 @@ export class ResultCache {
 
   /** Figures for `status()`. */
   status(): CacheStatus {
-    return { entries: this.entries.size, bytes: this.totalBytes, hits: this.hitCount, misses: this.missCount, evictions: this.evictionCount };
+    return {
+      entries: this.entries.size,
+      bytes: this.totalBytes,
+      hits: this.hitCount,
+      misses: this.missCount,
+      evictions: this.evictionCount,
+    };
   }
 
   /** Drops every entry (running calls finish and are stored as usual). */

@@ -131,7 +131,7 @@ function microsText(micros: bigint): string {
 /** Text of a value for a VARCHAR column or for DuckDB to cast: Dates as UTC `YYYY-MM-DD HH:MM:SS.mmm`, objects as JSON. */
 function textOf(value: unknown): string {
   if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'bigint' || typeof value === 'boolean') return String(value);
   if (value instanceof Date) return value.toISOString().replace('T', ' ').replace('Z', '');
-  if (typeof value === 'object') return JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
-  return String(value);
+  return JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v)) ?? typeof value;
 }

@@ -1,4 +1,4 @@
-import { FedscopeConfigError } from './fedscope-config-error.js';
+import { FedscopeConfigError } from '../diagnostics/fedscope-config-error.js';
 import { DEFAULT_ALERT_RULES } from '../../processors/alerts/default-rules.js';
 import { AlertRulesError, type AlertRuleProblem } from '../../processors/alerts/alert-rules-error.js';
 import { loadAlertRulesFileSync } from '../../processors/alerts/load-alert-rules.js';
@@ -8,16 +8,8 @@ import { DEFAULT_WINDOWS_SECONDS } from '../stats/sliding-window-stats.js';
 import type { ResolvedAlertsConfig, ResolvedConfig, ResolvedOtlpConfig, ResolvedPrometheusConfig } from './resolved-config.js';
 import type { SourceInstrumentationsOptions } from '../../instrumentations/source-instrumentations.js';
 import type { AnalysisOptions, FedscopeOptions, OtlpProtocol, QueryTextMode, SamplerName } from './types.js';
-import {
-  describeValue,
-  expectBoolean,
-  expectHttpUrl,
-  expectNumber,
-  expectObject,
-  expectOneOf,
-  expectString,
-  expectStringRecord,
-} from './value-checks.js';
+import { describeValue } from '../text/describe-value.js';
+import { expectBoolean, expectHttpUrl, expectNumber, expectObject, expectOneOf, expectString, expectStringRecord } from './value-checks.js';
 
 const TOP_LEVEL_KEYS = [
   'serviceName',
@@ -39,8 +31,27 @@ const TOP_LEVEL_KEYS = [
 ] as const;
 const ALERTS_KEYS = ['defaultRules', 'rules', 'rulesFile', 'evaluationIntervalMs', 'alertmanager', 'webhooks', 'log'] as const;
 const HEALTH_KEYS = ['objectives', 'latencyObjectivesMs', 'breakers'] as const;
-const SOURCE_INSTRUMENTATION_KEYS = ['pg', 'mysql2', 'duckdb', 'betterSqlite3', 'onlyInstalled', 'sources', 'queryText', 'renameSpans'] as const;
-const OTLP_KEYS = ['endpoint', 'tracesEndpoint', 'metricsEndpoint', 'protocol', 'headers', 'compression', 'timeoutMillis', 'metrics', 'metricsIntervalMillis'] as const;
+const SOURCE_INSTRUMENTATION_KEYS = [
+  'pg',
+  'mysql2',
+  'duckdb',
+  'betterSqlite3',
+  'onlyInstalled',
+  'sources',
+  'queryText',
+  'renameSpans',
+] as const;
+const OTLP_KEYS = [
+  'endpoint',
+  'tracesEndpoint',
+  'metricsEndpoint',
+  'protocol',
+  'headers',
+  'compression',
+  'timeoutMillis',
+  'metrics',
+  'metricsIntervalMillis',
+] as const;
 const PROMETHEUS_KEYS = ['startServer', 'host', 'port', 'endpoint'] as const;
 const SAMPLER_KEYS = ['name', 'ratio'] as const;
 const ANALYSIS_LIMIT_KEYS = ['maxQueries', 'maxStages', 'maxSources', 'maxStatements', 'topStatements'] as const;
@@ -96,9 +107,13 @@ export function resolveConfig(options: FedscopeOptions = {}, env: Environment = 
       expectOneOf('FEDSCOPE_QUERY_TEXT', envValue(env, 'FEDSCOPE_QUERY_TEXT'), QUERY_TEXT_MODES) ??
       'sanitized',
     registerGlobal: expectBoolean('registerGlobal', opts.registerGlobal) ?? true,
-    spanProcessors: expectArrayOf('spanProcessors', opts.spanProcessors, 'a SpanProcessor', (p) => hasMethods(p, ['onStart', 'onEnd', 'shutdown', 'forceFlush'])),
+    spanProcessors: expectArrayOf('spanProcessors', opts.spanProcessors, 'a SpanProcessor', (p) =>
+      hasMethods(p, ['onStart', 'onEnd', 'shutdown', 'forceFlush']),
+    ),
     sourceInstrumentations: resolveSourceInstrumentations(opts.sourceInstrumentations),
-    instrumentations: expectArrayOf('instrumentations', opts.instrumentations, 'an Instrumentation', (i) => hasMethods(i, ['enable', 'disable', 'setTracerProvider'])),
+    instrumentations: expectArrayOf('instrumentations', opts.instrumentations, 'an Instrumentation', (i) =>
+      hasMethods(i, ['enable', 'disable', 'setTracerProvider']),
+    ),
   };
 }
 
@@ -108,16 +123,30 @@ function resolveSourceInstrumentations(value: FedscopeOptions['sourceInstrumenta
   const opts = expectObject('sourceInstrumentations', value, SOURCE_INSTRUMENTATION_KEYS);
   for (const driver of ['pg', 'mysql2', 'duckdb', 'betterSqlite3'] as const) {
     const driverOptions = opts[driver];
-    if (driverOptions !== undefined && driverOptions !== false && (typeof driverOptions !== 'object' || driverOptions === null || Array.isArray(driverOptions))) {
-      throw new FedscopeConfigError(`sourceInstrumentations.${driver}`, `expected an options object or false, got ${describeValue(driverOptions)}`);
+    if (
+      driverOptions !== undefined &&
+      driverOptions !== false &&
+      (typeof driverOptions !== 'object' || driverOptions === null || Array.isArray(driverOptions))
+    ) {
+      throw new FedscopeConfigError(
+        `sourceInstrumentations.${driver}`,
+        `expected an options object or false, got ${describeValue(driverOptions)}`,
+      );
     }
   }
   expectBoolean('sourceInstrumentations.onlyInstalled', opts['onlyInstalled']);
   expectBoolean('sourceInstrumentations.renameSpans', opts['renameSpans']);
   expectOneOf('sourceInstrumentations.queryText', opts['queryText'], QUERY_TEXT_MODES);
   const sources = opts['sources'];
-  if (sources !== undefined && typeof sources !== 'function' && (typeof sources !== 'object' || sources === null || Array.isArray(sources))) {
-    throw new FedscopeConfigError('sourceInstrumentations.sources', `expected a map of "host:port/database" to source names, or a function, got ${describeValue(sources)}`);
+  if (
+    sources !== undefined &&
+    typeof sources !== 'function' &&
+    (typeof sources !== 'object' || sources === null || Array.isArray(sources))
+  ) {
+    throw new FedscopeConfigError(
+      'sourceInstrumentations.sources',
+      `expected a map of "host:port/database" to source names, or a function, got ${describeValue(sources)}`,
+    );
   }
   return value;
 }
@@ -149,27 +178,49 @@ function resolveAlerts(value: FedscopeOptions['alerts'], env: Environment, conte
   const userRules = [...fileRules, ...codeRules];
   // A user rule named like a default one replaces it.
   const userNames = new Set(userRules.map((rule) => rule.alert));
-  const defaults = (expectBoolean('alerts.defaultRules', opts['defaultRules']) ?? true) ? DEFAULT_ALERT_RULES.filter((rule) => !userNames.has(rule.alert)) : [];
-  const alertmanagerOpts = opts['alertmanager'] === undefined ? undefined : expectObject('alerts.alertmanager', opts['alertmanager'], ['url', 'resendIntervalMs', 'holdResolvedMs', 'headers']);
-  const alertmanagerUrl = alertmanagerOpts ? expectHttpUrl('alerts.alertmanager.url', alertmanagerOpts['url']) : envUrl(env, 'FEDSCOPE_ALERTMANAGER_URL');
-  if (alertmanagerOpts && alertmanagerUrl === undefined) throw new FedscopeConfigError('alerts.alertmanager.url', 'expected the Alertmanager base URL, e.g. http://127.0.0.1:9093');
+  const defaults =
+    (expectBoolean('alerts.defaultRules', opts['defaultRules']) ?? true)
+      ? DEFAULT_ALERT_RULES.filter((rule) => !userNames.has(rule.alert))
+      : [];
+  const alertmanagerOpts =
+    opts['alertmanager'] === undefined
+      ? undefined
+      : expectObject('alerts.alertmanager', opts['alertmanager'], ['url', 'resendIntervalMs', 'holdResolvedMs', 'headers']);
+  const alertmanagerUrl = alertmanagerOpts
+    ? expectHttpUrl('alerts.alertmanager.url', alertmanagerOpts['url'])
+    : envUrl(env, 'FEDSCOPE_ALERTMANAGER_URL');
+  if (alertmanagerOpts && alertmanagerUrl === undefined)
+    throw new FedscopeConfigError('alerts.alertmanager.url', 'expected the Alertmanager base URL, e.g. http://127.0.0.1:9093');
   const webhooks = opts['webhooks'] === undefined ? [] : opts['webhooks'];
-  if (!Array.isArray(webhooks)) throw new FedscopeConfigError('alerts.webhooks', `expected an array of { url, headers? }, got ${describeValue(webhooks)}`);
+  if (!Array.isArray(webhooks))
+    throw new FedscopeConfigError('alerts.webhooks', `expected an array of { url, headers? }, got ${describeValue(webhooks)}`);
   return {
     rules: [...defaults, ...userRules],
-    evaluationIntervalMs: expectNumber('alerts.evaluationIntervalMs', opts['evaluationIntervalMs'], { min: 100, max: 3_600_000, integer: true }) ?? 15_000,
+    evaluationIntervalMs:
+      expectNumber('alerts.evaluationIntervalMs', opts['evaluationIntervalMs'], { min: 100, max: 3_600_000, integer: true }) ?? 15_000,
     alertmanager:
       alertmanagerUrl === undefined
         ? undefined
         : {
             url: alertmanagerUrl,
-            resendIntervalMs: expectNumber('alerts.alertmanager.resendIntervalMs', alertmanagerOpts?.['resendIntervalMs'], { min: 1000, max: 3_600_000, integer: true }),
-            holdResolvedMs: expectNumber('alerts.alertmanager.holdResolvedMs', alertmanagerOpts?.['holdResolvedMs'], { min: 0, max: 600_000, integer: true }),
+            resendIntervalMs: expectNumber('alerts.alertmanager.resendIntervalMs', alertmanagerOpts?.['resendIntervalMs'], {
+              min: 1000,
+              max: 3_600_000,
+              integer: true,
+            }),
+            holdResolvedMs: expectNumber('alerts.alertmanager.holdResolvedMs', alertmanagerOpts?.['holdResolvedMs'], {
+              min: 0,
+              max: 600_000,
+              integer: true,
+            }),
             headers: expectStringRecord('alerts.alertmanager.headers', alertmanagerOpts?.['headers']),
           },
     webhooks: webhooks.map((hook: unknown, i) => {
       const entry = expectObject(`alerts.webhooks[${i}]`, hook, ['url', 'headers']);
-      return { url: expectHttpUrl(`alerts.webhooks[${i}].url`, entry['url'])!, headers: expectStringRecord(`alerts.webhooks[${i}].headers`, entry['headers']) };
+      return {
+        url: expectHttpUrl(`alerts.webhooks[${i}].url`, entry['url'])!,
+        headers: expectStringRecord(`alerts.webhooks[${i}].headers`, entry['headers']),
+      };
     }),
     log: expectBoolean('alerts.log', opts['log']) ?? true,
   };
@@ -179,10 +230,25 @@ function resolveHealth(value: FedscopeOptions['health']): FedscopeOptions['healt
   if (value === undefined) return undefined;
   const opts = expectObject('health', value, HEALTH_KEYS);
   if (opts['breakers'] !== undefined && typeof opts['breakers'] !== 'function') {
-    throw new FedscopeConfigError('health.breakers', `expected a function returning breaker states by source, got ${describeValue(opts['breakers'])}`);
+    throw new FedscopeConfigError(
+      'health.breakers',
+      `expected a function returning breaker states by source, got ${describeValue(opts['breakers'])}`,
+    );
   }
-  if (opts['objectives'] !== undefined) expectObject('health.objectives', opts['objectives'], ['latency', 'errors', 'cpu', 'memory', 'eventLoop', 'cache', 'breakers', 'overall', 'latencyP95Ms']);
-  if (opts['latencyObjectivesMs'] !== undefined) expectObject('health.latencyObjectivesMs', opts['latencyObjectivesMs'], ['queries', 'sources']);
+  if (opts['objectives'] !== undefined)
+    expectObject('health.objectives', opts['objectives'], [
+      'latency',
+      'errors',
+      'cpu',
+      'memory',
+      'eventLoop',
+      'cache',
+      'breakers',
+      'overall',
+      'latencyP95Ms',
+    ]);
+  if (opts['latencyObjectivesMs'] !== undefined)
+    expectObject('health.latencyObjectivesMs', opts['latencyObjectivesMs'], ['queries', 'sources']);
   return value;
 }
 
@@ -190,7 +256,9 @@ function resolveHostMetrics(value: FedscopeOptions['hostMetrics'], env: Environm
   if (value === false) return undefined;
   if (value === undefined && envValue(env, 'FEDSCOPE_HOST_METRICS') === 'off') return undefined;
   const opts = value === undefined || value === true ? {} : expectObject('hostMetrics', value, ['intervalMs']);
-  return { intervalMs: expectNumber('hostMetrics.intervalMs', opts['intervalMs'], { min: 10_000, max: 3_600_000, integer: true }) ?? 15_000 };
+  return {
+    intervalMs: expectNumber('hostMetrics.intervalMs', opts['intervalMs'], { min: 10_000, max: 3_600_000, integer: true }) ?? 15_000,
+  };
 }
 
 function resolveAnalysis(value: unknown): AnalysisOptions {
@@ -203,18 +271,26 @@ function resolveAnalysis(value: unknown): AnalysisOptions {
   }
   const windows = opts['windowsSeconds'];
   if (windows !== undefined) {
-    if (!Array.isArray(windows) || windows.length === 0) throw new FedscopeConfigError('analysis.windowsSeconds', `expected a non-empty array of seconds, got ${describeValue(windows)}`);
-    const sorted = windows.map((w, i) => expectNumber(`analysis.windowsSeconds[${i}]`, w, { min: 5, max: 86_400, integer: true })!).sort((a, b) => a - b);
+    if (!Array.isArray(windows) || windows.length === 0)
+      throw new FedscopeConfigError('analysis.windowsSeconds', `expected a non-empty array of seconds, got ${describeValue(windows)}`);
+    const sorted = windows
+      .map((w, i) => expectNumber(`analysis.windowsSeconds[${i}]`, w, { min: 5, max: 86_400, integer: true })!)
+      .sort((a, b) => a - b);
     sorted.forEach((w, i) => {
       const unit = i === 0 ? 5 : 60;
-      if (w % unit !== 0) throw new FedscopeConfigError('analysis.windowsSeconds', `${w} s: the shortest window must be a multiple of 5 s, the others of 60 s`);
+      if (w % unit !== 0)
+        throw new FedscopeConfigError(
+          'analysis.windowsSeconds',
+          `${w} s: the shortest window must be a multiple of 5 s, the others of 60 s`,
+        );
     });
     resolved.windowsSeconds = sorted;
   }
   const idle = expectNumber('analysis.idleExpirySeconds', opts['idleExpirySeconds'], { min: 1, max: 30 * 86_400, integer: true });
   if (idle !== undefined) {
     const longest = (resolved.windowsSeconds ?? [900]).at(-1)!;
-    if (idle <= longest) throw new FedscopeConfigError('analysis.idleExpirySeconds', `must exceed the longest window (${longest} s), got ${idle}`);
+    if (idle <= longest)
+      throw new FedscopeConfigError('analysis.idleExpirySeconds', `must exceed the longest window (${longest} s), got ${idle}`);
     resolved.idleExpirySeconds = idle;
   }
   return resolved;
@@ -247,7 +323,8 @@ function resolveOtlp(value: FedscopeOptions['otlp'], env: Environment): Resolved
     throw new FedscopeConfigError('OTEL_EXPORTER_OTLP_PROTOCOL', "'grpc' is not supported by fedscope; use 'http/protobuf' or 'http/json'");
   }
   const metrics = expectBoolean('otlp.metrics', opts['metrics']) ?? metricsExporters.includes('otlp');
-  const metricsExplicit = expectHttpUrl('otlp.metricsEndpoint', opts['metricsEndpoint']) ?? envUrl(env, 'OTEL_EXPORTER_OTLP_METRICS_ENDPOINT');
+  const metricsExplicit =
+    expectHttpUrl('otlp.metricsEndpoint', opts['metricsEndpoint']) ?? envUrl(env, 'OTEL_EXPORTER_OTLP_METRICS_ENDPOINT');
   return {
     tracesUrl: tracesExplicit ?? `${root}/v1/traces`,
     metricsUrl: metrics ? (metricsExplicit ?? `${root}/v1/metrics`) : undefined,
@@ -266,7 +343,11 @@ function resolveOtlp(value: FedscopeOptions['otlp'], env: Environment): Resolved
       'none',
     timeoutMillis:
       expectNumber('otlp.timeoutMillis', opts['timeoutMillis'], { min: 1, max: 600_000, integer: true }) ??
-      envNumber(env, envName(env, 'OTEL_EXPORTER_OTLP_TRACES_TIMEOUT', 'OTEL_EXPORTER_OTLP_TIMEOUT'), { min: 1, max: 600_000, integer: true }) ??
+      envNumber(env, envName(env, 'OTEL_EXPORTER_OTLP_TRACES_TIMEOUT', 'OTEL_EXPORTER_OTLP_TIMEOUT'), {
+        min: 1,
+        max: 600_000,
+        integer: true,
+      }) ??
       10_000,
     metricsIntervalMillis:
       expectNumber('otlp.metricsIntervalMillis', opts['metricsIntervalMillis'], { min: 100, max: 3_600_000, integer: true }) ??
@@ -280,7 +361,8 @@ function resolvePrometheus(value: FedscopeOptions['prometheus'], env: Environmen
   if (value === undefined && envValue(env, 'FEDSCOPE_PROMETHEUS') === 'off') return undefined;
   const opts = value === undefined ? {} : expectObject('prometheus', value, PROMETHEUS_KEYS);
   const endpoint = expectString('prometheus.endpoint', opts['endpoint']) ?? '/metrics';
-  if (!endpoint.startsWith('/')) throw new FedscopeConfigError('prometheus.endpoint', `expected a path starting with '/', got ${describeValue(endpoint)}`);
+  if (!endpoint.startsWith('/'))
+    throw new FedscopeConfigError('prometheus.endpoint', `expected a path starting with '/', got ${describeValue(endpoint)}`);
   return {
     startServer: expectBoolean('prometheus.startServer', opts['startServer']) ?? true,
     host: expectString('prometheus.host', opts['host']) ?? envValue(env, 'OTEL_EXPORTER_PROMETHEUS_HOST') ?? '127.0.0.1',
@@ -316,7 +398,10 @@ function envName(env: Environment, specific: string, general: string): string {
 }
 
 function envList(env: Environment, name: string): string[] {
-  return (envValue(env, name) ?? '').split(',').map((s) => s.trim().toLowerCase()).filter(Boolean);
+  return (envValue(env, name) ?? '')
+    .split(',')
+    .map((s) => s.trim().toLowerCase())
+    .filter(Boolean);
 }
 
 function envUrl(env: Environment, name: string): string | undefined {
@@ -327,7 +412,8 @@ function envNumber(env: Environment, name: string, range: { min: number; max: nu
   const raw = envValue(env, name);
   if (raw === undefined) return undefined;
   const parsed = Number(raw);
-  if (Number.isNaN(parsed)) throw new FedscopeConfigError(name, `expected a number from ${range.min} to ${range.max}, got ${JSON.stringify(raw)}`);
+  if (Number.isNaN(parsed))
+    throw new FedscopeConfigError(name, `expected a number from ${range.min} to ${range.max}, got ${JSON.stringify(raw)}`);
   return expectNumber(name, parsed, range);
 }
 

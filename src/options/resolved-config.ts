@@ -34,22 +34,42 @@ export interface ResolvedAlertsConfig {
   log: boolean;
 }
 
-/** Everything {@link startFedscope} needs, validated. */
+/**
+ * Everything {@link startFedscope} needs, validated: what {@link resolveConfig} makes of
+ * {@link FedscopeOptions} and the environment, and what a {@link FedscopePipeline} is built from.
+ * Each field is the option of the same name after defaults; `undefined` means turned off.
+ */
 export interface ResolvedConfig {
+  /** `service.name`, when the options or the environment give one. */
   serviceName: string | undefined;
+  /** Resource attributes from `OTEL_RESOURCE_ATTRIBUTES` and the options. */
   resourceAttributes: Record<string, string | number | boolean>;
+  /** OTLP export, when configured. */
   otlp: ResolvedOtlpConfig | undefined;
+  /** The Prometheus endpoint, unless turned off. */
   prometheus: ResolvedPrometheusConfig | undefined;
+  /** The export sampler. */
   sampler: { name: SamplerName; ratio: number };
+  /** Whether spans the sampler drops are still analysed. */
   analyzeUnsampled: boolean;
+  /** Windows and bounds of the statistics. */
   analysis: AnalysisOptions;
+  /** Health objectives and extra breakers, as given. */
   health: FedscopeOptions['health'];
+  /** Host metrics, unless turned off. */
   hostMetrics: { intervalMs: number } | undefined;
+  /** Whether Node runtime metrics are collected. */
   runtimeMetrics: boolean;
+  /** The alert engine with its validated rules, unless turned off. */
   alerts: ResolvedAlertsConfig | undefined;
+  /** How query text goes on spans. */
   queryText: QueryTextMode;
+  /** Whether the providers are registered globally. */
   registerGlobal: boolean;
+  /** Span processors to run beside fedscope's. */
   spanProcessors: SpanProcessor[];
+  /** More instrumentations to enable. */
   instrumentations: Instrumentation[];
+  /** The driver instrumentations' options, or `false` for none. */
   sourceInstrumentations: SourceInstrumentationsOptions | false;
 }

@@ -3,22 +3,18 @@ import type { Instrumentation } from '@opentelemetry/instrumentation';
 import type { SourceInstrumentationsOptions } from '../../instrumentations/source-instrumentations.js';
 import type { AlertRuleDefinition } from '../../processors/alerts/types.js';
 import type { HealthScorerOptions } from '../../processors/health/health-scorer.js';
+import type { AnalysisOptions } from '../../processors/analysis/analysis-options.js';
 
 import type { QueryTextMode } from '../span-model/query-text-mode.js';
 
-export type { QueryTextMode };
+export type { AnalysisOptions, QueryTextMode };
 
 /** OTLP/HTTP wire encoding, as `OTEL_EXPORTER_OTLP_PROTOCOL` names it. */
 export type OtlpProtocol = 'http/protobuf' | 'http/json';
 
 /** Sampler names understood in `OTEL_TRACES_SAMPLER` and {@link SamplerOptions.name}. */
 export type SamplerName =
-  | 'always_on'
-  | 'always_off'
-  | 'traceidratio'
-  | 'parentbased_always_on'
-  | 'parentbased_always_off'
-  | 'parentbased_traceidratio';
+  'always_on' | 'always_off' | 'traceidratio' | 'parentbased_always_on' | 'parentbased_always_off' | 'parentbased_traceidratio';
 
 /** Trace sampling. */
 export interface SamplerOptions {
@@ -105,45 +101,6 @@ export interface PrometheusOptions {
    * @default '/metrics'
    */
   endpoint?: string;
-}
-
-/** Bounds and windows of the derived statistics. */
-export interface AnalysisOptions {
-  /**
-   * Sliding windows in seconds: the shortest a multiple of 5, the others multiples of 60.
-   * @default [60, 300, 900]
-   */
-  windowsSeconds?: number[];
-  /**
-   * Most federated query names tracked; more go to an overflow series.
-   * @default 500
-   */
-  maxQueries?: number;
-  /**
-   * Most (query, stage) pairs tracked.
-   * @default 2000
-   */
-  maxStages?: number;
-  /**
-   * Most sources tracked.
-   * @default 500
-   */
-  maxSources?: number;
-  /**
-   * Most (source, statement fingerprint) pairs tracked; the least used is evicted.
-   * @default 1000
-   */
-  maxStatements?: number;
-  /**
-   * Seconds after which an idle series is dropped; must exceed the longest window.
-   * @default 3600
-   */
-  idleExpirySeconds?: number;
-  /**
-   * Length of each top-statements list (and statements exported as metrics).
-   * @default 10
-   */
-  topStatements?: number;
 }
 
 /** Host metrics (CPU, memory, filesystems, network) read through systeminformation on a slow timer. */

@@ -1,17 +1,9 @@
-import { FedscopeConfigError } from './fedscope-config-error.js';
+import { FedscopeConfigError } from '../diagnostics/fedscope-config-error.js';
 import { closestWord } from '../text/closest-word.js';
+import { describeValue } from '../text/describe-value.js';
 
 /** Something that may be a plain object (not null, not an array). */
 export type PlainObject = Record<string, unknown>;
-
-/** Describes a value for an error message: its type, and the value itself when short. */
-export function describeValue(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'an array';
-  if (typeof value === 'string') return value.length > 40 ? `a string of ${value.length} characters` : JSON.stringify(value);
-  if (typeof value === 'number' || typeof value === 'boolean') return `${typeof value} ${String(value)}`;
-  return typeof value === 'object' ? 'an object' : typeof value;
-}
 
 /** Checks that `value` is a plain object whose keys are all among `allowed`. */
 export function expectObject(field: string, value: unknown, allowed: readonly string[]): PlainObject {
@@ -56,11 +48,7 @@ export function expectOneOf<T extends string>(field: string, value: unknown, all
 }
 
 /** Checks an optional finite number within [min, max], optionally an integer. */
-export function expectNumber(
-  field: string,
-  value: unknown,
-  range: { min: number; max: number; integer?: boolean },
-): number | undefined {
+export function expectNumber(field: string, value: unknown, range: { min: number; max: number; integer?: boolean }): number | undefined {
   if (value === undefined) return undefined;
   const ok = typeof value === 'number' && Number.isFinite(value) && (!range.integer || Number.isInteger(value));
   if (!ok || value < range.min || value > range.max) {

@@ -16,7 +16,7 @@ const MAX_ENCODING_LAYERS = 2;
 function hasZlibHeader(data: Uint8Array): boolean {
   const cmf = data[0];
   const flg = data[1];
-  return cmf !== undefined && flg !== undefined && (cmf & 0x0f) === 8 && (cmf >> 4) <= 7 && ((cmf << 8) | flg) % 31 === 0;
+  return cmf !== undefined && flg !== undefined && (cmf & 0x0f) === 8 && cmf >> 4 <= 7 && ((cmf << 8) | flg) % 31 === 0;
 }
 
 function isZlibError(error: unknown): error is NodeJS.ErrnoException {
@@ -57,7 +57,10 @@ export async function decompressBody(body: Uint8Array, contentEncoding: string |
     .map((token) => token.trim().toLowerCase())
     .filter((token) => token !== '' && token !== 'identity');
   if (encodings.length > MAX_ENCODING_LAYERS) {
-    throw new OtlpDecodeError(415, `unsupported Content-Encoding: ${encodings.length} layered encodings; at most ${MAX_ENCODING_LAYERS} are undone`);
+    throw new OtlpDecodeError(
+      415,
+      `unsupported Content-Encoding: ${encodings.length} layered encodings; at most ${MAX_ENCODING_LAYERS} are undone`,
+    );
   }
   for (const encoding of encodings) {
     if (!SUPPORTED_CONTENT_ENCODINGS.includes(encoding)) {

@@ -55,13 +55,20 @@ function grpcCodeFor(status: number): number {
  * When the format is unknown (e.g. an unsupported `Content-Type`), the message is sent as
  * `text/plain`.
  */
-export function encodeErrorResponse(error: { readonly status: number; readonly message: string }, format: OtlpFormat | undefined): OtlpHttpResponse {
+export function encodeErrorResponse(
+  error: { readonly status: number; readonly message: string },
+  format: OtlpFormat | undefined,
+): OtlpHttpResponse {
   const code = grpcCodeFor(error.status);
   if (format === undefined) {
     return { status: error.status, contentType: 'text/plain; charset=utf-8', body: Buffer.from(`${error.message}\n`, 'utf8') };
   }
   if (format === 'json') {
-    return { status: error.status, contentType: OTLP_CONTENT_TYPES.json, body: Buffer.from(JSON.stringify({ code, message: error.message }), 'utf8') };
+    return {
+      status: error.status,
+      contentType: OTLP_CONTENT_TYPES.json,
+      body: Buffer.from(JSON.stringify({ code, message: error.message }), 'utf8'),
+    };
   }
   const { rpcStatus } = otlpTraceTypes();
   return {

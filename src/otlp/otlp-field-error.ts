@@ -18,29 +18,3 @@ export class OtlpFieldError extends Error {
     this.path = path;
   }
 }
-
-/** At most this many characters of a received value are quoted back in an error message. */
-const MAX_QUOTED = 40;
-
-/**
- * A short, printable description of a received JSON value for an error message: its type, and
- * for strings and numbers a quote of at most 40 characters.
- */
-export function describeValue(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'an array';
-  switch (typeof value) {
-    case 'string': {
-      const quoted = JSON.stringify(value.length > MAX_QUOTED ? `${value.slice(0, MAX_QUOTED)}…` : value);
-      return `string ${quoted}`;
-    }
-    case 'number':
-      return `number ${String(value)}`;
-    case 'boolean':
-      return `boolean ${String(value)}`;
-    case 'object':
-      return 'an object';
-    default:
-      return typeof value;
-  }
-}

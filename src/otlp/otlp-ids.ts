@@ -1,4 +1,5 @@
-import { OtlpFieldError, describeValue } from './otlp-field-error.js';
+import { describeValue } from '../text/describe-value.js';
+import { OtlpFieldError } from './otlp-field-error.js';
 import type { WireId } from './wire-model.js';
 
 const HEX = /^[0-9a-fA-F]*$/;

@@ -1,6 +1,7 @@
 import { OtlpDecodeError } from './otlp-decode-error.js';
 import { OTLP_SPAN_KIND_NAMES, OTLP_STATUS_CODE_NAMES } from './otlp-enums.js';
-import { OtlpFieldError, describeValue } from './otlp-field-error.js';
+import { describeValue } from '../text/describe-value.js';
+import { OtlpFieldError } from './otlp-field-error.js';
 import {
   MAX_ANY_VALUE_DEPTH,
   type WireAnyValue,
@@ -149,7 +150,8 @@ const ANY_VALUE_FIELDS = ['stringValue', 'boolValue', 'intValue', 'doubleValue',
 function anyValueAt(value: unknown, path: string, depth: number): WireAnyValue {
   const object = objectAt(value, path);
   if (object === undefined) return { type: 'empty' };
-  if (depth > MAX_ANY_VALUE_DEPTH) throw new OtlpFieldError('attribute value too deep', path, `more than ${MAX_ANY_VALUE_DEPTH} nested arrays/maps`);
+  if (depth > MAX_ANY_VALUE_DEPTH)
+    throw new OtlpFieldError('attribute value too deep', path, `more than ${MAX_ANY_VALUE_DEPTH} nested arrays/maps`);
   let found: (typeof ANY_VALUE_FIELDS)[number] | undefined;
   let member: unknown;
   for (const name of ANY_VALUE_FIELDS) {
@@ -285,7 +287,8 @@ export function readJsonRequest(bytes: Uint8Array, maxSpans: number): WireTraceR
     const reason = error instanceof Error ? error.message : String(error);
     throw new OtlpDecodeError(400, `malformed JSON ExportTraceServiceRequest: ${reason}`, { cause: error });
   }
-  if (!isObject(parsed)) throw new OtlpDecodeError(400, `malformed JSON ExportTraceServiceRequest: expected an object, got ${describeValue(parsed)}`);
+  if (!isObject(parsed))
+    throw new OtlpDecodeError(400, `malformed JSON ExportTraceServiceRequest: expected an object, got ${describeValue(parsed)}`);
   let spanCount = 0;
   const resourceSpans = arrayAt(field(parsed, 'resourceSpans'), 'resourceSpans').map((value, r) => {
     const path = `resourceSpans[${r}]`;

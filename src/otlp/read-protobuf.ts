@@ -135,7 +135,8 @@ function int64ToBigInt(value: PbInt64, unsigned: boolean): bigint {
 
 function readAnyValue(value: PbAnyValue | null | undefined, path: string, depth: number): WireAnyValue {
   if (value === null || value === undefined) return { type: 'empty' };
-  if (depth > MAX_ANY_VALUE_DEPTH) throw new OtlpFieldError('attribute value too deep', path, `more than ${MAX_ANY_VALUE_DEPTH} nested arrays/maps`);
+  if (depth > MAX_ANY_VALUE_DEPTH)
+    throw new OtlpFieldError('attribute value too deep', path, `more than ${MAX_ANY_VALUE_DEPTH} nested arrays/maps`);
   switch (value.value) {
     case 'stringValue':
       return { type: 'string', value: value.stringValue ?? '' };
@@ -150,7 +151,9 @@ function readAnyValue(value: PbAnyValue | null | undefined, path: string, depth:
     case 'arrayValue':
       return {
         type: 'array',
-        values: (value.arrayValue?.values ?? []).map((element, index) => readAnyValue(element, `${path}.arrayValue.values[${index}]`, depth + 1)),
+        values: (value.arrayValue?.values ?? []).map((element, index) =>
+          readAnyValue(element, `${path}.arrayValue.values[${index}]`, depth + 1),
+        ),
       };
     case 'kvlistValue':
       return { type: 'kvlist', values: readKeyValues(value.kvlistValue?.values ?? [], `${path}.kvlistValue`, depth + 1) };

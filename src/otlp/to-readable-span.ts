@@ -15,7 +15,13 @@ function resourceOf(decoded: DecodedResource): Resource {
   return resource;
 }
 
-function context(traceId: string, spanId: string, traceFlags: number, traceState: string | undefined, isRemote: boolean | undefined): SpanContext {
+function context(
+  traceId: string,
+  spanId: string,
+  traceFlags: number,
+  traceState: string | undefined,
+  isRemote: boolean | undefined,
+): SpanContext {
   const spanContext: SpanContext = { traceId, spanId, traceFlags };
   if (traceState !== undefined) spanContext.traceState = createTraceState(traceState);
   if (isRemote !== undefined) spanContext.isRemote = isRemote;

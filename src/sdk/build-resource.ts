@@ -9,5 +9,7 @@ import type { ResolvedConfig } from '../options/resolved-config.js';
 export function buildResource(config: ResolvedConfig): Resource {
   const fromOptions: Record<string, string | number | boolean> = { ...config.resourceAttributes };
   if (config.serviceName !== undefined) fromOptions[ATTR_SERVICE_NAME] = config.serviceName;
-  return defaultResource().merge(detectResources({ detectors: [envDetector] })).merge(resourceFromAttributes(fromOptions));
+  return defaultResource()
+    .merge(detectResources({ detectors: [envDetector] }))
+    .merge(resourceFromAttributes(fromOptions));
 }

@@ -38,7 +38,14 @@ export class RecordAllSampler implements Sampler {
   constructor(private readonly delegate: Sampler) {}
 
   /** Delegates, upgrading NOT_RECORD to RECORD. */
-  shouldSample(context: Context, traceId: string, spanName: string, spanKind: SpanKind, attributes: Attributes, links: Link[]): SamplingResult {
+  shouldSample(
+    context: Context,
+    traceId: string,
+    spanName: string,
+    spanKind: SpanKind,
+    attributes: Attributes,
+    links: Link[],
+  ): SamplingResult {
     const result = this.delegate.shouldSample(context, traceId, spanName, spanKind, attributes, links);
     return result.decision === SamplingDecision.NOT_RECORD ? { ...result, decision: SamplingDecision.RECORD } : result;
   }

@@ -80,3 +80,34 @@ export const ATTR_FEDERATION_CACHE_LOOKUPS = 'federation.cache.lookups';
  * `timeout`, `transaction_rollback`, `other`), beside the low-cardinality `error.type`.
  */
 export const ATTR_FEDERATION_ERROR_CLASS = 'federation.error.class';
+
+/** Stable HTTP semconv: how many times the request was resent (trace analysis counts retries by it). */
+export const ATTR_HTTP_REQUEST_RESEND_COUNT = 'http.request.resend_count';
+/** `true` on a span that only waits for a connection from a pool. */
+export const ATTR_FEDERATION_POOL_WAIT = 'federation.pool.wait';
+/**
+ * Names of connection-acquire spans: those of the contrib pg instrumentation, and the mysql2 ones
+ * fedscope makes from mysql2's tracing channels (`traceMysql2Connections`).
+ */
+export const POOL_WAIT_SPAN_NAMES: ReadonlySet<string> = new Set([
+  'pg-pool.connect',
+  'pg.connect',
+  'mysql2-pool.connect',
+  'mysql2.connect',
+]);
+
+/** Attempts a part made (on its fetch span). */
+export const ATTR_FEDERATION_ATTEMPTS = 'federation.attempts';
+/** Set on a cache stage when an identical running call answered instead of the cache. */
+export const ATTR_FEDERATION_CACHE_COALESCED = 'federation.cache.coalesced';
+/** Number of parts the plan split a query into (on the plan stage). */
+export const ATTR_FEDERATION_PART_COUNT = 'federation.part.count';
+/** Names of the parts missing from a partial result (on the query root, when `onPartFailure` allowed it). */
+export const ATTR_FEDERATION_PARTS_MISSING = 'federation.parts.missing';
+/** How the parts were merged (`sql`, `union`, `join`, …), on the merge stage. */
+export const ATTR_FEDERATION_MERGE_KIND = 'federation.merge.kind';
+
+/** Semconv (incubating) attribute: the pool's name. */
+export const ATTR_DB_CLIENT_CONNECTION_POOL_NAME = 'db.client.connection.pool.name';
+/** Semconv (incubating) attribute: `idle` or `used`. */
+export const ATTR_DB_CLIENT_CONNECTION_STATE = 'db.client.connection.state';

@@ -82,7 +82,10 @@ const SEVERITY: Record<BreakerState, number> = { closed: 0, half_open: 1, open: 
  * the two. A publisher or `extra` that throws is skipped (`extra`'s error goes to `onError`), so
  * the others still count: telemetry must not fail the caller.
  */
-export function publishedBreakerStates(extra?: () => Record<string, BreakerState>, onError?: (error: unknown) => void): Record<string, BreakerState> {
+export function publishedBreakerStates(
+  extra?: () => Record<string, BreakerState>,
+  onError?: (error: unknown) => void,
+): Record<string, BreakerState> {
   const states: Record<string, BreakerState> = {};
   const note = (name: string, state: BreakerState): void => {
     const seen = states[name];

@@ -67,7 +67,12 @@ export function applyDbStatementAttributes(attributes: Attributes, statement: Db
 }
 
 /** The DB span name: the summary, else `{operation} {collection}`, else the operation, else the system. */
-export function dbSpanName(system: string, operation: string | undefined, collection: string | undefined, summary: string | undefined): string {
+export function dbSpanName(
+  system: string,
+  operation: string | undefined,
+  collection: string | undefined,
+  summary: string | undefined,
+): string {
   if (summary) return summary;
   if (operation) return collection ? `${operation} ${collection}` : operation;
   return system;
@@ -86,7 +91,11 @@ export function embeddedDatabaseNamespace(path: string | undefined): string {
   // URIs (file:x.db?mode=ro, md:db) keep their path part only.
   const withoutQuery = trimmed.replace(/\?.*$/, '');
   const withoutScheme = withoutQuery.replace(/^[a-z][a-z0-9+.-]*:(?!\\)/i, '');
-  const base = withoutScheme.split(/[\\/]/).filter((part) => part !== '').pop() ?? withoutScheme;
+  const base =
+    withoutScheme
+      .split(/[\\/]/)
+      .filter((part) => part !== '')
+      .pop() ?? withoutScheme;
   const dot = base.lastIndexOf('.');
   const stem = dot > 0 ? base.slice(0, dot) : base;
   return stem === '' ? 'memory' : stem;

@@ -324,7 +324,12 @@ function sqliteClass(code: string, message: string): DbErrorClass {
   if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED') || code === 'SQLITE_INTERRUPT') return 'timeout';
   if (code.startsWith('SQLITE_CANTOPEN') || code === 'SQLITE_NOTADB' || code.startsWith('SQLITE_AUTH')) return 'connection_error';
   // SQLITE_ERROR is SQLite's generic code; its message tells a bad statement apart.
-  if (code === 'SQLITE_ERROR' && /syntax error|no such (table|column|function|index|view)|incomplete input|ambiguous column|has no column named|already exists/i.test(message)) {
+  if (
+    code === 'SQLITE_ERROR' &&
+    /syntax error|no such (table|column|function|index|view)|incomplete input|ambiguous column|has no column named|already exists/i.test(
+      message,
+    )
+  ) {
     return 'syntax_error';
   }
   return 'other';

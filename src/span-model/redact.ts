@@ -136,7 +136,9 @@ export function redactStack(stack: string, message = '', redacted?: string): str
     const bounded = stack.length > MAX_STACK_LENGTH ? stack.slice(0, MAX_STACK_LENGTH) + CUT_MARKER : stack;
     const at = message === '' ? -1 : bounded.indexOf(message);
     if (at < 0) return redactNonFrames(bounded);
-    return redactNonFrames(bounded.slice(0, at)) + (redacted ?? redactMessage(message)) + redactNonFrames(bounded.slice(at + message.length));
+    return (
+      redactNonFrames(bounded.slice(0, at)) + (redacted ?? redactMessage(message)) + redactNonFrames(bounded.slice(at + message.length))
+    );
   } catch {
     return PLACEHOLDER;
   }
@@ -162,7 +164,8 @@ export function redactedException(error: unknown): Exception {
     if (typeof source.name === 'string') exception.name = source.name;
     if (redacted !== '') exception.message = redacted;
     if (typeof source.stack === 'string') exception.stack = redactStack(source.stack, message, redacted);
-    if (exception.code === undefined && exception.name === undefined && exception.message === undefined) return redactMessage(messageOf(error));
+    if (exception.code === undefined && exception.name === undefined && exception.message === undefined)
+      return redactMessage(messageOf(error));
     return exception as Exception;
   } catch {
     return PLACEHOLDER;
@@ -172,7 +175,8 @@ export function redactedException(error: unknown): Exception {
 function messageOf(error: unknown): string {
   try {
     if (error instanceof Error) return error.message;
-    if (typeof error === 'object' && error !== null && typeof (error as { message?: unknown }).message === 'string') return (error as { message: string }).message;
+    if (typeof error === 'object' && error !== null && typeof (error as { message?: unknown }).message === 'string')
+      return (error as { message: string }).message;
     return String(error);
   } catch {
     return 'unprintable error';
@@ -262,7 +266,12 @@ function isSqlstateCode(text: string, offset: number): boolean {
 }
 
 function isContraction(text: string, i: number): boolean {
-  return (text[i - 1] === 'n' || text[i - 1] === 'N') && (text[i + 1] === 't' || text[i + 1] === 'T') && !isWordChar(text[i + 2]) && isWordChar(text[i - 2]);
+  return (
+    (text[i - 1] === 'n' || text[i - 1] === 'N') &&
+    (text[i + 1] === 't' || text[i + 1] === 'T') &&
+    !isWordChar(text[i + 2]) &&
+    isWordChar(text[i - 2])
+  );
 }
 
 function isWordChar(c: string | undefined): boolean {

@@ -92,10 +92,49 @@ const VALUES_AFTER_ROW = 2;
 const MAX_FRAMES = 256;
 
 const CALL_KEYWORDS = new Set([
-  'CAST', 'COALESCE', 'NULLIF', 'EXTRACT', 'SUBSTRING', 'TRIM', 'POSITION', 'GREATEST', 'LEAST', 'ARRAY', 'ROW', 'ANY',
-  'ALL', 'SOME', 'LEFT', 'RIGHT', 'REPLACE', 'INSERT', 'CHAR', 'CHARACTER', 'VARCHAR', 'DECIMAL', 'NUMERIC', 'FLOAT',
-  'DOUBLE', 'INT', 'INTEGER', 'BIGINT', 'SMALLINT', 'TIME', 'TIMESTAMP', 'DATE', 'INTERVAL', 'BINARY', 'MATCH', 'IF',
-  'GROUPING', 'CUBE', 'ROLLUP', 'JSON', 'TEXT', 'REAL', 'BOOLEAN',
+  'CAST',
+  'COALESCE',
+  'NULLIF',
+  'EXTRACT',
+  'SUBSTRING',
+  'TRIM',
+  'POSITION',
+  'GREATEST',
+  'LEAST',
+  'ARRAY',
+  'ROW',
+  'ANY',
+  'ALL',
+  'SOME',
+  'LEFT',
+  'RIGHT',
+  'REPLACE',
+  'INSERT',
+  'CHAR',
+  'CHARACTER',
+  'VARCHAR',
+  'DECIMAL',
+  'NUMERIC',
+  'FLOAT',
+  'DOUBLE',
+  'INT',
+  'INTEGER',
+  'BIGINT',
+  'SMALLINT',
+  'TIME',
+  'TIMESTAMP',
+  'DATE',
+  'INTERVAL',
+  'BINARY',
+  'MATCH',
+  'IF',
+  'GROUPING',
+  'CUBE',
+  'ROLLUP',
+  'JSON',
+  'TEXT',
+  'REAL',
+  'BOOLEAN',
 ]);
 
 interface Frame {
@@ -182,7 +221,6 @@ export class SqlNormalizer {
     this.chunks.length = mark;
     this.out = '';
   }
-
 
   /**
    * Takes the next token.
@@ -273,8 +311,10 @@ export class SqlNormalizer {
       }
       case SqlTokenKind.Punctuation: {
         const c = this.text.charCodeAt(start);
-        if (c === 91) this.emit('[', this.cat === CAT_OTHER, CAT_OPEN); // [
-        else if (c === 93) this.emit(']', false, CAT_CLOSE); // ]
+        if (c === 91)
+          this.emit('[', this.cat === CAT_OTHER, CAT_OPEN); // [
+        else if (c === 93)
+          this.emit(']', false, CAT_CLOSE); // ]
         else this.emit(this.text.slice(start, end), true, CAT_OTHER);
         break;
       }

@@ -62,7 +62,9 @@ export function sanitizeSql(sql: string, options: SanitizeSqlOptions = {}): stri
 }
 
 function isLiteral(kind: SqlTokenKind): boolean {
-  return kind === SqlTokenKind.String || kind === SqlTokenKind.Number || kind === SqlTokenKind.Boolean || kind === SqlTokenKind.Unterminated;
+  return (
+    kind === SqlTokenKind.String || kind === SqlTokenKind.Number || kind === SqlTokenKind.Boolean || kind === SqlTokenKind.Unterminated
+  );
 }
 
 function hasNewline(text: string, from: number, to: number): boolean {

@@ -157,7 +157,17 @@ for (const ch of '+-*/<>=~!@#%^&|') CLASS[ch.charCodeAt(0)] = OP;
 
 function isSpace(c: number): boolean {
   if (c < 128) return (CLASS[c]! & WS) !== 0;
-  return c === 0xa0 || c === 0xfeff || c === 0x2028 || c === 0x2029 || c === 0x3000 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x202f || c === 0x205f;
+  return (
+    c === 0xa0 ||
+    c === 0xfeff ||
+    c === 0x2028 ||
+    c === 0x2029 ||
+    c === 0x3000 ||
+    c === 0x1680 ||
+    (c >= 0x2000 && c <= 0x200a) ||
+    c === 0x202f ||
+    c === 0x205f
+  );
 }
 
 /** Non-ASCII characters that are not spaces count as identifier characters. */
@@ -175,14 +185,60 @@ function isDigit(c: number): boolean {
 
 /** Keywords after which `-5` is a negative literal rather than a subtraction. */
 const SIGNED_NUMBER_AFTER = new Set([
-  'SELECT', 'WHERE', 'AND', 'OR', 'NOT', 'ON', 'SET', 'VALUES', 'IN', 'LIKE', 'ILIKE', 'BETWEEN', 'WHEN', 'THEN',
-  'ELSE', 'CASE', 'RETURN', 'LIMIT', 'OFFSET', 'BY', 'HAVING', 'DEFAULT', 'INTERVAL', 'DISTINCT', 'TO', 'ANY', 'ALL',
-  'SOME', 'ARRAY', 'IS', 'ESCAPE', 'FETCH', 'FIRST', 'NEXT', 'AS', 'FROM', 'RETURNING', 'USING',
+  'SELECT',
+  'WHERE',
+  'AND',
+  'OR',
+  'NOT',
+  'ON',
+  'SET',
+  'VALUES',
+  'IN',
+  'LIKE',
+  'ILIKE',
+  'BETWEEN',
+  'WHEN',
+  'THEN',
+  'ELSE',
+  'CASE',
+  'RETURN',
+  'LIMIT',
+  'OFFSET',
+  'BY',
+  'HAVING',
+  'DEFAULT',
+  'INTERVAL',
+  'DISTINCT',
+  'TO',
+  'ANY',
+  'ALL',
+  'SOME',
+  'ARRAY',
+  'IS',
+  'ESCAPE',
+  'FETCH',
+  'FIRST',
+  'NEXT',
+  'AS',
+  'FROM',
+  'RETURNING',
+  'USING',
 ]);
 
 /** Keywords after which a `"…"` is a value in the contextual reading. */
 const DOUBLE_QUOTED_VALUE_AFTER = new Set([
-  'LIKE', 'ILIKE', 'GLOB', 'REGEXP', 'RLIKE', 'MATCH', 'THEN', 'ELSE', 'DEFAULT', 'ESCAPE', 'BETWEEN', 'SIMILAR',
+  'LIKE',
+  'ILIKE',
+  'GLOB',
+  'REGEXP',
+  'RLIKE',
+  'MATCH',
+  'THEN',
+  'ELSE',
+  'DEFAULT',
+  'ESCAPE',
+  'BETWEEN',
+  'SIMILAR',
 ]);
 
 const FRAME_VALUE = 1;

@@ -33,9 +33,23 @@ const TYPED_ARRAY_BYTES = 160;
  * - Estimates are clamped into [min, max], so p0 and p100 are exact.
  * - Merging adds bucket counts: exact and order-independent. {@link LogBucketSketch.toJSON} /
  *   {@link LogBucketSketch.fromJSON} ship a sketch between processes.
+ *
+ * @example
+ * ```ts
+ * // in each process: record, then ship the JSON form (a QuantileSketchJSON)
+ * const sketch = new LogBucketSketch();
+ * sketch.add(12.5);
+ * const wire = JSON.stringify(sketch);
+ * // where they meet: read them back and merge; the quantiles are those of all values together
+ * const fleet = LogBucketSketch.mergeAll(wires.map((w) => LogBucketSketch.fromJSON(JSON.parse(w))));
+ * fleet.quantile(0.99);
+ * ```
  */
 export class LogBucketSketch implements QuantileSketch {
-  /** Bucket layout, shared by every sketch with the same buckets per octave. */
+  /**
+   * Bucket layout, shared by every sketch with the same buckets per octave. @internal (the
+   * statistics read it; `toJSON().bucketsPerOctave` says the same for users)
+   */
   readonly mapping: LogBucketMapping;
   /** Most buckets kept before the lowest are collapsed. */
   readonly maxBuckets: number;
@@ -192,7 +206,7 @@ export class LogBucketSketch implements QuantileSketch {
     for (; next < ranks.length && ranks[next] === 1; next++) result[order[next] as number] = this.lowest; // exact min
     let end = ranks.length;
     for (; end > next && (ranks[end - 1] as number) >= total; end--) result[order[end - 1] as number] = this.highest; // exact max
-    let cumulative = this.zeroCount;
+    const cumulative = this.zeroCount;
     for (; next < end && cumulative >= (ranks[next] as number); next++) result[order[next] as number] = this.clamp(0);
     const counts = this.counts;
     if (counts !== null && next < end) {

@@ -204,7 +204,12 @@ export class SlidingWindowStats {
   summary(nowMs: number = this.clock.now()): SeriesSummary {
     const at = this.readAt(nowMs);
     const windows: WindowSummary[] = [
-      this.summarize(this.shortWindowSlots(), this.windowsSeconds[0] as number, at, (this.current.index - this.shortRing.length + 1) * this.shortSlotMs),
+      this.summarize(
+        this.shortWindowSlots(),
+        this.windowsSeconds[0] as number,
+        at,
+        (this.current.index - this.shortRing.length + 1) * this.shortSlotMs,
+      ),
     ];
     this.longWindowSlots.forEach((slots, w) => {
       const windowStart = (this.longIndex - slots + 1) * this.longSlotMs;
@@ -288,7 +293,8 @@ export class SlidingWindowStats {
     const newIndex = Math.floor(nowMs / this.shortSlotMs);
     const n = this.shortRing.length;
     // Recycles the slots passed over (the old one's object too, once it falls out of the ring).
-    for (let k = Math.max(oldIndex + 1, newIndex - n + 1); k <= newIndex; k++) this.recycle(this.shortRing[ringPosition(k, n)] as WindowSlot, k);
+    for (let k = Math.max(oldIndex + 1, newIndex - n + 1); k <= newIndex; k++)
+      this.recycle(this.shortRing[ringPosition(k, n)] as WindowSlot, k);
     this.setCurrent(newIndex);
     if (this.longRing.length > 0) this.advanceLong(Math.floor(newIndex / this.shortPerLong));
     // Idle for a whole shortest window: keep nothing beyond what the data needs.
@@ -305,7 +311,8 @@ export class SlidingWindowStats {
     this.recycle(this.shortRing[ringPosition(index, this.shortRing.length)] as WindowSlot, index);
     this.setCurrent(index);
     this.longIndex = Math.floor(index / this.shortPerLong);
-    if (this.longRing.length > 0) this.recycle(this.longRing[ringPosition(this.longIndex, this.longRing.length)] as WindowSlot, this.longIndex);
+    if (this.longRing.length > 0)
+      this.recycle(this.longRing[ringPosition(this.longIndex, this.longRing.length)] as WindowSlot, this.longIndex);
   }
 
   private setCurrent(index: number): void {
@@ -319,7 +326,8 @@ export class SlidingWindowStats {
     const n = this.longRing.length;
     // The coarse slot just finished is only read from now on: drop its storage headroom.
     (this.longRing[ringPosition(this.longIndex, n)] as WindowSlot).sketch?.compact();
-    for (let k = Math.max(this.longIndex + 1, longIndex - n + 1); k <= longIndex; k++) this.recycle(this.longRing[ringPosition(k, n)] as WindowSlot, k);
+    for (let k = Math.max(this.longIndex + 1, longIndex - n + 1); k <= longIndex; k++)
+      this.recycle(this.longRing[ringPosition(k, n)] as WindowSlot, k);
     this.longIndex = longIndex;
   }
 
@@ -377,7 +385,13 @@ export class SlidingWindowStats {
     return scratch;
   }
 
-  private summarize(slots: readonly WindowSlot[], windowSeconds: number, atMs: number, windowStartMs: number, baseMs = this.windowBaseMs): WindowSummary {
+  private summarize(
+    slots: readonly WindowSlot[],
+    windowSeconds: number,
+    atMs: number,
+    windowStartMs: number,
+    baseMs = this.windowBaseMs,
+  ): WindowSummary {
     let count = 0;
     let errors = 0;
     let rowsReturned = 0;

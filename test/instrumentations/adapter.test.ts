@@ -32,7 +32,13 @@ class MemoryDb {
 
 describe('instrumentAdapter on a SQL adapter', () => {
   it('makes each call a CLIENT span with stable DB semantic conventions and federation.source', async () => {
-    const db = instrumentAdapter(new MemoryDb(), { source: 'orders-db', system: 'postgresql', namespace: 'shop', serverAddress: 'db1', serverPort: 5432 });
+    const db = instrumentAdapter(new MemoryDb(), {
+      source: 'orders-db',
+      system: 'postgresql',
+      namespace: 'shop',
+      serverAddress: 'db1',
+      serverPort: 5432,
+    });
     await db.query("SELECT id, total FROM orders WHERE customer = 'alice' AND total > 100");
     const span = tracing.spans()[0]!;
     expect(span.kind).toBe(SpanKind.CLIENT);
@@ -63,6 +69,7 @@ describe('instrumentAdapter on a SQL adapter', () => {
     expect(db.describe()).toBe('memdb with 3 rows');
     expect(db.calls).toBe(raw.calls);
     expect(raw.calls).toEqual(['SELECT 1', 'SELECT 1', 'SELECT 2']);
+    // eslint-disable-next-line @typescript-eslint/unbound-method -- compares the method's identity across reads, never calls it
     expect(db.query).toBe(db.query);
     expect(tracing.spans()).toHaveLength(2);
     expect(tracing.spans()[1]!.attributes['db.response.returned_rows']).toBe(2);
@@ -143,7 +150,12 @@ describe('instrumentAdapter on an HTTP source', () => {
   it('uses HTTP client conventions, redacts credentials and marks 5xx as errors', async () => {
     const http = instrumentAdapter(
       { get: async (url: string) => ({ status: url.includes('fail') ? 503 : 200, url }) },
-      { source: 'crm', system: 'http', methods: ['get'], describeCall: ({ args }) => ({ kind: 'http', method: 'get', url: String(args[0]) }) },
+      {
+        source: 'crm',
+        system: 'http',
+        methods: ['get'],
+        describeCall: ({ args }) => ({ kind: 'http', method: 'get', url: String(args[0]) }),
+      },
     );
     await http.get('http://user:secret@crm.local:8080/customers?region=emea');
     await http.get('https://crm.local/fail');
@@ -163,7 +175,10 @@ describe('instrumentAdapter on an HTTP source', () => {
   });
 
   it('reads fetch-style (url, init) arguments by default', async () => {
-    const client = instrumentAdapter({ request: async (_url: string, _init?: { method?: string }) => ({ status: 204 }) }, { source: 'api', system: 'http', methods: ['request'] });
+    const client = instrumentAdapter(
+      { request: async (_url: string, _init?: { method?: string }) => ({ status: 204 }) },
+      { source: 'api', system: 'http', methods: ['request'] },
+    );
     await client.request('http://api.local/items/1', { method: 'delete' });
     expect(tracing.spans()[0]!.attributes).toMatchObject({ 'http.request.method': 'DELETE', 'url.full': 'http://api.local/items/1' });
   });

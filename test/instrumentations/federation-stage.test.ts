@@ -15,25 +15,29 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('federatedQuery and stage', () => {
   it('builds a root with nested stages across await and Promise.all, with span-model attributes', async () => {
-    const result = await federatedQuery('orders_by_region', async (query) => {
-      await stage('plan', () => undefined);
-      const parts = await stage('dispatch', () =>
-        Promise.all(
-          ['pg', 'duck'].map((part) =>
-            stage(
-              'fetch',
-              async () => {
-                await sleep(5);
-                query.addSource(part);
-                return [part, part];
-              },
-              { part },
+    const result = await federatedQuery(
+      'orders_by_region',
+      async (query) => {
+        stage('plan', () => undefined);
+        const parts = await stage('dispatch', () =>
+          Promise.all(
+            ['pg', 'duck'].map((part) =>
+              stage(
+                'fetch',
+                async () => {
+                  await sleep(5);
+                  query.addSource(part);
+                  return [part, part];
+                },
+                { part },
+              ),
             ),
           ),
-        ),
-      );
-      return stage('merge', () => parts.flat());
-    }, { id: 'q-1' });
+        );
+        return stage('merge', () => parts.flat());
+      },
+      { id: 'q-1' },
+    );
 
     expect(result).toEqual(['pg', 'pg', 'duck', 'duck']);
     const root = tracing.span('federation.query orders_by_region');
@@ -91,9 +95,14 @@ describe('federatedQuery and stage', () => {
 
   it('rethrows synchronous errors unchanged, also non-Error values', () => {
     const weird = { code: 'E_WEIRD' };
-    expect(() => federatedQuery('sync-fail', () => stage('plan', () => {
-      throw weird;
-    }))).toThrow(expect.objectContaining({ code: 'E_WEIRD' }));
+    expect(() =>
+      federatedQuery('sync-fail', () =>
+        stage('plan', () => {
+          // eslint-disable-next-line @typescript-eslint/only-throw-error -- the point: user code may throw a non-Error value
+          throw weird;
+        }),
+      ),
+    ).toThrow(expect.objectContaining({ code: 'E_WEIRD' }));
     expect(tracing.span('federation.stage plan').attributes['error.type']).toBe('E_WEIRD');
   });
 

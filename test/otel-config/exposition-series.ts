@@ -27,7 +27,8 @@ export function parseExposition(text: string): ExposedSeries[] {
       i++;
       while (line[i] !== '}') {
         const label = /^[a-zA-Z_][a-zA-Z0-9_]*/.exec(line.slice(i))?.[0];
-        if (label === undefined || line.slice(i + label.length, i + label.length + 2) !== '="') throw new Error(`bad label at ${i}: ${line}`);
+        if (label === undefined || line.slice(i + label.length, i + label.length + 2) !== '="')
+          throw new Error(`bad label at ${i}: ${line}`);
         i += label.length + 2;
         let value = '';
         for (; i < line.length && line[i] !== '"'; i++) {

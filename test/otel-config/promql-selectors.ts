@@ -31,10 +31,50 @@ type Token = { kind: 'ident' | 'string' | 'number' | 'punct'; text: string };
 
 const GROUPING = new Set(['by', 'without', 'on', 'ignoring', 'group_left', 'group_right']);
 const KEYWORDS = new Set(['and', 'or', 'unless', 'bool', 'offset', 'atan2']);
-const AGGREGATIONS = new Set(['sum', 'min', 'max', 'avg', 'group', 'stddev', 'stdvar', 'count', 'count_values', 'bottomk', 'topk', 'quantile', 'limitk', 'limit_ratio']);
+const AGGREGATIONS = new Set([
+  'sum',
+  'min',
+  'max',
+  'avg',
+  'group',
+  'stddev',
+  'stdvar',
+  'count',
+  'count_values',
+  'bottomk',
+  'topk',
+  'quantile',
+  'limitk',
+  'limit_ratio',
+]);
 const NUMBER = /^(?:0x[0-9a-f]+|(?:\d+(?:ms|[smhdwy]))+|(?:\d*\.\d+|\d+\.?)(?:e[+-]?\d+)?)/i;
 const IDENT = /^[a-zA-Z_:][a-zA-Z0-9_:]*/;
-const PUNCT = ['=~', '!~', '!=', '==', '<=', '>=', '(', ')', '{', '}', '[', ']', ',', '=', '<', '>', '+', '-', '*', '/', '%', '^', '@', ':'];
+const PUNCT = [
+  '=~',
+  '!~',
+  '!=',
+  '==',
+  '<=',
+  '>=',
+  '(',
+  ')',
+  '{',
+  '}',
+  '[',
+  ']',
+  ',',
+  '=',
+  '<',
+  '>',
+  '+',
+  '-',
+  '*',
+  '/',
+  '%',
+  '^',
+  '@',
+  ':',
+];
 
 /** Splits `expr` into tokens. @throws on a character PromQL does not have, or an unterminated string. */
 export function tokenizePromql(expr: string): Token[] {
@@ -135,7 +175,8 @@ function readMatchers(tokens: readonly Token[], start: number, expr: string): { 
     const op = tokens[i + 1];
     const value = tokens[i + 2];
     if (label === undefined || (label.kind !== 'ident' && label.kind !== 'string')) throw new Error(`expected a label name in ${expr}`);
-    if (op === undefined || !['=', '!=', '=~', '!~'].includes(op.text)) throw new Error(`expected =, !=, =~ or !~ after ${label.text} in ${expr}`);
+    if (op === undefined || !['=', '!=', '=~', '!~'].includes(op.text))
+      throw new Error(`expected =, !=, =~ or !~ after ${label.text} in ${expr}`);
     if (value === undefined || value.kind !== 'string') throw new Error(`expected a quoted value for ${label.text} in ${expr}`);
     matchers.push({ label: label.text, op: op.text as LabelMatcher['op'], value: value.text });
     i += 3;

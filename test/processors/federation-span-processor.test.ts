@@ -33,9 +33,12 @@ afterEach(async () => {
 
 describe('FederationSpanProcessor', () => {
   it('records query, stage and source spans into the federation metrics and the sinks', async () => {
-    await federatedQuery('q', () =>
+    federatedQuery('q', () =>
       stage('fetch', () => {
-        const call = trace.getTracer('x').startSpan('SELECT t', { kind: SpanKind.CLIENT, attributes: { 'db.system.name': 'mysql', 'federation.source': 'my', 'db.operation.name': 'SELECT' } });
+        const call = trace.getTracer('x').startSpan('SELECT t', {
+          kind: SpanKind.CLIENT,
+          attributes: { 'db.system.name': 'mysql', 'federation.source': 'my', 'db.operation.name': 'SELECT' },
+        });
         call.end();
       }),
     );
@@ -47,8 +50,24 @@ describe('FederationSpanProcessor', () => {
     expect(active?.value).toBe(0);
     const [stageDuration] = await reader.points('federation.stage.duration', { 'federation.stage': 'fetch', 'federation.query.name': 'q' });
     expect((stageDuration?.value as Histogram).count).toBe(1);
-    const [db] = await reader.points('db.client.operation.duration', { 'db.system.name': 'mysql', 'federation.source': 'my', 'db.operation.name': 'SELECT' });
+    const [db] = await reader.points('db.client.operation.duration', {
+      'db.system.name': 'mysql',
+      'federation.source': 'my',
+      'db.operation.name': 'SELECT',
+    });
     expect((db?.value as Histogram).count).toBe(1);
+  });
+
+  it("does not take a user's CLIENT span named like a query root for one: no active query is raised and left behind", async () => {
+    const span = trace.getTracer('x').startSpan('federation.query lookalike', {
+      kind: SpanKind.CLIENT,
+      attributes: { 'federation.query.name': 'lookalike', 'http.request.method': 'GET', 'federation.source': 'api' },
+    });
+    span.end();
+    expect(events).toEqual([]);
+    expect(recorded.map((s) => s.role)).toEqual(['source']);
+    const points = await reader.points('federation.queries.active', { 'federation.query.name': 'lookalike' });
+    expect(points.every((p) => p.value === 0)).toBe(true);
   });
 
   it('counts an active query while it runs', async () => {
@@ -61,7 +80,10 @@ describe('FederationSpanProcessor', () => {
   });
 
   it('does not record db.client.operation.duration again for instrumentation-pg spans', async () => {
-    const span = trace.getTracer('@opentelemetry/instrumentation-pg').startSpan('pg.query:SELECT test', { kind: SpanKind.CLIENT, attributes: { 'db.system.name': 'postgresql', 'db.query.text': 'SELECT 1' } });
+    const span = trace.getTracer('@opentelemetry/instrumentation-pg').startSpan('pg.query:SELECT test', {
+      kind: SpanKind.CLIENT,
+      attributes: { 'db.system.name': 'postgresql', 'db.query.text': 'SELECT 1' },
+    });
     span.end();
     expect(await reader.points('db.client.operation.duration')).toEqual([]);
     expect(((await reader.points('federation.source.duration'))[0]?.value as Histogram).count).toBe(1);
@@ -79,20 +101,40 @@ describe('FederationSpanProcessor', () => {
       ],
     });
     const provider = new NodeTracerProvider({ spanProcessors: [failing] });
-    expect(() => provider.getTracer('t').startSpan('x', { kind: SpanKind.CLIENT, attributes: { 'db.system.name': 'sqlite' } }).end()).not.toThrow();
+    expect(() =>
+      provider
+        .getTracer('t')
+        .startSpan('x', { kind: SpanKind.CLIENT, attributes: { 'db.system.name': 'sqlite' } })
+        .end(),
+    ).not.toThrow();
     expect(failing.failedRecords).toBe(1);
   });
 });
 
 describe('FederationSpanProcessor with deferRecording', () => {
-  function deferring(): { processor: FederationSpanProcessor; reader: TestMetricReader; recorded: ClassifiedSpan[]; provider: NodeTracerProvider } {
+  function deferring(): {
+    processor: FederationSpanProcessor;
+    reader: TestMetricReader;
+    recorded: ClassifiedSpan[];
+    provider: NodeTracerProvider;
+  } {
     const reader = new TestMetricReader();
     const recorded: ClassifiedSpan[] = [];
-    const processor = new FederationSpanProcessor({ meterProvider: new MeterProvider({ readers: [reader] }), sinks: [{ record: (s) => recorded.push(s) }], deferRecording: true });
+    const processor = new FederationSpanProcessor({
+      meterProvider: new MeterProvider({ readers: [reader] }),
+      sinks: [{ record: (s) => recorded.push(s) }],
+      deferRecording: true,
+    });
     return { processor, reader, recorded, provider: new NodeTracerProvider({ spanProcessors: [processor] }) };
   }
   const endSourceSpan = (provider: NodeTracerProvider, source = 'db'): void =>
-    provider.getTracer('t').startSpan('SELECT t', { kind: SpanKind.CLIENT, attributes: { 'db.system.name': 'sqlite', 'federation.source': source, 'db.operation.name': 'SELECT' } }).end();
+    provider
+      .getTracer('t')
+      .startSpan('SELECT t', {
+        kind: SpanKind.CLIENT,
+        attributes: { 'db.system.name': 'sqlite', 'federation.source': source, 'db.operation.name': 'SELECT' },
+      })
+      .end();
 
   it('records after the turn that ended the span, in end order', async () => {
     const { processor, recorded, provider } = deferring();

@@ -25,7 +25,13 @@ export function startInMemoryTracing(extraProcessors: SpanProcessor[] = []): InM
     spans: () => exporter.getFinishedSpans(),
     span: (name) => {
       const found = exporter.getFinishedSpans().filter((s) => s.name === name);
-      if (found.length !== 1) throw new Error(`expected one span named ${JSON.stringify(name)}, found ${found.length}: ${exporter.getFinishedSpans().map((s) => s.name).join(', ')}`);
+      if (found.length !== 1)
+        throw new Error(
+          `expected one span named ${JSON.stringify(name)}, found ${found.length}: ${exporter
+            .getFinishedSpans()
+            .map((s) => s.name)
+            .join(', ')}`,
+        );
       return found[0]!;
     },
     shutdown: async () => {

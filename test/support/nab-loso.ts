@@ -18,7 +18,7 @@
  * Each candidate is scored on each series once ({@link scoreGrid}); the folds only select from
  * that table ({@link leaveOneSeriesOut}), so a grid of G candidates costs G passes over the data.
  */
-import { runDetector, scoreAlerts, totalScore, type NabCorpusScore, type NabSeries, type NabSeriesScore } from '../../processors/detectors/nab-scorer.js';
+import { runDetector, scoreAlerts, totalScore, type NabCorpusScore, type NabSeries, type NabSeriesScore } from './nab-scorer.js';
 import type { OnlineAnomalyDetectorOptions, PointDetector } from '../../processors/detectors/types.js';
 
 /** One entry of the grid: a label for tables and the options it stands for. */
@@ -85,7 +85,9 @@ export function anomalyDetectorGrid(fixed: OnlineAnomalyDetectorOptions = {}): G
 }
 
 /** The cartesian product of option values, in a fixed order (first key varies slowest). */
-export function optionGrid<Axes extends Readonly<Record<string, readonly unknown[]>>>(axes: Axes): GridCandidate<{ [K in keyof Axes]: Axes[K][number] }>[] {
+export function optionGrid<Axes extends Readonly<Record<string, readonly unknown[]>>>(
+  axes: Axes,
+): GridCandidate<{ [K in keyof Axes]: Axes[K][number] }>[] {
   const keys = Object.keys(axes);
   let combos: Array<Record<string, unknown>> = [{}];
   for (const key of keys) {
@@ -113,7 +115,11 @@ export function scoreGrid<Options>(
  * the rule in this file's header and scores the held-out series with it.
  * @param maxFalsePositivesPer1k the FP limit every training series must meet (1 per 1,000 points)
  */
-export function leaveOneSeriesOut<Options>(corpus: readonly NabSeries[], grid: GridScores<Options>, maxFalsePositivesPer1k = 1): LosoResult {
+export function leaveOneSeriesOut<Options>(
+  corpus: readonly NabSeries[],
+  grid: GridScores<Options>,
+  maxFalsePositivesPer1k = 1,
+): LosoResult {
   const folds = corpus.map((series, heldOut): LosoFold => {
     let best = -1;
     let bestKey: [number, number, number] = [0, 0, 0]; // [feasible (1/0), windows found or −worst FP rate, −FP]
@@ -151,7 +157,13 @@ export function leaveOneSeriesOut<Options>(corpus: readonly NabSeries[], grid: G
       score: grid.scores[best]![heldOut]!,
     };
   });
-  return { folds, total: totalScore(corpus, folds.map((f) => f.score)) };
+  return {
+    folds,
+    total: totalScore(
+      corpus,
+      folds.map((f) => f.score),
+    ),
+  };
 }
 
 /** Lexicographic comparison: strictly greater (equal keys keep the earlier grid entry). */

@@ -126,14 +126,32 @@ export async function startOtlpReceiver(options: OtlpReceiverOptions = {}): Prom
       body = await readBodyLimited(req, maxBytes);
       if (OTHER_SIGNAL_PATHS.has(path)) {
         const response = encodeTraceResponse({ rejectedSpans: 0 }, format ?? 'json');
-        record({ ...base, bodyBytes: body.length, status: 200, decoded: undefined, spans: [], resourceAttributes: [], rejectedSpans: 0, errorMessage: undefined });
+        record({
+          ...base,
+          bodyBytes: body.length,
+          status: 200,
+          decoded: undefined,
+          spans: [],
+          resourceAttributes: [],
+          rejectedSpans: 0,
+          errorMessage: undefined,
+        });
         send(res, response);
         return;
       }
       if (failures !== undefined && failures.times > 0) {
         failures.times -= 1;
         const error = { status: failures.status, message: `fedscope test receiver: failing on purpose with ${failures.status}` };
-        record({ ...base, bodyBytes: body.length, status: error.status, decoded: undefined, spans: [], resourceAttributes: [], rejectedSpans: 0, errorMessage: error.message });
+        record({
+          ...base,
+          bodyBytes: body.length,
+          status: error.status,
+          decoded: undefined,
+          spans: [],
+          resourceAttributes: [],
+          rejectedSpans: 0,
+          errorMessage: error.message,
+        });
         send(res, encodeErrorResponse(error, format));
         return;
       }
@@ -160,7 +178,16 @@ export async function startOtlpReceiver(options: OtlpReceiverOptions = {}): Prom
         error instanceof OtlpDecodeError
           ? { status: error.status, message: error.message }
           : { status: 500, message: `fedscope test receiver: ${error instanceof Error ? error.message : String(error)}` };
-      record({ ...base, bodyBytes: body.length, status: failure.status, decoded: undefined, spans: [], resourceAttributes: [], rejectedSpans: 0, errorMessage: failure.message });
+      record({
+        ...base,
+        bodyBytes: body.length,
+        status: failure.status,
+        decoded: undefined,
+        spans: [],
+        resourceAttributes: [],
+        rejectedSpans: 0,
+        errorMessage: failure.message,
+      });
       // An oversized upload may still be arriving: answer, then drop the connection.
       if (failure.status === 413) res.setHeader('connection', 'close');
       send(res, encodeErrorResponse(failure, format));
@@ -210,10 +237,15 @@ export async function startOtlpReceiver(options: OtlpReceiverOptions = {}): Prom
       waitUntil(
         () => (allSpans().length >= count ? allSpans() : undefined),
         timeoutMs,
-        () => `${count} spans (got ${allSpans().length} in ${requests.length} requests: ${requests.map((r) => r.status).join(', ') || 'none'})`,
+        () =>
+          `${count} spans (got ${allSpans().length} in ${requests.length} requests: ${requests.map((r) => r.status).join(', ') || 'none'})`,
       ),
     waitForRequests: (count, timeoutMs = 10_000) =>
-      waitUntil(() => (requests.length >= count ? [...requests] : undefined), timeoutMs, () => `${count} requests (got ${requests.length})`),
+      waitUntil(
+        () => (requests.length >= count ? [...requests] : undefined),
+        timeoutMs,
+        () => `${count} requests (got ${requests.length})`,
+      ),
     failNext: (status, times = 1) => {
       failures = { status, times };
     },

@@ -119,7 +119,7 @@ function describeError(error: unknown): string {
   }
   if (error instanceof Error) {
     const code = (error as { code?: unknown }).code;
-    const message = error.message || String(code ?? error.name);
+    const message = error.message || (typeof code === 'string' || typeof code === 'number' ? String(code) : error.name);
     return typeof code === 'string' && !message.includes(code) ? `${code}: ${message}` : message;
   }
   return String(error);
@@ -164,7 +164,10 @@ export function probeServer(server: RealServer, timeoutMs = 3_000): Promise<Prob
         else await probeMysql(config, timeoutMs);
         return { server, label, problem: undefined };
       } catch (error) {
-        const vars = server === 'postgresql' ? 'PGHOST/PGPORT/PGUSER/PGPASSWORD/PGDATABASE' : 'MYSQL_HOST/MYSQL_PORT/MYSQL_USER/MYSQL_PASSWORD/MYSQL_DATABASE';
+        const vars =
+          server === 'postgresql'
+            ? 'PGHOST/PGPORT/PGUSER/PGPASSWORD/PGDATABASE'
+            : 'MYSQL_HOST/MYSQL_PORT/MYSQL_USER/MYSQL_PASSWORD/MYSQL_DATABASE';
         return {
           server,
           label,

@@ -55,7 +55,12 @@ export class AlertmanagerChannel implements AlertChannel {
   }
 
   async send(batch: readonly AlertNotification[]): Promise<void> {
-    await postJson(this.endpoint, batch.map((n) => this.toPostable(n)), this.options.headers ?? {}, this.options.timeoutMs ?? 10_000);
+    await postJson(
+      this.endpoint,
+      batch.map((n) => this.toPostable(n)),
+      this.options.headers ?? {},
+      this.options.timeoutMs ?? 10_000,
+    );
   }
 
   /** The API v2 form of a notification. */

@@ -14,6 +14,7 @@ export async function postJson(url: string, body: unknown, headers: Readonly<Rec
   const text = await response.text().catch(() => '');
   if (response.ok) return;
   const message = `POST ${url}: HTTP ${response.status}${text ? `: ${text.slice(0, 200)}` : ''}`;
-  if (response.status >= 400 && response.status < 500 && response.status !== 408 && response.status !== 429) throw new PermanentDeliveryError(message);
+  if (response.status >= 400 && response.status < 500 && response.status !== 408 && response.status !== 429)
+    throw new PermanentDeliveryError(message);
   throw new Error(message);
 }

@@ -41,7 +41,10 @@ export class OpenTelemetryChannel implements AlertChannel {
       if (n.endsAt !== undefined) attributes['alert.ends_at'] = n.endsAt;
       for (const [k, v] of Object.entries(n.labels)) attributes[`alert.label.${k}`] = v;
       for (const [k, v] of Object.entries(n.annotations)) attributes[`alert.annotation.${k}`] = v;
-      const span = tracer.startSpan(`fedscope.alert ${n.labels['alertname'] ?? ''}`, { root: true, attributes: { 'alert.name': attributes['alert.name'] ?? '' } });
+      const span = tracer.startSpan(`fedscope.alert ${n.labels['alertname'] ?? ''}`, {
+        root: true,
+        attributes: { 'alert.name': attributes['alert.name'] ?? '' },
+      });
       span.addEvent(`alert.${n.status}`, attributes);
       span.end();
     }

@@ -65,17 +65,15 @@ export class WebhookChannel implements AlertChannel {
 
   /** The v4 payload of a batch. */
   payload(batch: readonly AlertNotification[]): WebhookPayload {
-    const alerts = batch.map(
-      (n): WebhookAlert => ({
-        status: n.status,
-        labels: { ...n.labels },
-        annotations: { ...n.annotations },
-        startsAt: n.startsAt,
-        endsAt: n.endsAt ?? ZERO_TIME,
-        generatorURL: '',
-        fingerprint: fingerprint(n.key),
-      }),
-    );
+    const alerts = batch.map((n): WebhookAlert => ({
+      status: n.status,
+      labels: { ...n.labels },
+      annotations: { ...n.annotations },
+      startsAt: n.startsAt,
+      endsAt: n.endsAt ?? ZERO_TIME,
+      generatorURL: '',
+      fingerprint: fingerprint(n.key),
+    }));
     return {
       version: '4',
       receiver: this.options.receiver ?? 'fedscope',

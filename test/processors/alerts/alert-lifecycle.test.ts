@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { AlertEngine, type AlertChannel, type AlertNotification, type AlertRuleDefinition } from '../../../processors/alerts/index.js';
 import { ManualClock } from '../../../src/stats/manual-clock.js';
-import { FakeFigures } from './fake-figures.js';
+import { FakeFigures } from '../../support/fake-figures.js';
 
 class RecordingChannel implements AlertChannel {
   readonly name = 'recording';
@@ -153,18 +153,31 @@ describe('alert lifecycle (Prometheus semantics)', () => {
   test('active alerts are bounded; what is refused is counted; history is bounded', () => {
     const clock = new ManualClock(0);
     const figures = new FakeFigures();
-    const engine = new AlertEngine({ clock, providers: [figures], maxActiveAlerts: 3, maxHistory: 4, rules: [{ alert: 'X', figure: 'fake.v', op: '>', threshold: 0 }] });
-    figures.set('fake.v', Array.from({ length: 10 }, (_, i) => ({ labels: { n: String(i) }, value: 1 })));
+    const engine = new AlertEngine({
+      clock,
+      providers: [figures],
+      maxActiveAlerts: 3,
+      maxHistory: 4,
+      rules: [{ alert: 'X', figure: 'fake.v', op: '>', threshold: 0 }],
+    });
+    figures.set(
+      'fake.v',
+      Array.from({ length: 10 }, (_, i) => ({ labels: { n: String(i) }, value: 1 })),
+    );
     engine.evaluate();
     expect(engine.alerts()).toHaveLength(3);
     expect(engine.counters().droppedAlerts).toBe(7);
     expect(engine.snapshot().history).toHaveLength(4);
   });
 
-  test('start() evaluates on an unref\'d interval and shutdown() stops it', async () => {
+  test("start() evaluates on an unref'd interval and shutdown() stops it", async () => {
     const figures = new FakeFigures();
     figures.set('fake.v', 1);
-    const engine = new AlertEngine({ providers: [figures], evaluationIntervalMs: 20, rules: [{ alert: 'X', figure: 'fake.v', op: '>', threshold: 0 }] });
+    const engine = new AlertEngine({
+      providers: [figures],
+      evaluationIntervalMs: 20,
+      rules: [{ alert: 'X', figure: 'fake.v', op: '>', threshold: 0 }],
+    });
     engine.start();
     await new Promise((r) => setTimeout(r, 90));
     await engine.shutdown(100);
@@ -176,7 +189,13 @@ describe('alert lifecycle (Prometheus semantics)', () => {
 
   test('a throwing provider costs a rule error, never an exception', () => {
     const engine = new AlertEngine({
-      providers: [{ read: () => { throw new Error('boom'); } }],
+      providers: [
+        {
+          read: () => {
+            throw new Error('boom');
+          },
+        },
+      ],
       rules: [{ alert: 'X', figure: 'fake.v', op: '>', threshold: 0 }],
     });
     expect(() => engine.evaluate()).not.toThrow();

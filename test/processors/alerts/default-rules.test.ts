@@ -3,10 +3,29 @@ import { AlertEngine, DEFAULT_ALERT_RULES } from '../../../processors/alerts/ind
 import { AnalysisState } from '../../../processors/analysis/analysis-state.js';
 import type { ClassifiedSpan } from '../../../processors/classified-span.js';
 import { ManualClock } from '../../../src/stats/manual-clock.js';
-import { FakeFigures } from './fake-figures.js';
+import { FakeFigures } from '../../support/fake-figures.js';
 
 function querySpan(now: number, durationMs: number, error = false): ClassifiedSpan {
-  return { role: 'query', durationMs, endTimeMs: now, error, errorType: undefined, queryName: 'orders', stage: undefined, source: undefined, system: undefined, operationName: undefined, namespace: undefined, serverAddress: undefined, serverPort: undefined, queryText: undefined, fingerprint: undefined, rowsReturned: 10, cacheHit: true, scopeName: 'test' } as ClassifiedSpan;
+  return {
+    role: 'query',
+    durationMs,
+    endTimeMs: now,
+    error,
+    errorType: undefined,
+    queryName: 'orders',
+    stage: undefined,
+    source: undefined,
+    system: undefined,
+    operationName: undefined,
+    namespace: undefined,
+    serverAddress: undefined,
+    serverPort: undefined,
+    queryText: undefined,
+    fingerprint: undefined,
+    rowsReturned: 10,
+    cacheHit: true,
+    scopeName: 'test',
+  };
 }
 
 function healthyWorld() {
@@ -15,7 +34,7 @@ function healthyWorld() {
   const figures = new FakeFigures();
   const engine = new AlertEngine({ clock, analysis, providers: [figures], rules: DEFAULT_ALERT_RULES });
   let seed = 1;
-  const random = () => ((seed = (seed * 16807) % 2147483647) / 2147483647);
+  const random = () => (seed = (seed * 16807) % 2147483647) / 2147483647;
   /** 10 s of a healthy stationary workload: 20 queries/s, 20–60 ms, 0.2 % errors, 90 % cache hits, healthy host. */
   const tick = (overrides: { latencyMs?: number; errorShare?: number; hostBad?: boolean } = {}) => {
     for (let i = 0; i < 200; i++) {
@@ -47,8 +66,20 @@ test('the default pack raises its rules when the workload or the host goes bad',
   for (let i = 0; i < 14; i++) {
     tick({ latencyMs: 250, errorShare: 0.3, hostBad: true });
   }
-  const firing = new Set(engine.alerts().filter((a) => a.state === 'firing').map((a) => a.labels['alertname']));
-  expect([...firing].sort()).toEqual(['FederationCircuitBreakerOpen', 'FederationFailedQueries', 'FederationHighErrorRate', 'FederationHighResponseTime', 'FederationLowHealthScore', 'HighCpuUsage']);
+  const firing = new Set(
+    engine
+      .alerts()
+      .filter((a) => a.state === 'firing')
+      .map((a) => a.labels['alertname']),
+  );
+  expect([...firing].sort()).toEqual([
+    'FederationCircuitBreakerOpen',
+    'FederationFailedQueries',
+    'FederationHighErrorRate',
+    'FederationHighResponseTime',
+    'FederationLowHealthScore',
+    'HighCpuUsage',
+  ]);
   const breaker = engine.alerts().find((a) => a.labels['alertname'] === 'FederationCircuitBreakerOpen')!;
   expect(breaker.labels['source']).toBe('pg');
   expect(breaker.annotations['summary']).toBe('circuit breaker of source pg is open');

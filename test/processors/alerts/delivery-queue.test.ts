@@ -1,7 +1,16 @@
 import { expect, test } from 'vitest';
 import { AlertDeliveryQueue, PermanentDeliveryError, type AlertChannel, type AlertNotification } from '../../../processors/alerts/index.js';
 
-const note = (key: string, status: 'firing' | 'resolved'): AlertNotification => ({ status, labels: { alertname: key }, annotations: {}, startsAt: 't', endsAt: status === 'resolved' ? 'u' : undefined, value: 1, key, resend: false });
+const note = (key: string, status: 'firing' | 'resolved'): AlertNotification => ({
+  status,
+  labels: { alertname: key },
+  annotations: {},
+  startsAt: 't',
+  endsAt: status === 'resolved' ? 'u' : undefined,
+  value: 1,
+  key,
+  resend: false,
+});
 
 class FlakyChannel implements AlertChannel {
   readonly name = 'flaky';

@@ -1,8 +1,9 @@
 import { describe, expect, test } from 'vitest';
-import { AlertEngine, AlertMetricProducer, LogChannel, WebhookChannel, type AlertNotification } from '../../../processors/alerts/index.js';
+import { AlertEngine, LogChannel, WebhookChannel, type AlertNotification } from '../../../processors/alerts/index.js';
+import { AlertMetricProducer } from '../../../src/output/metrics/alert-metric-producer.js';
 import type { ClassifiedSpan } from '../../../processors/classified-span.js';
 import { ManualClock } from '../../../src/stats/manual-clock.js';
-import { FakeFigures } from './fake-figures.js';
+import { FakeFigures } from '../../support/fake-figures.js';
 
 function sourceSpan(now: number, durationMs: number, error = false): ClassifiedSpan {
   return { role: 'source', durationMs, endTimeMs: now, error, queryName: 'orders', source: 'pg', scopeName: 'test' } as ClassifiedSpan;
@@ -15,10 +16,18 @@ describe('anomaly rules', () => {
     const engine = new AlertEngine({
       clock,
       providers: [figures],
-      rules: [{ alert: 'Collapse', kind: 'anomaly', figure: 'fake.throughput', detector: { direction: 'down', warmupPoints: 50 }, keepFiringFor: '1m' }],
+      rules: [
+        {
+          alert: 'Collapse',
+          kind: 'anomaly',
+          figure: 'fake.throughput',
+          detector: { direction: 'down', warmupPoints: 50 },
+          keepFiringFor: '1m',
+        },
+      ],
     });
     let seed = 7;
-    const noise = () => ((seed = (seed * 16807) % 2147483647) / 2147483647 - 0.5);
+    const noise = () => (seed = (seed * 16807) % 2147483647) / 2147483647 - 0.5;
     for (let i = 0; i < 200; i++) {
       clock.advance(15_000);
       figures.set('fake.throughput', 100 + 5 * noise());
@@ -48,10 +57,17 @@ describe('regression rules', () => {
     const clock = new ManualClock(0);
     const engine = new AlertEngine({
       clock,
-      rules: [{ alert: 'SourceSlower', kind: 'regression', scope: 'source', detector: { slotMs: 10_000, recentSlots: 3, baselineSlots: 10, consecutive: 2, minSamples: 100 } }],
+      rules: [
+        {
+          alert: 'SourceSlower',
+          kind: 'regression',
+          scope: 'source',
+          detector: { slotMs: 10_000, recentSlots: 3, baselineSlots: 10, consecutive: 2, minSamples: 100 },
+        },
+      ],
     });
     let seed = 3;
-    const random = () => ((seed = (seed * 16807) % 2147483647) / 2147483647);
+    const random = () => (seed = (seed * 16807) % 2147483647) / 2147483647;
     const run = (seconds: number, scale: number) => {
       for (let s = 0; s < seconds; s++) {
         for (let i = 0; i < 20; i++) engine.spanSink.record(sourceSpan(clock.now() + i * 50, scale * (10 + 20 * random())));
@@ -73,7 +89,7 @@ describe('regression rules', () => {
     const detector = { slotMs: 10_000, recentSlots: 3, baselineSlots: 10, consecutive: 2, minSamples: 100, relearnSlots: 30 };
     const engine = new AlertEngine({ clock, rules: [{ alert: 'SourceSlower', kind: 'regression', scope: 'source', detector }] });
     let seed = 5;
-    const random = () => ((seed = (seed * 16807) % 2147483647) / 2147483647);
+    const random = () => (seed = (seed * 16807) % 2147483647) / 2147483647;
     const run = (seconds: number, scale: number) => {
       for (let s = 0; s < seconds; s++) {
         for (let i = 0; i < 20; i++) engine.spanSink.record(sourceSpan(clock.now() + i * 50, scale * (10 + 20 * random())));
@@ -108,7 +124,10 @@ describe('burn-rate rules', () => {
     for (let i = 0; i < 4000; i++) step(0.001); // 0.1 % errors: burn 0.1 — nothing
     expect(engine.snapshot().history).toEqual([]);
     for (let i = 0; i < 120; i++) step(0.5); // 50 %: burn 50 — both paging pairs
-    const pages = engine.alerts().filter((a) => a.state === 'firing').map((a) => [a.labels['slo_window'], a.labels['severity']]);
+    const pages = engine
+      .alerts()
+      .filter((a) => a.state === 'firing')
+      .map((a) => [a.labels['slo_window'], a.labels['severity']]);
     expect(pages).toContainEqual(['1h/5m', 'critical']);
     expect(pages).toContainEqual(['6h/30m', 'critical']);
     for (let i = 0; i < 4400; i++) step(0.001); // recovers: everything resolves
@@ -121,7 +140,17 @@ describe('burn-rate rules', () => {
     const clock = new ManualClock(0);
     const engine = new AlertEngine({
       clock,
-      rules: [{ alert: 'LatencyBudget', kind: 'burn_rate', scope: 'source', sli: 'latency', objective: 0.9, latencyThresholdMs: 100, windows: [{ long: '60s', short: '10s', factor: 5, severity: 'critical' }] }],
+      rules: [
+        {
+          alert: 'LatencyBudget',
+          kind: 'burn_rate',
+          scope: 'source',
+          sli: 'latency',
+          objective: 0.9,
+          latencyThresholdMs: 100,
+          windows: [{ long: '60s', short: '10s', factor: 5, severity: 'critical' }],
+        },
+      ],
     });
     for (let t = 0; t < 120; t++) {
       for (let i = 0; i < 10; i++) engine.spanSink.record(sourceSpan(clock.now(), i < 6 ? 500 : 5));
@@ -146,8 +175,24 @@ describe('channels and alert metrics', () => {
   };
 
   test('webhook payload is Alertmanager webhook v4', () => {
-    const payload = new WebhookChannel({ url: 'http://127.0.0.1:1/' }).payload([notification, { ...notification, status: 'resolved', labels: { ...notification.labels, source: 'my' }, endsAt: '2026-01-01T00:01:00.000Z', key: 'k2' }]);
-    expect(payload).toMatchObject({ version: '4', status: 'firing', receiver: 'fedscope', commonLabels: { alertname: 'X', severity: 'critical' }, commonAnnotations: { summary: 'pg is slow' }, truncatedAlerts: 0 });
+    const payload = new WebhookChannel({ url: 'http://127.0.0.1:1/' }).payload([
+      notification,
+      {
+        ...notification,
+        status: 'resolved',
+        labels: { ...notification.labels, source: 'my' },
+        endsAt: '2026-01-01T00:01:00.000Z',
+        key: 'k2',
+      },
+    ]);
+    expect(payload).toMatchObject({
+      version: '4',
+      status: 'firing',
+      receiver: 'fedscope',
+      commonLabels: { alertname: 'X', severity: 'critical' },
+      commonAnnotations: { summary: 'pg is slow' },
+      truncatedAlerts: 0,
+    });
     expect(payload.alerts[0]).toMatchObject({ status: 'firing', endsAt: '0001-01-01T00:00:00Z', labels: notification.labels });
     expect(payload.alerts[0]!.fingerprint).toMatch(/^[0-9a-f]{16}$/);
     expect(payload.alerts[1]).toMatchObject({ status: 'resolved', endsAt: '2026-01-01T00:01:00.000Z' });
@@ -157,14 +202,23 @@ describe('channels and alert metrics', () => {
     const lines: string[] = [];
     const channel = new LogChannel({ write: (l) => lines.push(l) });
     await channel.send([notification, { ...notification, resend: true }]);
-    expect(lines).toEqual(['time=2026-01-01T00:00:00.000Z alertname=X state=firing severity=critical label_source=pg value=0.25 summary="pg is slow"']);
+    expect(lines).toEqual([
+      'time=2026-01-01T00:00:00.000Z alertname=X state=firing severity=critical label_source=pg value=0.25 summary="pg is slow"',
+    ]);
   });
 
   test('AlertMetricProducer exports fedscope.alerts{alertname,severity,alertstate} = 1', async () => {
     const clock = new ManualClock(0);
     const figures = new FakeFigures();
     figures.set('fake.v', 5);
-    const engine = new AlertEngine({ clock, providers: [figures], rules: [{ alert: 'Now', figure: 'fake.v', op: '>', threshold: 1, severity: 'critical' }, { alert: 'Later', figure: 'fake.v', op: '>', threshold: 1, for: '1m' }] });
+    const engine = new AlertEngine({
+      clock,
+      providers: [figures],
+      rules: [
+        { alert: 'Now', figure: 'fake.v', op: '>', threshold: 1, severity: 'critical' },
+        { alert: 'Later', figure: 'fake.v', op: '>', threshold: 1, for: '1m' },
+      ],
+    });
     engine.evaluate();
     const result = await new AlertMetricProducer(engine).collect();
     const alerts = result.resourceMetrics.scopeMetrics[0]!.metrics.find((m) => m.descriptor.name === 'fedscope.alerts')!;

@@ -2,11 +2,19 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { AlertEngine, AlertRulesError, DEFAULT_ALERT_RULE_DEFINITIONS, loadAlertRulesFile, parseAlertRules, PIPELINE_FIGURE_NAMES, validateAlertRules } from '../../../processors/alerts/index.js';
+import {
+  AlertEngine,
+  AlertRulesError,
+  DEFAULT_ALERT_RULE_DEFINITIONS,
+  loadAlertRulesFile,
+  parseAlertRules,
+  PIPELINE_FIGURE_NAMES,
+  validateAlertRules,
+} from '../../../processors/alerts/index.js';
 import { AnalysisState } from '../../../processors/analysis/analysis-state.js';
-import { FedscopeConfigError } from '../../../src/options/fedscope-config-error.js';
+import { FedscopeConfigError } from '../../../src/diagnostics/fedscope-config-error.js';
 import { alertRuleContext, resolveConfig } from '../../../src/options/resolve-config.js';
-import { PipelineFigureProvider } from '../../../src/sdk/pipeline-figure-provider.js';
+import { PipelineFigureProvider } from '../../../src/pipeline/pipeline-figure-provider.js';
 
 const good = `
 rules:
@@ -44,16 +52,28 @@ function errorOf(text: string, file = 'rules.yaml'): string {
   throw new Error('expected an error');
 }
 
-const rule = (body: string) => `rules:\n  - alert: A\n    figure: query.p95Ms\n    op: '>'\n    threshold: 1\n  - alert: B\n    figure: query.p95Ms\n    op: '>'\n    threshold: 1\n  - alert: HighErrorRate\n${body}`;
+const rule = (body: string) =>
+  `rules:\n  - alert: A\n    figure: query.p95Ms\n    op: '>'\n    threshold: 1\n  - alert: B\n    figure: query.p95Ms\n    op: '>'\n    threshold: 1\n  - alert: HighErrorRate\n${body}`;
 
 describe('rules files', () => {
   test('a valid YAML file resolves with snake-case fields and defaults', () => {
     const rules = parseAlertRules(good, 'rules.yaml');
     expect(rules.map((r) => r.kind)).toEqual(['threshold', 'regression', 'burn_rate']);
-    expect(rules[0]).toMatchObject({ forMs: 60_000, keepFiringForMs: 120_000, severity: 'critical', noData: 'keep', window: '5m', aggregate: 'none' });
+    expect(rules[0]).toMatchObject({
+      forMs: 60_000,
+      keepFiringForMs: 120_000,
+      severity: 'critical',
+      noData: 'keep',
+      window: '5m',
+      aggregate: 'none',
+    });
     expect(rules[2]).toMatchObject({ sli: 'latency', latencyThresholdMs: 250 });
     if (rules[2]!.kind !== 'burn_rate') throw new Error('kind');
-    expect(rules[2]!.windows.map((w) => [w.label, w.factor, w.severity])).toEqual([['1h/5m', 14.4, 'critical'], ['6h/30m', 6, 'critical'], ['3d/6h', 1, 'warning']]);
+    expect(rules[2]!.windows.map((w) => [w.label, w.factor, w.severity])).toEqual([
+      ['1h/5m', 14.4, 'critical'],
+      ['6h/30m', 6, 'critical'],
+      ['3d/6h', 1, 'warning'],
+    ]);
   });
 
   test('JSON files work the same, read from disk', async () => {
@@ -66,40 +86,86 @@ describe('rules files', () => {
   });
 
   test.each([
-    ['    figure: query.errorRate\n    op: ">"\n    threshold: 0.05\n    for: soon\n', 'rules.yaml: rule 3 ("HighErrorRate"): for: expected a duration like 30s, got "soon"'],
-    ['    figure: query.errorRate\n    op: ">"\n    threshold: 0.05\n    keep_firing_for: 5\n', 'rules.yaml: rule 3 ("HighErrorRate"): keep_firing_for: expected a duration like 30s, got number 5'],
-    ['    figure: query.errorRate\n    op: "=>"\n    threshold: 0.05\n', 'rules.yaml: rule 3 ("HighErrorRate"): op: expected one of >, >=, <, <=, ==, !=, got "=>"'],
-    ['    figure: query.errRate\n    op: ">"\n    threshold: 0.05\n', 'rules.yaml: rule 3 ("HighErrorRate"): figure: unknown figure "query.errRate"'],
-    ['    figure: query.errorRate\n    op: ">"\n    threshold: 0.05\n    severity: page\n', 'rules.yaml: rule 3 ("HighErrorRate"): severity: expected one of info, warning, critical, emergency, got "page"'],
-    ['    figure: query.errorRate\n    op: ">"\n    threshold: 0.05\n    treshold: 1\n', 'rules.yaml: rule 3 ("HighErrorRate"): treshold: unknown field for a threshold rule'],
-    ['    figure: query.errorRate\n    op: ">"\n    threshold: 0.05\n    labels: { x: "{{ $value }}" }\n', 'rules.yaml: rule 3 ("HighErrorRate"): labels.x: {{ $value }} is not allowed in labels'],
-    ['    figure: query.errorRate\n    op: ">"\n    threshold: 0.05\n    annotations: { s: "{{ .Value }}" }\n', 'rules.yaml: rule 3 ("HighErrorRate"): annotations.s: unsupported template'],
-    ['    kind: anomaly\n    figure: query.errorRate\n    detector: { alpha: 7 }\n', 'rules.yaml: rule 3 ("HighErrorRate"): detector: alpha must be'],
-    ['    kind: burn_rate\n    scope: query\n    sli: errors\n    objective: 99.9\n', 'rules.yaml: rule 3 ("HighErrorRate"): objective: expected a share between 0 and 1'],
-    ['    kind: burn_rate\n    scope: query\n    sli: latency\n    objective: 0.99\n', 'rules.yaml: rule 3 ("HighErrorRate"): latency_threshold_ms: expected a positive number'],
-    ['    kind: burn_rate\n    scope: query\n    sli: errors\n    objective: 0.99\n    windows: [{ long: 5m, short: 1h, factor: 2, severity: critical }]\n', 'rules.yaml: rule 3 ("HighErrorRate"): windows[0].short: must be shorter than long'],
+    [
+      '    figure: query.errorRate\n    op: ">"\n    threshold: 0.05\n    for: soon\n',
+      'rules.yaml: rule 3 ("HighErrorRate"): for: expected a duration like 30s, got "soon"',
+    ],
+    [
+      '    figure: query.errorRate\n    op: ">"\n    threshold: 0.05\n    keep_firing_for: 5\n',
+      'rules.yaml: rule 3 ("HighErrorRate"): keep_firing_for: expected a duration like 30s, got number 5',
+    ],
+    [
+      '    figure: query.errorRate\n    op: "=>"\n    threshold: 0.05\n',
+      'rules.yaml: rule 3 ("HighErrorRate"): op: expected one of >, >=, <, <=, ==, !=, got "=>"',
+    ],
+    [
+      '    figure: query.errRate\n    op: ">"\n    threshold: 0.05\n',
+      'rules.yaml: rule 3 ("HighErrorRate"): figure: unknown figure "query.errRate"',
+    ],
+    [
+      '    figure: query.errorRate\n    op: ">"\n    threshold: 0.05\n    severity: page\n',
+      'rules.yaml: rule 3 ("HighErrorRate"): severity: expected one of info, warning, critical, emergency, got "page"',
+    ],
+    [
+      '    figure: query.errorRate\n    op: ">"\n    threshold: 0.05\n    treshold: 1\n',
+      'rules.yaml: rule 3 ("HighErrorRate"): treshold: unknown field for a threshold rule',
+    ],
+    [
+      '    figure: query.errorRate\n    op: ">"\n    threshold: 0.05\n    labels: { x: "{{ $value }}" }\n',
+      'rules.yaml: rule 3 ("HighErrorRate"): labels.x: {{ $value }} is not allowed in labels',
+    ],
+    [
+      '    figure: query.errorRate\n    op: ">"\n    threshold: 0.05\n    annotations: { s: "{{ .Value }}" }\n',
+      'rules.yaml: rule 3 ("HighErrorRate"): annotations.s: unsupported template',
+    ],
+    [
+      '    kind: anomaly\n    figure: query.errorRate\n    detector: { alpha: 7 }\n',
+      'rules.yaml: rule 3 ("HighErrorRate"): detector: alpha must be',
+    ],
+    [
+      '    kind: burn_rate\n    scope: query\n    sli: errors\n    objective: 99.9\n',
+      'rules.yaml: rule 3 ("HighErrorRate"): objective: expected a share between 0 and 1',
+    ],
+    [
+      '    kind: burn_rate\n    scope: query\n    sli: latency\n    objective: 0.99\n',
+      'rules.yaml: rule 3 ("HighErrorRate"): latency_threshold_ms: expected a positive number',
+    ],
+    [
+      '    kind: burn_rate\n    scope: query\n    sli: errors\n    objective: 0.99\n    windows: [{ long: 5m, short: 1h, factor: 2, severity: critical }]\n',
+      'rules.yaml: rule 3 ("HighErrorRate"): windows[0].short: must be shorter than long',
+    ],
     ['    kind: cron\n', 'rules.yaml: rule 3 ("HighErrorRate"): kind: expected one of threshold, anomaly, regression, burn_rate'],
   ])('names file, rule and field: %#', (body, message) => {
     expect(errorOf(rule(body))).toContain(message);
   });
 
   test('duplicate names, bad names, bad syntax and bad top level are reported', () => {
-    expect(errorOf(rule('    figure: query.p95Ms\n    op: ">"\n    threshold: 1\n').replace('alert: B', 'alert: A'))).toContain('rules.yaml: rule 2 ("A"): alert: another rule is already named "A"');
+    expect(errorOf(rule('    figure: query.p95Ms\n    op: ">"\n    threshold: 1\n').replace('alert: B', 'alert: A'))).toContain(
+      'rules.yaml: rule 2 ("A"): alert: another rule is already named "A"',
+    );
     expect(errorOf('rules:\n  - alert: "High error"\n', 'x.yml')).toContain('x.yml: rule 1 ("High error"): alert: expected a name');
     expect(errorOf('rules: [ {alert: ', 'x.yml')).toMatch(/^x\.yml: syntax: not valid YAML\/JSON at line 1/);
     expect(errorOf('groups: []', 'x.yml')).toContain('x.yml: groups: unknown top-level key');
   });
 
   test('rules from code are validated the same way, naming `rules` and the index', () => {
-    expect(() => new AlertEngine({ rules: [{ alert: 'Ok', figure: 'overall.errors', op: '>', threshold: 1 }, { alert: 'Bad', figure: 'overall.errors', op: '>', threshold: 1, for: '3 minutes' }] })).toThrow(
-      'rules: rule 2 ("Bad"): for: expected a duration like 30s, got "3 minutes"',
-    );
+    expect(
+      () =>
+        new AlertEngine({
+          rules: [
+            { alert: 'Ok', figure: 'overall.errors', op: '>', threshold: 1 },
+            { alert: 'Bad', figure: 'overall.errors', op: '>', threshold: 1, for: '3 minutes' },
+          ],
+        }),
+    ).toThrow('rules: rule 2 ("Bad"): for: expected a duration like 30s, got "3 minutes"');
   });
 
   test('a window the analysis does not keep is an error naming the rule', () => {
     const analysis = new AnalysisState({ windowsSeconds: [60, 300] });
     const rules = parseAlertRules(good, 'rules.yaml').slice(0, 1);
-    expect(() => new AlertEngine({ analysis, rules: [{ ...rules[0]!, window: '15m' } as never] })).toThrow('rules.yaml: rule 1 ("HighErrorRate"): window: "15m" is not an analysis window; use one of 1m, 5m, sinceStart');
+    expect(() => new AlertEngine({ analysis, rules: [{ ...rules[0]!, window: '15m' } as never] })).toThrow(
+      'rules.yaml: rule 1 ("HighErrorRate"): window: "15m" is not an analysis window; use one of 1m, 5m, sinceStart',
+    );
   });
 });
 
@@ -168,7 +234,9 @@ describe("start-up's rule validation: every problem at once, figures and windows
       error = e;
     }
     expect((error as AlertRulesError).problems).toHaveLength(sevenLines.length + 1);
-    expect((error as Error).message.split('\n').at(-1)).toMatch(/^alerts\.rules: rule 1 \("Typo"\): figure: unknown figure "system\.cpuPercnt" \(did you mean "system\.cpuPercent"\?\)/);
+    expect((error as Error).message.split('\n').at(-1)).toMatch(
+      /^alerts\.rules: rule 1 \("Typo"\): figure: unknown figure "system\.cpuPercnt" \(did you mean "system\.cpuPercent"\?\)/,
+    );
   });
 
   test('a window the analysis does not keep: start-up refuses it with the message the engine gives', () => {
@@ -189,14 +257,18 @@ describe("start-up's rule validation: every problem at once, figures and windows
     expect(() => resolveConfig({ alerts: { rulesFile: path } }, {})).toThrow(
       'rules.yaml: rule 1 ("Slow"): figure: unknown figure "queries.p95Ms" (did you mean "query.p95Ms"?); figures are {overall,query,stage,source,statement}.{count,errors,errorRate,',
     );
-    expect(() => resolveConfig({ alerts: { rulesFile: path } }, {})).toThrow('and system.cpuPercent, system.memoryPercent, system.eventLoopDelayP99Ms, health.score, breaker.open');
+    expect(() => resolveConfig({ alerts: { rulesFile: path } }, {})).toThrow(
+      'and system.cpuPercent, system.memoryPercent, system.eventLoopDelayP99Ms, health.score, breaker.open',
+    );
     // Far from every name: no guess, the names only.
     writeFileSync(path, 'rules:\n  - alert: Slow\n    figure: warehouse.lag\n    op: ">"\n    threshold: 1\n');
     expect(() => resolveConfig({ alerts: { rulesFile: path } }, {})).toThrow(/unknown figure "warehouse\.lag"; figures are/);
   });
 
   test('the default pack names only figures and windows the pipeline has', () => {
-    expect(validateAlertRules(DEFAULT_ALERT_RULE_DEFINITIONS, 'default rules', context)).toHaveLength(DEFAULT_ALERT_RULE_DEFINITIONS.length);
+    expect(validateAlertRules(DEFAULT_ALERT_RULE_DEFINITIONS, 'default rules', context)).toHaveLength(
+      DEFAULT_ALERT_RULE_DEFINITIONS.length,
+    );
   });
 
   test('the figures beside the snapshot are exactly those the pipeline answers', () => {

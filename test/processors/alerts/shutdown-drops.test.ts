@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { AlertEngine, AlertmanagerChannel, AlertMetricProducer } from '../../../processors/alerts/index.js';
+import { AlertEngine, AlertmanagerChannel } from '../../../processors/alerts/index.js';
+import { AlertMetricProducer } from '../../../src/output/metrics/alert-metric-producer.js';
 import { AlertDeliveryQueue } from '../../../processors/alerts/delivery-queue.js';
 import type { AlertNotification } from '../../../processors/alerts/types.js';
 import { ManualClock } from '../../../src/stats/manual-clock.js';
 import { freePort } from '../../support/free-port.js';
-import { FakeFigures } from './fake-figures.js';
+import { FakeFigures } from '../../support/fake-figures.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -31,13 +32,24 @@ describe('notifications still queued at shutdown', () => {
 
     await engine.shutdown(200);
 
-    expect(engine.deliveryStats()[0]).toMatchObject({ channel: 'alertmanager', queued: 0, delivered: 0, discarded: 2, dropped: 0, rejected: 0 });
+    expect(engine.deliveryStats()[0]).toMatchObject({
+      channel: 'alertmanager',
+      queued: 0,
+      delivered: 0,
+      discarded: 2,
+      dropped: 0,
+      rejected: 0,
+    });
     const shutdownMessages = messages.filter((m) => m.message.includes('shutdown'));
-    expect(shutdownMessages).toEqual([{ message: '2 alert notifications still undelivered 0.2 s into shutdown, dropped (alertmanager: 2)', error: undefined }]);
+    expect(shutdownMessages).toEqual([
+      { message: '2 alert notifications still undelivered 0.2 s into shutdown, dropped (alertmanager: 2)', error: undefined },
+    ]);
     expect(messages.some((m) => m.message === 'alert delivery to alertmanager failed')).toBe(true);
 
     const result = await new AlertMetricProducer(engine).collect();
-    const dropped = result.resourceMetrics.scopeMetrics[0]!.metrics.find((m) => m.descriptor.name === 'fedscope.alerts.notifications.dropped')!;
+    const dropped = result.resourceMetrics.scopeMetrics[0]!.metrics.find(
+      (m) => m.descriptor.name === 'fedscope.alerts.notifications.dropped',
+    )!;
     expect(dropped.dataPoints.map((p) => [p.attributes, p.value])).toEqual([
       [{ channel: 'alertmanager', reason: 'queue_full' }, 0],
       [{ channel: 'alertmanager', reason: 'rejected' }, 0],
@@ -67,7 +79,16 @@ describe('notifications still queued at shutdown', () => {
   it('a batch in flight at close is counted once: delivered if it arrives', async () => {
     let release: (() => void) | undefined;
     const queue = new AlertDeliveryQueue({ name: 'slow', send: () => new Promise<void>((resolve) => (release = resolve)) });
-    const n: AlertNotification = { status: 'firing', labels: { alertname: 'A' }, annotations: {}, startsAt: '2026-01-01T00:00:00.000Z', endsAt: undefined, value: 1, key: 'a', resend: false };
+    const n: AlertNotification = {
+      status: 'firing',
+      labels: { alertname: 'A' },
+      annotations: {},
+      startsAt: '2026-01-01T00:00:00.000Z',
+      endsAt: undefined,
+      value: 1,
+      key: 'a',
+      resend: false,
+    };
     queue.enqueue(n);
     queue.enqueue({ ...n, labels: { alertname: 'B' }, key: 'b' });
     for (let i = 0; i < 100 && release === undefined; i++) await sleep(5);

@@ -2,9 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { LatencyRegressionDetector } from '../../../processors/detectors/latency-regression-detector.js';
 import type { RegressionVerdict } from '../../../processors/detectors/types.js';
 import { LogBucketSketch } from '../../../src/stats/log-bucket-sketch.js';
-import { seededRandom } from '../../support/seeded-random.js';
-import { normalFrom } from '../../src/stats/distributions.js';
-import { lognormal, uniform } from './seeded-random.js';
+import { lognormalFrom, seededRandom } from '../../support/seeded-random.js';
 
 const MINUTE = 60_000;
 
@@ -37,19 +35,15 @@ function startedAfter(verdicts: readonly RegressionVerdict[], stepMinute: number
   return at === undefined ? null : at.timestampMs / MINUTE - stepMinute;
 }
 
-/**
- * Lognormal latencies like `lognormal`, using both values of each Box–Muller pair: the 7-day runs
- * draw 32 million latencies, and this halves their cost.
- */
-function lognormalPairs(seed: number, median: number, sigma: number): () => number {
-  const normal = normalFrom(seededRandom(seed));
-  return () => median * Math.exp(sigma * normal());
+/** Seeded lognormal latencies in ms. */
+function lognormal(seed: number, median: number, sigma: number): () => number {
+  return lognormalFrom(seededRandom(seed), median, sigma);
 }
 
 /** Lognormal latencies (median 20 ms, σ 0.8) of which 1 % are ten times slower: a heavy, noisy tail. */
 function withOutliers(seed: number): () => number {
-  const body = lognormalPairs(seed, 20, 0.8);
-  const u = uniform(seed + 1_000);
+  const body = lognormal(seed, 20, 0.8);
+  const u = seededRandom(seed + 1_000);
   return () => body() * (u() < 0.01 ? 10 : 1);
 }
 
@@ -60,7 +54,7 @@ describe('LatencyRegressionDetector', () => {
   // and at 1 latency/s (σ 0.5), 60 with σ 0.8 and 1 % 10× outliers. Each window is still judged
   // (≥ 100 latencies), so the silence is the test's doing, not a sample floor's.
   for (const [label, latency] of [
-    ['lognormal σ 0.5', (seed: number) => lognormalPairs(seed, 20, 0.5)],
+    ['lognormal σ 0.5', (seed: number) => lognormal(seed, 20, 0.5)],
     ['lognormal σ 0.8 with 1 % 10× outliers', withOutliers],
   ] as const) {
     it(`never fires over 7 stationary days at 0.5, 1, 5 and 20 latencies/s (${label})`, () => {
@@ -71,7 +65,10 @@ describe('LatencyRegressionDetector', () => {
         [20, 24],
       ] as const) {
         const verdicts = replay(new LatencyRegressionDetector(), 7 * DAY, { rate, seed, latency: latency(seed) });
-        expect(verdicts.filter((v) => v.state === 'regressed' || v.started), `rate ${rate}/s`).toEqual([]);
+        expect(
+          verdicts.filter((v) => v.state === 'regressed' || v.started),
+          `rate ${rate}/s`,
+        ).toEqual([]);
         const judged = verdicts.filter((v) => v.p95Z !== null);
         expect(judged.length, `rate ${rate}/s`).toBeGreaterThan(7 * DAY - 70);
       }
@@ -129,7 +126,7 @@ describe('LatencyRegressionDetector', () => {
     }
   });
 
-  it('weighs an increase by the windows\' counts: a +30 % step is too uncertain to fire on 0.5 latencies/s, a doubling is not', () => {
+  it("weighs an increase by the windows' counts: a +30 % step is too uncertain to fire on 0.5 latencies/s, a doubling is not", () => {
     const thin = replay(new LatencyRegressionDetector(), 180, { rate: 0.5, seed: 41, step: { from: 120, factor: 1.3 } });
     const busy = replay(new LatencyRegressionDetector(), 180, { rate: 20, seed: 41, step: { from: 120, factor: 1.3 } });
     const doubled = replay(new LatencyRegressionDetector(), 180, { rate: 0.5, seed: 41, step: { from: 120, factor: 2 } });
@@ -179,7 +176,7 @@ describe('LatencyRegressionDetector', () => {
   it('can judge the median too (p50Increase), which a p95-only detector misses', () => {
     // 85 % fast calls whose latency rises by half, 15 % slow ones (they hold the p95) unchanged.
     const mix = (seed: number, fastFactor: () => number) => {
-      const u = uniform(seed);
+      const u = seededRandom(seed);
       const fast = lognormal(seed + 1, 5, 0.2);
       const slow = lognormal(seed + 2, 100, 0.2);
       return () => (u() < 0.85 ? fast() * fastFactor() : slow());

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { scoreAlerts, type NabSeries } from '../../../processors/detectors/nab-scorer.js';
+import { scoreAlerts, type NabSeries } from '../../support/nab-scorer.js';
 import { OnlineAnomalyDetector } from '../../../processors/detectors/online-anomaly-detector.js';
 import { anomalyDetectorGrid, leaveOneSeriesOut, optionGrid, scoreGrid, type GridScores } from '../../support/nab-loso.js';
 import { loadTuningSet } from './nab-data.js';
@@ -66,7 +66,11 @@ describe('leaveOneSeriesOut: the selection rule', () => {
       corpus,
       grid([
         [[105, ...noisy(5)], [205], [305]],
-        [[105, ...noisy(3)], [205, ...noisy(3)], [305, ...noisy(3)]],
+        [
+          [105, ...noisy(3)],
+          [205, ...noisy(3)],
+          [305, ...noisy(3)],
+        ],
       ]),
     );
     expect(result.folds.map((f) => [f.chosenLabel, f.feasible])).toEqual([

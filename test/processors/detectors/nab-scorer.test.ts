@@ -1,12 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  chanceRecall,
-  parseNabTimestamp,
-  scoreAlerts,
-  scoreDetector,
-  totalScore,
-  type NabSeries,
-} from '../../../processors/detectors/nab-scorer.js';
+import { chanceRecall, parseNabTimestamp, scoreAlerts, scoreDetector, totalScore, type NabSeries } from '../../support/nab-scorer.js';
 import { OnlineAnomalyDetector } from '../../../processors/detectors/online-anomaly-detector.js';
 import { loadTuningSet } from './nab-data.js';
 
@@ -32,12 +25,20 @@ describe('NAB scorer', () => {
   });
 
   it('counts a window once, bounds inclusive, and every alert outside windows as a false positive', () => {
-    const s = series(new Array(100).fill(1), [
+    const s = series(new Array<number>(100).fill(1), [
       [10, 19],
       [50, 59],
     ]);
     const score = scoreAlerts(s, [10, 12, 19, 20, 70]);
-    expect(score).toMatchObject({ windows: 2, windowsFound: 1, alerts: 5, alertsInWindows: 3, falsePositives: 2, recall: 0.5, precision: 0.6 });
+    expect(score).toMatchObject({
+      windows: 2,
+      windowsFound: 1,
+      alerts: 5,
+      alertsInWindows: 3,
+      falsePositives: 2,
+      recall: 0.5,
+      precision: 0.6,
+    });
     expect(score.falsePositivesPer1k).toBeCloseTo(20);
     expect(scoreAlerts(s, [59]).windowsFound).toBe(1);
     expect(scoreAlerts(s, [])).toMatchObject({ recall: 0, precision: null, chanceRecall: 0 });
@@ -51,8 +52,8 @@ describe('NAB scorer', () => {
     expect(chanceRecall([10, 20], 100, 0)).toBe(0);
     expect(chanceRecall([10], 100, 95)).toBe(1);
     // Overall: one random alerter over all series' points.
-    const a = series(new Array(100).fill(1), [[0, 9]]);
-    const b = series(new Array(100).fill(1), []);
+    const a = series(new Array<number>(100).fill(1), [[0, 9]]);
+    const b = series(new Array<number>(100).fill(1), []);
     const total = totalScore([a, b], [scoreAlerts(a, [5]), scoreAlerts(b, [])]);
     expect(total.chanceRecall).toBeCloseTo(10 / 200, 12);
     expect(total.recall).toBe(1);

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { OnlineAnomalyDetector } from '../../../processors/detectors/online-anomaly-detector.js';
 import type { AnomalyVerdict } from '../../../processors/detectors/types.js';
-import { normal, uniform } from './seeded-random.js';
+import { normalFrom, seededRandom } from '../../support/seeded-random.js';
 
 /** Gaussian noise around 100 with a standard deviation of 2, seeded. */
 function noisySeries(length: number, seed = 7): number[] {
-  const n = normal(seed);
+  const n = normalFrom(seededRandom(seed));
   return Array.from({ length }, () => 100 + 2 * n());
 }
 
@@ -15,7 +15,7 @@ function noisySeries(length: number, seed = 7): number[] {
  * now and then: see the noise test for that rate.)
  */
 function boundedSeries(length: number, seed = 7, level: (i: number) => number = () => 100): number[] {
-  const u = uniform(seed);
+  const u = seededRandom(seed);
   return Array.from({ length }, (_, i) => level(i) * (1 + 0.04 * (u() - 0.5)));
 }
 
@@ -108,7 +108,7 @@ describe('OnlineAnomalyDetector', () => {
 
   it('judges ratios too: a positive series collapsing towards zero alerts in the multiplicative view', () => {
     // Daily-ish traffic: the additive drop at night is ordinary, a near-zero trough is not.
-    const n = normal(9);
+    const n = normalFrom(seededRandom(9));
     const values = Array.from({ length: 3000 }, (_, i) => 10_000 + 8000 * Math.sin((2 * Math.PI * i) / 48) + 300 * n());
     for (let i = 2500; i < 2530; i++) values[i] = 20 + 5 * Math.abs(n());
     const verdicts = feed(new OnlineAnomalyDetector(), values);
@@ -126,7 +126,7 @@ describe('OnlineAnomalyDetector', () => {
     const stepMs = 5 * 60_000;
     const t0 = Date.UTC(2024, 0, 1); // a Monday
     const holiday = [4 * 7 + 2, 4 * 7 + 3].map((day) => t0 + day * 86_400_000); // [start, end) of that Wednesday
-    const u = uniform(17);
+    const u = seededRandom(17);
     const points = 6 * 7 * 288;
     const timestamps = Array.from({ length: points }, (_, i) => t0 + i * stepMs);
     const values = timestamps.map((t) => {
@@ -136,7 +136,8 @@ describe('OnlineAnomalyDetector', () => {
       return (busy ? 1000 : 200) * (1 + 0.1 * (u() - 0.5));
     });
     const run = (detector: OnlineAnomalyDetector) => values.map((v, i) => detector.update(v, timestamps[i]!));
-    const inHoliday = (verdicts: AnomalyVerdict[]) => verdicts.filter((v) => v.anomalous && v.timestampMs >= holiday[0]! && v.timestampMs < holiday[1]!);
+    const inHoliday = (verdicts: AnomalyVerdict[]) =>
+      verdicts.filter((v) => v.anomalous && v.timestampMs >= holiday[0]! && v.timestampMs < holiday[1]!);
 
     const seasonal = run(new OnlineAnomalyDetector());
     const found = inHoliday(seasonal);
@@ -159,7 +160,7 @@ describe('OnlineAnomalyDetector', () => {
   });
 
   it('keeps the seasonal view quiet on a series without a daily pattern', () => {
-    const n = normal(23);
+    const n = normalFrom(seededRandom(23));
     const detector = new OnlineAnomalyDetector();
     const verdicts = Array.from({ length: 50_000 }, (_, i) => detector.update(100 + 2 * n(), i * 300_000));
     expect(verdicts.filter((v) => v.view === 'seasonal' && v.score > 1)).toEqual([]);

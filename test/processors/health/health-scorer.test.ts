@@ -1,12 +1,20 @@
 import { describe, expect, it } from 'vitest';
 import { AnalysisState } from '../../../processors/analysis/analysis-state.js';
-import { HealthMetricProducer } from '../../../processors/health/health-metric-producer.js';
+import { HealthMetricProducer } from '../../../src/output/metrics/health-metric-producer.js';
 import { HealthScorer } from '../../../processors/health/health-scorer.js';
 import type { HealthInputs } from '../../../processors/health/types.js';
 import { ManualClock } from '../../../src/stats/manual-clock.js';
-import { syntheticTrace } from '../trace-analysis/synthetic-trace.js';
+import { syntheticTrace } from '../../support/synthetic-trace.js';
 
-const healthy: HealthInputs = { p95Ms: 20, errorRate: 0, cacheHitRatio: 0.9, cpuUtilization: 0.3, memoryUtilization: 0.5, eventLoopDelayP99Ms: 10, breakers: [] };
+const healthy: HealthInputs = {
+  p95Ms: 20,
+  errorRate: 0,
+  cacheHitRatio: 0.9,
+  cpuUtilization: 0.3,
+  memoryUtilization: 0.5,
+  eventLoopDelayP99Ms: 10,
+  breakers: [],
+};
 // The seed judged the mean against 50 ms; here the p95 against an objective set to 50 ms.
 const seedRules = new HealthScorer({ objectives: { latencyP95Ms: 50 } });
 const deduction = (inputs: Partial<HealthInputs>, component: string) =>
@@ -41,7 +49,15 @@ describe('HealthScorer — the seed’s calculate_health_score rules', () => {
   });
 
   it('never goes below 0 (seed: score.max(0))', () => {
-    const s = seedRules.score('query', 'q', { p95Ms: 500, errorRate: 0.5, cacheHitRatio: 0.1, cpuUtilization: 0.99, memoryUtilization: 0.99, eventLoopDelayP99Ms: 500, breakers: [{ name: 'pg', state: 'open' }] });
+    const s = seedRules.score('query', 'q', {
+      p95Ms: 500,
+      errorRate: 0.5,
+      cacheHitRatio: 0.1,
+      cpuUtilization: 0.99,
+      memoryUtilization: 0.99,
+      eventLoopDelayP99Ms: 500,
+      breakers: [{ name: 'pg', state: 'open' }],
+    });
     expect(s.score).toBe(0);
     expect(s.reasons).toHaveLength(7);
   });
@@ -58,7 +74,10 @@ describe('HealthScorer', () => {
     const loaded = scorer.score('query', 'orders', { ...healthy, p95Ms: 150, eventLoopDelayP99Ms: 125 });
     expect(loaded.score).toBe(82.5);
     expect(loaded.reasons[1]).toBe('event-loop delay p99 125 ms is above 50 ms (full deduction at 200 ms): −7.5 of 15');
-    expect(scorer.score('query', 'orders', { ...healthy, p95Ms: null }).components.find((c) => c.name === 'latency')).toMatchObject({ status: 'no_data', deduction: 0 });
+    expect(scorer.score('query', 'orders', { ...healthy, p95Ms: null }).components.find((c) => c.name === 'latency')).toMatchObject({
+      status: 'no_data',
+      deduction: 0,
+    });
   });
 
   it('charges open and half-open breakers to their source, the queries using it, and overall', () => {
@@ -67,7 +86,13 @@ describe('HealthScorer', () => {
     expect(source).toMatchObject({ score: 70, reasons: ['1 of 1 circuit breakers not closed (open: pg): −30 of 30'] });
     // saturation is a property of the process: not charged to a source
     expect(source.components.map((c) => c.name)).toEqual(['latency', 'errors', 'breakers', 'availability']);
-    const overall = scorer.score('overall', 'overall', { ...healthy, breakers: [{ name: 'pg', state: 'half_open' }, { name: 'my', state: 'closed' }] });
+    const overall = scorer.score('overall', 'overall', {
+      ...healthy,
+      breakers: [
+        { name: 'pg', state: 'half_open' },
+        { name: 'my', state: 'closed' },
+      ],
+    });
     expect(overall.score).toBe(92.5);
   });
 
@@ -102,7 +127,11 @@ describe('HealthScorer', () => {
     const metrics = result.resourceMetrics.scopeMetrics[0]!.metrics;
     const score = metrics.find((m) => m.descriptor.name === 'federation.health.score')!;
     expect(score.dataPoints.map((p) => p.attributes)).toEqual(
-      expect.arrayContaining([{ scope: 'overall', name: 'overall' }, { scope: 'query', name: 'orders' }, { scope: 'source', name: 'pg' }]),
+      expect.arrayContaining([
+        { scope: 'overall', name: 'overall' },
+        { scope: 'query', name: 'orders' },
+        { scope: 'source', name: 'pg' },
+      ]),
     );
     expect(metrics.find((m) => m.descriptor.name === 'federation.health.deduction')!.dataPoints).toContainEqual(
       expect.objectContaining({ attributes: { scope: 'source', name: 'pg', component: 'breakers' }, value: 30 }),
@@ -125,12 +154,21 @@ describe('HealthScorer — health that falls when things break', () => {
     const some = scorer.score('query', 'q', { ...healthy, errorRate: 0.2 });
     expect(some.score).toBe(70);
     expect(component(some, 'availability')).toMatchObject({ value: 0.8, deduction: 0, status: 'ok' });
-    expect(component(scorer.score('query', 'q', { ...healthy, errorRate: null }), 'availability')).toMatchObject({ status: 'no_data', deduction: 0 });
+    expect(component(scorer.score('query', 'q', { ...healthy, errorRate: null }), 'availability')).toMatchObject({
+      status: 'no_data',
+      deduction: 0,
+    });
   });
 
   it('keeps score = 100 − Σ deductions with the caps in it', () => {
     for (const errorRate of [0, 0.03, 0.35, 0.7, 1]) {
-      const s = scorer.score('overall', 'overall', { ...healthy, p95Ms: 150, errorRate, breakers: [{ name: 'pg', state: 'open' }], queries: [{ name: 'a', score: 20, count: 10 }] });
+      const s = scorer.score('overall', 'overall', {
+        ...healthy,
+        p95Ms: 150,
+        errorRate,
+        breakers: [{ name: 'pg', state: 'open' }],
+        queries: [{ name: 'a', score: 20, count: 10 }],
+      });
       const total = s.components.reduce((sum, c) => sum + c.deduction, 0);
       expect(s.score).toBeCloseTo(Math.max(0, 100 - total), 5);
     }
@@ -141,7 +179,12 @@ describe('HealthScorer — health that falls when things break', () => {
     const analysis = new AnalysisState({ clock: new ManualClock(1_000_000) });
     for (const [name, { calls, failing }] of Object.entries(queries)) {
       for (let i = 0; i < calls; i++) {
-        const spans = syntheticTrace(`${name}-${i}`, [{ id: 'root', role: 'query', start: 0, end: 20, error: i < failing }], undefined, name);
+        const spans = syntheticTrace(
+          `${name}-${i}`,
+          [{ id: 'root', role: 'query', start: 0, end: 20, error: i < failing }],
+          undefined,
+          name,
+        );
         for (const span of spans) analysis.record(span);
       }
     }
@@ -149,38 +192,72 @@ describe('HealthScorer — health that falls when things break', () => {
   }
 
   it('overall = min(direct, traffic-weighted mean of the queries, worst busy query + 60)', () => {
-    const healthyRun = new HealthScorer({ analysis: analysisWith({ orders: { calls: 30, failing: 0 }, customers: { calls: 30, failing: 0 }, catalog: { calls: 30, failing: 0 } }) }).snapshot();
+    const healthyRun = new HealthScorer({
+      analysis: analysisWith({
+        orders: { calls: 30, failing: 0 },
+        customers: { calls: 30, failing: 0 },
+        catalog: { calls: 30, failing: 0 },
+      }),
+    }).snapshot();
     expect(healthyRun.overall.score).toBe(100);
 
-    const outage = new HealthScorer({ analysis: analysisWith({ orders: { calls: 30, failing: 30 }, customers: { calls: 30, failing: 30 }, catalog: { calls: 30, failing: 30 } }) }).snapshot();
+    const outage = new HealthScorer({
+      analysis: analysisWith({
+        orders: { calls: 30, failing: 30 },
+        customers: { calls: 30, failing: 30 },
+        catalog: { calls: 30, failing: 30 },
+      }),
+    }).snapshot();
     expect(outage.overall.score).toBeLessThan(30);
     expect(outage.queries.map((q) => q.score)).toEqual([0, 0, 0]);
 
     // One of three equally busy queries down: the worst query + 60 binds (the mean would be 66.7).
-    const partial = new HealthScorer({ analysis: analysisWith({ orders: { calls: 30, failing: 30 }, customers: { calls: 30, failing: 0 }, catalog: { calls: 30, failing: 0 } }) }).snapshot();
+    const partial = new HealthScorer({
+      analysis: analysisWith({
+        orders: { calls: 30, failing: 30 },
+        customers: { calls: 30, failing: 0 },
+        catalog: { calls: 30, failing: 0 },
+      }),
+    }).snapshot();
     expect(partial.queries.find((q) => q.name === 'orders')!.score).toBe(0);
     expect(partial.overall.score).toBe(60);
-    expect(partial.overall.reasons.at(-1)).toBe("query 'orders' scores 0, and overall stays within 60 points of the worst busy query: −6.7 of 100");
+    expect(partial.overall.reasons.at(-1)).toBe(
+      "query 'orders' scores 0, and overall stays within 60 points of the worst busy query: −6.7 of 100",
+    );
     expect(partial.overall.reasons).toContain('only 66.7% of calls succeeded, so the score is capped at 66.7: −3.3 of 100');
   });
 
   it('weights the queries by their calls, and a query with fewer calls than worstQueryMinCount does not set the worst-of', () => {
     // 'report' fails slowly (its own score 0) but carries 1 call in 101: the direct figures barely
     // see it, the traffic-weighted mean barely moves, and with 1 call it is not "busy".
-    const rare = new HealthScorer({ analysis: analysisWith({ orders: { calls: 100, failing: 0 }, report: { calls: 1, failing: 1 } }) }).snapshot();
+    const rare = new HealthScorer({
+      analysis: analysisWith({ orders: { calls: 100, failing: 0 }, report: { calls: 1, failing: 1 } }),
+    }).snapshot();
     expect(rare.queries.find((q) => q.name === 'report')!.score).toBe(0);
     expect(rare.overall.score).toBeGreaterThan(95);
-    const busy = new HealthScorer({ analysis: analysisWith({ orders: { calls: 100, failing: 0 }, report: { calls: 5, failing: 5 } }) }).snapshot();
+    const busy = new HealthScorer({
+      analysis: analysisWith({ orders: { calls: 100, failing: 0 }, report: { calls: 5, failing: 5 } }),
+    }).snapshot();
     expect(busy.overall.score).toBe(60);
     // Both knobs are options.
-    const strict = new HealthScorer({ objectives: { overall: { worstQueryMargin: 20, worstQueryMinCount: 1 } }, analysis: analysisWith({ orders: { calls: 100, failing: 0 }, report: { calls: 1, failing: 1 } }) }).snapshot();
+    const strict = new HealthScorer({
+      objectives: { overall: { worstQueryMargin: 20, worstQueryMinCount: 1 } },
+      analysis: analysisWith({ orders: { calls: 100, failing: 0 }, report: { calls: 1, failing: 1 } }),
+    }).snapshot();
     expect(strict.overall.score).toBe(20);
     expect(() => new HealthScorer({ objectives: { overall: { worstQueryMinCount: 0 } } })).toThrow(RangeError);
   });
 
   it('the traffic-weighted mean binds when many queries are somewhat unhealthy', () => {
     // Every query at 15 % errors scores 70 by its errors component; the mean (70) is below the worst + 60.
-    const s = new HealthScorer().score('overall', 'overall', { ...healthy, errorRate: 0, queries: [{ name: 'a', score: 70, count: 10 }, { name: 'b', score: 70, count: 30 }] });
+    const s = new HealthScorer().score('overall', 'overall', {
+      ...healthy,
+      errorRate: 0,
+      queries: [
+        { name: 'a', score: 70, count: 10 },
+        { name: 'b', score: 70, count: 30 },
+      ],
+    });
     expect(s.score).toBe(70);
     expect(s.reasons).toEqual(["the queries' scores weighted by their calls average 70: −30 of 100"]);
   });

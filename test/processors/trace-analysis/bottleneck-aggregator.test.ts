@@ -1,16 +1,19 @@
 import { describe, expect, it } from 'vitest';
 import { BottleneckAggregator } from '../../../processors/trace-analysis/bottleneck-aggregator.js';
-import { BottleneckMetricProducer } from '../../../processors/trace-analysis/bottleneck-metric-producer.js';
+import { BottleneckMetricProducer } from '../../../src/output/metrics/bottleneck-metric-producer.js';
 import { TraceAssembler } from '../../../processors/trace-analysis/trace-assembler.js';
 import type { StatementSeriesSnapshot } from '../../../processors/analysis/snapshot-types.js';
 import { ManualClock } from '../../../src/stats/manual-clock.js';
 import { seededRandom } from '../../support/seeded-random.js';
-import { endOrder, syntheticTrace, type SpanSpec } from './synthetic-trace.js';
+import { endOrder, syntheticTrace, type SpanSpec } from '../../support/synthetic-trace.js';
 
 const SOURCES = ['orders-pg', 'crm-mysql', 'events-duck', 'geo-http'];
 
 /** A federated query fanning out to four sources; `slow` is slower by `extraMs`. `sequential` runs them one after another. */
-function fanOut(rand: () => number, opts: { slow?: string; extraMs?: number; sequential?: boolean }): { specs: SpanSpec[]; truth: Map<string, number>; duration: number } {
+function fanOut(
+  rand: () => number,
+  opts: { slow?: string; extraMs?: number; sequential?: boolean },
+): { specs: SpanSpec[]; truth: Map<string, number>; duration: number } {
   const specs: SpanSpec[] = [];
   const plan = 1 + rand() * 2;
   let cursor = plan;
@@ -58,8 +61,40 @@ describe('BottleneckAggregator', () => {
     const statement: StatementSeriesSnapshot = {
       labels: { source: 'events-duck', fingerprint: 'fp1' },
       statement: 'SELECT * FROM events WHERE day = ?',
-      windows: [{ windowSeconds: 60, count: 40, errors: 0, errorRate: 0, throughputPerSecond: 1, mean: 60, max: 90, p50: 55, p90: 70, p95: 80, p99: 88, p999: 90, rowsReturned: 0, cacheHitRatio: null }],
-      sinceStart: { windowSeconds: 60, count: 40, errors: 0, errorRate: 0, throughputPerSecond: 1, mean: 60, max: 90, p50: 55, p90: 70, p95: 80, p99: 88, p999: 90, rowsReturned: 0, cacheHitRatio: null },
+      windows: [
+        {
+          windowSeconds: 60,
+          count: 40,
+          errors: 0,
+          errorRate: 0,
+          throughputPerSecond: 1,
+          mean: 60,
+          max: 90,
+          p50: 55,
+          p90: 70,
+          p95: 80,
+          p99: 88,
+          p999: 90,
+          rowsReturned: 0,
+          cacheHitRatio: null,
+        },
+      ],
+      sinceStart: {
+        windowSeconds: 60,
+        count: 40,
+        errors: 0,
+        errorRate: 0,
+        throughputPerSecond: 1,
+        mean: 60,
+        max: 90,
+        p50: 55,
+        p90: 70,
+        p95: 80,
+        p99: 88,
+        p999: 90,
+        rowsReturned: 0,
+        cacheHitRatio: null,
+      },
       lastUpdate: new Date().toISOString(),
     };
     const { aggregator, feed } = setup([statement]);
@@ -108,7 +143,8 @@ describe('BottleneckAggregator', () => {
     expect(parallelise.estimatedSavingMs).toBeCloseTo(expected / 20, 1);
     expect(parallelise.evidence).toMatchObject({ waves: 4, occurrence: 1, traces: 20 });
     expect(suggestions[0]).toBe(parallelise); // the largest saving ranks first
-    for (let i = 1; i < suggestions.length; i++) expect(suggestions[i - 1]!.estimatedSavingMs).toBeGreaterThanOrEqual(suggestions[i]!.estimatedSavingMs);
+    for (let i = 1; i < suggestions.length; i++)
+      expect(suggestions[i - 1]!.estimatedSavingMs).toBeGreaterThanOrEqual(suggestions[i]!.estimatedSavingMs);
 
     const { aggregator: parallel, feed: feedParallel } = setup();
     for (let i = 0; i < 20; i++) feedParallel(fanOut(rand, {}).specs, `p${i}`);
@@ -130,7 +166,10 @@ describe('BottleneckAggregator', () => {
       );
     }
     const kinds = Object.fromEntries(aggregator.snapshot().suggestions.map((s) => [s.kind, s]));
-    expect(kinds['merge_dominates']).toMatchObject({ estimatedSavingMs: 30, evidence: { meanShare: 0.6, meanCriticalMs: 60, bound: 'sql', meanRowsIntoMerge: 100, meanRowsReturned: 5 } });
+    expect(kinds['merge_dominates']).toMatchObject({
+      estimatedSavingMs: 30,
+      evidence: { meanShare: 0.6, meanCriticalMs: 60, bound: 'sql', meanRowsIntoMerge: 100, meanRowsReturned: 5 },
+    });
     const cache = kinds['low_cache_hit_ratio']!;
     expect(cache.evidence).toMatchObject({ lookups: 10, hits: 1, hitRatio: 0.1 });
     // misses cost 39 ms of path in 9 of 10 traces; reaching 80% turns (0.8-0.1)/(0.9) of misses into hits
@@ -148,7 +187,12 @@ describe('BottleneckAggregator', () => {
     expect(pg.attributes).toMatchObject({ 'federation.query.name': 'orders', kind: 'source' });
     expect(pg.value).toBeGreaterThan(0.3);
     expect(metrics.map((m) => m.descriptor.name)).toEqual(
-      expect.arrayContaining(['federation.bottleneck.frequency', 'federation.suggestion.saving', 'fedscope.trace_assembly.dropped_spans', 'fedscope.trace_assembly.assembled']),
+      expect.arrayContaining([
+        'federation.bottleneck.frequency',
+        'federation.suggestion.saving',
+        'fedscope.trace_assembly.dropped_spans',
+        'fedscope.trace_assembly.assembled',
+      ]),
     );
   });
 
@@ -157,7 +201,8 @@ describe('BottleneckAggregator', () => {
     const aggregator = new BottleneckAggregator({ clock, maxQueries: 2 });
     const assembler = new TraceAssembler([aggregator], { graceMs: 0 }, clock);
     for (let i = 0; i < 5; i++) {
-      for (const span of endOrder(syntheticTrace(`t${i}`, [{ id: 'root', role: 'query', start: 0, end: 5 }], 0, `q${i}`))) assembler.record(span);
+      for (const span of endOrder(syntheticTrace(`t${i}`, [{ id: 'root', role: 'query', start: 0, end: 5 }], 0, `q${i}`)))
+        assembler.record(span);
     }
     clock.advance(1);
     assembler.flush();

@@ -26,7 +26,10 @@ let chain: { assembler: TraceAssembler; aggregator: BottleneckAggregator; analys
 const processor = new FederationSpanProcessor({ sinks: [{ record: (span: ClassifiedSpan) => chain.assembler.record(span) }] });
 // Order matters: instrumentations are registered before the drivers are first loaded.
 const tracing = startInMemoryTracing([processor]);
-registerInstrumentations({ instrumentations: [new DuckDBInstrumentation(), new BetterSqlite3Instrumentation()], tracerProvider: tracing.provider });
+registerInstrumentations({
+  instrumentations: [new DuckDBInstrumentation(), new BetterSqlite3Instrumentation()],
+  tracerProvider: tracing.provider,
+});
 const require = createRequire(import.meta.url);
 const Database = require('better-sqlite3') as typeof import('better-sqlite3');
 const { DuckDBInstance } = await import('@duckdb/node-api');
@@ -89,37 +92,61 @@ describe('suggestions on the federation runtime', () => {
       }),
     );
     const fetches = tracing.spans().filter((s) => s.name === 'federation.stage fetch');
-    expect(fetches.filter((s) => s.attributes['federation.part'] === 'orders').map((s) => s.attributes[ATTR_FEDERATION_DEPENDS_ON])).toEqual(Array(EXECUTIONS).fill(['users']));
-    expect(fetches.filter((s) => s.attributes['federation.part'] === 'users').every((s) => s.attributes[ATTR_FEDERATION_DEPENDS_ON] === undefined)).toBe(true);
+    expect(
+      fetches.filter((s) => s.attributes['federation.part'] === 'orders').map((s) => s.attributes[ATTR_FEDERATION_DEPENDS_ON]),
+    ).toEqual(Array(EXECUTIONS).fill(['users']));
+    expect(
+      fetches
+        .filter((s) => s.attributes['federation.part'] === 'users')
+        .every((s) => s.attributes[ATTR_FEDERATION_DEPENDS_ON] === undefined),
+    ).toBe(true);
     expect(kinds(suggestions)).not.toContain('parallelize_parts');
     // the fetches hold the path, the concat merge does not
     expect(kinds(suggestions)).not.toContain('merge_dominates');
     await federation.close();
     // the names are part of the public API (imported late: the package entry must not load drivers first)
     const api = await import('../../../src/index.js');
-    expect([api.ATTR_FEDERATION_DEPENDS_ON, api.ATTR_FEDERATION_RETRY_ATTEMPT]).toEqual(['federation.depends_on', 'federation.retry.attempt']);
+    expect([api.ATTR_FEDERATION_DEPENDS_ON, api.ATTR_FEDERATION_RETRY_ATTEMPT]).toEqual([
+      'federation.depends_on',
+      'federation.retry.attempt',
+    ]);
   });
 
   it('suggests retries_dominate (not parallelize_parts) when a 503-ing HTTP source is retried, and not without failures', async () => {
-    const federation = new Federation({ cache: false }).source('crm', new HttpSource({ baseUrl: http.url }), { retry: { maxAttempts: 3, baseDelayMs: 10 } });
+    const federation = new Federation({ cache: false }).source('crm', new HttpSource({ baseUrl: http.url }), {
+      retry: { maxAttempts: 3, baseDelayMs: 10 },
+    });
     const run = () =>
       federation.query({
         name: 'flaky',
-        parts: { tiers: { source: 'crm', request: { path: '/flaky' } }, regions: { source: 'crm', request: { path: '/rows', query: { delay: 2 } } } },
+        parts: {
+          tiers: { source: 'crm', request: { path: '/flaky' } },
+          regions: { source: 'crm', request: { path: '/rows', query: { delay: 2 } } },
+        },
       });
     http.flaky = true;
     http.flakyCalls = 0;
     const suggestions = await suggestionsOf('flaky', run);
     // the source calls carry the retry ordinal: absent on the first try, 1 on the retry
-    const calls = tracing.spans().filter((s) => s.attributes['federation.part'] === 'tiers' && s.attributes['federation.source'] === 'crm' && s.name !== 'federation.stage fetch');
-    expect(calls.map((s) => s.attributes[ATTR_FEDERATION_RETRY_ATTEMPT] ?? 0).sort()).toEqual([...Array(EXECUTIONS).fill(0), ...Array(EXECUTIONS).fill(1)]);
+    const calls = tracing
+      .spans()
+      .filter(
+        (s) =>
+          s.attributes['federation.part'] === 'tiers' && s.attributes['federation.source'] === 'crm' && s.name !== 'federation.stage fetch',
+      );
+    expect(calls.map((s) => s.attributes[ATTR_FEDERATION_RETRY_ATTEMPT] ?? 0).sort()).toEqual([
+      ...Array(EXECUTIONS).fill(0),
+      ...Array(EXECUTIONS).fill(1),
+    ]);
     expect(kinds(suggestions)).not.toContain('parallelize_parts');
     const retries = suggestions.find((s) => s.kind === 'retries_dominate')!;
     expect(retries).toBeDefined();
     expect(retries.subject).toBe('crm');
     expect(retries.evidence).toMatchObject({ executions: EXECUTIONS, retries: 1, example: { source: 'crm', part: 'tiers' } });
     // every number in the message is a mean over the same executions as the evidence
-    expect(retries.message).toContain(`took ${String(retries.evidence['meanSavingMs'])} of ${String(retries.evidence['meanDurationMs'])} ms`);
+    expect(retries.message).toContain(
+      `took ${Number(retries.evidence['meanSavingMs'])} of ${Number(retries.evidence['meanDurationMs'])} ms`,
+    );
     expect(retries.message).toContain(`in ${EXECUTIONS} of ${EXECUTIONS} executions`);
 
     http.flaky = false;
@@ -133,7 +160,9 @@ describe('suggestions on the federation runtime', () => {
 
   it('calls a merge that many rows reach rows-bound: push aggregation down', async () => {
     const big = rows(30_000);
-    const federation = new Federation({ cache: false }).source('events', new FunctionSource(() => big)).source('dims', new FunctionSource(() => rows(10)));
+    const federation = new Federation({ cache: false })
+      .source('events', new FunctionSource(() => big))
+      .source('dims', new FunctionSource(() => rows(10)));
     const suggestions = await suggestionsOf('rows_merge', () =>
       federation.query({
         name: 'rows_merge',
@@ -170,8 +199,12 @@ describe('suggestions on the federation runtime', () => {
 
   it('counts rows fetched per part, cache hits and HTTP parts included, so they never fall below the rows a join returns', async () => {
     const db = new Database(':memory:');
-    db.exec('CREATE TABLE orders (customer_id INTEGER, revenue INTEGER); INSERT INTO orders WITH RECURSIVE s(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM s WHERE x < 200) SELECT x % 25, x FROM s');
-    const federation = new Federation({ cache: { ttlMs: 60_000 } }).source('shop', new SqliteSource(db)).source('crm', new HttpSource({ baseUrl: http.url }));
+    db.exec(
+      'CREATE TABLE orders (customer_id INTEGER, revenue INTEGER); INSERT INTO orders WITH RECURSIVE s(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM s WHERE x < 200) SELECT x % 25, x FROM s',
+    );
+    const federation = new Federation({ cache: { ttlMs: 60_000 } })
+      .source('shop', new SqliteSource(db))
+      .source('crm', new HttpSource({ baseUrl: http.url }));
     const run = () =>
       federation.query({
         name: 'top_customers',
@@ -212,26 +245,36 @@ describe('parallelize_parts on independent parts', () => {
     expect(parallel.subject).toBe('sequential: fetch[customers], fetch[orders]');
     expect(parallel.evidence).toMatchObject({ executions: EXECUTIONS, occurrence: 1, waves: 2 });
     const e = parallel.evidence;
-    expect(parallel.message).toContain(`they took ${String(e['wallMs'])} ms where running them concurrently would take ${String(e['parallelWallMs'])} ms`);
-    expect(parallel.message).toContain(`save about ${String(e['meanSavingMs'])} ms`);
+    expect(parallel.message).toContain(
+      `they took ${Number(e['wallMs'])} ms where running them concurrently would take ${Number(e['parallelWallMs'])} ms`,
+    );
+    expect(parallel.message).toContain(`save about ${Number(e['meanSavingMs'])} ms`);
     expect(parallel.message).toContain(`in ${EXECUTIONS} of ${EXECUTIONS} executions`);
   });
 
   it('does not appear when the same independent parts run concurrently (stage API and the runtime)', async () => {
     const together = await suggestionsOf('together', () =>
-      federatedQuery('together', () => Promise.all([stage('fetch', customers, { part: 'customers' }), stage('fetch', orders, { part: 'orders' })])),
+      federatedQuery('together', () =>
+        Promise.all([stage('fetch', customers, { part: 'customers' }), stage('fetch', orders, { part: 'orders' })]),
+      ),
     );
     expect(kinds(together)).not.toContain('parallelize_parts');
 
     const duck = await (await DuckDBInstance.create(':memory:')).connect();
     const db = new Database(':memory:');
-    const federation = new Federation({ cache: false }).source('duck', new DuckDBSource(duck)).source('lite', new SqliteSource(db)).source('crm', new HttpSource({ baseUrl: http.url }));
+    const federation = new Federation({ cache: false })
+      .source('duck', new DuckDBSource(duck))
+      .source('lite', new SqliteSource(db))
+      .source('crm', new HttpSource({ baseUrl: http.url }));
     const suggestions = await suggestionsOf('concurrent', () =>
       federation.query({
         name: 'concurrent',
         parts: {
           sums: { source: 'duck', sql: 'SELECT sum(i * i) AS s FROM range(3000000) t(i)' },
-          counts: { source: 'lite', sql: 'WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 100000) SELECT count(*) AS n FROM c' },
+          counts: {
+            source: 'lite',
+            sql: 'WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 100000) SELECT count(*) AS n FROM c',
+          },
           customers: { source: 'crm', request: { path: '/rows', query: { n: 4, delay: 15 } } },
         },
       }),

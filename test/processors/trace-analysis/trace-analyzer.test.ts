@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { TraceAnalyzer } from '../../../processors/trace-analysis/trace-analyzer.js';
 import type { AssembledTrace } from '../../../processors/trace-analysis/types.js';
-import { syntheticTrace, type SpanSpec } from './synthetic-trace.js';
+import { syntheticTrace, type SpanSpec } from '../../support/synthetic-trace.js';
 
 function analyze(specs: SpanSpec[]) {
   const spans = syntheticTrace('t1', specs);
@@ -97,7 +97,12 @@ describe('TraceAnalyzer', () => {
       { id: 'try3', parent: 'fetch', role: 'source', source: 'crm', start: 45, end: 55, retryAttempt: 2 },
     ]);
     const retries = a.candidates.find((c) => c.kind === 'retries_dominate')!;
-    expect(retries).toMatchObject({ subject: 'crm', savingMs: 44, figures: { retryCriticalMs: 44, retries: 2 }, evidence: { source: 'crm', part: 'tiers' } });
+    expect(retries).toMatchObject({
+      subject: 'crm',
+      savingMs: 44,
+      figures: { retryCriticalMs: 44, retries: 2 },
+      evidence: { source: 'crm', part: 'tiers' },
+    });
     // one part's calls are one member, never parallel siblings
     expect(a.candidates.filter((c) => c.kind === 'parallelize_parts')).toEqual([]);
   });
@@ -140,7 +145,7 @@ describe('TraceAnalyzer', () => {
     expect(a).toMatchObject({ rowsFetched: 25 + 10 + 7, rowsReturned: 40 });
   });
 
-  it('counts a driver\'s connection work as waiting for a connection', () => {
+  it("counts a driver's connection work as waiting for a connection", () => {
     const a = analyze([
       { id: 'root', role: 'query', start: 0, end: 50 },
       { id: 'conn', parent: 'root', role: 'connection', source: 'pg', start: 0, end: 15 },

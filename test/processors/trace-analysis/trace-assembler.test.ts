@@ -5,7 +5,7 @@ import { FederationSpanProcessor } from '../../../processors/federation-span-pro
 import { TraceAssembler } from '../../../processors/trace-analysis/trace-assembler.js';
 import type { AssembledTrace } from '../../../processors/trace-analysis/types.js';
 import { ManualClock } from '../../../src/stats/manual-clock.js';
-import { endOrder, syntheticTrace } from './synthetic-trace.js';
+import { endOrder, syntheticTrace } from '../../support/synthetic-trace.js';
 
 function collector() {
   const traces: AssembledTrace[] = [];
@@ -88,7 +88,14 @@ describe('TraceAssembler', () => {
     const assembler = new TraceAssembler([sink], { graceMs: 0, maxSpansPerTrace: 2, maxTraceAgeMs: 1000 }, clock);
     const spans = syntheticTrace('big', [
       { id: 'root', role: 'query', start: 0, end: 30 },
-      ...Array.from({ length: 5 }, (_, i) => ({ id: `s${i}`, parent: 'root', role: 'source' as const, source: 'pg', start: i, end: i + 1 })),
+      ...Array.from({ length: 5 }, (_, i) => ({
+        id: `s${i}`,
+        parent: 'root',
+        role: 'source' as const,
+        source: 'pg',
+        start: i,
+        end: i + 1,
+      })),
     ]);
     for (const span of endOrder(spans)) assembler.record(span);
     assembler.flush();
@@ -99,7 +106,11 @@ describe('TraceAssembler', () => {
     assembler.record(syntheticTrace('rootless', [{ id: 's', parent: 'lost', role: 'source', source: 'pg', start: 0, end: 1 }])[0]!);
     clock.advance(1001);
     assembler.flush();
-    expect(assembler.stats()).toMatchObject({ inFlight: 0, droppedTraces: { expired_without_root: 1 }, droppedSpans: { expired_without_root: 1 } });
+    expect(assembler.stats()).toMatchObject({
+      inFlight: 0,
+      droppedTraces: { expired_without_root: 1 },
+      droppedSpans: { expired_without_root: 1 },
+    });
   });
 
   it('closes a trace at once when its local root ends without a federated query in it', () => {
@@ -107,7 +118,8 @@ describe('TraceAssembler', () => {
     const { traces, sink } = collector();
     const assembler = new TraceAssembler([sink], { graceMs: 0, maxTracesInFlight: 10 }, clock);
     // 100 plain DB calls, each its own trace: none is held, so none takes a federated query's place.
-    for (let i = 0; i < 100; i++) assembler.record(syntheticTrace(`plain${i}`, [{ id: 's', role: 'source', source: 'pg', start: 0, end: 1 }])[0]!);
+    for (let i = 0; i < 100; i++)
+      assembler.record(syntheticTrace(`plain${i}`, [{ id: 's', role: 'source', source: 'pg', start: 0, end: 1 }])[0]!);
     // An HTTP request making two DB calls and no federated query: held until its server span ends.
     const request = syntheticTrace('req', [
       { id: 'http', role: 'other', start: 0, end: 10 },
@@ -138,9 +150,27 @@ describe('TraceAssembler', () => {
     const t0 = 1_700_000_000_000;
     const root = tracer.startSpan('federation.query orders', { startTime: t0, attributes: { 'federation.query.name': 'orders' } });
     const ctx = trace.setSpan(context.active(), root);
-    const stage = tracer.startSpan('federation.stage fetch', { startTime: t0 + 1, attributes: { 'federation.stage': 'fetch', 'federation.query.name': 'orders', 'federation.part': 'users' } }, ctx);
+    const stage = tracer.startSpan(
+      'federation.stage fetch',
+      { startTime: t0 + 1, attributes: { 'federation.stage': 'fetch', 'federation.query.name': 'orders', 'federation.part': 'users' } },
+      ctx,
+    );
     const sctx = trace.setSpan(ctx, stage);
-    const call = tracer.startSpan('SELECT users', { kind: SpanKind.CLIENT, startTime: t0 + 2, attributes: { 'db.system.name': 'postgresql', 'db.query.text': 'SELECT * FROM users', 'federation.source': 'pg', 'federation.retry.attempt': 1, 'federation.error.class': 'timeout' } }, sctx);
+    const call = tracer.startSpan(
+      'SELECT users',
+      {
+        kind: SpanKind.CLIENT,
+        startTime: t0 + 2,
+        attributes: {
+          'db.system.name': 'postgresql',
+          'db.query.text': 'SELECT * FROM users',
+          'federation.source': 'pg',
+          'federation.retry.attempt': 1,
+          'federation.error.class': 'timeout',
+        },
+      },
+      sctx,
+    );
     call.setStatus({ code: SpanStatusCode.ERROR });
     call.end(t0 + 42);
     stage.end(t0 + 45);
@@ -149,7 +179,14 @@ describe('TraceAssembler', () => {
     await provider.shutdown();
     expect(traces).toHaveLength(1);
     const source = traces[0]!.spans.find((s) => s.role === 'source')!;
-    expect(source).toMatchObject({ startTimeMs: t0 + 2, endTimeMs: t0 + 42, retryAttempt: 1, timedOut: true, parentSpanId: stage.spanContext().spanId, traceId: root.spanContext().traceId });
+    expect(source).toMatchObject({
+      startTimeMs: t0 + 2,
+      endTimeMs: t0 + 42,
+      retryAttempt: 1,
+      timedOut: true,
+      parentSpanId: stage.spanContext().spanId,
+      traceId: root.spanContext().traceId,
+    });
     expect(traces[0]!.spans.find((s) => s.role === 'stage')).toMatchObject({ part: 'users' });
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FedscopeConfigError } from '../../../src/options/fedscope-config-error.js';
+import { FedscopeConfigError } from '../../../src/diagnostics/fedscope-config-error.js';
 import { resolveConfig } from '../../../src/options/resolve-config.js';
 import type { FedscopeOptions } from '../../../src/options/types.js';
 
@@ -94,7 +94,10 @@ describe('resolveConfig from the environment', () => {
   });
 
   it('honours OTEL_TRACES_EXPORTER=none and FEDSCOPE_PROMETHEUS=off', () => {
-    const config = resolveConfig({}, { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4318', OTEL_TRACES_EXPORTER: 'none', FEDSCOPE_PROMETHEUS: 'off' });
+    const config = resolveConfig(
+      {},
+      { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4318', OTEL_TRACES_EXPORTER: 'none', FEDSCOPE_PROMETHEUS: 'off' },
+    );
     expect(config.otlp).toBeUndefined();
     expect(config.prometheus).toBeUndefined();
   });
@@ -119,8 +122,20 @@ describe('resolveConfig errors name the field and what is allowed', () => {
     ['options not an object', 'yes', {}, 'options', /expected an object, got "yes"/],
     ['env sampler', {}, { OTEL_TRACES_SAMPLER: 'sometimes' }, 'OTEL_TRACES_SAMPLER', /'always_on'/],
     ['env port', {}, { OTEL_EXPORTER_PROMETHEUS_PORT: 'ninety' }, 'OTEL_EXPORTER_PROMETHEUS_PORT', /got "ninety"/],
-    ['env grpc', {}, { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4317', OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' }, 'OTEL_EXPORTER_OTLP_PROTOCOL', /grpc.*not supported/],
-    ['env headers', {}, { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4318', OTEL_EXPORTER_OTLP_HEADERS: 'novalue' }, 'OTEL_EXPORTER_OTLP_HEADERS', /key=value/],
+    [
+      'env grpc',
+      {},
+      { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4317', OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' },
+      'OTEL_EXPORTER_OTLP_PROTOCOL',
+      /grpc.*not supported/,
+    ],
+    [
+      'env headers',
+      {},
+      { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4318', OTEL_EXPORTER_OTLP_HEADERS: 'novalue' },
+      'OTEL_EXPORTER_OTLP_HEADERS',
+      /key=value/,
+    ],
     ['env boolean', {}, { FEDSCOPE_ANALYZE_UNSAMPLED: 'maybe' }, 'FEDSCOPE_ANALYZE_UNSAMPLED', /true or false/],
     ['analysis limit', { analysis: { maxStatements: 0 } }, {}, 'analysis.maxStatements', /integer from 1/],
     ['analysis windows', { analysis: { windowsSeconds: [60, 90] } }, {}, 'analysis.windowsSeconds', /multiple of 5 s, the others of 60 s/],

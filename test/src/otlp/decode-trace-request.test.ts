@@ -83,7 +83,12 @@ describe('decodeTraceRequest: OTLP/JSON as the Collector writes it', () => {
     expect(span!.attributes).toEqual(COLLECTOR_SPAN_ATTRIBUTES);
     expect('empty' in span!.attributes).toBe(false);
     expect(span!.events).toEqual([
-      { name: 'retry', time: { hrTime: [1700000000, 500000000], unixNano: '1700000000500000000' }, attributes: { attempt: 2 }, droppedAttributesCount: 0 },
+      {
+        name: 'retry',
+        time: { hrTime: [1700000000, 500000000], unixNano: '1700000000500000000' },
+        attributes: { attempt: 2 },
+        droppedAttributesCount: 0,
+      },
     ]);
     // A link with an empty context is kept (it has attributes and trace state) with all-zero ids.
     expect(span!.links).toEqual([
@@ -98,7 +103,11 @@ describe('decodeTraceRequest: OTLP/JSON as the Collector writes it', () => {
         droppedAttributesCount: 0,
       },
     ]);
-    expect(span!.resource).toEqual({ attributes: { 'service.name': 'go-checkout', 'process.pid': 4242 }, droppedAttributesCount: 1, schemaUrl: 'https://opentelemetry.io/schemas/1.26.0' });
+    expect(span!.resource).toEqual({
+      attributes: { 'service.name': 'go-checkout', 'process.pid': 4242 },
+      droppedAttributesCount: 1,
+      schemaUrl: 'https://opentelemetry.io/schemas/1.26.0',
+    });
     expect(span!.scope).toEqual({
       name: 'go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp',
       version: '0.53.0',
@@ -225,7 +234,9 @@ describe('decodeTraceRequest: bad input', () => {
     expect((await decodeError(jsonBytes({}), { contentType: undefined })).status).toBe(415);
     const wrong = await decodeError(jsonBytes({}), { contentType: 'text/plain' });
     expect(wrong.status).toBe(415);
-    expect(wrong.message).toBe('unsupported media type: Content-Type "text/plain"; OTLP/HTTP takes application/x-protobuf or application/json');
+    expect(wrong.message).toBe(
+      'unsupported media type: Content-Type "text/plain"; OTLP/HTTP takes application/x-protobuf or application/json',
+    );
   });
 
   it('answers 415 for an encoding it cannot undo', async () => {
@@ -279,14 +290,19 @@ describe('decodeTraceRequest: bad input', () => {
     const syntax = await decodeError(Buffer.from('{"resourceSpans": [', 'utf8'), JSON_TYPE);
     expect(syntax.status).toBe(400);
     expect(syntax.message).toMatch(/^malformed JSON ExportTraceServiceRequest: /);
-    expect((await decodeError(jsonBytes([1, 2]), JSON_TYPE)).message).toBe('malformed JSON ExportTraceServiceRequest: expected an object, got an array');
+    expect((await decodeError(jsonBytes([1, 2]), JSON_TYPE)).message).toBe(
+      'malformed JSON ExportTraceServiceRequest: expected an object, got an array',
+    );
     expect((await decodeError(Buffer.from([0x7b, 0xff, 0x7d]), JSON_TYPE)).status).toBe(400); // invalid UTF-8
     const envelope = await decodeError(jsonBytes({ resourceSpans: [{ scopeSpans: 'nope' }] }), JSON_TYPE);
     expect(envelope.status).toBe(400);
-    expect(envelope.message).toBe('invalid OTLP/JSON at resourceSpans[0].scopeSpans: expected an array, got string "nope"');
-    const resource = await decodeError(jsonBytes(jsonRequest([jsonSpan()], [{ key: 'service.name', value: { intValue: 'ten' } }])), JSON_TYPE);
+    expect(envelope.message).toBe('invalid OTLP/JSON at resourceSpans[0].scopeSpans: expected an array, got "nope"');
+    const resource = await decodeError(
+      jsonBytes(jsonRequest([jsonSpan()], [{ key: 'service.name', value: { intValue: 'ten' } }])),
+      JSON_TYPE,
+    );
     expect(resource.message).toBe(
-      'invalid OTLP/JSON at resourceSpans[0].resource.attributes[0].value.intValue: expected a 64-bit integer (decimal string or number), got string "ten"',
+      'invalid OTLP/JSON at resourceSpans[0].resource.attributes[0].value.intValue: expected a 64-bit integer (decimal string or number), got "ten"',
     );
   });
 
@@ -347,10 +363,10 @@ describe('decodeTraceRequest: partial success', () => {
       { path: at(1), reason: `invalid traceId at ${at(1)}: expected 16 bytes, got 3` },
       { path: at(2), reason: `invalid spanId at ${at(2)}: all-zero ids are invalid` },
       { path: at(3), reason: `invalid parentSpanId at ${at(3)}: expected 8 bytes, got 5` },
-      { path: at(4), reason: `invalid traceId at ${at(4)}: expected 32 hex digits, got string "${'z'.repeat(32)}"` },
+      { path: at(4), reason: `invalid traceId at ${at(4)}: expected 32 hex digits, got "${'z'.repeat(32)}"` },
       {
         path: at(5),
-        reason: `invalid OTLP/JSON at ${at(5)}.startTimeUnixNano: expected an unsigned 64-bit integer (decimal string or number), got string "yesterday"`,
+        reason: `invalid OTLP/JSON at ${at(5)}.startTimeUnixNano: expected an unsigned 64-bit integer (decimal string or number), got "yesterday"`,
       },
     ]);
     expect(decoded.errorMessage).toBe(`8 of 10 spans rejected: ${decoded.rejections.map((r) => r.reason).join('; ')}; and 3 more`);
@@ -361,7 +377,7 @@ describe('decodeTraceRequest: partial success', () => {
     expect(decoded.rejections.map((r) => r.reason)).toEqual([
       'invalid OTLP/JSON at resourceSpans[0].scopeSpans[0].spans[0].attributes[0].value: an AnyValue holds one value, got stringValue and intValue',
       `attribute value too deep at resourceSpans[0].scopeSpans[0].spans[1].attributes[0].value${'.arrayValue.values[0]'.repeat(33)}: more than 32 nested arrays/maps`,
-      'invalid OTLP/JSON at resourceSpans[0].scopeSpans[0].spans[3]: expected an object, got string "not a span"',
+      'invalid OTLP/JSON at resourceSpans[0].scopeSpans[0].spans[3]: expected an object, got "not a span"',
     ]);
   });
 
@@ -385,7 +401,10 @@ describe('decodeTraceRequest: partial success', () => {
 
 describe('toReadableSpan edge cases', () => {
   it('clamps an end before the start to a zero duration, as the SDK does', () => {
-    const decoded = decodeTracePayload(jsonBytes(jsonRequest([jsonSpan({ startTimeUnixNano: '2000000000', endTimeUnixNano: '1000000000' })])), 'json');
+    const decoded = decodeTracePayload(
+      jsonBytes(jsonRequest([jsonSpan({ startTimeUnixNano: '2000000000', endTimeUnixNano: '1000000000' })])),
+      'json',
+    );
     const readable = toReadableSpan(decoded.spans[0]!);
     expect(readable.duration).toEqual([0, 0]);
     expect(readable.endTime).toEqual([2, 0]);
@@ -395,7 +414,10 @@ describe('toReadableSpan edge cases', () => {
   });
 
   it('shares one SDK Resource between the spans of one resource', () => {
-    const decoded = decodeTracePayload(jsonBytes(jsonRequest([jsonSpan(), jsonSpan({ spanId: PARENT_ID })], [{ key: 'service.name', value: { stringValue: 'x' } }])), 'json');
+    const decoded = decodeTracePayload(
+      jsonBytes(jsonRequest([jsonSpan(), jsonSpan({ spanId: PARENT_ID })], [{ key: 'service.name', value: { stringValue: 'x' } }])),
+      'json',
+    );
     const [a, b] = decoded.spans.map(toReadableSpan);
     expect(a!.resource).toBe(b!.resource);
     expect(a!.resource.attributes).toEqual({ 'service.name': 'x' });

@@ -27,12 +27,14 @@ describe('encodeTraceResponse', () => {
 
   it('sends a warning with zero rejected spans when only a message is given', () => {
     const json = encodeTraceResponse({ rejectedSpans: 0, errorMessage: 'deprecated field used' }, 'json');
-    expect(JSON.parse(Buffer.from(json.body).toString())).toEqual({ partialSuccess: { rejectedSpans: '0', errorMessage: 'deprecated field used' } });
+    expect(JSON.parse(Buffer.from(json.body).toString())).toEqual({
+      partialSuccess: { rejectedSpans: '0', errorMessage: 'deprecated field used' },
+    });
   });
 });
 
 describe('encodeErrorResponse', () => {
-  const error = new OtlpDecodeError(400, 'invalid OTLP/JSON at resourceSpans: expected an array, got string "x"');
+  const error = new OtlpDecodeError(400, 'invalid OTLP/JSON at resourceSpans: expected an array, got "x"');
 
   it('writes a protobuf google.rpc.Status', () => {
     const response = encodeErrorResponse(error, 'protobuf');

@@ -46,7 +46,12 @@ function expectRoundTrip(original: ReadableSpan, decoded: DecodedSpan, expectedA
 
   // The ReadableSpan adapter gives back what the SDK span had.
   const readable = toReadableSpan(decoded);
-  expect(readable.spanContext()).toEqual({ traceId: context.traceId, spanId: context.spanId, traceFlags: context.traceFlags, traceState: expect.anything() });
+  expect(readable.spanContext()).toEqual({
+    traceId: context.traceId,
+    spanId: context.spanId,
+    traceFlags: context.traceFlags,
+    traceState: expect.anything(),
+  });
   expect(readable.spanContext().traceState?.serialize()).toBe(context.traceState?.serialize());
   expect(readable.parentSpanContext?.spanId).toBe(original.parentSpanContext?.spanId);
   expect(readable.parentSpanContext?.traceId).toBe(original.parentSpanContext?.traceId);
@@ -59,7 +64,9 @@ function expectRoundTrip(original: ReadableSpan, decoded: DecodedSpan, expectedA
   expect(readable.status).toEqual(original.status);
   expect(readable.resource.attributes).toEqual(original.resource.attributes);
   expect(readable.instrumentationScope).toEqual(original.instrumentationScope);
-  expect(readable.events).toEqual(original.events.map((e) => ({ ...e, attributes: e.attributes ?? {}, droppedAttributesCount: e.droppedAttributesCount ?? 0 })));
+  expect(readable.events).toEqual(
+    original.events.map((e) => ({ ...e, attributes: e.attributes ?? {}, droppedAttributesCount: e.droppedAttributesCount ?? 0 })),
+  );
 }
 
 const variants = [

@@ -44,7 +44,7 @@ export function collectorStyleRequest(): Record<string, unknown> {
                   { key: 'not.a.number', value: { doubleValue: 'NaN' } },
                   { key: 'ok', value: { boolValue: true } },
                   { key: 'raw', value: { bytesValue: 'AQID/w==' } },
-                  { key: 'empty' , value: {} },
+                  { key: 'empty', value: {} },
                   {
                     key: 'db.query.parameter',
                     value: {
@@ -62,10 +62,17 @@ export function collectorStyleRequest(): Record<string, unknown> {
                 ],
                 droppedAttributesCount: '2',
                 events: [
-                  { timeUnixNano: '1700000000500000000', name: 'retry', attributes: [{ key: 'attempt', value: { intValue: '2' } }], droppedAttributesCount: 0 },
+                  {
+                    timeUnixNano: '1700000000500000000',
+                    name: 'retry',
+                    attributes: [{ key: 'attempt', value: { intValue: '2' } }],
+                    droppedAttributesCount: 0,
+                  },
                 ],
                 droppedEventsCount: 3,
-                links: [{ traceId: '', spanId: '', traceState: 'linked=1', attributes: [{ key: 'why', value: { stringValue: 'fan-in' } }] }],
+                links: [
+                  { traceId: '', spanId: '', traceState: 'linked=1', attributes: [{ key: 'why', value: { stringValue: 'fan-in' } }] },
+                ],
                 droppedLinksCount: 4,
                 status: { code: 'STATUS_CODE_ERROR', message: 'upstream 503' },
               },

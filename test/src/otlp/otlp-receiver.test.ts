@@ -66,7 +66,9 @@ describe('startOtlpReceiver', () => {
     expect(request.status).toBe(200);
     expect(request.spans.map((s) => s.name)).toEqual(['federation.query revenue']);
     expect(request.rejectedSpans).toBe(1);
-    expect(request.errorMessage).toMatch(/^1 of 2 spans rejected: invalid spanId at resourceSpans\[0\]\.scopeSpans\[0\]\.spans\[\d\]: expected 8 bytes, got 2$/);
+    expect(request.errorMessage).toMatch(
+      /^1 of 2 spans rejected: invalid spanId at resourceSpans\[0\]\.scopeSpans\[0\]\.spans\[\d\]: expected 8 bytes, got 2$/,
+    );
     expect(warnings.join('\n')).toContain('Received Partial Success response');
     expect(warnings.join('\n')).toContain('invalid spanId');
   });
@@ -92,7 +94,7 @@ describe('startOtlpReceiver', () => {
       body: jsonBytes({ resourceSpans: 'oops' }),
     });
     expect(response.status).toBe(400);
-    expect(await response.json()).toEqual({ code: 3, message: 'invalid OTLP/JSON at resourceSpans: expected an array, got string "oops"' });
+    expect(await response.json()).toEqual({ code: 3, message: 'invalid OTLP/JSON at resourceSpans: expected an array, got "oops"' });
   });
 
   it('answers 415 in text for a content type it does not speak, and for an unknown encoding', async () => {
@@ -106,7 +108,7 @@ describe('startOtlpReceiver', () => {
       body: jsonBytes({}),
     });
     expect(zstd.status).toBe(415);
-    expect((await zstd.json()) as unknown).toMatchObject({ message: 'unsupported Content-Encoding "zstd": supported are gzip, deflate and identity' });
+    expect(await zstd.json()).toMatchObject({ message: 'unsupported Content-Encoding "zstd": supported are gzip, deflate and identity' });
   });
 
   it('answers 413 for a body over the limit, compressed or not', async () => {
@@ -120,11 +122,17 @@ describe('startOtlpReceiver', () => {
       body: zlib.gzipSync(big),
     });
     expect(gzipped.status).toBe(413);
-    expect(((await gzipped.json()) as { message: string }).message).toBe(`request body is larger than ${64 * 1024} bytes after gzip decompression`);
+    expect(((await gzipped.json()) as { message: string }).message).toBe(
+      `request body is larger than ${64 * 1024} bytes after gzip decompression`,
+    );
   });
 
   it('answers /v1/metrics and /v1/logs with an empty success, other paths with 404/405', async () => {
-    const metrics = await fetch(`${receiver.url}/v1/metrics`, { method: 'POST', headers: { 'content-type': 'application/x-protobuf' }, body: new Uint8Array(0) });
+    const metrics = await fetch(`${receiver.url}/v1/metrics`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-protobuf' },
+      body: new Uint8Array(0),
+    });
     expect(metrics.status).toBe(200);
     expect((await fetch(`${receiver.url}/v2/traces`, { method: 'POST', body: '{}' })).status).toBe(404);
     expect((await fetch(receiver.tracesUrl)).status).toBe(405);
@@ -144,6 +152,8 @@ describe('startOtlpReceiver', () => {
   });
 
   it('times out waitForSpans with a message saying what arrived', async () => {
-    await expect(receiver.waitForSpans(1_000_000, 50)).rejects.toThrow(/timed out after 50 ms waiting for 1000000 spans \(got \d+ in \d+ requests: /);
+    await expect(receiver.waitForSpans(1_000_000, 50)).rejects.toThrow(
+      /timed out after 50 ms waiting for 1000000 spans \(got \d+ in \d+ requests: /,
+    );
   });
 });

@@ -58,7 +58,11 @@ export async function sampleSpans(): Promise<{ root: ReadableSpan; child: Readab
   });
   const tracer = provider.getTracer(SCOPE.name, SCOPE.version, { schemaUrl: SCOPE.schemaUrl });
   const parentContext = trace.setSpanContext(ROOT_CONTEXT, REMOTE_PARENT);
-  const root = tracer.startSpan('federation.query revenue', { kind: SpanKind.SERVER, attributes: { 'federation.query.name': 'revenue' } }, parentContext);
+  const root = tracer.startSpan(
+    'federation.query revenue',
+    { kind: SpanKind.SERVER, attributes: { 'federation.query.name': 'revenue' } },
+    parentContext,
+  );
   const child = tracer.startSpan(
     'SELECT orders',
     { kind: SpanKind.CLIENT, attributes: CHILD_ATTRIBUTES, links: [{ context: LINKED, attributes: { 'link.reason': 'batch' } }] },

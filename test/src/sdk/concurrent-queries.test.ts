@@ -30,7 +30,9 @@ describe('100 concurrent federated queries (the seed concurrency test)', () => {
     );
     const results = await Promise.allSettled(
       Array.from({ length: 100 }, (_, i) =>
-        federatedQuery(i % 10 === 0 ? 'failing' : 'ok', () => stage('fetch', () => db.query(i % 10 === 0 ? `SELECT * FROM missing WHERE id = ${i}` : `SELECT ${i}`))),
+        federatedQuery(i % 10 === 0 ? 'failing' : 'ok', () =>
+          stage('fetch', () => db.query(i % 10 === 0 ? `SELECT * FROM missing WHERE id = ${i}` : `SELECT ${i}`)),
+        ),
       ),
     );
     expect(results.filter((r) => r.status === 'rejected')).toHaveLength(10);

@@ -1,15 +1,15 @@
 // startFedscope records spans after the turn that ended them; every report flushes them first.
 import { SpanKind } from '@opentelemetry/api';
+import { emptyResource } from '@opentelemetry/resources';
+import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AlertEngine } from '../../../processors/alerts/index.js';
-import type { ClassifiedSpan } from '../../../processors/classified-span.js';
 import { resolveConfig } from '../../../src/options/resolve-config.js';
-import { AnalysisPipeline } from '../../../src/sdk/analysis-pipeline.js';
+import { FedscopePipeline } from '../../../src/pipeline/fedscope-pipeline.js';
 import type { FedscopeHandle } from '../../../src/sdk/fedscope-handle.js';
 import { startFedscope } from '../../../src/sdk/start-fedscope.js';
 import { ManualClock } from '../../../src/stats/manual-clock.js';
-import { FakeFigures } from '../../processors/alerts/fake-figures.js';
-import { syntheticTrace } from '../../processors/trace-analysis/synthetic-trace.js';
+import { FakeFigures } from '../../support/fake-figures.js';
 
 let handle: FedscopeHandle | undefined;
 afterEach(async () => {
@@ -20,7 +20,15 @@ afterEach(async () => {
 function endSourceCall(h: FedscopeHandle, source: string): void {
   h.tracerProvider
     .getTracer('test')
-    .startSpan('SELECT orders', { kind: SpanKind.CLIENT, attributes: { 'db.system.name': 'sqlite', 'federation.source': source, 'db.operation.name': 'SELECT', 'db.query.text': 'SELECT * FROM orders' } })
+    .startSpan('SELECT orders', {
+      kind: SpanKind.CLIENT,
+      attributes: {
+        'db.system.name': 'sqlite',
+        'federation.source': source,
+        'db.operation.name': 'SELECT',
+        'db.query.text': 'SELECT * FROM orders',
+      },
+    })
     .end();
 }
 
@@ -58,18 +66,48 @@ describe('AlertEngine beforeEvaluation', () => {
   });
 });
 
-describe('AnalysisPipeline snapshot reuse with deferred spans', () => {
-  it('records what waits before deciding whether the snapshot of this tick is still current', () => {
-    const waiting: ClassifiedSpan[] = [];
-    const pipeline: AnalysisPipeline = new AnalysisPipeline(resolveConfig({ prometheus: false, otlp: false, hostMetrics: false, runtimeMetrics: false, alerts: false }), {
-      selfCounters: () => ({}),
-      flushSpans: () => {
-        for (const span of waiting.splice(0)) pipeline.state.record(span);
-      },
-    });
-    expect(pipeline.health.snapshot().sources).toEqual([]); // a snapshot of this tick is now cached
-    waiting.push(...syntheticTrace('t', [{ id: 's', role: 'source', source: 'pg', start: 0, end: 5 }], Date.now() - 10));
-    // Same tick: the health score reads the statistics through the reused snapshot.
-    expect(pipeline.health.snapshot().sources.map((s) => s.name)).toEqual(['pg']);
+describe('FedscopePipeline snapshot reuse with deferred spans', () => {
+  it('records what waits before deciding whether the snapshot of this tick is still current', async () => {
+    const config = resolveConfig({ prometheus: false, otlp: false, hostMetrics: false, runtimeMetrics: false, alerts: false });
+    const pipeline = new FedscopePipeline(config, { resource: emptyResource() });
+    const tracerProvider = new BasicTracerProvider({ spanProcessors: [pipeline.spanProcessor] });
+    try {
+      expect(pipeline.health.snapshot().sources).toEqual([]); // a snapshot of this tick is now cached
+      tracerProvider
+        .getTracer('test')
+        .startSpan('SELECT orders', {
+          kind: SpanKind.CLIENT,
+          attributes: { 'db.system.name': 'sqlite', 'federation.source': 'pg', 'db.operation.name': 'SELECT' },
+        })
+        .end();
+      expect(pipeline.spanProcessor.pendingCount).toBe(1); // deferred: not recorded in end()
+      // Same tick: the health score reads the statistics through the reused snapshot.
+      expect(pipeline.health.snapshot().sources.map((s) => s.name)).toEqual(['pg']);
+    } finally {
+      await tracerProvider.shutdown();
+      await pipeline.shutdown();
+    }
+  });
+
+  it("records spans handed to ingest() at once, as the SDK's own", async () => {
+    const config = resolveConfig({ prometheus: false, otlp: false, hostMetrics: false, runtimeMetrics: false, alerts: false });
+    const elsewhere = new InMemorySpanExporter();
+    const remote = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(elsewhere)] });
+    remote
+      .getTracer('remote')
+      .startSpan('SELECT orders', {
+        kind: SpanKind.CLIENT,
+        attributes: { 'db.system.name': 'postgresql', 'federation.source': 'orders-db', 'db.operation.name': 'SELECT' },
+      })
+      .end();
+    const pipeline = new FedscopePipeline(config, { resource: emptyResource() });
+    try {
+      pipeline.ingest(elsewhere.getFinishedSpans());
+      expect(pipeline.spanProcessor.pendingCount).toBe(0);
+      expect(pipeline.state.snapshot().sources.map((s) => s.labels['source'])).toEqual(['orders-db']);
+    } finally {
+      await remote.shutdown();
+      await pipeline.shutdown();
+    }
   });
 });

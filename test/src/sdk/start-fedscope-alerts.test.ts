@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { federatedQuery, stage } from '../../../instrumentations/federation-stage.js';
-import { FedscopeConfigError } from '../../../src/options/fedscope-config-error.js';
+import { FedscopeConfigError } from '../../../src/diagnostics/fedscope-config-error.js';
 import type { FedscopeHandle } from '../../../src/sdk/fedscope-handle.js';
 import { startFedscope } from '../../../src/sdk/start-fedscope.js';
 
@@ -58,7 +58,10 @@ describe('startFedscope: alerts', () => {
   it('rejects a bad rules file at start, naming the file, the rule and the field', () => {
     const dir = mkdtempSync(join(tmpdir(), 'fedscope-rules-'));
     const file = join(dir, 'rules.yaml');
-    writeFileSync(file, 'rules:\n  - alert: Ok\n    figure: query.errorRate\n    op: ">"\n    threshold: 0.1\n  - alert: HighErrorRate\n    figure: query.errorRate\n    op: ">"\n    threshold: 0.05\n    for: soon\n');
+    writeFileSync(
+      file,
+      'rules:\n  - alert: Ok\n    figure: query.errorRate\n    op: ">"\n    threshold: 0.1\n  - alert: HighErrorRate\n    figure: query.errorRate\n    op: ">"\n    threshold: 0.05\n    for: soon\n',
+    );
     expect(() => startFedscope({ prometheus: false, alerts: { rulesFile: file } })).toThrow(FedscopeConfigError);
     expect(() => startFedscope({ prometheus: false, alerts: { rulesFile: file } })).toThrow(/rules\.yaml.*rule 2.*HighErrorRate.*for/);
   });

@@ -19,9 +19,14 @@ afterEach(async () => {
 });
 
 async function runQuery(): Promise<void> {
-  const db = instrumentAdapter({ query: async (_sql: string) => [{ id: 1 }] }, { source: 'inventory', system: 'postgresql', namespace: 'shop' });
+  const db = instrumentAdapter(
+    { query: async (_sql: string) => [{ id: 1 }] },
+    { source: 'inventory', system: 'postgresql', namespace: 'shop' },
+  );
   await federatedQuery('stock', () => stage('fetch', () => db.query("SELECT qty FROM stock WHERE sku = 'A-1'")));
-  await federatedQuery('stock_fail', () => stage('fetch', () => Promise.reject(Object.assign(new Error('boom'), { code: 'E_BOOM' })))).catch(() => undefined);
+  await federatedQuery('stock_fail', () =>
+    stage('fetch', () => Promise.reject(Object.assign(new Error('boom'), { code: 'E_BOOM' }))),
+  ).catch(() => undefined);
 }
 
 describe('startFedscope: OTLP/HTTP trace export, decoded with the opentelemetry-proto definitions', () => {
@@ -97,11 +102,16 @@ describe('startFedscope: OTLP metrics', () => {
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     try {
       const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-      handle = startFedscope({ prometheus: false, otlp: { endpoint: url, protocol: 'http/json', metrics: true, metricsIntervalMillis: 60_000 } });
+      handle = startFedscope({
+        prometheus: false,
+        otlp: { endpoint: url, protocol: 'http/json', metrics: true, metricsIntervalMillis: 60_000 },
+      });
       await runQuery();
       await handle.forceFlush();
       const metrics = bodies.flatMap((body) => {
-        const parsed = JSON.parse(body) as { resourceMetrics: Array<{ scopeMetrics: Array<{ metrics: Array<Record<string, unknown> & { name: string }> }> }> };
+        const parsed = JSON.parse(body) as {
+          resourceMetrics: Array<{ scopeMetrics: Array<{ metrics: Array<Record<string, unknown> & { name: string }> }> }>;
+        };
         return parsed.resourceMetrics.flatMap((rm) => rm.scopeMetrics.flatMap((sm) => sm.metrics));
       });
       const byName = new Map(metrics.map((m) => [m.name, m]));

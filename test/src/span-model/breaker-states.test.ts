@@ -23,7 +23,12 @@ describe('the breaker board', () => {
     try {
       expect(publishedBreakerStates()).toEqual({ orders: 'open', crm: 'half_open', stock: 'closed' });
       // The application's own report merges in the same way.
-      expect(publishedBreakerStates(() => ({ crm: 'open', mine: 'closed' }))).toEqual({ orders: 'open', crm: 'open', stock: 'closed', mine: 'closed' });
+      expect(publishedBreakerStates(() => ({ crm: 'open', mine: 'closed' }))).toEqual({
+        orders: 'open',
+        crm: 'open',
+        stock: 'closed',
+        mine: 'closed',
+      });
       unpublishBreakerStates(a);
       expect(publishedBreakerStates()).toEqual({ crm: 'half_open', stock: 'closed' });
     } finally {
@@ -44,7 +49,14 @@ describe('the breaker board', () => {
     publishBreakerStates(odd);
     try {
       const errors: unknown[] = [];
-      expect(publishedBreakerStates(() => { throw new Error('also broken'); }, (error) => errors.push(error))).toEqual({ fine: 'open' });
+      expect(
+        publishedBreakerStates(
+          () => {
+            throw new Error('also broken');
+          },
+          (error) => errors.push(error),
+        ),
+      ).toEqual({ fine: 'open' });
       expect(errors).toEqual([new Error('also broken')]);
     } finally {
       unpublishBreakerStates(broken);

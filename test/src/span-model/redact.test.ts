@@ -42,7 +42,11 @@ const postgres: Case[] = [
 
 const mariadb: Case[] = [
   ["Duplicate entry 'dupe@example.com' for key 'email'", ['dupe@example.com'], 'Duplicate entry ? for key ?'],
-  ["Incorrect integer value: 'castsecret' for column `test`.`tt`.`n` at row 1", ['castsecret'], 'Incorrect integer value: ? for column `test`.`tt`.`n` at row ?'],
+  [
+    "Incorrect integer value: 'castsecret' for column `test`.`tt`.`n` at row 1",
+    ['castsecret'],
+    'Incorrect integer value: ? for column `test`.`tt`.`n` at row ?',
+  ],
   // MariaDB quotes the rest of the statement without escaping it: the echo runs to `' at line N`.
   [
     "You have an error in your SQL syntax; check the manual that corresponds to your MariaDB server version for the right syntax to use near ''unterminatedsecret' at line 1",
@@ -62,9 +66,21 @@ const mariadb: Case[] = [
 ];
 
 const duckdbAndSqlite: Case[] = [
-  ["Conversion Error: Could not convert string 'castsecret' to INT32\n\nLINE 1: SELECT 'castsecret'::INT\n                           ^", ['castsecret'], 'Conversion Error: Could not convert string ? to INT32\n\nLINE 1: ?\n                           ^'],
-  ['Constraint Error: Duplicate key "email: dupe@example.com" violates unique constraint.', ['dupe@example.com'], 'Constraint Error: Duplicate key ? violates unique constraint.'],
-  ['Binder Error: Referenced column "hunter2" was not found because the FROM clause is missing\n\nLINE 1: SELECT hunter2 FROM x\n               ^', ['hunter2'], 'Binder Error: Referenced column ? was not found because the FROM clause is missing\n\nLINE 1: ?\n               ^'],
+  [
+    "Conversion Error: Could not convert string 'castsecret' to INT32\n\nLINE 1: SELECT 'castsecret'::INT\n                           ^",
+    ['castsecret'],
+    'Conversion Error: Could not convert string ? to INT32\n\nLINE 1: ?\n                           ^',
+  ],
+  [
+    'Constraint Error: Duplicate key "email: dupe@example.com" violates unique constraint.',
+    ['dupe@example.com'],
+    'Constraint Error: Duplicate key ? violates unique constraint.',
+  ],
+  [
+    'Binder Error: Referenced column "hunter2" was not found because the FROM clause is missing\n\nLINE 1: SELECT hunter2 FROM x\n               ^',
+    ['hunter2'],
+    'Binder Error: Referenced column ? was not found because the FROM clause is missing\n\nLINE 1: ?\n               ^',
+  ],
   ['unrecognized token: "\'unterminatedsecret"', ['unterminatedsecret'], 'unrecognized token: ?'],
   ['no such column: hunter2', ['hunter2'], 'no such column: ?'],
   ['near "hunter2": syntax error', ['hunter2'], 'near ?: syntax error'],
@@ -73,15 +89,31 @@ const duckdbAndSqlite: Case[] = [
 ];
 
 const connections: Case[] = [
-  ['could not connect to postgresql://admin:S3cretPw@db.internal:5432/app', ['admin', 'S3cretPw'], 'could not connect to postgresql://db.internal:?/app'],
+  [
+    'could not connect to postgresql://admin:S3cretPw@db.internal:5432/app',
+    ['admin', 'S3cretPw'],
+    'could not connect to postgresql://db.internal:?/app',
+  ],
   // A password with `@` and `/` that was never percent-encoded.
-  ['could not connect to postgres://admin:p@ss/w@rd@db.internal/app', ['p@ss', 'w@rd', 'ss/w'], 'could not connect to postgres://db.internal/app'],
+  [
+    'could not connect to postgres://admin:p@ss/w@rd@db.internal/app',
+    ['p@ss', 'w@rd', 'ss/w'],
+    'could not connect to postgres://db.internal/app',
+  ],
   ['mysql://root:hunter2@127.0.0.1/test refused', ['hunter2'], 'mysql://?/test refused'],
   ['dial admin:S3cretPw@db.internal:5432 refused', ['S3cretPw', 'admin'], 'dial db.internal:? refused'],
   ['host=db user=app password=S3cretPw dbname=shop', ['S3cretPw'], 'host=db user=app password=? dbname=shop'],
   ["options { password: 'S3 cret', user: 'app' }", ['S3 cret', 'app'], 'options { password: ?, user: ? }'],
-  ['GET https://api.example.com/v1/items?api_key=k3y&client_secret=s3c failed', ['k3y', 's3c'], 'GET https://api.example.com/v1/items?api_key=?&client_secret=? failed'],
-  ['HTTP 401 from https://api.example.com/items (Authorization: Bearer abcdefgh12345678)', ['abcdefgh12345678'], 'HTTP 401 from https://api.example.com/items (Authorization: ? ?)'],
+  [
+    'GET https://api.example.com/v1/items?api_key=k3y&client_secret=s3c failed',
+    ['k3y', 's3c'],
+    'GET https://api.example.com/v1/items?api_key=?&client_secret=? failed',
+  ],
+  [
+    'HTTP 401 from https://api.example.com/items (Authorization: Bearer abcdefgh12345678)',
+    ['abcdefgh12345678'],
+    'HTTP 401 from https://api.example.com/items (Authorization: ? ?)',
+  ],
   ['rejected key sk_live_51HxYzAbCdEf0123456789xyz', ['sk_live_51HxYzAbCdEf0123456789xyz'], 'rejected key ?'],
 ];
 
@@ -93,7 +125,11 @@ const edges: Case[] = [
   ["won't retry 'secret' twice", ['secret'], "won't retry ? twice"],
   ["escaped 'alpha\\'bravo' end", ['alpha', 'bravo'], 'escaped ? end'],
   ["unclosed 'rest of the secret text", ['secret'], 'unclosed ?'],
-  ['numbers -42, 3.14, 1e9, 0xff, 2024-01-01, 10:30:00 and t1, ER_1, $1', ['42', '3.14', '1e9', '0xff', '2024', '10', '30'], 'numbers ?, ?, ?, ?, ?-?-?, ?:?:? and t1, ER_1, $1'],
+  [
+    'numbers -42, 3.14, 1e9, 0xff, 2024-01-01, 10:30:00 and t1, ER_1, $1',
+    ['42', '3.14', '1e9', '0xff', '2024', '10', '30'],
+    'numbers ?, ?, ?, ?, ?-?-?, ?:?:? and t1, ER_1, $1',
+  ],
   ['WHERE id IN (1001, 1002, 1003)', ['1001', '1002', '1003'], 'WHERE id IN (?, ?, ?)'],
   ['HTTP 503 from http://127.0.0.1:8080/vip', ['127.0.0.1', '8080'], 'HTTP 503 from http://?:?/vip'],
 ];
@@ -120,7 +156,12 @@ describe('redactMessage', () => {
     try {
       await duck.run('CREATE TABLE t (email VARCHAR UNIQUE, amount INT CHECK (amount > 0))');
       await duck.run("INSERT INTO t VALUES ('duck-dupe@example.com', 1)");
-      for (const sql of ["SELECT 'duckcastsecret'::INT", "SELECT 'duckunterminated", "INSERT INTO t VALUES ('duck-dupe@example.com', 2)", 'SELECT duckident FROM t']) {
+      for (const sql of [
+        "SELECT 'duckcastsecret'::INT",
+        "SELECT 'duckunterminated",
+        "INSERT INTO t VALUES ('duck-dupe@example.com', 2)",
+        'SELECT duckident FROM t',
+      ]) {
         await duck.run(sql).then(
           () => messages.push('no error'),
           (error: Error) => messages.push(error.message),
@@ -142,7 +183,15 @@ describe('redactMessage', () => {
     expect(messages).not.toContain('no error');
     const raw = messages.join('\n');
     const redacted = messages.map(redactMessage).join('\n');
-    for (const secret of ['duckcastsecret', 'duckunterminated', 'duck-dupe@example.com', 'duckident', 'sqliteunterminated', 'sqliteident', 'zzsecret']) {
+    for (const secret of [
+      'duckcastsecret',
+      'duckunterminated',
+      'duck-dupe@example.com',
+      'duckident',
+      'sqliteunterminated',
+      'sqliteident',
+      'zzsecret',
+    ]) {
       expect(raw).toContain(secret); // the engines echo it…
       expect(redacted).not.toContain(secret); // …and the redactor removes it
     }
@@ -186,7 +235,9 @@ describe('redactStack', () => {
     const stack = `Error: ${message}\n    at f (file:///app/x.js:10:5)`;
     expect(redactStack(stack, message)).toBe('Error: near ? at line 1\n    at f (file:///app/x.js:10:5)');
     expect(redactStack(stack, 'a message that was changed later')).toBe('Error: near ? at line 1\n    at f (file:///app/x.js:10:5)');
-    expect(redactStack(`${stack}\nCaused by: 'cause secret'\n    at g (y.js:1:1)`, message)).toBe('Error: near ? at line 1\n    at f (file:///app/x.js:10:5)\nCaused by: ?\n    at g (y.js:1:1)');
+    expect(redactStack(`${stack}\nCaused by: 'cause secret'\n    at g (y.js:1:1)`, message)).toBe(
+      'Error: near ? at line 1\n    at f (file:///app/x.js:10:5)\nCaused by: ?\n    at g (y.js:1:1)',
+    );
   });
 });
 

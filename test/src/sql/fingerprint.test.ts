@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { fingerprintOfNormalized, fingerprintSql, normalizeSql } from '../../../src/sql/fingerprint.js';
 import { fnv1a64Hex } from '../../../src/sql/fnv1a64.js';
 import type { SqlDialect } from '../../../src/sql/sql-dialect.js';
-import { randomInt, seededRandom } from './seeded-random.js';
+import { randomInt, seededRandom } from '../../support/seeded-random.js';
 
 /** Straightforward FNV-1a 64 with BigInt and TextEncoder, as an independent reference. */
 function referenceFnv1a64(text: string): string {
@@ -125,7 +125,9 @@ describe('fingerprintSql: equivalences', () => {
 
   it('is stable across releases (pinned values)', () => {
     // If one of these changes, every stored fingerprint changes: only on purpose, with a release note.
-    expect(normalizeSql("SELECT * FROM orders WHERE id = 42 AND status IN ('a', 'b')")).toBe('SELECT * FROM orders WHERE id = ? AND status IN (?)');
+    expect(normalizeSql("SELECT * FROM orders WHERE id = 42 AND status IN ('a', 'b')")).toBe(
+      'SELECT * FROM orders WHERE id = ? AND status IN (?)',
+    );
     expect(fingerprintSql("SELECT * FROM orders WHERE id = 42 AND status IN ('a', 'b')")).toBe(
       referenceFnv1a64('SELECT * FROM orders WHERE id = ? AND status IN (?)'),
     );

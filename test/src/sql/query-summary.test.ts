@@ -19,7 +19,11 @@ describe('summarizeSql: the examples of the OpenTelemetry conventions', () => {
   });
 
   it('one operation on several collections', () => {
-    expect(triple('SELECT *\nFROM songs,\n artists\nWHERE songs.artist_id == artists.id')).toEqual(['SELECT songs artists', 'SELECT', undefined]);
+    expect(triple('SELECT *\nFROM songs,\n artists\nWHERE songs.artist_id == artists.id')).toEqual([
+      'SELECT songs artists',
+      'SELECT',
+      undefined,
+    ]);
   });
 
   it('an anonymous table', () => {
@@ -72,8 +76,13 @@ describe('summarizeSql: DML', () => {
     ['DELETE FROM sessions WHERE expires_at < now()', 'DELETE sessions', 'DELETE', 'sessions'],
     ['DELETE FROM t USING u WHERE t.id = u.id', 'DELETE t u', 'DELETE', undefined],
     ['DELETE t1 FROM t1 JOIN t2 ON t1.id = t2.id', 'DELETE t1 t1 t2', 'DELETE', undefined],
-    ['MERGE INTO t USING s ON t.id = s.id WHEN MATCHED THEN UPDATE SET a = s.a WHEN NOT MATCHED THEN INSERT (a) VALUES (s.a)', 'MERGE t s', 'MERGE', undefined],
-    ['SELECT * FROM t1 INTO OUTFILE \'/tmp/x\'', 'SELECT t1', 'SELECT', 't1'],
+    [
+      'MERGE INTO t USING s ON t.id = s.id WHEN MATCHED THEN UPDATE SET a = s.a WHEN NOT MATCHED THEN INSERT (a) VALUES (s.a)',
+      'MERGE t s',
+      'MERGE',
+      undefined,
+    ],
+    ["SELECT * FROM t1 INTO OUTFILE '/tmp/x'", 'SELECT t1', 'SELECT', 't1'],
     ['SELECT a INTO new_table FROM t', 'SELECT new_table t', 'SELECT', undefined],
   ])('%s', (sql, summary, operation, collection) => {
     expect(triple(sql)).toEqual([summary, operation, collection]);
@@ -86,7 +95,8 @@ describe('summarizeSql: WITH', () => {
   });
 
   it('handles several CTEs, column lists and RECURSIVE', () => {
-    const sql = 'WITH RECURSIVE a(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM a), b AS MATERIALIZED (SELECT * FROM t) SELECT * FROM a JOIN b ON true';
+    const sql =
+      'WITH RECURSIVE a(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM a), b AS MATERIALIZED (SELECT * FROM t) SELECT * FROM a JOIN b ON true';
     expect(triple(sql)).toEqual(['SELECT SELECT SELECT t SELECT', 'SELECT', undefined]);
   });
 
@@ -96,7 +106,11 @@ describe('summarizeSql: WITH', () => {
       'INSERT',
       undefined,
     ]);
-    expect(triple('WITH d AS (DELETE FROM q RETURNING *) INSERT INTO log SELECT * FROM d')).toEqual(['DELETE q INSERT log SELECT', 'INSERT', undefined]);
+    expect(triple('WITH d AS (DELETE FROM q RETURNING *) INSERT INTO log SELECT * FROM d')).toEqual([
+      'DELETE q INSERT log SELECT',
+      'INSERT',
+      undefined,
+    ]);
     expect(triple('with ids as (select id from t) update t set x = 1 where id in (select id from ids)')).toEqual([
       'select t update t select',
       'update',
@@ -116,7 +130,12 @@ describe('summarizeSql: DDL and other commands', () => {
     ['CREATE TABLE t2 AS SELECT * FROM t1', 'CREATE TABLE t2 SELECT t1', 'CREATE TABLE', undefined],
     ['CREATE OR REPLACE VIEW v AS SELECT a FROM t', 'CREATE VIEW v SELECT t', 'CREATE VIEW', undefined],
     ['CREATE MATERIALIZED VIEW mv AS SELECT 1', 'CREATE MATERIALIZED VIEW mv SELECT', 'CREATE MATERIALIZED VIEW', 'mv'],
-    ['CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS idx ON ONLY public.t USING btree (x)', 'CREATE INDEX idx public.t', 'CREATE INDEX', undefined],
+    [
+      'CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS idx ON ONLY public.t USING btree (x)',
+      'CREATE INDEX idx public.t',
+      'CREATE INDEX',
+      undefined,
+    ],
     ['CREATE INDEX ON t (x)', 'CREATE INDEX t', 'CREATE INDEX', 't'],
     ['CREATE TRIGGER trg AFTER INSERT ON t FOR EACH ROW EXECUTE FUNCTION f()', 'CREATE TRIGGER trg t', 'CREATE TRIGGER', undefined],
     ['CREATE FUNCTION add(a int, b int) RETURNS int AS $$ SELECT a + b $$ LANGUAGE sql', 'CREATE FUNCTION add', 'CREATE FUNCTION', 'add'],
@@ -173,7 +192,12 @@ describe('summarizeSql: statements and bounds', () => {
   });
 
   it('ignores empty statements', () => {
-    expect(summarizeSql(';; SELECT * FROM t;;')).toEqual({ statementCount: 1, summary: 'SELECT t', operationName: 'SELECT', collectionName: 't' });
+    expect(summarizeSql(';; SELECT * FROM t;;')).toEqual({
+      statementCount: 1,
+      summary: 'SELECT t',
+      operationName: 'SELECT',
+      collectionName: 't',
+    });
   });
 
   it('gives nothing for empty input, comments only, or unknown commands', () => {

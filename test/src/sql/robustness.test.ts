@@ -10,9 +10,9 @@ import { sanitizeSql } from '../../../src/sql/sanitize.js';
 import { SQL_DIALECTS, type SqlDialect } from '../../../src/sql/sql-dialect.js';
 import { tokenizeSql } from '../../../src/sql/sql-lexer.js';
 import { StatementAnalyzer } from '../../../src/sql/statement-analyzer.js';
-import { pick, randomInt, seededRandom } from './seeded-random.js';
+import { pick, randomInt, seededRandom } from '../../support/seeded-random.js';
 
-const SQL_CHARS = "'\"`$()[]{};,.-+*/\\#?:@=<>!|&%^~_ \n\t\r0123456789aAeEbBxXnNuUzZ$€é🎉\u0000\u00a0";
+const SQL_CHARS = '\'"`$()[]{};,.-+*/\\#?:@=<>!|&%^~_ \n\t\r0123456789aAeEbBxXnNuUzZ$€é🎉\u0000\u00a0';
 
 function randomText(random: () => number, maxLength: number): string {
   const length = randomInt(random, maxLength + 1);
@@ -54,10 +54,57 @@ describe('never throws on random input', () => {
   it('handles random sequences of SQL-ish fragments', () => {
     const random = seededRandom(99);
     const fragments = [
-      'SELECT', 'FROM', 'WHERE', 'WITH', 'AS', '(', ')', ',', ';', 'INSERT INTO', 'VALUES', 'IN', 'JOIN', 'ON', 'USING',
-      'CREATE TABLE', 'DROP', 'INDEX', 'UPDATE', 'SET', 'DELETE', 'MERGE', 'EXPLAIN', 'CALL', 't', '"q"', "'s'", '$1', '?',
-      '-1', '.', '*', '=', 'DISTINCT', 'UNION', 'RECURSIVE', 'MATERIALIZED', 'NOT', 'EXISTS', 'IF', 'ONLY', 'LATERAL',
-      'START', 'TRANSACTION', 'GRANT', 'FROM (', 'IN (', 'VALUES (', '$$x$$', '/*c*/', '--c\n',
+      'SELECT',
+      'FROM',
+      'WHERE',
+      'WITH',
+      'AS',
+      '(',
+      ')',
+      ',',
+      ';',
+      'INSERT INTO',
+      'VALUES',
+      'IN',
+      'JOIN',
+      'ON',
+      'USING',
+      'CREATE TABLE',
+      'DROP',
+      'INDEX',
+      'UPDATE',
+      'SET',
+      'DELETE',
+      'MERGE',
+      'EXPLAIN',
+      'CALL',
+      't',
+      '"q"',
+      "'s'",
+      '$1',
+      '?',
+      '-1',
+      '.',
+      '*',
+      '=',
+      'DISTINCT',
+      'UNION',
+      'RECURSIVE',
+      'MATERIALIZED',
+      'NOT',
+      'EXISTS',
+      'IF',
+      'ONLY',
+      'LATERAL',
+      'START',
+      'TRANSACTION',
+      'GRANT',
+      'FROM (',
+      'IN (',
+      'VALUES (',
+      '$$x$$',
+      '/*c*/',
+      '--c\n',
     ];
     const analyzer = new StatementAnalyzer();
     for (let i = 0; i < 2_000; i++) {
@@ -74,18 +121,74 @@ describe('never throws on random input', () => {
 
 describe('never leaks literal or comment text', () => {
   const SECRET = 'S3CR3T';
-  const safe = ['SELECT', 'a', 'users', 'FROM', 'WHERE', 'AND', 'IN', 'VALUES', 'INSERT', 'INTO', '=', '<>', '+', '-', '::', '->>', '(', ')', ',', ';', '.', '42', '-1', '3.5e2', '?', '$1', ':p', '*'];
+  const safe = [
+    'SELECT',
+    'a',
+    'users',
+    'FROM',
+    'WHERE',
+    'AND',
+    'IN',
+    'VALUES',
+    'INSERT',
+    'INTO',
+    '=',
+    '<>',
+    '+',
+    '-',
+    '::',
+    '->>',
+    '(',
+    ')',
+    ',',
+    ';',
+    '.',
+    '42',
+    '-1',
+    '3.5e2',
+    '?',
+    '$1',
+    ':p',
+    '*',
+  ];
   const NUMBER = '987654321'; // a numeric secret: no output may show '98765'
   const common = [
-    `'${SECRET}'`, `'it''s ${SECRET}'`, `/* ${SECRET} */`, `-- ${SECRET}\n`, `X'${SECRET}'`, `N'${SECRET}'`, `DATE '${SECRET}'`,
-    NUMBER, `-${NUMBER}`, `${NUMBER}.5e3`, `.${NUMBER}`, `0x${NUMBER}ABC`, `= -${NUMBER}`, `(${NUMBER}, ${NUMBER})`,
+    `'${SECRET}'`,
+    `'it''s ${SECRET}'`,
+    `/* ${SECRET} */`,
+    `-- ${SECRET}\n`,
+    `X'${SECRET}'`,
+    `N'${SECRET}'`,
+    `DATE '${SECRET}'`,
+    NUMBER,
+    `-${NUMBER}`,
+    `${NUMBER}.5e3`,
+    `.${NUMBER}`,
+    `0x${NUMBER}ABC`,
+    `= -${NUMBER}`,
+    `(${NUMBER}, ${NUMBER})`,
   ];
   const secrets: Record<SqlDialect, string[]> = {
-    postgresql: [...common, `$$${SECRET}$$`, `$q$${SECRET} $$ $q$`, `E'${SECRET}\\' ${SECRET}'`, `/* a /* ${SECRET} */ ${SECRET} */`, `U&'${SECRET}'`],
+    postgresql: [
+      ...common,
+      `$$${SECRET}$$`,
+      `$q$${SECRET} $$ $q$`,
+      `E'${SECRET}\\' ${SECRET}'`,
+      `/* a /* ${SECRET} */ ${SECRET} */`,
+      `U&'${SECRET}'`,
+    ],
     duckdb: [...common, `$$${SECRET}$$`, `$q$${SECRET}$q$`, `/* a /* ${SECRET} */ ${SECRET} */`],
     mysql: [...common, `'${SECRET}\\' ${SECRET}'`, `"${SECRET}"`, `"${SECRET}\\" ${SECRET}"`, `# ${SECRET}\n`, `/*!40001 ${SECRET} */`],
     sqlite: [...common, `= "${SECRET}"`, `IN ("${SECRET}", "${SECRET}")`],
-    generic: [...common, `$$${SECRET}$$`, `E'${SECRET}\\' ${SECRET}'`, `'${SECRET}\\' ${SECRET}'`, `# ${SECRET}\n`, `= "${SECRET}"`, `/* a /* ${SECRET} */ ${SECRET} */`],
+    generic: [
+      ...common,
+      `$$${SECRET}$$`,
+      `E'${SECRET}\\' ${SECRET}'`,
+      `'${SECRET}\\' ${SECRET}'`,
+      `# ${SECRET}\n`,
+      `= "${SECRET}"`,
+      `/* a /* ${SECRET} */ ${SECRET} */`,
+    ],
   };
   const separators = [' ', '\n', '\t', '  '];
 
@@ -98,7 +201,11 @@ describe('never leaks literal or comment text', () => {
         const count = 1 + randomInt(random, 16);
         for (let j = 0; j < count; j++) parts.push(random() < 0.3 ? pick(random, secrets[dialect]) : pick(random, safe));
         const whole = parts.join(pick(random, separators));
-        for (const text of [whole, whole.slice(0, randomInt(random, whole.length + 1)), whole.slice(0, randomInt(random, whole.length + 1))]) {
+        for (const text of [
+          whole,
+          whole.slice(0, randomInt(random, whole.length + 1)),
+          whole.slice(0, randomInt(random, whole.length + 1)),
+        ]) {
           const analysis = analyzer.analyze(text, dialect);
           const shown = [
             sanitizeSql(text, { dialect }),

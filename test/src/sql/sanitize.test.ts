@@ -52,7 +52,9 @@ describe('sanitizeSql: literals', () => {
   });
 
   it('keeps PostgreSQL quoted identifiers', () => {
-    expect(sanitizeSql('SELECT "Name" FROM "Users" WHERE "Id" = 5', { dialect: 'postgresql' })).toBe('SELECT "Name" FROM "Users" WHERE "Id" = ?');
+    expect(sanitizeSql('SELECT "Name" FROM "Users" WHERE "Id" = 5', { dialect: 'postgresql' })).toBe(
+      'SELECT "Name" FROM "Users" WHERE "Id" = ?',
+    );
   });
 
   it('replaces "…" in value positions in generic and SQLite text', () => {

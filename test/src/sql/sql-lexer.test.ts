@@ -16,8 +16,19 @@ function failed(sql: string, dialect?: SqlDialect): boolean {
 describe('SqlLexer: basics', () => {
   it('splits words, punctuation and operators', () => {
     expect(lex('SELECT a, b.c FROM t WHERE x >= 1;')).toEqual([
-      'Word:SELECT', 'Word:a', 'Comma:,', 'Word:b', 'Dot:.', 'Word:c', 'Word:FROM', 'Word:t', 'Word:WHERE', 'Word:x',
-      'Operator:>=', 'Number:1', 'Semicolon:;',
+      'Word:SELECT',
+      'Word:a',
+      'Comma:,',
+      'Word:b',
+      'Dot:.',
+      'Word:c',
+      'Word:FROM',
+      'Word:t',
+      'Word:WHERE',
+      'Word:x',
+      'Operator:>=',
+      'Number:1',
+      'Semicolon:;',
     ]);
   });
 
@@ -35,8 +46,19 @@ describe('SqlLexer: basics', () => {
 
   it('keeps multi-character operators together', () => {
     expect(lex('a <> b != c || d :: e ->> f @> g')).toEqual([
-      'Word:a', 'Operator:<>', 'Word:b', 'Operator:!=', 'Word:c', 'Operator:||', 'Word:d', 'Operator:::', 'Word:e',
-      'Operator:->>', 'Word:f', 'Operator:@>', 'Word:g',
+      'Word:a',
+      'Operator:<>',
+      'Word:b',
+      'Operator:!=',
+      'Word:c',
+      'Operator:||',
+      'Word:d',
+      'Operator:::',
+      'Word:e',
+      'Operator:->>',
+      'Word:f',
+      'Operator:@>',
+      'Word:g',
     ]);
     expect(lex('x::int')).toEqual(['Word:x', 'Operator:::', 'Word:int']);
   });
@@ -47,7 +69,15 @@ describe('SqlLexer: basics', () => {
 
   it('reads parentheses, brackets and stray characters', () => {
     expect(lex('f(a[1]) {x}')).toEqual([
-      'Word:f', 'LParen:(', 'Word:a', 'Punctuation:[', 'Number:1', 'Punctuation:]', 'RParen:)', 'Punctuation:{', 'Word:x',
+      'Word:f',
+      'LParen:(',
+      'Word:a',
+      'Punctuation:[',
+      'Number:1',
+      'Punctuation:]',
+      'RParen:)',
+      'Punctuation:{',
+      'Word:x',
       'Punctuation:}',
     ]);
     expect(lex('\\ \u0001')).toEqual(['Punctuation:\\', 'Punctuation:\u0001']);
@@ -72,7 +102,7 @@ describe('SqlLexer: strings', () => {
   });
 
   it('reads PostgreSQL dollar-quoted strings, with and without tags', () => {
-    expect(lex('SELECT $$a \'b\' $c$$', 'postgresql')).toEqual(['Word:SELECT', "String:$$a 'b' $c$$"]);
+    expect(lex("SELECT $$a 'b' $c$$", 'postgresql')).toEqual(['Word:SELECT', "String:$$a 'b' $c$$"]);
     expect(lex("$fn$ SELECT 'x'; $$ $fn$ x", 'postgresql')).toEqual(["String:$fn$ SELECT 'x'; $$ $fn$", 'Word:x']);
     expect(lex('$a$ $b$ x $b$ $a$', 'duckdb')).toEqual(['String:$a$ $b$ x $b$ $a$']);
   });
@@ -93,13 +123,32 @@ describe('SqlLexer: strings', () => {
 
   it('reads "…" in value positions as literals in the generic and SQLite readings', () => {
     expect(lex('SELECT "c" FROM "t" WHERE "c" = "v"')).toEqual([
-      'Word:SELECT', 'QuotedIdentifier:"c"', 'Word:FROM', 'QuotedIdentifier:"t"', 'Word:WHERE', 'QuotedIdentifier:"c"',
-      'Operator:=', 'String:"v"',
+      'Word:SELECT',
+      'QuotedIdentifier:"c"',
+      'Word:FROM',
+      'QuotedIdentifier:"t"',
+      'Word:WHERE',
+      'QuotedIdentifier:"c"',
+      'Operator:=',
+      'String:"v"',
     ]);
     expect(lex('x IN ("a", "b")', 'sqlite')).toEqual(['Word:x', 'Word:IN', 'LParen:(', 'String:"a"', 'Comma:,', 'String:"b"', 'RParen:)']);
     expect(lex('VALUES ("a", lower("b")), ("c", 1)')).toEqual([
-      'Word:VALUES', 'LParen:(', 'String:"a"', 'Comma:,', 'Word:lower', 'LParen:(', 'String:"b"', 'RParen:)', 'RParen:)',
-      'Comma:,', 'LParen:(', 'String:"c"', 'Comma:,', 'Number:1', 'RParen:)',
+      'Word:VALUES',
+      'LParen:(',
+      'String:"a"',
+      'Comma:,',
+      'Word:lower',
+      'LParen:(',
+      'String:"b"',
+      'RParen:)',
+      'RParen:)',
+      'Comma:,',
+      'LParen:(',
+      'String:"c"',
+      'Comma:,',
+      'Number:1',
+      'RParen:)',
     ]);
     expect(lex('name LIKE "a%"')).toEqual(['Word:name', 'Word:LIKE', 'String:"a%"']);
     expect(lex('count("c")')).toEqual(['Word:count', 'LParen:(', 'QuotedIdentifier:"c"', 'RParen:)']);
@@ -149,7 +198,11 @@ describe('SqlLexer: numbers, booleans and placeholders', () => {
 
   it('reads TRUE and FALSE as booleans, in any case, but not quoted', () => {
     expect(lex('TRUE false True "true" truex')).toEqual([
-      'Boolean:TRUE', 'Boolean:false', 'Boolean:True', 'QuotedIdentifier:"true"', 'Word:truex',
+      'Boolean:TRUE',
+      'Boolean:false',
+      'Boolean:True',
+      'QuotedIdentifier:"true"',
+      'Word:truex',
     ]);
     expect(lex('NULL')).toEqual(['Word:NULL']);
   });

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { LogBucketMapping } from '../../../src/stats/log-bucket-mapping.js';
 import { LogBucketSketch } from '../../../src/stats/log-bucket-sketch.js';
 import type { QuantileSketch } from '../../../src/stats/types.js';
-import { DISTRIBUTIONS, GOAL_QUANTILES, exactQuantile, relativeError, seededRandom, sortedCopy } from './distributions.js';
+import { DISTRIBUTIONS, GOAL_QUANTILES, exactQuantile, relativeError, sortedCopy } from '../../support/latency-distributions.js';
+import { seededRandom } from '../../support/seeded-random.js';
 
 const N = 200_000;
 const GOAL = 0.01;

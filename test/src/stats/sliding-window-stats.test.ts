@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../../src/stats/manual-clock.js';
 import { SlidingWindowStats } from '../../../src/stats/sliding-window-stats.js';
 import type { SeriesSample, SeriesSummary, WindowSummary } from '../../../src/stats/types.js';
-import { DISTRIBUTIONS, GOAL_QUANTILES, exactQuantile, relativeError, sortedCopy } from './distributions.js';
+import { DISTRIBUTIONS, GOAL_QUANTILES, exactQuantile, relativeError, sortedCopy } from '../../support/latency-distributions.js';
 
 const MINUTE = 60_000;
 
@@ -76,7 +76,16 @@ describe('SlidingWindowStats counting', () => {
   it('reports nulls rather than NaN for empty windows, and is JSON-serialisable', () => {
     const { clock, series } = setup();
     let summary = series.summary();
-    expect(summary.windows[0]).toMatchObject({ count: 0, errorRate: null, mean: null, max: null, p50: null, p999: null, cacheHitRatio: null, throughputPerSecond: 0 });
+    expect(summary.windows[0]).toMatchObject({
+      count: 0,
+      errorRate: null,
+      mean: null,
+      max: null,
+      p50: null,
+      p999: null,
+      cacheHitRatio: null,
+      throughputPerSecond: 0,
+    });
     expect(summary.lastUpdateMs).toBeNull();
     series.record(sample(2, { cacheHit: true }));
     clock.advance(90 * 1000);

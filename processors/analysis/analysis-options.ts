@@ -1,0 +1,38 @@
+/** Bounds and windows of the derived statistics. */
+export interface AnalysisOptions {
+  /**
+   * Sliding windows in seconds: the shortest a multiple of 5, the others multiples of 60.
+   * @default [60, 300, 900]
+   */
+  windowsSeconds?: number[];
+  /**
+   * Most federated query names tracked; more go to an overflow series.
+   * @default 500
+   */
+  maxQueries?: number;
+  /**
+   * Most (query, stage) pairs tracked.
+   * @default 2000
+   */
+  maxStages?: number;
+  /**
+   * Most sources tracked.
+   * @default 500
+   */
+  maxSources?: number;
+  /**
+   * Most (source, statement fingerprint) pairs tracked; the least used is evicted.
+   * @default 1000
+   */
+  maxStatements?: number;
+  /**
+   * Seconds after which an idle series is dropped; must exceed the longest window.
+   * @default 3600
+   */
+  idleExpirySeconds?: number;
+  /**
+   * Length of each top-statements list (and statements exported as metrics).
+   * @default 10
+   */
+  topStatements?: number;
+}

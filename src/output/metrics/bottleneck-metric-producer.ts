@@ -1,0 +1,122 @@
+import type { Attributes, HrTime } from '@opentelemetry/api';
+import type { DataPoint, MetricData } from '@opentelemetry/sdk-metrics';
+import { ATTR_FEDERATION_QUERY_NAME } from '../../span-model/attributes.js';
+import { FedscopeMetricProducer, type FedscopeMetricProducerOptions } from './fedscope-metric-producer.js';
+import { counterMetric, gaugeMetric } from './metric-data.js';
+import { windowLabel } from '../../stats/window-label.js';
+import { OVERFLOW_LABEL } from '../../../processors/analysis/keyed-series.js';
+import { OVERFLOW_QUERY, type BottleneckAggregator } from '../../../processors/trace-analysis/bottleneck-aggregator.js';
+import { TraceAssembler } from '../../../processors/trace-analysis/trace-assembler.js';
+
+/**
+ * Exports the bottleneck aggregates and suggestions through any metric reader:
+ *
+ * - `federation.bottleneck.share{federation.query.name, kind=stage|source, name, window}`: mean
+ *   share of critical-path time (ratio);
+ * - `federation.bottleneck.frequency{…same}`: share of traces in which it was the bottleneck;
+ * - `federation.critical_path.duration{federation.query.name, window}`: mean query duration of
+ *   the analysed traces (s);
+ * - `federation.fanout.efficiency` / `federation.fanout.skew{federation.query.name, window}`;
+ * - `federation.suggestion.saving{federation.query.name, kind, subject}`: estimated critical-path
+ *   seconds per execution each current suggestion would remove;
+ * - `fedscope.trace_assembly.in_flight`, `fedscope.trace_assembly.assembled`,
+ *   `fedscope.trace_assembly.dropped_spans{reason}`, `fedscope.trace_assembly.dropped_traces{reason}`.
+ *
+ * It calls the assembler's `flush()` first, so traces whose grace period ended are counted.
+ */
+export class BottleneckMetricProducer extends FedscopeMetricProducer {
+  /**
+   * @param aggregator - the aggregates to read
+   * @param assembler - its assembler, for flushing and the drop counters
+   * @param options - `resource`: only for readers that use a producer's resource
+   */
+  constructor(
+    private readonly aggregator: BottleneckAggregator,
+    private readonly assembler?: TraceAssembler,
+    options: FedscopeMetricProducerOptions = {},
+  ) {
+    super('trace-analysis', options);
+  }
+
+  /** Reads the aggregates and returns them as gauges and counters. */
+  protected override metricsAt(now: HrTime): MetricData[] {
+    this.assembler?.flush();
+    const snapshot = this.aggregator.snapshot();
+    const share: DataPoint<number>[] = [];
+    const frequency: DataPoint<number>[] = [];
+    const duration: DataPoint<number>[] = [];
+    const efficiency: DataPoint<number>[] = [];
+    const skew: DataPoint<number>[] = [];
+    for (const query of snapshot.queries) {
+      const q: Attributes =
+        query.queryName === OVERFLOW_QUERY
+          ? { [ATTR_FEDERATION_QUERY_NAME]: '', [OVERFLOW_LABEL]: true }
+          : { [ATTR_FEDERATION_QUERY_NAME]: query.queryName };
+      for (const w of query.windows) {
+        const window = windowLabel(w.windowSeconds);
+        if (w.traces === 0) continue;
+        for (const entry of [...w.stages, ...w.sources]) {
+          const attributes = { ...q, kind: entry.kind, name: entry.name, window };
+          share.push(this.point(now, attributes, entry.meanShare));
+          frequency.push(this.point(now, attributes, entry.bottleneckRatio));
+        }
+        if (w.meanDurationMs !== null) duration.push(this.point(now, { ...q, window }, w.meanDurationMs / 1000));
+        if (w.fanOut.meanEfficiency !== null) efficiency.push(this.point(now, { ...q, window }, w.fanOut.meanEfficiency));
+        if (w.fanOut.meanSkew !== null) skew.push(this.point(now, { ...q, window }, w.fanOut.meanSkew));
+      }
+    }
+    const saving = snapshot.suggestions.map((s) =>
+      this.point(now, { [ATTR_FEDERATION_QUERY_NAME]: s.queryName, kind: s.kind, subject: s.subject }, s.estimatedSavingMs / 1000),
+    );
+    const metrics: MetricData[] = [
+      gaugeMetric('federation.bottleneck.share', 'Mean share of critical-path time per stage or source, per sliding window.', '1', share),
+      gaugeMetric(
+        'federation.bottleneck.frequency',
+        'Share of traces in which the stage or source held the most critical-path time.',
+        '1',
+        frequency,
+      ),
+      gaugeMetric(
+        'federation.critical_path.duration',
+        'Mean duration of the analysed federated queries (= their critical path).',
+        's',
+        duration,
+      ),
+      gaugeMetric(
+        'federation.fanout.efficiency',
+        'Mean Σ child durations ÷ parent wall time over fan-outs (≈ children running at once).',
+        '1',
+        efficiency,
+      ),
+      gaugeMetric('federation.fanout.skew', 'Mean slowest ÷ median child duration over fan-outs.', '1', skew),
+      gaugeMetric(
+        'federation.suggestion.saving',
+        'Critical-path time per execution a current suggestion would remove (estimate).',
+        's',
+        saving,
+      ),
+    ].filter((m) => m.dataPoints.length > 0);
+    if (this.assembler !== undefined) {
+      const stats = this.assembler.stats();
+      metrics.push(
+        gaugeMetric('fedscope.trace_assembly.in_flight', 'Traces being assembled now.', '{trace}', [this.point(now, {}, stats.inFlight)]),
+        counterMetric('fedscope.trace_assembly.assembled', 'Federated query traces assembled and analysed.', '{trace}', [
+          this.point(now, {}, stats.assembled),
+        ]),
+        counterMetric(
+          'fedscope.trace_assembly.dropped_spans',
+          'Spans the trace assembler dropped, by reason.',
+          '{span}',
+          TraceAssembler.dropReasons.map((reason) => this.point(now, { reason }, stats.droppedSpans[reason])),
+        ),
+        counterMetric(
+          'fedscope.trace_assembly.dropped_traces',
+          'Traces the trace assembler dropped, by reason.',
+          '{trace}',
+          TraceAssembler.dropReasons.map((reason) => this.point(now, { reason }, stats.droppedTraces[reason])),
+        ),
+      );
+    }
+    return metrics;
+  }
+}

@@ -1,0 +1,46 @@
+import type { Attributes, HrTime } from '@opentelemetry/api';
+import type { DataPoint, MetricData } from '@opentelemetry/sdk-metrics';
+import { FedscopeMetricProducer, type FedscopeMetricProducerOptions } from './fedscope-metric-producer.js';
+import { gaugeMetric } from './metric-data.js';
+import type { HealthScorer } from '../../../processors/health/health-scorer.js';
+import type { HealthScore } from '../../../processors/health/types.js';
+
+/**
+ * Exports the health scores: `federation.health.score{scope, name}` (0–100) and
+ * `federation.health.deduction{scope, name, component}` (points taken off, only components that
+ * took some), so a dashboard can show why a score dropped.
+ */
+export class HealthMetricProducer extends FedscopeMetricProducer {
+  /**
+   * @param scorer - the scorer to read
+   * @param options - `resource`: only for readers that use a producer's resource
+   */
+  constructor(
+    private readonly scorer: HealthScorer,
+    options: FedscopeMetricProducerOptions = {},
+  ) {
+    super('health', options);
+  }
+
+  /** Scores everything and returns the gauges. */
+  protected override metricsAt(now: HrTime): MetricData[] {
+    const snapshot = this.scorer.snapshot();
+    const scores: DataPoint<number>[] = [];
+    const deductions: DataPoint<number>[] = [];
+    const add = (s: HealthScore) => {
+      const attributes: Attributes = { scope: s.scope, name: s.name };
+      scores.push(this.point(now, attributes, s.score));
+      for (const c of s.components)
+        if (c.deduction > 0) deductions.push(this.point(now, { ...attributes, component: c.name }, c.deduction));
+    };
+    add(snapshot.overall);
+    snapshot.queries.forEach(add);
+    snapshot.sources.forEach(add);
+    const metrics: MetricData[] = [
+      gaugeMetric('federation.health.score', 'Health score 0–100 (100 − Σ deductions) per scope (overall, query, source).', '1', scores),
+    ];
+    if (deductions.length > 0)
+      metrics.push(gaugeMetric('federation.health.deduction', 'Points taken off a health score, per component.', '1', deductions));
+    return metrics;
+  }
+}

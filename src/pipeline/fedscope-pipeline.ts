@@ -1,0 +1,263 @@
+import type { Resource } from '@opentelemetry/resources';
+import { MeterProvider, type MetricProducer, type MetricReader, type ViewOptions } from '@opentelemetry/sdk-metrics';
+import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import { HostMetricsCollector } from '../../instrumentations/system-metrics/host-metrics-collector.js';
+import { RuntimeMetricsCollector } from '../../instrumentations/system-metrics/runtime-metrics-collector.js';
+import { AlertEngine, type AlertsSnapshot } from '../../processors/alerts/alert-engine.js';
+import { AlertmanagerChannel } from '../../processors/alerts/channels/alertmanager-channel.js';
+import { LogChannel } from '../../processors/alerts/channels/log-channel.js';
+import type { AlertChannel } from '../../processors/alerts/channels/types.js';
+import { WebhookChannel } from '../../processors/alerts/channels/webhook-channel.js';
+import { AnalysisState } from '../../processors/analysis/analysis-state.js';
+import type { FedscopeSnapshot } from '../../processors/analysis/snapshot-types.js';
+import { FederationSpanProcessor } from '../../processors/federation-span-processor.js';
+import { HealthScorer } from '../../processors/health/health-scorer.js';
+import type { BreakerState, HealthSnapshot } from '../../processors/health/types.js';
+import { BottleneckAggregator } from '../../processors/trace-analysis/bottleneck-aggregator.js';
+import { TraceAssembler } from '../../processors/trace-analysis/trace-assembler.js';
+import type { BottleneckSnapshot, TraceAssemblyStats } from '../../processors/trace-analysis/types.js';
+import { fedscopeLog } from '../diagnostics/fedscope-log.js';
+import type { ResolvedAlertsConfig, ResolvedConfig } from '../options/resolved-config.js';
+import { AlertMetricProducer } from '../output/metrics/alert-metric-producer.js';
+import { AnalysisMetricProducer } from '../output/metrics/analysis-metric-producer.js';
+import { BottleneckMetricProducer } from '../output/metrics/bottleneck-metric-producer.js';
+import { HealthMetricProducer } from '../output/metrics/health-metric-producer.js';
+import { publishedBreakerStates } from '../span-model/breaker-states.js';
+import { PipelineFigureProvider } from './pipeline-figure-provider.js';
+import { saturationSample } from './saturation-sample.js';
+
+/** What the pipeline takes of the resolved options: pass `resolveConfig(options)` (see {@link resolveConfig}). */
+export type FedscopePipelineConfig = Pick<ResolvedConfig, 'analysis' | 'health' | 'alerts' | 'hostMetrics' | 'runtimeMetrics'>;
+
+/** How a {@link FedscopePipeline} is wired to its outputs. */
+export interface FedscopePipelineOptions {
+  /** The resource of the pipeline's meter provider. */
+  resource: Resource;
+  /**
+   * The metric readers (Prometheus, OTLP), each built around a fresh set of the pipeline's
+   * producers: a producer belongs to one reader.
+   * @default none
+   */
+  readers?: ReadonlyArray<(producers: MetricProducer[]) => MetricReader>;
+  /**
+   * Views of the meter provider (startFedscope drops the contrib pg duration series, which the
+   * span processor records for every driver).
+   * @default none
+   */
+  views?: ViewOptions[];
+  /**
+   * Instrumentation scopes that record `db.client.operation.duration` themselves (see
+   * {@link FederationSpanProcessor}); empty when their series are dropped with a view.
+   * @default the span processor's default
+   */
+  scopesRecordingDbDuration?: ReadonlySet<string>;
+  /**
+   * Record spans after the turn that ended them, off the application's request path (live
+   * spans); spans handed to {@link FedscopePipeline.ingest} are recorded at once either way.
+   * @default true
+   */
+  deferRecording?: boolean;
+}
+
+/**
+ * Everything fedscope derives from spans, as one object: the span processor and its sinks (the
+ * windowed statistics, trace assembly with critical paths and suggestions, the alert engine's
+ * span input), the health score, the host and runtime collectors it reads, the meter provider
+ * whose readers get the pipeline's metric producers, and the reports the HTTP routes serve.
+ *
+ * Spans come in two ways: from the SDK, through {@link FedscopePipeline.spanProcessor} (add it to
+ * a tracer provider), or already ended and decoded from OTLP, through {@link FedscopePipeline.ingest}.
+ * Every read (a report, a metric collection, an alert evaluation) first records the spans the
+ * processor holds back, so what is read is up to date.
+ */
+export class FedscopePipeline {
+  /** The meter provider of fedscope's metrics and the span-derived instruments. */
+  readonly meterProvider: MeterProvider;
+  /** fedscope's span processor: add it to the tracer provider whose spans are analysed. */
+  readonly spanProcessor: FederationSpanProcessor;
+  // The parts below are fedscope's own (its tests read them): users read the reports, which
+  // record the waiting spans first; the parts' classes are not in the public API.
+  /** The windowed statistics per query, stage, source and statement. @internal */
+  readonly state: AnalysisState;
+  /** Assembles traces and analyses their critical paths. @internal */
+  readonly assembler: TraceAssembler;
+  /** Bottlenecks and suggestions per query, from the assembled traces. @internal */
+  readonly bottlenecks: BottleneckAggregator;
+  /** The 0–100 health score. @internal */
+  readonly health: HealthScorer;
+  /** The alert engine, when alerts are on. @internal */
+  readonly alerts: AlertEngine | undefined;
+  private host: HostMetricsCollector | undefined;
+  private runtime: RuntimeMetricsCollector | undefined;
+  private tickSnapshot: { records: number; snapshot: FedscopeSnapshot } | undefined;
+  /** Breakers the process's federation runtimes publish, with any the application reports (`health.breakers`). */
+  private readonly breakerStates = (): Record<string, BreakerState> =>
+    publishedBreakerStates(this.config.health?.breakers, (error) =>
+      fedscopeLog.warn('health.breakers failed; the breakers of the federations still count', error),
+    );
+  /**
+   * A full snapshot merges every series' slots, and one scrape reads it from several producers in
+   * the same tick: they share one snapshot while no span was recorded in between, until the next
+   * turn of the event loop.
+   */
+  private readonly reusableSnapshot = {
+    snapshot: (): FedscopeSnapshot => {
+      this.recordWaitingSpans(); // before the count is read: what it records makes a cached snapshot stale
+      const records = this.state.recordCount;
+      if (this.tickSnapshot?.records === records) return this.tickSnapshot.snapshot;
+      if (this.tickSnapshot === undefined) setImmediate(() => (this.tickSnapshot = undefined)).unref();
+      this.tickSnapshot = { records, snapshot: this.state.snapshot() };
+      return this.tickSnapshot.snapshot;
+    },
+  };
+
+  /**
+   * @param config - the resolved options (analysis bounds, health objectives, alerts, collectors)
+   * @param options - the resource, the metric readers and how spans are recorded
+   */
+  constructor(
+    private readonly config: FedscopePipelineConfig,
+    options: FedscopePipelineOptions,
+  ) {
+    this.state = new AnalysisState(config.analysis);
+    this.bottlenecks = new BottleneckAggregator({
+      windowsSeconds: this.state.windowsSeconds,
+      statements: () => this.reusableSnapshot.snapshot().statements,
+    });
+    this.assembler = new TraceAssembler([this.bottlenecks]);
+    this.health = new HealthScorer({
+      ...config.health,
+      breakers: this.breakerStates,
+      analysis: this.reusableSnapshot,
+      saturation: () => saturationSample(this.host, this.runtime),
+      sourcesOfQuery: (query) => this.bottlenecks.sourcesOf(query),
+    });
+    this.alerts = config.alerts ? this.buildAlertEngine(config.alerts) : undefined;
+    // Data flows one way: spans → processor → sinks; the readers' producers read the sinks.
+    this.meterProvider = new MeterProvider({
+      resource: options.resource,
+      readers: (options.readers ?? []).map((reader) => reader(this.metricProducers())),
+      views: options.views ?? [],
+    });
+    this.spanProcessor = new FederationSpanProcessor({
+      meterProvider: this.meterProvider,
+      sinks: this.alerts ? [this.state, this.assembler, this.alerts.spanSink] : [this.state, this.assembler],
+      ...(options.scopesRecordingDbDuration ? { scopesRecordingDbDuration: options.scopesRecordingDbDuration } : {}),
+      deferRecording: options.deferRecording ?? true,
+    });
+  }
+
+  private buildAlertEngine(alerts: ResolvedAlertsConfig): AlertEngine {
+    const channels: AlertChannel[] = [];
+    // Straight to stderr (not through diag, which nothing enables by default): an alert is never silent.
+    if (alerts.log) channels.push(new LogChannel());
+    if (alerts.alertmanager) channels.push(new AlertmanagerChannel(alerts.alertmanager));
+    for (const hook of alerts.webhooks) channels.push(new WebhookChannel(hook));
+    const figures = new PipelineFigureProvider({
+      saturation: () => saturationSample(this.host, this.runtime),
+      healthScore: () => this.health.snapshot().overall.score,
+      breakers: this.breakerStates,
+    });
+    return new AlertEngine({
+      analysis: this.state,
+      providers: [figures],
+      rules: alerts.rules,
+      channels,
+      evaluationIntervalMs: alerts.evaluationIntervalMs,
+      onError: (message, error) => fedscopeLog.warn(message, error),
+      beforeEvaluation: () => this.recordWaitingSpans(),
+    });
+  }
+
+  /** Records the spans the processor holds back (deferred recording): every read does it first. */
+  private recordWaitingSpans(): void {
+    this.spanProcessor.flushPending();
+  }
+
+  /** A fresh set of metric producers for one metric reader. */
+  private metricProducers(): MetricProducer[] {
+    const producers: MetricProducer[] = [
+      new AnalysisMetricProducer(this.reusableSnapshot, {
+        selfCounters: () => ({ 'fedscope.span_processor.failures': this.spanProcessor.failedRecords }),
+      }),
+      new BottleneckMetricProducer(this.bottlenecks, this.assembler),
+      new HealthMetricProducer(this.health),
+      ...(this.alerts ? [new AlertMetricProducer(this.alerts)] : []),
+    ];
+    return producers.map((producer) => ({
+      collect: (options) => {
+        this.recordWaitingSpans();
+        return producer.collect(options);
+      },
+    }));
+  }
+
+  /**
+   * Records spans that ended elsewhere (decoded from OTLP, replayed from a file). They are
+   * classified and analysed as the SDK's own; their start was never seen, so they do not count
+   * as active queries.
+   */
+  ingest(spans: Iterable<ReadableSpan>): void {
+    for (const span of spans) this.spanProcessor.onEnd(span);
+    this.recordWaitingSpans();
+  }
+
+  /** Starts the alert engine and the runtime and host collectors the options ask for (on slow, unref'd timers). */
+  start(): void {
+    this.alerts?.start();
+    if (this.config.runtimeMetrics) {
+      this.runtime = new RuntimeMetricsCollector({ meterProvider: this.meterProvider });
+      this.runtime.start();
+    }
+    if (this.config.hostMetrics) {
+      this.host = new HostMetricsCollector({ meterProvider: this.meterProvider, intervalMs: this.config.hostMetrics.intervalMs });
+      void this.host.start();
+    }
+  }
+
+  /** The statistics now. */
+  snapshot(): FedscopeSnapshot {
+    this.recordWaitingSpans();
+    return this.state.snapshot();
+  }
+
+  /** Bottlenecks and ranked suggestions per query name, after assembling what is due. */
+  bottleneckReport(): BottleneckSnapshot & { assembly: TraceAssemblyStats } {
+    this.recordWaitingSpans();
+    this.assembler.flush();
+    return { ...this.bottlenecks.snapshot(), assembly: this.assembler.stats() };
+  }
+
+  /** The health score overall, per query and per source, with its components and reasons. */
+  healthReport(): HealthSnapshot {
+    this.recordWaitingSpans();
+    // The scores of queries name their sources from the assembled traces.
+    this.assembler.flush();
+    return this.health.snapshot();
+  }
+
+  /** Active alerts, rule states and bounded history; `null` when alerts are off. */
+  alertsReport(): AlertsSnapshot | null {
+    this.recordWaitingSpans();
+    return this.alerts?.snapshot() ?? null;
+  }
+
+  /** Records what waits and flushes the meter provider's readers. */
+  async forceFlush(): Promise<void> {
+    await this.spanProcessor.forceFlush();
+    await this.meterProvider.forceFlush();
+  }
+
+  /**
+   * Stops recording, the collectors' timers and the alert engine (delivering what is queued, for
+   * up to 5 s), then shuts the meter provider down (its readers' last export).
+   */
+  async shutdown(): Promise<void> {
+    this.host?.stop();
+    this.runtime?.stop();
+    const results = await Promise.allSettled([this.spanProcessor.shutdown(), this.alerts?.shutdown()]);
+    results.push(...(await Promise.allSettled([this.meterProvider.shutdown()])));
+    for (const result of results)
+      if (result.status === 'rejected') fedscopeLog.warn('a shutdown step of the pipeline failed', result.reason);
+  }
+}

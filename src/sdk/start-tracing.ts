@@ -1,0 +1,61 @@
+import { context, metrics, propagation, trace } from '@opentelemetry/api';
+import { registerInstrumentations } from '@opentelemetry/instrumentation';
+import type { Resource } from '@opentelemetry/resources';
+import type { SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
+import type { ResolvedConfig } from '../options/resolved-config.js';
+import { createOtlpSpanProcessor } from '../output/otlp/otlp-span-processor.js';
+import { SpanLossLog } from '../output/otlp/span-loss-log.js';
+import type { FedscopePipeline } from '../pipeline/fedscope-pipeline.js';
+import { driverInstrumentations } from './driver-instrumentations.js';
+import { buildSampler, RecordAllSampler } from './sampler.js';
+
+/** The tracing side of a started fedscope. */
+export interface StartedTracing {
+  /** The tracer provider: fedscope's span processor, the OTLP batch processor, the user's. */
+  tracerProvider: NodeTracerProvider;
+  /** Unpatches the instrumentations and, when registered globally, disables the global API. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Builds the tracer provider around the pipeline's span processor (with the OTLP export and the
+ * user's processors beside it), registers it globally when asked, and patches the drivers.
+ */
+export function startTracing(config: ResolvedConfig, pipeline: FedscopePipeline, resource: Resource): StartedTracing {
+  const spanProcessors: SpanProcessor[] = [pipeline.spanProcessor];
+  // Spans the export loses (queue full, endpoint down or slow) are counted on /metrics and logged.
+  const spanLoss = config.otlp ? new SpanLossLog() : undefined;
+  if (config.otlp && spanLoss) spanProcessors.push(createOtlpSpanProcessor(config.otlp, pipeline.meterProvider, spanLoss));
+  spanProcessors.push(...config.spanProcessors);
+  const sampler = buildSampler(config.sampler.name, config.sampler.ratio);
+  const tracerProvider = new NodeTracerProvider({
+    resource,
+    sampler: config.analyzeUnsampled ? new RecordAllSampler(sampler) : sampler,
+    spanProcessors,
+  });
+  if (config.registerGlobal) {
+    tracerProvider.register();
+    metrics.setGlobalMeterProvider(pipeline.meterProvider);
+  }
+  const instrumentations = [...driverInstrumentations(config.sourceInstrumentations, config.instrumentations), ...config.instrumentations];
+  const unregister =
+    instrumentations.length > 0
+      ? registerInstrumentations({ tracerProvider, meterProvider: pipeline.meterProvider, instrumentations })
+      : undefined;
+  return {
+    tracerProvider,
+    stop: async () => {
+      unregister?.();
+      await tracerProvider.shutdown();
+      if (config.registerGlobal) {
+        trace.disable();
+        metrics.disable();
+        context.disable();
+        propagation.disable();
+      }
+      // After the tracer provider's last export: the final figures of what was lost.
+      spanLoss?.close();
+    },
+  };
+}

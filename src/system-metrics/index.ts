@@ -1,4 +1,0 @@
-export { HostMetricsCollector, MIN_HOST_INTERVAL_MS } from './host-metrics-collector.js';
-export { RuntimeMetricsCollector } from './runtime-metrics-collector.js';
-export { saturationSample } from './saturation-sample.js';
-export type * from './types.js';

@@ -1,0 +1,56 @@
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { needsPromtool, promtoolPath } from '../support/promtool.js';
+
+const configDir = fileURLToPath(new URL('../../otel-config/', import.meta.url));
+const promtool = needsPromtool();
+
+interface CollectorConfig {
+  receivers: Record<string, { protocols?: { http?: { endpoint?: string } } }>;
+  processors: Record<string, unknown>;
+  exporters: Record<string, { endpoint?: string }>;
+  service: { pipelines: Record<string, { receivers: string[]; processors: string[]; exporters: string[] }> };
+}
+
+describe('otel-config/collector.yaml', () => {
+  // No Collector binary exists on these machines: check the pipeline's structure instead.
+  const config = parse(readFileSync(`${configDir}collector.yaml`, 'utf8')) as CollectorConfig;
+
+  it('receives OTLP/HTTP on 4318 and sends traces to Jaeger over OTLP', () => {
+    expect(config.receivers['otlp']?.protocols?.http?.endpoint).toMatch(/:4318$/);
+    expect(config.service.pipelines['traces']?.receivers).toEqual(['otlp']);
+    expect(config.exporters['otlphttp/jaeger']?.endpoint).toMatch(/^http:\/\/.+:4318$/);
+  });
+
+  it('names only components it defines, and batches after limiting memory', () => {
+    for (const [name, pipeline] of Object.entries(config.service.pipelines)) {
+      for (const receiver of pipeline.receivers) expect(config.receivers, `${name}: receiver ${receiver}`).toHaveProperty([receiver]);
+      for (const processor of pipeline.processors) expect(config.processors, `${name}: processor ${processor}`).toHaveProperty([processor]);
+      for (const exporter of pipeline.exporters) expect(config.exporters, `${name}: exporter ${exporter}`).toHaveProperty([exporter]);
+      expect(pipeline.processors).toEqual(['memory_limiter', 'batch']);
+    }
+  });
+});
+
+promtool.describe('otel-config/prometheus.yml', () => {
+  it('passes promtool check config, with the alert pack loaded as a rule file', () => {
+    const run = spawnSync(promtoolPath(), ['check', 'config', `${configDir}prometheus.yml`], { encoding: 'utf8' });
+    const output = run.stdout + run.stderr;
+    expect(run.status, output).toBe(0);
+    expect(output).toContain('SUCCESS: 1 rule files found');
+    // promtool checks each rule file named by rule_files too (relative to the config file).
+    expect(output).toMatch(/Checking \S*prometheus-rules\.yml\s+SUCCESS: 10 rules found/);
+  });
+
+  it('evaluates the rules as often as it scrapes', () => {
+    const config = parse(readFileSync(`${configDir}prometheus.yml`, 'utf8')) as {
+      global: { scrape_interval: string; evaluation_interval: string };
+      rule_files: string[];
+    };
+    expect(config.rule_files).toEqual(['prometheus-rules.yml']);
+    expect(config.global.evaluation_interval).toBe(config.global.scrape_interval);
+  });
+});

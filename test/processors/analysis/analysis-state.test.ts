@@ -1,0 +1,135 @@
+import { describe, expect, it } from 'vitest';
+import { AnalysisState } from '../../../processors/analysis/analysis-state.js';
+import type { ClassifiedSpan } from '../../../processors/classified-span.js';
+import { ManualClock } from '../../../src/stats/manual-clock.js';
+
+function span(overrides: Partial<ClassifiedSpan>): ClassifiedSpan {
+  return {
+    role: 'source',
+    durationMs: 10,
+    endTimeMs: 0,
+    error: false,
+    errorType: undefined,
+    queryName: undefined,
+    stage: undefined,
+    source: undefined,
+    system: 'postgresql',
+    operationName: 'SELECT',
+    namespace: undefined,
+    serverAddress: undefined,
+    serverPort: undefined,
+    queryText: undefined,
+    fingerprint: undefined,
+    rowsReturned: undefined,
+    cacheHit: undefined,
+    scopeName: 'test',
+    ...overrides,
+  };
+}
+
+const fixedFingerprint = (text: string) => ({ fingerprint: text.replace(/\d+/g, '?'), normalized: text.replace(/\d+/g, '?') });
+
+describe('AnalysisState', () => {
+  it('keeps series per query, (query, stage), source and statement with exact counts', () => {
+    const state = new AnalysisState({ clock: new ManualClock(1_000_000), fingerprint: fixedFingerprint });
+    for (let i = 0; i < 10; i++) {
+      state.record(span({ role: 'query', queryName: 'q1', durationMs: 20 + i, rowsReturned: 2 }));
+      state.record(span({ role: 'stage', queryName: 'q1', stage: 'fetch', durationMs: 10 }));
+      state.record(span({ role: 'cache', queryName: 'q1', stage: 'cache', durationMs: 1, cacheHit: i % 2 === 0 }));
+      state.record(
+        span({
+          role: 'source',
+          source: 'pg',
+          queryText: `SELECT * FROM t WHERE id = ${i}`,
+          error: i === 9,
+          errorType: i === 9 ? '57014' : undefined,
+        }),
+      );
+    }
+    state.record(span({ role: 'other' }));
+    const snap = state.snapshot();
+    expect(snap.overall.sinceStart.count).toBe(10);
+    expect(snap.queries).toHaveLength(1);
+    expect(snap.queries[0]!.labels).toEqual({ query: 'q1' });
+    expect(snap.queries[0]!.sinceStart.rowsReturned).toBe(20);
+    expect(snap.queries[0]!.sinceStart.max).toBeCloseTo(29, 0);
+    expect(snap.stages.map((s) => s.labels)).toEqual([
+      { query: 'q1', stage: 'fetch' },
+      { query: 'q1', stage: 'cache' },
+    ]);
+    expect(snap.stages[1]!.sinceStart.cacheHitRatio).toBe(0.5);
+    expect(snap.sources[0]!.sinceStart).toMatchObject({ count: 10, errors: 1, errorRate: 0.1 });
+    expect(snap.statements).toHaveLength(1);
+    expect(snap.statements[0]).toMatchObject({
+      labels: { source: 'pg', fingerprint: 'SELECT * FROM t WHERE id = ?' },
+      statement: 'SELECT * FROM t WHERE id = ?',
+    });
+    expect(snap.topStatements.mostErrors[0]!.sinceStart.errors).toBe(1);
+    expect(JSON.parse(JSON.stringify(snap))).toEqual(snap);
+  });
+
+  it('moves figures out of the 1 m window after a minute while the 5 m window keeps them', () => {
+    const clock = new ManualClock(0);
+    const state = new AnalysisState({ clock, fingerprint: fixedFingerprint });
+    for (let i = 0; i < 30; i++) state.record(span({ role: 'source', source: 'pg' }));
+    clock.advance(61_000 + 5_000);
+    state.record(span({ role: 'source', source: 'pg' }));
+    const [oneMinute, fiveMinutes] = state.snapshot().sources[0]!.windows;
+    expect(oneMinute!.count).toBe(1);
+    expect(fiveMinutes!.count).toBe(31);
+  });
+
+  it('tracks concurrency now and peak per query and overall', () => {
+    const state = new AnalysisState({ fingerprint: fixedFingerprint });
+    for (let i = 0; i < 100; i++) state.queryStarted(i % 2 ? 'a' : 'b');
+    for (let i = 0; i < 60; i++) state.queryEnded(i % 2 ? 'a' : 'b');
+    const snap = state.snapshot();
+    expect(snap.overall.concurrency).toEqual({ now: 40, peak: 100 });
+    expect(snap.queries.find((q) => q.labels['query'] === 'a')!.concurrency).toEqual({ now: 20, peak: 50 });
+  });
+
+  it('sends series past the bound to an overflow series and counts them', () => {
+    const state = new AnalysisState({ maxSources: 3, fingerprint: fixedFingerprint });
+    for (let i = 0; i < 10; i++) state.record(span({ role: 'source', source: `s${i}` }));
+    const snap = state.snapshot();
+    expect(snap.sources).toHaveLength(4);
+    expect(snap.sources[3]!.labels).toEqual({ 'otel.metric.overflow': 'true' });
+    expect(snap.sources[3]!.sinceStart.count).toBe(7);
+    expect(snap.limits.find((l) => l.name === 'series.source')).toEqual({
+      name: 'series.source',
+      limit: 3,
+      current: 3,
+      overflowed: 7,
+      evicted: 0,
+      expired: 0,
+    });
+  });
+
+  it('expires idle series after the idle expiry', () => {
+    const clock = new ManualClock(0);
+    const state = new AnalysisState({ clock, idleExpirySeconds: 1000, fingerprint: fixedFingerprint });
+    state.record(span({ role: 'source', source: 'old' }));
+    clock.advance(900_000);
+    state.record(span({ role: 'source', source: 'new' }));
+    clock.advance(200_000);
+    const snap = state.snapshot();
+    expect(snap.sources.map((s) => s.labels['source'])).toEqual(['new']);
+    expect(snap.limits.find((l) => l.name === 'series.source')?.expired).toBe(1);
+  });
+
+  it('keeps statements bounded under 100,000 distinct statements, evicting the least used', () => {
+    const state = new AnalysisState({ maxStatements: 1000 });
+    for (let i = 0; i < 50; i++) state.record(span({ role: 'source', source: 'pg', fingerprint: 'hot', queryText: 'SELECT hot' }));
+    for (let i = 0; i < 100_000; i++) state.record(span({ role: 'source', source: 'pg', fingerprint: `f${i}` }));
+    const snap = state.snapshot();
+    expect(snap.statements).toHaveLength(1000);
+    expect(snap.limits.find((l) => l.name === 'statements')).toMatchObject({ current: 1000, evicted: 100_000 + 1 - 1000 });
+    expect(snap.statements.some((s) => s.labels['fingerprint'] === 'hot')).toBe(true);
+    expect(snap.sources[0]!.sinceStart.count).toBe(100_050);
+  });
+
+  it('rejects bounds that cannot work', () => {
+    expect(() => new AnalysisState({ maxStatements: 0 })).toThrow(/maxStatements/);
+    expect(() => new AnalysisState({ windowsSeconds: [60, 900], idleExpirySeconds: 600 })).toThrow(/idleExpirySeconds/);
+  });
+});
