@@ -4,7 +4,7 @@
  * (a) NAB-window scores on the tuning set (test/fixtures/nab: 15 series, 22 windows) of
  *     `OnlineAnomalyDetector` with its default options and of every baseline measured when the
  *     detector was designed, re-implemented here (comparison code, not product code), all scored
- *     by the same `processors/detectors/nab-scorer.ts` (in-sample: the defaults were chosen on
+ *     by the same `test/support/nab-scorer.ts` (in-sample: the defaults were chosen on
  *     these series);
  * (b) the same per series, the detector beside the best baseline;
  * (a') the detector by leave-one-series-out (test/support/nab-loso.ts): options chosen on the
@@ -17,7 +17,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { LatencyRegressionDetector } from '../dist/processors/detectors/latency-regression-detector.js';
-import { loadNabCorpus, scoreDetector, type NabCorpusScore, type NabSeries } from '../dist/processors/detectors/nab-scorer.js';
+import { loadNabCorpus, scoreDetector, type NabCorpusScore, type NabSeries } from '../test/support/nab-scorer.js';
 import { OnlineAnomalyDetector } from '../dist/processors/detectors/online-anomaly-detector.js';
 import type { OnlineAnomalyDetectorOptions, PointDetector, PointVerdict } from '../dist/processors/detectors/types.js';
 import { anomalyDetectorGrid, leaveOneSeriesOut, scoreGrid, type LosoResult } from '../test/support/nab-loso.js';
