@@ -21,6 +21,7 @@ const ENTRY_MODULES: Record<string, () => Promise<{ default: BenchEntry }>> = {
   federation: () => import('./federation.bench.js'),
   anomaly: () => import('./anomaly.bench.js'),
   'critical-path': () => import('./trace-analysis.bench.js'),
+  collector: () => import('./collector.bench.js'),
 };
 
 function formatTable(table: BenchTable): string {

@@ -144,6 +144,18 @@ export class FederationSpanProcessor implements SpanProcessor {
     }
   }
 
+  /**
+   * Records at once a span that ended in another process and was received (over OTLP), after the
+   * spans that wait. Such a trace may go on in other services whose spans come in other requests,
+   * so a span whose parent is remote is not taken for its trace's local root; only a span without
+   * a parent is (a remote parent ends a trace only within one process).
+   */
+  recordReceived(span: ReadableSpan): void {
+    if (this.stopped) return;
+    this.flushPending();
+    this.record(span, true);
+  }
+
   /** Records the spans that wait (deferred recording); what reads the sinks or instruments calls it first. */
   flushPending(): void {
     this.flushScheduled = false;
@@ -158,9 +170,10 @@ export class FederationSpanProcessor implements SpanProcessor {
     return this.pending.length;
   }
 
-  private record(span: ReadableSpan): void {
+  private record(span: ReadableSpan, received = false): void {
     try {
       const classified = classifySpan(span, this.resolveSource);
+      if (received) classified.localRoot = classified.parentSpanId === undefined;
       this.spansByRole[classified.role]++;
       if (classified.role === 'query' && this.startedRoots.has(span) && classified.queryName !== undefined) {
         this.instruments.queryFinished(classified.queryName);

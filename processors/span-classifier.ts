@@ -16,6 +16,7 @@ import {
   ATTR_HTTP_RESPONSE_STATUS_CODE,
   ATTR_SERVER_ADDRESS,
   ATTR_SERVER_PORT,
+  ATTR_URL_FULL,
 } from '@opentelemetry/semantic-conventions';
 import {
   ATTR_DB_NAME_OLD,
@@ -37,8 +38,21 @@ import {
   ATTR_FEDERATION_POOL_WAIT,
   ATTR_HTTP_REQUEST_RESEND_COUNT,
   POOL_WAIT_SPAN_NAMES,
+  ATTR_NET_PEER_NAME_OLD,
+  ATTR_NET_PEER_PORT_OLD,
+  ATTR_HTTP_METHOD_OLD,
+  ATTR_HTTP_STATUS_CODE_OLD,
+  ATTR_HTTP_URL_OLD,
 } from '../src/span-model/attributes.js';
+import { stableDbSystemName, urlHost, urlPort } from '../src/span-model/older-conventions.js';
 import type { ClassifiedSpan, SpanRole } from './classified-span.js';
+
+/** First characters (`n`, `h`, `u`) of the keys the classifier reads in its second switch. */
+const OLDER_NAME_FIRST_CHARS: ReadonlySet<number> = new Set(
+  [ATTR_NET_PEER_NAME_OLD, ATTR_NET_PEER_PORT_OLD, ATTR_HTTP_METHOD_OLD, ATTR_HTTP_STATUS_CODE_OLD, ATTR_URL_FULL, ATTR_HTTP_URL_OLD].map(
+    (key) => key.charCodeAt(0),
+  ),
+);
 
 /** Names a source for a DB or HTTP client span that carries no `federation.source`. */
 export type SourceResolver = (attributes: Attributes) => string | undefined;
@@ -46,9 +60,12 @@ export type SourceResolver = (attributes: Attributes) => string | undefined;
 /**
  * Classifies an ended span: federated-query root, stage, cache lookup, source call or other.
  *
- * Reads fedscope's `federation.*` attributes first, else the DB semantic conventions (stable and
- * pre-stable names alike, so spans of the contrib pg/mysql2 instrumentations and spans received
- * over OTLP count), else HTTP client attributes. It never looks at which instrumentation made the span.
+ * Reads fedscope's `federation.*` attributes first, else the DB semantic conventions, else HTTP
+ * client attributes, in stable and pre-stable names alike (`db.system`, `db.statement`, `db.name`,
+ * `db.operation`, `net.peer.name`/`net.peer.port`, `http.method`, `http.status_code`, `http.url`;
+ * the stable name wins when a span has both), so spans of the contrib pg/mysql2 instrumentations
+ * and spans of any language's SDK received over OTLP count. A client span naming no server takes
+ * it from `url.full`/`http.url`. It never looks at which instrumentation made the span.
  */
 export function classifySpan(span: ReadableSpan, resolveSource: SourceResolver = defaultSourceName): ClassifiedSpan {
   const a = span.attributes;
@@ -60,6 +77,7 @@ export function classifySpan(span: ReadableSpan, resolveSource: SourceResolver =
   let serverAddress: unknown, serverPort: unknown, queryText: unknown, statementOld: unknown, fingerprint: unknown, returnedRows: unknown;
   let federationRows: unknown, cacheHit: unknown, part: unknown, dependsOn: unknown, retryAttempt: unknown, resendCount: unknown;
   let errorClass: unknown, poolWait: unknown, summary: unknown;
+  let netPeerName: unknown, netPeerPort: unknown, httpMethodOld: unknown, httpStatusOld: unknown, urlFull: unknown, httpUrlOld: unknown;
   for (const key in a) {
     const value = a[key];
     switch (key) {
@@ -144,11 +162,36 @@ export function classifySpan(span: ReadableSpan, resolveSource: SourceResolver =
       case ATTR_DB_QUERY_SUMMARY:
         summary = value;
         break;
+      default:
+        // The older names and url.full, in a switch of their own behind a one-character test: a
+        // key that matches no case above is compared with every case, and most spans have none of these.
+        if (!OLDER_NAME_FIRST_CHARS.has(key.charCodeAt(0))) break;
+        switch (key) {
+          case ATTR_NET_PEER_NAME_OLD:
+            netPeerName = value;
+            break;
+          case ATTR_NET_PEER_PORT_OLD:
+            netPeerPort = value;
+            break;
+          case ATTR_HTTP_METHOD_OLD:
+            httpMethodOld = value;
+            break;
+          case ATTR_HTTP_STATUS_CODE_OLD:
+            httpStatusOld = value;
+            break;
+          case ATTR_URL_FULL:
+            urlFull = value;
+            break;
+          case ATTR_HTTP_URL_OLD:
+            httpUrlOld = value;
+            break;
+        }
     }
   }
   const stageName = stringAttribute(stage);
-  const system = stringAttribute(dbSystem) ?? stringAttribute(dbSystemOld);
-  const method = stringAttribute(httpMethod);
+  // Stable names win; the older ones (Java agent 1.x, Python, older Node instrumentations) fill in.
+  const system = stringAttribute(dbSystem) ?? stableDbSystemName(dbSystemOld);
+  const method = stringAttribute(httpMethod) ?? stringAttribute(httpMethodOld);
   const isClient = span.kind === SpanKind.CLIENT;
   let role: SpanRole = 'other';
   if (stageName !== undefined) role = stageName === 'cache' ? 'cache' : 'stage';
@@ -167,7 +210,14 @@ export function classifySpan(span: ReadableSpan, resolveSource: SourceResolver =
     role = connectionWork ? 'connection' : 'source';
   }
 
-  const status = numberAttribute(httpStatus);
+  const status = numberAttribute(httpStatus) ?? numberAttribute(httpStatusOld);
+  let address = stringAttribute(serverAddress) ?? stringAttribute(netPeerName);
+  let port = numberAttribute(serverPort) ?? numberAttribute(netPeerPort);
+  if (address === undefined) {
+    const url = urlFull ?? httpUrlOld;
+    address = urlHost(url);
+    port ??= urlPort(url);
+  }
   const failed = span.status.code === SpanStatusCode.ERROR || (status !== undefined && status >= 400);
   let sourceName: string | undefined;
   if (role === 'source' || role === 'connection') sourceName = stringAttribute(source) ?? resolveSource(a);
@@ -185,8 +235,8 @@ export function classifySpan(span: ReadableSpan, resolveSource: SourceResolver =
     system: system ?? (method !== undefined ? 'http' : undefined),
     operationName: stringAttribute(operation) ?? stringAttribute(operationOld),
     namespace: stringAttribute(namespace) ?? stringAttribute(nameOld),
-    serverAddress: stringAttribute(serverAddress),
-    serverPort: numberAttribute(serverPort),
+    serverAddress: address,
+    serverPort: port,
     queryText: stringAttribute(queryText) ?? stringAttribute(statementOld),
     fingerprint: stringAttribute(fingerprint),
     rowsReturned: numberAttribute(returnedRows) ?? numberAttribute(federationRows),

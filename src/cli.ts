@@ -5,6 +5,8 @@
  *   fedscope check-rules [--windows-seconds 60,300,900] FILE…
  *                                validate alert rules files (YAML or JSON) exactly as start-up does;
  *                                exit 1 listing every problem, one per line
+ *   fedscope collector [flags]   the collector companion: receives OTLP traces and runs the analysis
+ *                                on them until SIGTERM/SIGINT (`fedscope collector --help` lists the flags)
  *   fedscope version             print fedscope's version
  *   fedscope help                this text
  */
@@ -20,11 +22,16 @@ commands:
   check-rules [--windows-seconds 60,300,900] FILE...
                         validate alert rules files (YAML or JSON) as start-up does, against the
                         analysis windows given (those of analysis.windowsSeconds; default 60,300,900)
+  collector [flags]     the collector companion: receives OTLP traces (HTTP and gRPC) and runs
+                        fedscope's analysis on them until SIGTERM/SIGINT; --help lists the flags
   version               print the version
   help                  show this help
 `;
 
-/** Runs one CLI invocation; returns the exit code. */
+/**
+ * Runs one CLI invocation of a command that returns at once; returns the exit code. `collector`
+ * runs until a signal: {@link runCliAsync} runs it (and every other command).
+ */
 export function runCli(args: readonly string[], out: (text: string) => void, err: (text: string) => void): number {
   const [command, ...rest] = args;
   switch (command) {
@@ -39,6 +46,9 @@ export function runCli(args: readonly string[], out: (text: string) => void, err
       return 0;
     case 'check-rules':
       return checkRules(rest, out, err);
+    case 'collector':
+      err('fedscope: the collector command runs until stopped; run it with runCliAsync\n');
+      return 2;
     default:
       err(`fedscope: unknown command '${command}'\n${USAGE}`);
       return 2;
@@ -84,11 +94,26 @@ function checkRules(args: readonly string[], out: (text: string) => void, err: (
   return failed === 0 ? 0 : 1;
 }
 
+/** Runs one CLI invocation, the long-running `collector` included; resolves with the exit code. */
+export async function runCliAsync(args: readonly string[], out: (text: string) => void, err: (text: string) => void): Promise<number> {
+  if (args[0] !== 'collector') return runCli(args, out, err);
+  // Loaded on demand: the other commands need neither the receivers nor gRPC.
+  const { runCollectorCommand } = await import('./collector/collector-command.js');
+  return runCollectorCommand(args.slice(1), { env: process.env, out, err });
+}
+
 // Run only when executed as the command, not when imported (tests import runCli).
 if (process.argv[1] !== undefined && /(?:^|[\\/])(?:cli\.(?:js|ts)|fedscope)$/.test(process.argv[1])) {
-  process.exitCode = runCli(
-    process.argv.slice(2),
-    (t) => process.stdout.write(t),
-    (t) => process.stderr.write(t),
-  );
+  const out = (t: string): boolean => process.stdout.write(t);
+  const err = (t: string): boolean => process.stderr.write(t);
+  // The collector exits once drained, whatever handles a library left open; the other commands end on their own.
+  if (process.argv[2] === 'collector')
+    void runCliAsync(process.argv.slice(2), out, err).then(
+      (code) => process.exit(code),
+      (error: unknown) => {
+        err(`fedscope collector: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+        process.exit(1);
+      },
+    );
+  else process.exitCode = runCli(process.argv.slice(2), out, err);
 }

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
-import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { describeValue } from '../../src/text/describe-value.js';
+import { parseYamlText } from '../../src/text/parse-yaml-text.js';
 import { AlertRulesError, type AlertRuleProblem } from './alert-rules-error.js';
 import type { AlertRuleContext } from './rule-figures.js';
 import type { ResolvedAlertRule } from './types.js';
@@ -21,12 +21,9 @@ import { collectAlertRules } from './validate-alert-rules.js';
 export function parseAlertRules(text: string, fileName: string, context?: AlertRuleContext): ResolvedAlertRule[] {
   let document: unknown;
   try {
-    document = parseYaml(text, { prettyErrors: true });
+    document = parseYamlText(text);
   } catch (error) {
-    const where =
-      error instanceof YAMLParseError && error.linePos ? ` at line ${error.linePos[0].line}, column ${error.linePos[0].col}` : '';
-    const message = error instanceof Error ? (error.message.split('\n')[0] ?? '') : String(error);
-    throw new AlertRulesError(fileName, undefined, undefined, 'syntax', `not valid YAML/JSON${where}: ${message}`);
+    throw new AlertRulesError(fileName, undefined, undefined, 'syntax', `not valid YAML/JSON${(error as Error).message}`);
   }
   const problems: AlertRuleProblem[] = [];
   const fileProblem = (field: string, problem: string) =>

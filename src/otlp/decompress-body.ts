@@ -52,6 +52,19 @@ export async function decompressBody(body: Uint8Array, contentEncoding: string |
     throw new RangeError(`maxBytes must be an integer from 1 to ${buffer.constants.MAX_LENGTH}, got ${maxBytes}`);
   }
   if (body.length > maxBytes) throw new OtlpDecodeError(413, `request body is ${body.length} bytes; the limit is ${maxBytes}`);
+  let data = body;
+  for (const encoding of contentEncodingsOf(contentEncoding).reverse()) data = await decodeOne(data, encoding, maxBytes);
+  return data;
+}
+
+/**
+ * The encodings a `Content-Encoding` header lists, in the order applied (`identity` and empty
+ * tokens left out), checked as {@link decompressBody} checks them: a receiver can call it before
+ * reading the body.
+ *
+ * @throws OtlpDecodeError 415 for an encoding it does not know or more than two layers
+ */
+export function contentEncodingsOf(contentEncoding: string | undefined): string[] {
   const encodings = (contentEncoding ?? '')
     .split(',')
     .map((token) => token.trim().toLowerCase())
@@ -70,7 +83,5 @@ export async function decompressBody(body: Uint8Array, contentEncoding: string |
       );
     }
   }
-  let data = body;
-  for (const encoding of encodings.reverse()) data = await decodeOne(data, encoding, maxBytes);
-  return data;
+  return encodings;
 }

@@ -21,3 +21,15 @@ export function otlpFormatOf(contentType: string | undefined): OtlpFormat {
   const got = mediaType === '' ? 'no Content-Type' : `Content-Type ${JSON.stringify(mediaType.slice(0, 80))}`;
   throw new OtlpDecodeError(415, `unsupported media type: ${got}; OTLP/HTTP takes application/x-protobuf or application/json`);
 }
+
+/**
+ * The format to answer a request in: its own OTLP format, or undefined when its `Content-Type` is
+ * not an OTLP one (answer in plain text then, see `encodeErrorResponse`).
+ */
+export function otlpResponseFormatOf(contentType: string | undefined): OtlpFormat | undefined {
+  try {
+    return otlpFormatOf(contentType);
+  } catch {
+    return undefined;
+  }
+}

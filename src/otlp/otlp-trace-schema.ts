@@ -1,8 +1,9 @@
 import protobuf from 'protobufjs';
 
 // The opentelemetry-proto v1 messages an OTLP trace export carries (common, resource, trace,
-// collector trace service) plus google.rpc.Status for OTLP/HTTP error bodies. Field numbers follow
-// the published opentelemetry-proto definitions; one text per proto package.
+// collector trace service) plus google.rpc.Status for OTLP/HTTP error bodies and google.rpc.RetryInfo
+// for OTLP/gRPC throttling. Field numbers follow the published opentelemetry-proto (and googleapis)
+// definitions; one text per proto package.
 const COMMON_PROTO = `
 syntax = "proto3";
 
@@ -178,6 +179,11 @@ message Any {
   string type_url = 1;
   bytes value = 2;
 }
+
+message Duration {
+  int64 seconds = 1;
+  int32 nanos = 2;
+}
 `;
 
 const GOOGLE_RPC_STATUS_PROTO = `
@@ -190,16 +196,22 @@ message Status {
   string message = 2;
   repeated google.protobuf.Any details = 3;
 }
+
+message RetryInfo {
+  google.protobuf.Duration retry_delay = 1;
+}
 `;
 
-/** The protobufjs message types fedscope reads and writes over OTLP/HTTP. */
+/** The protobufjs message types fedscope reads and writes over OTLP/HTTP and OTLP/gRPC. */
 export interface OtlpTraceTypes {
   /** `opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest` */
   readonly request: protobuf.Type;
   /** `opentelemetry.proto.collector.trace.v1.ExportTraceServiceResponse` */
   readonly response: protobuf.Type;
-  /** `google.rpc.Status`, the body of OTLP/HTTP 4xx/5xx responses. */
+  /** `google.rpc.Status`, the body of OTLP/HTTP 4xx/5xx responses (and OTLP/gRPC's `grpc-status-details-bin`). */
   readonly rpcStatus: protobuf.Type;
+  /** `google.rpc.RetryInfo`, the throttling detail of an OTLP/gRPC UNAVAILABLE answer. */
+  readonly retryInfo: protobuf.Type;
 }
 
 let cached: OtlpTraceTypes | undefined;
@@ -218,6 +230,7 @@ export function otlpTraceTypes(): OtlpTraceTypes {
     request: root.lookupType('opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest'),
     response: root.lookupType('opentelemetry.proto.collector.trace.v1.ExportTraceServiceResponse'),
     rpcStatus: root.lookupType('google.rpc.Status'),
+    retryInfo: root.lookupType('google.rpc.RetryInfo'),
   };
   return cached;
 }

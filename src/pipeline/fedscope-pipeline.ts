@@ -15,7 +15,7 @@ import { HealthScorer } from '../../processors/health/health-scorer.js';
 import type { BreakerState, HealthSnapshot } from '../../processors/health/types.js';
 import { BottleneckAggregator } from '../../processors/trace-analysis/bottleneck-aggregator.js';
 import { TraceAssembler } from '../../processors/trace-analysis/trace-assembler.js';
-import type { BottleneckSnapshot, TraceAssemblyStats } from '../../processors/trace-analysis/types.js';
+import type { BottleneckSnapshot, TraceAssemblerOptions, TraceAssemblyStats } from '../../processors/trace-analysis/types.js';
 import { fedscopeLog } from '../diagnostics/fedscope-log.js';
 import type { ResolvedAlertsConfig, ResolvedConfig } from '../options/resolved-config.js';
 import { AlertMetricProducer } from '../output/metrics/alert-metric-producer.js';
@@ -57,6 +57,19 @@ export interface FedscopePipelineOptions {
    * @default true
    */
   deferRecording?: boolean;
+  /**
+   * More metric producers for every reader, beside the pipeline's (e.g. the collector companion's
+   * self-metrics); called once per reader, as a producer belongs to one reader.
+   * @default none
+   */
+  extraProducers?: () => MetricProducer[];
+  /**
+   * How traces are assembled for critical paths and bottlenecks: the grace period for late spans
+   * and the bounds. Spans received over OTLP arrive in the senders' export batches (every 5 s from
+   * an SDK's batch processor), so a companion waits longer than an in-process pipeline.
+   * @default the assembler's defaults (1 s grace, 5,000 traces in flight, 1,000 spans per trace)
+   */
+  traceAssembly?: Pick<TraceAssemblerOptions, 'graceMs' | 'maxTracesInFlight' | 'maxSpansPerTrace'>;
 }
 
 /**
@@ -87,6 +100,7 @@ export class FedscopePipeline {
   readonly health: HealthScorer;
   /** The alert engine, when alerts are on. @internal */
   readonly alerts: AlertEngine | undefined;
+  private readonly extraProducers: () => MetricProducer[];
   private host: HostMetricsCollector | undefined;
   private runtime: RuntimeMetricsCollector | undefined;
   private tickSnapshot: { records: number; snapshot: FedscopeSnapshot } | undefined;
@@ -124,7 +138,7 @@ export class FedscopePipeline {
       windowsSeconds: this.state.windowsSeconds,
       statements: () => this.reusableSnapshot.snapshot().statements,
     });
-    this.assembler = new TraceAssembler([this.bottlenecks]);
+    this.assembler = new TraceAssembler([this.bottlenecks], options.traceAssembly);
     this.health = new HealthScorer({
       ...config.health,
       breakers: this.breakerStates,
@@ -133,6 +147,7 @@ export class FedscopePipeline {
       sourcesOfQuery: (query) => this.bottlenecks.sourcesOf(query),
     });
     this.alerts = config.alerts ? this.buildAlertEngine(config.alerts) : undefined;
+    this.extraProducers = options.extraProducers ?? (() => []);
     // Data flows one way: spans → processor → sinks; the readers' producers read the sinks.
     this.meterProvider = new MeterProvider({
       resource: options.resource,
@@ -183,6 +198,7 @@ export class FedscopePipeline {
       new BottleneckMetricProducer(this.bottlenecks, this.assembler),
       new HealthMetricProducer(this.health),
       ...(this.alerts ? [new AlertMetricProducer(this.alerts)] : []),
+      ...this.extraProducers(),
     ];
     return producers.map((producer) => ({
       collect: (options) => {
@@ -195,11 +211,12 @@ export class FedscopePipeline {
   /**
    * Records spans that ended elsewhere (decoded from OTLP, replayed from a file). They are
    * classified and analysed as the SDK's own; their start was never seen, so they do not count
-   * as active queries.
+   * as active queries. A trace may span services whose spans come in other calls: one is
+   * assembled whole within the trace assembler's grace period and bounds.
    */
   ingest(spans: Iterable<ReadableSpan>): void {
-    for (const span of spans) this.spanProcessor.onEnd(span);
     this.recordWaitingSpans();
+    for (const span of spans) this.spanProcessor.recordReceived(span);
   }
 
   /** Starts the alert engine and the runtime and host collectors the options ask for (on slow, unref'd timers). */

@@ -59,6 +59,19 @@ export const ATTR_DB_STATEMENT_OLD = 'db.statement';
 export const ATTR_DB_NAME_OLD = 'db.name';
 /** Deprecated name of `db.operation.name`. */
 export const ATTR_DB_OPERATION_OLD = 'db.operation';
+/**
+ * Deprecated name of `server.address` on client spans (semconv before 1.21; the Java agent 1.x,
+ * Python's psycopg2 and older Node instrumentations still send it).
+ */
+export const ATTR_NET_PEER_NAME_OLD = 'net.peer.name';
+/** Deprecated name of `server.port` on client spans. */
+export const ATTR_NET_PEER_PORT_OLD = 'net.peer.port';
+/** Deprecated name of `http.request.method`. */
+export const ATTR_HTTP_METHOD_OLD = 'http.method';
+/** Deprecated name of `http.response.status_code`. */
+export const ATTR_HTTP_STATUS_CODE_OLD = 'http.status_code';
+/** Deprecated name of `url.full`. */
+export const ATTR_HTTP_URL_OLD = 'http.url';
 
 /** Prefix of a federated query root span's name: `federation.query {name}`. */
 export const SPAN_NAME_QUERY_PREFIX = 'federation.query';

@@ -5,23 +5,42 @@ import {
   ATTR_HTTP_REQUEST_METHOD,
   ATTR_SERVER_ADDRESS,
   ATTR_SERVER_PORT,
+  ATTR_URL_FULL,
 } from '@opentelemetry/semantic-conventions';
 import { numberAttribute, stringAttribute } from './attribute-readers.js';
-import { ATTR_DB_NAME_OLD, ATTR_DB_SYSTEM_OLD } from './attributes.js';
+import {
+  ATTR_DB_NAME_OLD,
+  ATTR_DB_SYSTEM_OLD,
+  ATTR_HTTP_METHOD_OLD,
+  ATTR_HTTP_URL_OLD,
+  ATTR_NET_PEER_NAME_OLD,
+  ATTR_NET_PEER_PORT_OLD,
+} from './attributes.js';
+import { stableDbSystemName, urlHost, urlPort } from './older-conventions.js';
 
 /**
  * The default name of a source seen only through semantic-convention attributes:
  * `{system}://{server.address}[:{port}][/{namespace}]`, e.g. `postgresql://db1:5432/orders`.
  * The span classifier and the contrib instrumentations' source naming both use it.
+ *
+ * Each part is read from the stable attribute, else its older name (`db.system` mapped to the
+ * stable value, `net.peer.name`, `net.peer.port`, `db.name`, `http.method`); a client span with
+ * neither address names its server after the host and port of `url.full` (or `http.url`).
  */
 export function defaultSourceName(a: Attributes): string | undefined {
   const system =
     stringAttribute(a[ATTR_DB_SYSTEM_NAME]) ??
-    stringAttribute(a[ATTR_DB_SYSTEM_OLD]) ??
-    (a[ATTR_HTTP_REQUEST_METHOD] !== undefined ? 'http' : undefined);
+    stableDbSystemName(a[ATTR_DB_SYSTEM_OLD]) ??
+    (a[ATTR_HTTP_REQUEST_METHOD] !== undefined || a[ATTR_HTTP_METHOD_OLD] !== undefined ? 'http' : undefined);
   if (system === undefined) return undefined;
-  const host = stringAttribute(a[ATTR_SERVER_ADDRESS]);
-  const port = numberAttribute(a[ATTR_SERVER_PORT]);
+  let host = stringAttribute(a[ATTR_SERVER_ADDRESS]) ?? stringAttribute(a[ATTR_NET_PEER_NAME_OLD]);
+  let port = numberAttribute(a[ATTR_SERVER_PORT]) ?? numberAttribute(a[ATTR_NET_PEER_PORT_OLD]);
+  if (host === undefined) {
+    // Read only when the span names no server: most DB spans do, and absent keys cost a lookup each.
+    const url = a[ATTR_URL_FULL] ?? a[ATTR_HTTP_URL_OLD];
+    host = urlHost(url);
+    port ??= urlPort(url);
+  }
   const namespace = stringAttribute(a[ATTR_DB_NAMESPACE]) ?? stringAttribute(a[ATTR_DB_NAME_OLD]);
   let name = `${system}://${host ?? ''}`;
   if (port !== undefined) name += `:${port}`;

@@ -9,15 +9,41 @@ const configDir = fileURLToPath(new URL('../../otel-config/', import.meta.url));
 const promtool = needsPromtool();
 
 interface CollectorConfig {
-  receivers: Record<string, { protocols?: { http?: { endpoint?: string } } }>;
+  receivers: Record<string, { protocols?: { http?: { endpoint?: string }; grpc?: { endpoint?: string } } }>;
   processors: Record<string, unknown>;
-  exporters: Record<string, { endpoint?: string }>;
+  exporters: Record<
+    string,
+    {
+      endpoint?: string;
+      routing_key?: string;
+      protocol?: { otlp?: { tls?: { insecure?: boolean } } };
+      resolver?: { static?: { hostnames?: string[] } };
+    }
+  >;
   service: { pipelines: Record<string, { receivers: string[]; processors: string[]; exporters: string[] }> };
+}
+
+/** Exporter types that exist on every Collector release (`otlp_http` only from v0.144.0, where `otlphttp` is its alias). */
+const PORTABLE_EXPORTER_TYPES = ['otlphttp', 'loadbalancing', 'debug'];
+
+function readCollectorConfig(file: string): CollectorConfig {
+  return parse(readFileSync(`${configDir}${file}`, 'utf8')) as CollectorConfig;
+}
+
+/** Every pipeline names only components the file defines, limits memory then batches, and uses exporter types every release has. */
+function expectWellFormedPipelines(config: CollectorConfig): void {
+  for (const [name, pipeline] of Object.entries(config.service.pipelines)) {
+    for (const receiver of pipeline.receivers) expect(config.receivers, `${name}: receiver ${receiver}`).toHaveProperty([receiver]);
+    for (const processor of pipeline.processors) expect(config.processors, `${name}: processor ${processor}`).toHaveProperty([processor]);
+    for (const exporter of pipeline.exporters) expect(config.exporters, `${name}: exporter ${exporter}`).toHaveProperty([exporter]);
+    expect(pipeline.processors).toEqual(['memory_limiter', 'batch']);
+  }
+  for (const id of Object.keys(config.exporters)) expect(PORTABLE_EXPORTER_TYPES, id).toContain(id.split('/')[0]);
 }
 
 describe('otel-config/collector.yaml', () => {
   // No Collector binary exists on these machines: check the pipeline's structure instead.
-  const config = parse(readFileSync(`${configDir}collector.yaml`, 'utf8')) as CollectorConfig;
+  const config = readCollectorConfig('collector.yaml');
 
   it('receives OTLP/HTTP on 4318 and sends traces to Jaeger over OTLP', () => {
     expect(config.receivers['otlp']?.protocols?.http?.endpoint).toMatch(/:4318$/);
@@ -25,13 +51,33 @@ describe('otel-config/collector.yaml', () => {
     expect(config.exporters['otlphttp/jaeger']?.endpoint).toMatch(/^http:\/\/.+:4318$/);
   });
 
+  it('fans the traces out to Jaeger and to the fedscope collector companion', () => {
+    expect(config.service.pipelines['traces']?.exporters).toEqual(['otlphttp/jaeger', 'otlphttp/fedscope']);
+    // The otlphttp exporter appends /v1/traces itself: the endpoint is the companion's OTLP/HTTP base.
+    expect(config.exporters['otlphttp/fedscope']?.endpoint).toBe('http://fedscope-collector:4318');
+  });
+
   it('names only components it defines, and batches after limiting memory', () => {
-    for (const [name, pipeline] of Object.entries(config.service.pipelines)) {
-      for (const receiver of pipeline.receivers) expect(config.receivers, `${name}: receiver ${receiver}`).toHaveProperty([receiver]);
-      for (const processor of pipeline.processors) expect(config.processors, `${name}: processor ${processor}`).toHaveProperty([processor]);
-      for (const exporter of pipeline.exporters) expect(config.exporters, `${name}: exporter ${exporter}`).toHaveProperty([exporter]);
-      expect(pipeline.processors).toEqual(['memory_limiter', 'batch']);
-    }
+    expectWellFormedPipelines(config);
+  });
+});
+
+describe('otel-config/collector-fleet.yaml', () => {
+  const config = readCollectorConfig('collector-fleet.yaml');
+
+  it('shards traces by trace id over three companions (OTLP/gRPC, plaintext) and still sends every span to Jaeger', () => {
+    const balancer = config.exporters['loadbalancing/fedscope'];
+    expect(balancer?.routing_key).toBe('traceID');
+    expect(balancer?.resolver?.static?.hostnames).toEqual(['fedscope-1:4317', 'fedscope-2:4317', 'fedscope-3:4317']);
+    expect(balancer?.protocol?.otlp?.tls?.insecure).toBe(true);
+    expect(config.service.pipelines['traces']?.exporters).toEqual(['otlphttp/jaeger', 'loadbalancing/fedscope']);
+    expect(config.exporters['otlphttp/jaeger']?.endpoint).toMatch(/^http:\/\/.+:4318$/);
+  });
+
+  it('receives OTLP over HTTP and gRPC, names only components it defines, and batches after limiting memory', () => {
+    expect(config.receivers['otlp']?.protocols?.http?.endpoint).toMatch(/:4318$/);
+    expect(config.receivers['otlp']?.protocols?.grpc?.endpoint).toMatch(/:4317$/);
+    expectWellFormedPipelines(config);
   });
 });
 

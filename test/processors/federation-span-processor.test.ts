@@ -1,4 +1,4 @@
-import { SpanKind, trace } from '@opentelemetry/api';
+import { context, SpanKind, trace } from '@opentelemetry/api';
 import { MeterProvider, type Histogram } from '@opentelemetry/sdk-metrics';
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -108,6 +108,22 @@ describe('FederationSpanProcessor', () => {
         .end(),
     ).not.toThrow();
     expect(failing.failedRecords).toBe(1);
+  });
+
+  it('takes a span with a remote parent for its local root when it ended here, not when it was received', () => {
+    const remoteParent = { traceId: '4bf92f3577b34da6a3ce929d0e0e4736', spanId: '00f067aa0ba902b7', traceFlags: 1, isRemote: true };
+    const tracer = trace.getTracer('x');
+    tracer.startSpan('GET /orders', { kind: SpanKind.SERVER }, trace.setSpanContext(context.active(), remoteParent)).end();
+    tracer.startSpan('GET /health', { kind: SpanKind.SERVER }).end();
+    expect(recorded.map((s) => s.localRoot)).toEqual([true, true]);
+    const [underRemoteParent, withoutParent] = tracing.spans();
+    processor.recordReceived(underRemoteParent!);
+    processor.recordReceived(withoutParent!);
+    // Received over OTLP, the trace may go on in the service that sent the remote parent.
+    expect(recorded.slice(2).map((s) => [s.localRoot, s.parentSpanId])).toEqual([
+      [false, '00f067aa0ba902b7'],
+      [true, undefined],
+    ]);
   });
 });
 

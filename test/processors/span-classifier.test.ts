@@ -80,7 +80,8 @@ describe('classifySpan', () => {
       namespace: 'shop',
       queryText: 'SELECT 1',
       operationName: 'SELECT',
-      source: 'mysql:///shop',
+      serverAddress: 'x',
+      source: 'mysql://x/shop',
     });
   });
 
@@ -116,6 +117,168 @@ describe('classifySpan', () => {
     expect(defaultSourceName({ 'db.system.name': 'duckdb', 'db.namespace': 'memory' })).toBe('duckdb:///memory');
     expect(defaultSourceName({ 'db.system.name': 'postgresql', 'server.address': 'db', 'server.port': 5432 })).toBe('postgresql://db:5432');
     expect(defaultSourceName({})).toBeUndefined();
+  });
+});
+
+describe('classifySpan: stable and older semantic conventions', () => {
+  // Each pair: [stable name, older name, stable value, older value, the ClassifiedSpan field, what it reads as].
+  const dbPairs: Array<[string, string, string | number, string | number, string, string | number, string | number]> = [
+    ['db.system.name', 'db.system', 'mysql', 'postgresql', 'system', 'mysql', 'postgresql'],
+    ['db.query.text', 'db.statement', 'SELECT 1', 'SELECT 2', 'queryText', 'SELECT 1', 'SELECT 2'],
+    ['db.namespace', 'db.name', 'shop', 'crm', 'namespace', 'shop', 'crm'],
+    ['db.operation.name', 'db.operation', 'SELECT', 'INSERT', 'operationName', 'SELECT', 'INSERT'],
+    ['server.address', 'net.peer.name', 'db-a', 'db-b', 'serverAddress', 'db-a', 'db-b'],
+    ['server.port', 'net.peer.port', 5432, 6432, 'serverPort', 5432, 6432],
+  ];
+  const base: Attributes = { 'db.system.name': 'postgresql', 'db.query.text': 'SELECT 0' };
+
+  for (const [stable, older, stableValue, olderValue, field, readStable, readOlder] of dbPairs) {
+    it(`reads ${older} when ${stable} is absent, and ${stable} when both are there`, () => {
+      const onlyOlder: Attributes = { ...base, [older]: olderValue };
+      delete onlyOlder[stable];
+      expect(classifySpan(ended('q', SpanKind.CLIENT, onlyOlder))).toMatchObject({ role: 'source', [field]: readOlder });
+      const onlyStable: Attributes = { ...base, [stable]: stableValue };
+      expect(classifySpan(ended('q', SpanKind.CLIENT, onlyStable))).toMatchObject({ role: 'source', [field]: readStable });
+      const both: Attributes = { ...base, [stable]: stableValue, [older]: olderValue };
+      expect(classifySpan(ended('q', SpanKind.CLIENT, both))).toMatchObject({ role: 'source', [field]: readStable });
+    });
+  }
+
+  it('maps older db.system values to the stable db.system.name values, in the source name too', () => {
+    const cases: Array<[string, string]> = [
+      ['postgresql', 'postgresql'],
+      ['mysql', 'mysql'],
+      ['mariadb', 'mariadb'],
+      ['sqlite', 'sqlite'],
+      ['mssql', 'microsoft.sql_server'],
+      ['oracle', 'oracle.db'],
+      ['db2', 'ibm.db2'],
+    ];
+    for (const [older, stable] of cases) {
+      const c = classifySpan(
+        ended('SELECT', SpanKind.CLIENT, { 'db.system': older, 'db.statement': 'SELECT 1', 'net.peer.name': 'db', 'net.peer.port': 1521 }),
+      );
+      expect(c, older).toMatchObject({ role: 'source', system: stable, source: `${stable}://db:1521` });
+    }
+    // A stable value is never remapped, and it wins over an older one on the same span.
+    expect(
+      classifySpan(ended('q', SpanKind.CLIENT, { 'db.system.name': 'oracle.db', 'db.system': 'mssql', 'db.statement': 'SELECT 1' })),
+    ).toMatchObject({
+      system: 'oracle.db',
+    });
+  });
+
+  it('names the source the same whichever era the span speaks', () => {
+    const stable = classifySpan(
+      ended('SELECT orders', SpanKind.CLIENT, {
+        'db.system.name': 'postgresql',
+        'db.namespace': 'shop',
+        'db.query.text': 'SELECT * FROM orders WHERE id = $1',
+        'server.address': 'orders-db',
+        'server.port': 5432,
+      }),
+    );
+    const older = classifySpan(
+      ended('SELECT shop.orders', SpanKind.CLIENT, {
+        'db.system': 'postgresql',
+        'db.name': 'shop',
+        'db.statement': 'SELECT * FROM orders WHERE id = ?',
+        'net.peer.name': 'orders-db',
+        'net.peer.port': 5432,
+      }),
+    );
+    expect(older.source).toBe('postgresql://orders-db:5432/shop');
+    expect(older.source).toBe(stable.source);
+  });
+
+  it('reads older HTTP client attributes: http.method, http.status_code, http.url, net.peer.*', () => {
+    const c = classifySpan(
+      ended('HTTP GET', SpanKind.CLIENT, {
+        'http.method': 'GET',
+        'http.url': 'https://crm.internal:8443/api/customers?id=7',
+        'http.status_code': 502,
+        'net.peer.name': 'crm.internal',
+        'net.peer.port': 8443,
+      }),
+    );
+    expect(c).toMatchObject({
+      role: 'source',
+      system: 'http',
+      serverAddress: 'crm.internal',
+      serverPort: 8443,
+      source: 'http://crm.internal:8443',
+      error: true,
+      errorType: '502',
+    });
+    expect(classifySpan(ended('HTTP GET', SpanKind.CLIENT, { 'http.method': 'GET', 'http.status_code': 200 }))).toMatchObject({
+      role: 'source',
+      system: 'http',
+      error: false,
+      errorType: undefined,
+    });
+  });
+
+  it('takes the server from url.full or http.url when the span names no server.address or net.peer.name', () => {
+    for (const key of ['url.full', 'http.url']) {
+      const method = key === 'url.full' ? 'http.request.method' : 'http.method';
+      const c = classifySpan(ended('GET', SpanKind.CLIENT, { [method]: 'GET', [key]: 'http://user:secret@Billing:9000/v1/invoices' }));
+      expect(c, key).toMatchObject({ role: 'source', serverAddress: 'billing', serverPort: 9000, source: 'http://billing:9000' });
+    }
+    // server.address wins over the URL's host; a URL without a port leaves the port unknown.
+    const named = classifySpan(
+      ended('GET', SpanKind.CLIENT, { 'http.request.method': 'GET', 'server.address': 'crm', 'url.full': 'https://10.0.0.7/x' }),
+    );
+    expect(named).toMatchObject({ serverAddress: 'crm', serverPort: undefined, source: 'http://crm' });
+    expect(classifySpan(ended('GET', SpanKind.CLIENT, { 'http.request.method': 'GET', 'url.full': 'https://10.0.0.7/x' }))).toMatchObject({
+      serverAddress: '10.0.0.7',
+      source: 'http://10.0.0.7',
+    });
+  });
+
+  it('prefers the stable HTTP names over the older ones on the same span', () => {
+    const c = classifySpan(
+      ended('POST', SpanKind.CLIENT, {
+        'http.request.method': 'POST',
+        'http.method': 'GET',
+        'http.response.status_code': 200,
+        'http.status_code': 500,
+        'url.full': 'https://new-host/x',
+        'http.url': 'https://old-host/x',
+      }),
+    );
+    expect(c).toMatchObject({ role: 'source', system: 'http', error: false, serverAddress: 'new-host' });
+    const failed = classifySpan(ended('GET', SpanKind.CLIENT, { 'http.method': 'GET', 'http.status_code': 404, 'error.type': 'NotFound' }));
+    expect(failed).toMatchObject({ error: true, errorType: 'NotFound' });
+  });
+
+  it('keeps federation.* meanings and leaves older-convention server spans as other', () => {
+    const c = classifySpan(
+      ended('SELECT', SpanKind.CLIENT, {
+        'federation.source': 'orders',
+        'db.system': 'postgresql',
+        'db.statement': 'SELECT 1',
+        'net.peer.name': 'db',
+      }),
+    );
+    expect(c).toMatchObject({ role: 'source', source: 'orders', system: 'postgresql', serverAddress: 'db' });
+    expect(classifySpan(ended('GET /orders', SpanKind.SERVER, { 'http.method': 'GET', 'http.status_code': 500 })).role).toBe('other');
+    expect(
+      classifySpan(ended('federation.stage fetch', SpanKind.INTERNAL, { 'federation.stage': 'fetch', 'http.method': 'GET' })).role,
+    ).toBe('stage');
+  });
+
+  it('classes an older-convention DB span without a statement as connection work', () => {
+    const c = classifySpan(ended('connect', SpanKind.CLIENT, { 'db.system': 'mysql', 'net.peer.name': 'db', 'db.name': 'shop' }));
+    expect(c).toMatchObject({ role: 'connection', source: 'mysql://db/shop' });
+  });
+
+  it('names sources from the older attributes in defaultSourceName', () => {
+    expect(defaultSourceName({ 'db.system': 'mssql', 'net.peer.name': 'sql1', 'net.peer.port': 1433, 'db.name': 'erp' })).toBe(
+      'microsoft.sql_server://sql1:1433/erp',
+    );
+    expect(defaultSourceName({ 'http.method': 'GET', 'http.url': 'https://api.example.com:444/v2' })).toBe('http://api.example.com:444');
+    expect(defaultSourceName({ 'http.request.method': 'GET', 'url.full': 'https://api.example.com/v2' })).toBe('http://api.example.com');
+    expect(defaultSourceName({ 'net.peer.name': 'db' })).toBeUndefined();
   });
 });
 

@@ -6,13 +6,12 @@ import {
   encodeErrorResponse,
   encodeTraceResponse,
   OtlpDecodeError,
-  otlpFormatOf,
+  otlpResponseFormatOf,
   readBodyLimited,
   DEFAULT_MAX_BYTES,
   type DecodedSpan,
   type DecodedTraceRequest,
   type KvlistMode,
-  type OtlpFormat,
   type OtlpHttpResponse,
 } from '../../src/otlp/index.js';
 
@@ -75,14 +74,6 @@ export interface OtlpReceiver {
 /** Paths of the other OTLP signals: answered with an empty success so SDK exporters stay quiet. */
 const OTHER_SIGNAL_PATHS = new Set(['/v1/metrics', '/v1/logs']);
 
-function formatOrUndefined(contentType: string | undefined): OtlpFormat | undefined {
-  try {
-    return otlpFormatOf(contentType);
-  } catch {
-    return undefined;
-  }
-}
-
 function send(res: ServerResponse, response: OtlpHttpResponse): void {
   res.writeHead(response.status, { 'content-type': response.contentType, 'content-length': response.body.length });
   res.end(response.body);
@@ -120,7 +111,7 @@ export async function startOtlpReceiver(options: OtlpReceiverOptions = {}): Prom
       res.end(`fedscope test receiver: ${req.method ?? '?'} ${path} is not served\n`);
       return;
     }
-    const format = formatOrUndefined(contentType);
+    const format = otlpResponseFormatOf(contentType);
     let body: Uint8Array = new Uint8Array(0);
     try {
       body = await readBodyLimited(req, maxBytes);

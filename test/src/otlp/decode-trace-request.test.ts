@@ -21,6 +21,7 @@ import {
   jsonSpan,
   nestedArrayValue,
 } from './otlp-json-payloads.js';
+import { varint } from './protobuf-wire.js';
 import { sampleSpans } from './sample-spans.js';
 
 const JSON_TYPE = { contentType: 'application/json' } as const;
@@ -423,14 +424,3 @@ describe('toReadableSpan edge cases', () => {
     expect(a!.resource.attributes).toEqual({ 'service.name': 'x' });
   });
 });
-
-function varint(value: number): Buffer {
-  const bytes: number[] = [];
-  let rest = value;
-  while (rest > 0x7f) {
-    bytes.push((rest & 0x7f) | 0x80);
-    rest >>>= 7;
-  }
-  bytes.push(rest);
-  return Buffer.from(bytes);
-}
