@@ -78,7 +78,9 @@ const VARIABLE_PREFIX = 'FEDSCOPE_COLLECTOR_';
 const MIB = 1024 * 1024;
 /** The heap budget's default share of V8's heap limit: the rest is headroom for requests being decoded. */
 const DEFAULT_HEAP_SHARE = 0.75;
-const DEFAULT_IN_FLIGHT_BYTES = 128 * MIB;
+// A gRPC call holds the whole body limit from its headers on (its size is not known before), so the
+// default admits 12 calls of 20 MiB at once: more than a Collector exporter's 10 concurrent senders.
+const DEFAULT_IN_FLIGHT_BYTES = 256 * MIB;
 /** Longer than an SDK batch span processor's 5 s export delay, so a service's spans exported a batch later still join their trace. */
 const DEFAULT_TRACE_GRACE_MS = 6_000;
 const DEFAULT_TRACES_IN_FLIGHT = 20_000;

@@ -7,9 +7,9 @@ export type RequestOutcome =
   | 'success'
   /** Accepted with some spans rejected (`partial_success`). */
   | 'partial_success'
-  /** Undecodable (HTTP 400, gRPC INVALID_ARGUMENT). */
+  /** Undecodable (HTTP 400, or 408 for a request not sent in time; gRPC INVALID_ARGUMENT). */
   | 'bad_data'
-  /** Over the body or span limit (HTTP 413, gRPC RESOURCE_EXHAUSTED without retry). */
+  /** Over the body, span or header limit (HTTP 413 or 431, gRPC RESOURCE_EXHAUSTED without retry). */
   | 'too_large'
   /** Wrong content type or encoding (HTTP 415, gRPC UNIMPLEMENTED / INVALID_ARGUMENT). */
   | 'unsupported_media_type'

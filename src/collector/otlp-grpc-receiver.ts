@@ -87,11 +87,15 @@ function transportFailureOf(code: GrpcStatus | undefined): { outcome: RequestOut
  * `opentelemetry.proto.collector.trace.v1.TraceService/Export` with `@grpc/grpc-js` (insecure
  * credentials) and maps the OTLP flow onto gRPC status codes:
  *
+ * - every call is admitted by the intake when its headers arrive, before grpc-js reads any of
+ *   its message: the message's size is not known then, so the call holds `maxBytes` of the
+ *   in-flight budget until it is answered, and the messages being read at once stay within that
+ *   budget however many calls and connections arrive; refused, the intake over its memory or
+ *   queue budget: UNAVAILABLE with a `google.rpc.RetryInfo` in `grpc-status-details-bin`, so the
+ *   exporter backs off and retries;
  * - a message over `maxBytes`, framed or after gzip/deflate decompression: RESOURCE_EXHAUSTED,
  *   answered by grpc-js itself (it stops inflating at the limit, so a decompression bomb costs at
  *   most `maxBytes`);
- * - the intake over its memory or queue budget: UNAVAILABLE with a `google.rpc.RetryInfo` in
- *   `grpc-status-details-bin`, so the exporter backs off and retries;
  * - undecodable protobuf: INVALID_ARGUMENT naming the problem; more than `maxSpans` spans:
  *   RESOURCE_EXHAUSTED without RetryInfo (not retryable);
  * - otherwise the spans go to the intake and the ExportTraceServiceResponse carries
@@ -130,7 +134,7 @@ export class OtlpGrpcReceiver {
     if (this.server !== undefined) throw new Error('the OTLP/gRPC receiver is already started');
     const server = new Server({
       'grpc.max_receive_message_length': this.options.maxBytes,
-      interceptors: [this.countTransportFailures],
+      interceptors: [this.admitCalls],
     });
     server.addService(TRACE_SERVICE, { Export: this.handleExport });
     const { host } = this.options;
@@ -174,24 +178,50 @@ export class OtlpGrpcReceiver {
   }
 
   /**
-   * grpc-js answers some calls itself before the handler receives the message (see
+   * Admits each call when its headers arrive: grpc-js reads a call's message only once the
+   * handler has seen the headers, so a refused call is answered (UNAVAILABLE with RetryInfo)
+   * without a byte of its message held. An admitted call holds `maxBytes` (its message's size is
+   * unknown until all of it is read) until its status is sent or it is cancelled.
+   *
+   * grpc-js also answers some calls itself before the handler receives the message (see
    * {@link transportFailureOf}); it sends those statuses through the innermost call's
    * `sendStatus`, so that is wrapped here to count them like the handler's own answers.
    */
-  private readonly countTransportFailures: ServerInterceptor = (_method, call: ServerInterceptingCallInterface) => {
+  private readonly admitCalls: ServerInterceptor = (_method, call: ServerInterceptingCallInterface) => {
+    const { intake, stats, maxBytes } = this.options;
+    let admitted = false;
     let delivered = false;
+    const release = (): void => {
+      if (!admitted) return;
+      admitted = false;
+      intake.release(maxBytes);
+    };
     const sendStatus = call.sendStatus.bind(call);
     call.sendStatus = (status: SentStatus): void => {
       if (!delivered) {
         const failure = transportFailureOf(status.code);
         if (failure !== undefined) {
-          this.options.stats.request('grpc', failure.outcome);
-          this.options.stats.decodeError('grpc', failure.reason);
+          stats.request('grpc', failure.outcome);
+          stats.decodeError('grpc', failure.reason);
         }
       }
+      release();
       sendStatus(status);
     };
     const listener = new ServerListenerBuilder()
+      .withOnReceiveMetadata((metadata, next) => {
+        const refusal = intake.admit(maxBytes);
+        if (refusal !== undefined) {
+          stats.refusal('grpc', refusal.reason);
+          stats.request('grpc', 'refused');
+          // The handler never sees the call, so it never asks grpc-js to read the message.
+          call.sendStatus(this.refusalStatus(refusal));
+          return;
+        }
+        admitted = true;
+        next(metadata);
+      })
+      .withOnCancel(release)
       .withOnReceiveMessage((message, next) => {
         delivered = true;
         next(message);
@@ -217,35 +247,27 @@ export class OtlpGrpcReceiver {
     }
   };
 
-  /** Admits, decodes and ingests one request; throws only on a failure of fedscope's own. */
+  /**
+   * Decodes and ingests one request of a call {@link OtlpGrpcReceiver.admitCalls} admitted (and
+   * releases); throws only on a failure of fedscope's own.
+   */
   private answer(request: Buffer): ExportAnswer {
     const { intake, stats } = this.options;
-    const bytes = request.length;
-    const refusal = intake.admit(bytes);
-    if (refusal !== undefined) {
-      stats.refusal('grpc', refusal.reason);
-      stats.request('grpc', 'refused');
-      return { error: this.refusalStatus(refusal) };
-    }
+    let decoded;
     try {
-      let decoded;
-      try {
-        decoded = decodeTracePayload(request, 'protobuf', { maxSpans: this.options.maxSpans });
-      } catch (error) {
-        if (!(error instanceof OtlpDecodeError)) throw error;
-        const failure = decodeFailureOf(error);
-        stats.decodeError('grpc', failure.reason);
-        stats.request('grpc', failure.outcome);
-        return { error: { code: failure.code, details: error.message } };
-      }
-      const result = intake.ingest(decoded, 'grpc', { body: request, contentType: 'application/x-protobuf', contentEncoding: undefined });
-      const outcome = exportOutcomeOf(decoded, result);
-      stats.spans('grpc', outcome.acceptedSpans, outcome.rejectedSpans);
-      stats.request('grpc', outcome.requestOutcome);
-      return { response: asBuffer(encodeTraceResponse(outcome, 'protobuf').body) };
-    } finally {
-      intake.release(bytes);
+      decoded = decodeTracePayload(request, 'protobuf', { maxSpans: this.options.maxSpans });
+    } catch (error) {
+      if (!(error instanceof OtlpDecodeError)) throw error;
+      const failure = decodeFailureOf(error);
+      stats.decodeError('grpc', failure.reason);
+      stats.request('grpc', failure.outcome);
+      return { error: { code: failure.code, details: error.message } };
     }
+    const result = intake.ingest(decoded, 'grpc', { body: request, contentType: 'application/x-protobuf', contentEncoding: undefined });
+    const outcome = exportOutcomeOf(decoded, result);
+    stats.spans('grpc', outcome.acceptedSpans, outcome.rejectedSpans);
+    stats.request('grpc', outcome.requestOutcome);
+    return { response: asBuffer(encodeTraceResponse(outcome, 'protobuf').body) };
   }
 
   /** UNAVAILABLE with RetryInfo, whatever the budget: OTLP's throttling answer, retried after the delay. */

@@ -1,5 +1,5 @@
 import { createServer, type IncomingMessage, type OutgoingHttpHeaders, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import { fedscopeLog } from '../diagnostics/fedscope-log.js';
 import {
@@ -23,7 +23,7 @@ import type { IntakeRefusal, ListeningAddress, TraceReceiverOptions } from './tr
 /** The one path the receiver serves (OTLP/HTTP's default traces path). */
 export const OTLP_TRACES_PATH = '/v1/traces';
 
-/** Longest a client may take to send a whole request, headers and body; past it Node answers 408 and closes. */
+/** Longest a client may take to send a whole request, headers and body; past it the request is answered 408 (counted) and closed. */
 export const OTLP_HTTP_REQUEST_TIMEOUT_MS = 30_000;
 
 /** Longest {@link OtlpHttpReceiver.stop} waits for requests in flight before it closes their connections. */
@@ -39,6 +39,41 @@ const DECODE_FAILURES: Readonly<Record<OtlpDecodeError['status'], { outcome: Req
   // The Content-Type is checked before decoding, so a 415 from the decoder is about the encoding.
   415: { outcome: 'unsupported_media_type', reason: 'content_encoding' },
 };
+
+/** What a request Node's HTTP parser refused is answered and counted as (see {@link clientErrorOf}). */
+interface ClientErrorAnswer {
+  /** The bare response Node itself would write. */
+  readonly response: string;
+  /** How it is counted; undefined for a connection error (e.g. ECONNRESET), which is no request. */
+  readonly counted?: { outcome: RequestOutcome; reason: DecodeErrorReason };
+}
+
+/** A response as Node writes it to a client it cannot parse: status line, `Connection: close`, no body. */
+function bareResponse(status: number, text: string): string {
+  return `HTTP/1.1 ${status} ${text}\r\nConnection: close\r\n\r\n`;
+}
+
+const MALFORMED: ClientErrorAnswer = { response: bareResponse(400, 'Bad Request'), counted: { outcome: 'bad_data', reason: 'malformed' } };
+
+/**
+ * The answer to an error Node's HTTP server reports with `clientError`, as Node answers it when no
+ * listener is set: 431/413 past its header or chunk-extension limits, 408 for a request not sent
+ * within the timeouts (an incomplete request is undecodable, as a body cut short is), 400 for
+ * anything else the parser refused (`HPE_*`). Other socket errors are answered 400 too, not counted.
+ */
+function clientErrorOf(error: NodeJS.ErrnoException): ClientErrorAnswer {
+  const tooLarge = { outcome: 'too_large', reason: 'too_large' } as const;
+  switch (error.code) {
+    case 'HPE_HEADER_OVERFLOW':
+      return { response: bareResponse(431, 'Request Header Fields Too Large'), counted: tooLarge };
+    case 'HPE_CHUNK_EXTENSIONS_OVERFLOW':
+      return { response: bareResponse(413, 'Payload Too Large'), counted: tooLarge };
+    case 'ERR_HTTP_REQUEST_TIMEOUT':
+      return { response: bareResponse(408, 'Request Timeout'), counted: MALFORMED.counted };
+    default:
+      return error.code?.startsWith('HPE_') === true ? MALFORMED : { response: MALFORMED.response };
+  }
+}
 
 /** A header's value as one string (repeated headers joined as HTTP allows). */
 function headerValue(req: IncomingMessage, name: string): string | undefined {
@@ -75,11 +110,15 @@ function refusalStatus(refusal: IntakeRefusal): number {
  * within `maxBytes` (413, also after decompression), decoded (400 naming the problem, 415 for a
  * wrong content type or encoding), handed to the intake, and answered in its own encoding with
  * `partial_success` for the spans not used. Requests time out after
- * {@link OTLP_HTTP_REQUEST_TIMEOUT_MS}; a failure of fedscope's own is a 500, logged.
+ * {@link OTLP_HTTP_REQUEST_TIMEOUT_MS}; a failure of fedscope's own is a 500, logged. What Node's
+ * HTTP parser refuses (malformed, headers over its limit, timed out) is answered as Node would
+ * (400, 431, 408), counted, and its connection closed.
  */
 export class OtlpHttpReceiver {
   private server: Server | undefined;
   private readonly inFlight = new Set<Promise<void>>();
+  /** The latest request handed to the handler on each connection, to tell a parse error in its body (counted by the handler) from a request of its own. */
+  private readonly latestRequest = new WeakMap<Socket, { req: IncomingMessage; res: ServerResponse }>();
   private stopping = false;
 
   /** @param options - where to listen, the intake and stats to use, and the request limits */
@@ -99,6 +138,8 @@ export class OtlpHttpReceiver {
       },
       (req, res) => this.track(req, res),
     );
+    // Node answers requests it cannot parse or that time out itself, uncounted: answer and count them here.
+    server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => this.answerClientError(error, socket));
     this.server = server;
     this.stopping = false;
     const { host, port } = this.options;
@@ -145,6 +186,7 @@ export class OtlpHttpReceiver {
 
   /** Runs one request and keeps it in the in-flight set until it is answered. */
   private track(req: IncomingMessage, res: ServerResponse): void {
+    this.latestRequest.set(req.socket, { req, res });
     const handled = this.handle(req, res).catch((error: unknown) => this.failInternally(req, res, error));
     this.inFlight.add(handled);
     void handled.finally(() => this.inFlight.delete(handled));
@@ -241,6 +283,25 @@ export class OtlpHttpReceiver {
     stats.spans('http', outcome.acceptedSpans, outcome.rejectedSpans);
     stats.request('http', outcome.requestOutcome);
     this.send(req, res, encodeTraceResponse(outcome, format));
+  }
+
+  /**
+   * Answers and counts what Node's HTTP parser refused, or a request that timed out, as Node
+   * would answer it (a listener replaces Node's own answer), then closes the connection. An error
+   * in the body of a request already handed to the handler is counted there, not again here.
+   */
+  private answerClientError(error: NodeJS.ErrnoException, socket: Socket): void {
+    const answer = clientErrorOf(error);
+    const latest = this.latestRequest.get(socket);
+    const handlerCounts = latest !== undefined && !latest.req.complete;
+    if (answer.counted !== undefined && !handlerCounts) {
+      this.options.stats.request('http', answer.counted.outcome);
+      this.options.stats.decodeError('http', answer.counted.reason);
+    }
+    // Never write into a response already under way (it would corrupt it), as Node does not.
+    const responding = latest !== undefined && latest.res.headersSent && !latest.res.writableEnded;
+    if (socket.writable && !responding) socket.write(answer.response);
+    socket.destroy();
   }
 
   /** Answers a request the decoder (or the checks before it) refused: 400, 413 or 415. */

@@ -144,7 +144,7 @@ const ROWS: PrecedenceRow[] = [
     file: 50_000_000,
     read: (c) => c.maxInFlightBytes,
     expected: [30_000_000, 40_000_000, 50_000_000],
-    defaultValue: 128 * 1024 * 1024,
+    defaultValue: 256 * 1024 * 1024,
   },
   {
     key: 'maxHeapMib',

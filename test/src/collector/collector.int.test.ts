@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import { defaultResource, resourceFromAttributes } from '@opentelemetry/resources';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { runCli } from '../../../src/cli.js';
 import { COLLECTOR_SETTINGS, resolveCollectorConfig, type CollectorConfig } from '../../../src/collector/collector-config.js';
 import { startCollector, type RunningCollector } from '../../../src/collector/start-collector.js';
@@ -316,18 +316,19 @@ describe('the collector companion under a flood', () => {
   });
 });
 
-describe('fedscope collector (the built command) on SIGTERM', () => {
+describe('fedscope collector (the built command) on SIGTERM and SIGINT', () => {
   let receiver: OtlpReceiver;
   let child: WatchedProcess | undefined;
-  beforeAll(async () => {
+  beforeEach(async () => {
     receiver = await startOtlpReceiver();
   });
-  afterAll(async () => {
+  afterEach(async () => {
     if (child !== undefined && child.child.exitCode === null) child.child.kill('SIGKILL');
     await receiver.close();
   });
 
-  it('drains: a request still arriving is answered and recorded, and everything accepted is forwarded before exit 0', async () => {
+  // A request still arriving is answered and recorded, and everything accepted is forwarded before exit 0.
+  it.each(['SIGTERM', 'SIGINT'] as const)('drains on %s: the request arriving answered, all accepted forwarded', async (signal) => {
     child = startWatched(
       'node',
       [
@@ -354,7 +355,7 @@ describe('fedscope collector (the built command) on SIGTERM', () => {
     const parts = [spans.slice(0, 100), spans.slice(100, 200), spans.slice(200, 300)].map((part) =>
       ProtobufTraceSerializer.serializeRequest(part)!,
     );
-    // The forward target refuses the first two deliveries: they wait to be retried when SIGTERM comes.
+    // The forward target refuses the first two deliveries: they wait to be retried when the signal comes.
     receiver.failNext(503, 2);
     for (const body of parts) expect((await post(url, body)).status).toBe(200);
     // The forwarder's figures on /metrics: two failed attempts, and every request either sent or held for a retry.
@@ -367,11 +368,11 @@ describe('fedscope collector (the built command) on SIGTERM', () => {
     expect(sample(forwarding, 'fedscope_collector_forward_queued_bytes')).toBeGreaterThan(0);
     const last = ProtobufTraceSerializer.serializeRequest(spans.slice(300))!;
     const arriving = stalledPost(url, last);
-    // SIGTERM comes while that request is admitted and its body half read.
+    // The signal comes while that request is admitted and its body half read.
     await expect.poll(async () => sample(await getText(metricsUrl), 'fedscope_collector_in_flight_requests')).toBe(1);
 
-    child.child.kill('SIGTERM');
-    await child.waitFor(/fedscope collector: SIGTERM: draining/, 10_000);
+    child.child.kill(signal);
+    await child.waitFor(new RegExp(`fedscope collector: ${signal}: draining`), 10_000);
     const answer = await arriving.finish();
     expect(answer.status).toBe(200);
     expect(await child.exited, child.output()).toBe(0);

@@ -9,6 +9,7 @@ import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import protobuf from 'protobufjs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CollectorSelfStats } from '../../../src/collector/collector-self-stats.js';
+import { IntakeBudget } from '../../../src/collector/intake-budget.js';
 import { OtlpGrpcReceiver, TRACE_EXPORT_PATH } from '../../../src/collector/otlp-grpc-receiver.js';
 import type { IntakeRefusal, IntakeResult, RawTraceBody, TraceIntake, TraceReceiverOptions } from '../../../src/collector/trace-intake.js';
 import { fedscopeLog } from '../../../src/diagnostics/fedscope-log.js';
@@ -25,6 +26,8 @@ interface RecordingIntake extends TraceIntake {
   admits: number;
   /** When set, admit refuses with it. */
   refusal: IntakeRefusal | undefined;
+  /** When set, admit and release go through it too (a real budget). */
+  budget: IntakeBudget | undefined;
   /** Spans the intake rejects of each request (the last ones), with this message. */
   rejectLast: { spans: number; message: string } | undefined;
   /** When set, ingest throws it. */
@@ -37,15 +40,18 @@ function recordingIntake(): RecordingIntake {
     inFlight: 0,
     admits: 0,
     refusal: undefined,
+    budget: undefined,
     rejectLast: undefined,
     failure: undefined,
     admit(bytes: number): IntakeRefusal | undefined {
       intake.admits += 1;
-      if (intake.refusal !== undefined) return intake.refusal;
+      const refusal = intake.refusal ?? intake.budget?.admit(bytes);
+      if (refusal !== undefined) return refusal;
       intake.inFlight += bytes;
       return undefined;
     },
     release(bytes: number): void {
+      intake.budget?.release(bytes);
       intake.inFlight -= bytes;
     },
     ingest(request: DecodedTraceRequest, transport: string, raw?: RawTraceBody): IntakeResult {
@@ -192,11 +198,20 @@ function retryDelayOf(error: ServiceError): { code: number; typeUrl: string; sec
 /** What came back on a raw HTTP/2 gRPC stream: response headers and trailers together. */
 type RawStreamAnswer = Record<string, string | string[] | number | undefined>;
 
-/** Opens a gRPC export stream by hand (to send broken frames, odd encodings or half a message). */
-function openRawStream(port: number, encoding?: string): { stream: http2.ClientHttp2Stream; answer: Promise<RawStreamAnswer> } {
+/** An HTTP/2 connection to the receiver, closed after the test. */
+function rawSession(port: number): http2.ClientHttp2Session {
   const session = http2.connect(`http://127.0.0.1:${port}`);
   sessions.push(session);
   session.on('error', () => {});
+  return session;
+}
+
+/** Opens a gRPC export stream by hand (to send broken frames, odd encodings or half a message), on a new connection unless one is given. */
+function openRawStream(
+  port: number,
+  encoding?: string,
+  session = rawSession(port),
+): { stream: http2.ClientHttp2Stream; answer: Promise<RawStreamAnswer> } {
   const stream = session.request({
     ':method': 'POST',
     ':path': TRACE_EXPORT_PATH,
@@ -290,13 +305,15 @@ describe('OtlpGrpcReceiver with hostile and unusual input', () => {
     });
   });
 
-  it('answers a message over maxBytes with RESOURCE_EXHAUSTED before admitting it', async () => {
+  it('answers a message over maxBytes with RESOURCE_EXHAUSTED and gives back what its call was admitted with', async () => {
     const { intake, stats, port } = await startReceiver({ maxBytes: 64 * 1024 });
     const answer = await exportRaw(rawClient(port), Buffer.alloc(100 * 1024, 0x0a));
     expect(answer.error?.code).toBe(GrpcStatus.RESOURCE_EXHAUSTED);
     expect(answer.error?.details).toMatch(/larger than max/);
     expect(answer.ms).toBeLessThan(1000);
-    expect(intake.admits).toBe(0);
+    // Admitted when its headers arrived (before any of the message was read), released with the status.
+    expect(intake.admits).toBe(1);
+    expect(intake.inFlight).toBe(0);
     expect(countsOf(stats)).toEqual({
       requests: { 'grpc|too_large': 1 },
       spans: {},
@@ -332,7 +349,8 @@ describe('OtlpGrpcReceiver with hostile and unusual input', () => {
     expect(ms).toBeLessThan(1000);
     // Peak RSS (KiB) grows by far less than the 1 GiB the bomb inflates to.
     expect(process.resourceUsage().maxRSS - peakBefore).toBeLessThan(128 * 1024);
-    expect(intake.admits).toBe(0);
+    expect(intake.admits).toBe(1);
+    expect(intake.inFlight).toBe(0);
     expect(countsOf(stats)).toMatchObject({ requests: { 'grpc|too_large': 1 }, decodeErrors: { 'grpc|too_large': 1 } });
   });
 
@@ -346,7 +364,8 @@ describe('OtlpGrpcReceiver with hostile and unusual input', () => {
     const snappy = openRawStream(port, 'snappy');
     snappy.stream.end(Buffer.concat([framePrefix(true, body.length), body]));
     expect(Number((await snappy.answer)['grpc-status'])).toBe(GrpcStatus.UNIMPLEMENTED);
-    expect(intake.admits).toBe(0);
+    expect(intake.admits).toBe(2);
+    expect(intake.inFlight).toBe(0);
     expect(countsOf(stats)).toEqual({
       requests: { 'grpc|bad_data': 1, 'grpc|unsupported_media_type': 1 },
       spans: {},
@@ -420,6 +439,58 @@ describe('OtlpGrpcReceiver with hostile and unusual input', () => {
     expect(intake.ingested).toHaveLength(1);
   });
 
+  it('admits a call when its headers arrive: calls from several connections past the in-flight budget get UNAVAILABLE with RetryInfo, their messages unread', async () => {
+    const maxBytes = 1024 * 1024;
+    const { intake, stats, port } = await startReceiver({ maxBytes });
+    // Room for two calls: each holds maxBytes while its message is read, its size unknown until then.
+    const budget = new IntakeBudget({ maxInFlightBytes: 2 * maxBytes, maxHeapBytes: Number.MAX_SAFE_INTEGER });
+    intake.budget = budget;
+    const padded = { ...wireSpan(0), attributes: [{ key: 'pad', value: { stringValue: 'x'.repeat(maxBytes - 1024) } }] };
+    const body = Buffer.from(requestBytes([padded]));
+    const message = Buffer.concat([framePrefix(false, body.length), body]);
+    // 3 connections x 4 calls, each sending all of its nearly-1-MiB message but the last byte, and holding it.
+    const started = performance.now();
+    const calls = Array.from({ length: 3 }, () => rawSession(port)).flatMap((session) =>
+      Array.from({ length: 4 }, () => {
+        const call = openRawStream(port, undefined, session);
+        call.stream.write(message.subarray(0, -1));
+        const answered = { trailers: undefined as RawStreamAnswer | undefined };
+        void call.answer.then((trailers) => (answered.trailers = trailers));
+        return { ...call, answered };
+      }),
+    );
+    await expect.poll(() => calls.filter((call) => call.answered.trailers !== undefined).length).toBe(10);
+    expect(performance.now() - started).toBeLessThan(1000);
+    const refused = calls.filter((call) => call.answered.trailers !== undefined);
+    for (const { answered } of refused) {
+      expect(Number(answered.trailers!['grpc-status'])).toBe(GrpcStatus.UNAVAILABLE);
+      expect(answered.trailers!['grpc-status-details-bin']).toBeDefined();
+    }
+    // The two admitted calls are still being read; nothing of the ten refused ones was.
+    expect(budget.inFlight()).toMatchObject({ requests: 2, bytes: 2 * maxBytes });
+    expect(intake.ingested).toHaveLength(0);
+    expect(countsOf(stats)).toEqual({ requests: { 'grpc|refused': 10 }, spans: {}, decodeErrors: {}, refusals: { 'grpc|queue': 10 } });
+
+    const admitted = calls.filter((call) => call.answered.trailers === undefined);
+    for (const call of admitted) call.stream.end(message.subarray(-1));
+    for (const call of admitted) expect(Number((await call.answer)['grpc-status'])).toBe(GrpcStatus.OK);
+    expect(intake.ingested).toHaveLength(2);
+    expect(budget.inFlight()).toMatchObject({ requests: 0, bytes: 0 });
+    expect(countsOf(stats).requests).toEqual({ 'grpc|refused': 10, 'grpc|success': 2 });
+  });
+
+  it('gives back what a call was admitted with when the client cancels it mid-message', async () => {
+    const { intake, stats, port } = await startReceiver({ maxBytes: 64 * 1024 });
+    const { stream, answer } = openRawStream(port);
+    answer.catch(() => {});
+    stream.write(framePrefix(false, 1000));
+    await expect.poll(() => intake.inFlight).toBe(64 * 1024);
+    stream.close(http2.constants.NGHTTP2_CANCEL);
+    await expect.poll(() => intake.inFlight).toBe(0);
+    expect(intake.ingested).toHaveLength(0);
+    expect(stats.counts().requests.get('grpc|success')).toBeUndefined();
+  });
+
   it('answers partial_success with the decoder and intake rejections added up and both reasons', async () => {
     const { intake, stats, port } = await startReceiver();
     intake.rejectLast = { spans: 1, message: 'fedscope: span budget reached' };
@@ -483,17 +554,20 @@ describe('OtlpGrpcReceiver start and stop', () => {
   it('stop() cancels calls still open after the grace period and says so', async () => {
     const lines: string[] = [];
     fedscopeLog.configure({ write: (line) => lines.push(line) });
-    const { receiver, port } = await startReceiver({}, 200);
+    const { receiver, intake, port } = await startReceiver({}, 200);
     const { stream, answer } = openRawStream(port);
     stream.write(framePrefix(false, 1000));
     answer.catch(() => {});
     await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(intake.inFlight).toBe(4 * 1024 * 1024);
     const started = performance.now();
     await receiver.stop();
     const ms = performance.now() - started;
     expect(ms).toBeGreaterThanOrEqual(190);
     expect(ms).toBeLessThan(2000);
     expect(lines.some((line) => line.includes('calls still open 200 ms after stop'))).toBe(true);
+    // The cancelled call gives back what it was admitted with.
+    await expect.poll(() => intake.inFlight).toBe(0);
   });
 
   it('start() rejects naming the address when the port is taken', async () => {

@@ -516,6 +516,61 @@ describe('OtlpHttpReceiver', () => {
     expect(answer.status).toBe(200);
   });
 
+  it("answers and counts what Node's HTTP parser refuses, closing the connection, and counts a bad body once", async () => {
+    /** Writes raw bytes on a fresh connection; resolves with all the server wrote once it has closed the connection. */
+    const exchange = (bytes: string): Promise<string> =>
+      new Promise((resolve, reject) => {
+        const socket = connect(port, '127.0.0.1', () => socket.write(bytes));
+        let text = '';
+        socket.setEncoding('latin1');
+        socket.on('data', (chunk: string) => (text += chunk));
+        socket.on('close', () => resolve(text));
+        socket.on('error', reject);
+      });
+    const bare = (status: string): string => `HTTP/1.1 ${status}\r\nConnection: close\r\n\r\n`;
+    const counts = (): Record<string, Record<string, number>> => ({
+      requests: Object.fromEntries(stats.counts().requests),
+      decodeErrors: Object.fromEntries(stats.counts().decodeErrors),
+    });
+
+    expect(await exchange('GARBAGE\r\n\r\n')).toBe(bare('400 Bad Request'));
+    expect(counts()).toEqual({ requests: { 'http|bad_data': 1 }, decodeErrors: { 'http|malformed': 1 } });
+
+    // Node's default limit on the header section is 16 KiB.
+    const hugeHeader = `POST /v1/traces HTTP/1.1\r\nhost: x\r\nx-filler: ${'a'.repeat(20_000)}\r\n\r\n`;
+    expect(await exchange(hugeHeader)).toBe(bare('431 Request Header Fields Too Large'));
+    expect(counts()).toEqual({
+      requests: { 'http|bad_data': 1, 'http|too_large': 1 },
+      decodeErrors: { 'http|malformed': 1, 'http|too_large': 1 },
+    });
+
+    // A chunked body that is not chunked: the request reached the receiver, which counts it, once.
+    const badChunks = `POST /v1/traces HTTP/1.1\r\nhost: x\r\ncontent-type: ${PROTOBUF}\r\ntransfer-encoding: chunked\r\n\r\nzz\r\n`;
+    expect(await exchange(badChunks)).toBe(bare('400 Bad Request'));
+    await expect
+      .poll(() => counts())
+      .toEqual({
+        requests: { 'http|bad_data': 2, 'http|too_large': 1 },
+        decodeErrors: { 'http|malformed': 2, 'http|too_large': 1 },
+      });
+    expect(intake.admits).toEqual([MAX_BYTES]);
+
+    // A connection reset after its request was answered is no request: answered by nobody, counted nowhere.
+    await new Promise<void>((resolve, reject) => {
+      const socket = connect(port, '127.0.0.1', () => socket.write('GET /v1/traces HTTP/1.1\r\nhost: x\r\n\r\n'));
+      socket.once('data', () => {
+        socket.resetAndDestroy();
+        resolve();
+      });
+      socket.on('error', reject);
+    });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(counts().requests).toEqual({ 'http|bad_data': 2, 'http|too_large': 1, 'http|not_found': 1 });
+
+    const answer = await send(port, { headers: { 'content-type': PROTOBUF }, body: protobufBody(spans) });
+    expect(answer.status).toBe(200);
+  });
+
   it('answers 500 when fedscope itself fails, logging it once', async () => {
     const lines: string[] = [];
     fedscopeLog.configure({ write: (line) => lines.push(line), forwardToDiag: false });
