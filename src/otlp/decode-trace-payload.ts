@@ -42,9 +42,10 @@ function normaliseRequest(format: OtlpFormat, request: WireTraceRequest<unknown>
     const scopeSpans: DecodedScopeSpans[] = wireResourceSpans.scopeSpans.map((wireScopeSpans, s) => {
       const scope = normaliseScope(wireScopeSpans.scope, kvlistMode);
       const accepted: DecodedSpan[] = [];
+      const scopePath = `resourceSpans[${r}].scopeSpans[${s}]`;
       wireScopeSpans.spans.forEach((rawSpan, index) => {
         total += 1;
-        const path = `resourceSpans[${r}].scopeSpans[${s}].spans[${index}]`;
+        const path = `${scopePath}.spans[${index}]`;
         try {
           const span = normaliseSpan(request.readSpan(rawSpan, path), path, resource, scope, kvlistMode);
           accepted.push(span);

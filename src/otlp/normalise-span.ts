@@ -1,9 +1,8 @@
 import type { SpanStatus } from '@opentelemetry/api';
 import { toAttributes } from './attribute-values.js';
-import { normaliseId } from './otlp-ids.js';
+import { isAllZeroId, normaliseId, type IdRules } from './otlp-ids.js';
 import { spanKindFromOtlp, statusCodeFromOtlp } from './otlp-enums.js';
 import type { DecodedLink, DecodedResource, DecodedScope, DecodedSpan, KvlistMode } from './trace-model.js';
-import { unixNanosToTime } from './unix-nanos.js';
 import type { WireLink, WireResource, WireScope, WireSpan } from './wire-model.js';
 
 /** `Span.flags`/`Link.flags` bits 0–7: the W3C trace flags. */
@@ -12,6 +11,13 @@ const TRACE_FLAGS_MASK = 0xff;
 const HAS_IS_REMOTE_MASK = 0x100;
 /** Bit 9: the parent (for a span) or the linked context (for a link) is remote. */
 const IS_REMOTE_MASK = 0x200;
+
+// The id rules, made once rather than per span.
+const TRACE_ID: IdRules = { field: 'traceId', bytes: 16, allowEmpty: false, allowZero: false };
+const SPAN_ID: IdRules = { field: 'spanId', bytes: 8, allowEmpty: false, allowZero: false };
+const PARENT_SPAN_ID: IdRules = { field: 'parentSpanId', bytes: 8, allowEmpty: true, allowZero: true };
+const LINK_TRACE_ID: IdRules = { field: 'traceId', bytes: 16, allowEmpty: true, allowZero: true };
+const LINK_SPAN_ID: IdRules = { field: 'spanId', bytes: 8, allowEmpty: true, allowZero: true };
 
 function isRemoteFrom(flags: number): boolean | undefined {
   return (flags & HAS_IS_REMOTE_MASK) === 0 ? undefined : (flags & IS_REMOTE_MASK) !== 0;
@@ -44,8 +50,8 @@ export function normaliseScope(scope: WireScope, kvlistMode: KvlistMode): Decode
 function normaliseLink(link: WireLink, path: string, kvlistMode: KvlistMode): DecodedLink {
   // A link may carry an empty context (the spec records such links when they have attributes or
   // trace state), so only a wrong length is an error here; empty becomes the all-zero id.
-  const traceId = normaliseId(link.traceId, { field: 'traceId', bytes: 16, allowEmpty: true, allowZero: true }, path);
-  const spanId = normaliseId(link.spanId, { field: 'spanId', bytes: 8, allowEmpty: true, allowZero: true }, path);
+  const traceId = normaliseId(link.traceId, LINK_TRACE_ID, path);
+  const spanId = normaliseId(link.spanId, LINK_SPAN_ID, path);
   return {
     traceId: traceId === '' ? '0'.repeat(32) : traceId,
     spanId: spanId === '' ? '0'.repeat(16) : spanId,
@@ -72,28 +78,29 @@ export function normaliseSpan(
   scope: DecodedScope,
   kvlistMode: KvlistMode,
 ): DecodedSpan {
-  const traceId = normaliseId(span.traceId, { field: 'traceId', bytes: 16, allowEmpty: false, allowZero: false }, path);
-  const spanId = normaliseId(span.spanId, { field: 'spanId', bytes: 8, allowEmpty: false, allowZero: false }, path);
-  const parent = normaliseId(span.parentSpanId, { field: 'parentSpanId', bytes: 8, allowEmpty: true, allowZero: true }, path);
-  const status: SpanStatus = { code: statusCodeFromOtlp(span.statusCode) };
-  if (span.statusMessage !== '') status.message = span.statusMessage;
+  const traceId = normaliseId(span.traceId, TRACE_ID, path);
+  const spanId = normaliseId(span.spanId, SPAN_ID, path);
+  const parent = normaliseId(span.parentSpanId, PARENT_SPAN_ID, path);
+  // Two literals rather than a property added after one, which would grow the object.
+  const code = statusCodeFromOtlp(span.statusCode);
+  const status: SpanStatus = span.statusMessage === '' ? { code } : { code, message: span.statusMessage };
   return {
     traceId,
     spanId,
-    parentSpanId: parent === '' || /^0+$/.test(parent) ? undefined : parent,
+    parentSpanId: parent === '' || isAllZeroId(parent) ? undefined : parent,
     traceState: nonEmpty(span.traceState),
     flags: span.flags,
     traceFlags: span.flags & TRACE_FLAGS_MASK,
     parentIsRemote: isRemoteFrom(span.flags),
     name: span.name,
     kind: spanKindFromOtlp(span.kind),
-    startTime: unixNanosToTime(span.startTimeUnixNano),
-    endTime: unixNanosToTime(span.endTimeUnixNano),
+    startTime: span.startTime,
+    endTime: span.endTime,
     attributes: toAttributes(span.attributes, kvlistMode),
     droppedAttributesCount: span.droppedAttributesCount,
     events: span.events.map((event) => ({
       name: event.name,
-      time: unixNanosToTime(event.timeUnixNano),
+      time: event.time,
       attributes: toAttributes(event.attributes, kvlistMode),
       droppedAttributesCount: event.droppedAttributesCount,
     })),

@@ -3,7 +3,13 @@ import { OtlpFieldError } from './otlp-field-error.js';
 import type { WireId } from './wire-model.js';
 
 const HEX = /^[0-9a-fA-F]*$/;
-const ALL_ZERO = /^0*$/;
+/** The hex of an all-zero 16-byte id; an 8-byte one is its first half. */
+const ZERO_TRACE_ID = '0'.repeat(32);
+
+/** Whether a lowercase hex id of 8 or 16 bytes (as {@link normaliseId} returns) is all zeros: one string comparison. */
+export function isAllZeroId(hex: string): boolean {
+  return ZERO_TRACE_ID.startsWith(hex);
+}
 
 /** Options of {@link normaliseId}. */
 export interface IdRules {
@@ -32,7 +38,8 @@ export function normaliseId(id: WireId, rules: IdRules, path: string): string {
     if (id.length % 2 !== 0) throw new OtlpFieldError(what, path, `expected ${rules.bytes * 2} hex digits, got ${id.length}`);
     hex = id.toLowerCase();
   } else {
-    hex = Buffer.from(id.buffer, id.byteOffset, id.byteLength).toString('hex');
+    // protobuf ids are Buffers already (Node's protobuf reader slices them); a view is made only for another Uint8Array.
+    hex = (Buffer.isBuffer(id) ? id : Buffer.from(id.buffer, id.byteOffset, id.byteLength)).toString('hex');
   }
   const length = hex.length / 2;
   if (length === 0) {
@@ -40,6 +47,6 @@ export function normaliseId(id: WireId, rules: IdRules, path: string): string {
     throw new OtlpFieldError(what, path, `expected ${rules.bytes} bytes, got none`);
   }
   if (length !== rules.bytes) throw new OtlpFieldError(what, path, `expected ${rules.bytes} bytes, got ${length}`);
-  if (!rules.allowZero && ALL_ZERO.test(hex)) throw new OtlpFieldError(what, path, 'all-zero ids are invalid');
+  if (!rules.allowZero && isAllZeroId(hex)) throw new OtlpFieldError(what, path, 'all-zero ids are invalid');
   return hex;
 }

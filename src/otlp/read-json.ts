@@ -2,6 +2,7 @@ import { OtlpDecodeError } from './otlp-decode-error.js';
 import { OTLP_SPAN_KIND_NAMES, OTLP_STATUS_CODE_NAMES } from './otlp-enums.js';
 import { describeValue } from '../text/describe-value.js';
 import { OtlpFieldError } from './otlp-field-error.js';
+import { unixNanosToTime } from './unix-nanos.js';
 import {
   MAX_ANY_VALUE_DEPTH,
   type WireAnyValue,
@@ -206,7 +207,7 @@ function attributesAt(object: JsonObject, path: string): WireKeyValue[] {
 function eventAt(value: unknown, path: string): WireEvent {
   const event = objectAt(value, path) ?? {};
   return {
-    timeUnixNano: uint64At(field(event, 'timeUnixNano'), `${path}.timeUnixNano`),
+    time: unixNanosToTime(uint64At(field(event, 'timeUnixNano'), `${path}.timeUnixNano`)),
     name: stringAt(field(event, 'name'), `${path}.name`),
     attributes: attributesAt(event, path),
     droppedAttributesCount: uint32At(field(event, 'droppedAttributesCount'), `${path}.droppedAttributesCount`),
@@ -237,8 +238,8 @@ function spanAt(value: unknown, path: string): WireSpan {
     flags: uint32At(field(span, 'flags'), `${path}.flags`),
     name: stringAt(field(span, 'name'), `${path}.name`),
     kind: enumAt(field(span, 'kind'), OTLP_SPAN_KIND_NAMES, `${path}.kind`),
-    startTimeUnixNano: uint64At(field(span, 'startTimeUnixNano'), `${path}.startTimeUnixNano`),
-    endTimeUnixNano: uint64At(field(span, 'endTimeUnixNano'), `${path}.endTimeUnixNano`),
+    startTime: unixNanosToTime(uint64At(field(span, 'startTimeUnixNano'), `${path}.startTimeUnixNano`)),
+    endTime: unixNanosToTime(uint64At(field(span, 'endTimeUnixNano'), `${path}.endTimeUnixNano`)),
     attributes: attributesAt(span, path),
     droppedAttributesCount: uint32At(field(span, 'droppedAttributesCount'), `${path}.droppedAttributesCount`),
     events: arrayAt(field(span, 'events'), `${path}.events`).map((event, index) => eventAt(event, `${path}.events[${index}]`)),

@@ -2,6 +2,8 @@ import protobuf from 'protobufjs';
 import { OtlpDecodeError } from './otlp-decode-error.js';
 import { OtlpFieldError } from './otlp-field-error.js';
 import { otlpTraceTypes } from './otlp-trace-schema.js';
+import type { DecodedTime } from './trace-model.js';
+import { fixed64ToTime, unixNanosToTime } from './unix-nanos.js';
 import {
   MAX_ANY_VALUE_DEPTH,
   type WireAnyValue,
@@ -13,7 +15,9 @@ import {
 } from './wire-model.js';
 
 // The shapes protobufjs decodes the schema into (camelCase names; unset scalars read their
-// defaults from the prototype, unset messages are null, int64/fixed64 are Long objects).
+// defaults from the prototype, unset messages are null, int64/fixed64 are Long objects). Of an
+// AnyValue's `oneof value` members, the one set is the only one that is an own property: the
+// decoder's oneof setter deletes the others.
 interface PbLong {
   readonly low: number;
   readonly high: number;
@@ -22,7 +26,6 @@ interface PbLong {
 type PbInt64 = number | PbLong;
 type PbBytes = Uint8Array | readonly number[];
 interface PbAnyValue {
-  readonly value?: string;
   readonly stringValue?: string;
   readonly boolValue?: boolean;
   readonly intValue?: PbInt64;
@@ -127,23 +130,48 @@ function bytesOf(value: PbBytes | undefined): Uint8Array {
   return value instanceof Uint8Array ? value : Uint8Array.from(value ?? []);
 }
 
-function int64ToBigInt(value: PbInt64, unsigned: boolean): bigint {
+/** A signed int64 (an `intValue`) as a BigInt. */
+function int64ToBigInt(value: PbInt64): bigint {
   if (typeof value === 'number') return BigInt(value);
-  const bits = (BigInt(value.high >>> 0) << 32n) | BigInt(value.low >>> 0);
-  return unsigned ? BigInt.asUintN(64, bits) : BigInt.asIntN(64, bits);
+  return BigInt.asIntN(64, (BigInt(value.high >>> 0) << 32n) | BigInt(value.low >>> 0));
 }
 
+/** A fixed64 time as protobufjs holds it (a Long, or a number when no Long library is loaded). */
+function timeOf(value: PbInt64): DecodedTime {
+  return typeof value === 'number' ? unixNanosToTime(BigInt(value)) : fixed64ToTime(value.low, value.high);
+}
+
+const hasOwn = (object: object, key: string): boolean => Object.prototype.hasOwnProperty.call(object, key);
+
+/**
+ * Which member of an AnyValue's `oneof value` is set, the answer of protobufjs's virtual `value`
+ * getter read from own properties directly: the getter lists the message's keys on every call,
+ * which cost more than the rest of decoding an attribute.
+ */
+function anyValueCase(value: PbAnyValue): keyof PbAnyValue | undefined {
+  if (hasOwn(value, 'stringValue')) return 'stringValue';
+  if (hasOwn(value, 'intValue')) return 'intValue';
+  if (hasOwn(value, 'doubleValue')) return 'doubleValue';
+  if (hasOwn(value, 'boolValue')) return 'boolValue';
+  if (hasOwn(value, 'arrayValue')) return 'arrayValue';
+  if (hasOwn(value, 'kvlistValue')) return 'kvlistValue';
+  if (hasOwn(value, 'bytesValue')) return 'bytesValue';
+  return undefined;
+}
+
+const EMPTY_VALUE: WireAnyValue = { type: 'empty' };
+
 function readAnyValue(value: PbAnyValue | null | undefined, path: string, depth: number): WireAnyValue {
-  if (value === null || value === undefined) return { type: 'empty' };
+  if (value === null || value === undefined) return EMPTY_VALUE;
   if (depth > MAX_ANY_VALUE_DEPTH)
     throw new OtlpFieldError('attribute value too deep', path, `more than ${MAX_ANY_VALUE_DEPTH} nested arrays/maps`);
-  switch (value.value) {
+  switch (anyValueCase(value)) {
     case 'stringValue':
       return { type: 'string', value: value.stringValue ?? '' };
     case 'boolValue':
       return { type: 'bool', value: value.boolValue ?? false };
     case 'intValue':
-      return { type: 'int', value: int64ToBigInt(value.intValue ?? 0, false) };
+      return { type: 'int', value: int64ToBigInt(value.intValue ?? 0) };
     case 'doubleValue':
       return { type: 'double', value: value.doubleValue ?? 0 };
     case 'bytesValue':
@@ -158,16 +186,28 @@ function readAnyValue(value: PbAnyValue | null | undefined, path: string, depth:
     case 'kvlistValue':
       return { type: 'kvlist', values: readKeyValues(value.kvlistValue?.values ?? [], `${path}.kvlistValue`, depth + 1) };
     default:
-      return { type: 'empty' };
+      return EMPTY_VALUE;
   }
 }
 
+/**
+ * One key/value of a list at `${path}${list}[${index}]`. The value's path is built only for a
+ * value that can fail (a nested one, or any past the depth limit): most are strings and numbers,
+ * and building a path for each cost a string allocation per attribute.
+ */
+function readKeyValue(entry: PbKeyValue, path: string, list: string, index: number, depth: number): WireKeyValue {
+  const value = entry.value;
+  if (value === null || value === undefined) return { key: entry.key, value: EMPTY_VALUE };
+  const nested = depth > MAX_ANY_VALUE_DEPTH || hasOwn(value, 'arrayValue') || hasOwn(value, 'kvlistValue');
+  return { key: entry.key, value: readAnyValue(value, nested ? `${path}${list}[${index}].value` : '', depth) };
+}
+
 function readKeyValues(entries: readonly PbKeyValue[], path: string, depth = 0): WireKeyValue[] {
-  return entries.map((entry, index) => ({ key: entry.key, value: readAnyValue(entry.value, `${path}.values[${index}].value`, depth) }));
+  return entries.map((entry, index) => readKeyValue(entry, path, '.values', index, depth));
 }
 
 function readAttributes(entries: readonly PbKeyValue[], path: string): WireKeyValue[] {
-  return entries.map((entry, index) => ({ key: entry.key, value: readAnyValue(entry.value, `${path}.attributes[${index}].value`, 0) }));
+  return entries.map((entry, index) => readKeyValue(entry, path, '.attributes', index, 0));
 }
 
 function readSpan(span: PbSpan, path: string): WireSpan {
@@ -179,12 +219,12 @@ function readSpan(span: PbSpan, path: string): WireSpan {
     flags: span.flags,
     name: span.name,
     kind: span.kind,
-    startTimeUnixNano: int64ToBigInt(span.startTimeUnixNano, true),
-    endTimeUnixNano: int64ToBigInt(span.endTimeUnixNano, true),
+    startTime: timeOf(span.startTimeUnixNano),
+    endTime: timeOf(span.endTimeUnixNano),
     attributes: readAttributes(span.attributes, path),
     droppedAttributesCount: span.droppedAttributesCount,
     events: span.events.map((event, index) => ({
-      timeUnixNano: int64ToBigInt(event.timeUnixNano, true),
+      time: timeOf(event.timeUnixNano),
       name: event.name,
       attributes: readAttributes(event.attributes, `${path}.events[${index}]`),
       droppedAttributesCount: event.droppedAttributesCount,
@@ -233,7 +273,9 @@ export function readProtobufRequest(bytes: Uint8Array, maxSpans: number): WireTr
   let request: PbRequest;
   try {
     countSpans(bytes, maxSpans);
-    request = otlpTraceTypes().request.decode(bytes) as unknown as PbRequest;
+    // As a Buffer (a view, no copy), protobufjs reads bytes fields as Buffers, so each id is hex-encoded without a view of its own.
+    const buffer = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    request = otlpTraceTypes().request.decode(buffer) as unknown as PbRequest;
   } catch (error) {
     if (error instanceof OtlpDecodeError) throw error;
     const reason = error instanceof Error ? error.message : String(error);

@@ -1,7 +1,8 @@
 import { createTraceState, type HrTime, type Link, type SpanContext } from '@opentelemetry/api';
 import { resourceFromAttributes, type Resource } from '@opentelemetry/resources';
+import type { InstrumentationScope } from '@opentelemetry/core';
 import type { ReadableSpan, TimedEvent } from '@opentelemetry/sdk-trace-base';
-import type { DecodedLink, DecodedResource, DecodedSpan } from './trace-model.js';
+import type { DecodedLink, DecodedResource, DecodedScope, DecodedSpan } from './trace-model.js';
 
 const resources = new WeakMap<DecodedResource, Resource>();
 
@@ -15,6 +16,22 @@ function resourceOf(decoded: DecodedResource): Resource {
   return resource;
 }
 
+const scopes = new WeakMap<DecodedScope, InstrumentationScope>();
+
+/** One SDK `InstrumentationScope` per decoded scope, shared by all its spans as a tracer's spans share theirs. */
+function instrumentationScopeOf(decoded: DecodedScope): InstrumentationScope {
+  let scope = scopes.get(decoded);
+  if (scope === undefined) {
+    scope = {
+      name: decoded.name,
+      ...(decoded.version === undefined ? {} : { version: decoded.version }),
+      ...(decoded.schemaUrl === undefined ? {} : { schemaUrl: decoded.schemaUrl }),
+    };
+    scopes.set(decoded, scope);
+  }
+  return scope;
+}
+
 function context(
   traceId: string,
   spanId: string,
@@ -22,10 +39,12 @@ function context(
   traceState: string | undefined,
   isRemote: boolean | undefined,
 ): SpanContext {
-  const spanContext: SpanContext = { traceId, spanId, traceFlags };
-  if (traceState !== undefined) spanContext.traceState = createTraceState(traceState);
-  if (isRemote !== undefined) spanContext.isRemote = isRemote;
-  return spanContext;
+  // One literal per combination: properties added after the literal would each grow the object.
+  if (traceState === undefined) return isRemote === undefined ? { traceId, spanId, traceFlags } : { traceId, spanId, traceFlags, isRemote };
+  const state = createTraceState(traceState);
+  return isRemote === undefined
+    ? { traceId, spanId, traceFlags, traceState: state }
+    : { traceId, spanId, traceFlags, traceState: state, isRemote };
 }
 
 function toLink(link: DecodedLink): Link {
@@ -36,11 +55,18 @@ function toLink(link: DecodedLink): Link {
   };
 }
 
-/** `end − start` as HrTime; 0 when the end is before the start (as the SDK does). */
-function durationOf(start: string, end: string): HrTime {
-  const nanos = BigInt(end) - BigInt(start);
+const MAX_SAFE_NANOS = BigInt(Number.MAX_SAFE_INTEGER);
+
+/**
+ * `end − start` in nanoseconds as HrTime, 0 when not positive (as the SDK does). A duration of
+ * up to 2^53 ns (104 days) is split in number arithmetic, which is exact there and cheaper than
+ * BigInt division.
+ */
+function durationOf(nanos: bigint): HrTime {
   if (nanos <= 0n) return [0, 0];
-  return [Number(nanos / 1_000_000_000n), Number(nanos % 1_000_000_000n)];
+  if (nanos > MAX_SAFE_NANOS) return [Number(nanos / 1_000_000_000n), Number(nanos % 1_000_000_000n)];
+  const total = Number(nanos);
+  return [Math.floor(total / 1_000_000_000), total % 1_000_000_000];
 }
 
 /**
@@ -48,13 +74,14 @@ function durationOf(start: string, end: string): HrTime {
  * spans received over OTLP like spans ended in-process. The span is `ended`; `spanContext()`
  * carries the W3C trace flags and trace state; `parentSpanContext` is set for a child span (same
  * trace id, `isRemote` from the OTLP flags when the sender said); the resource is built with
- * `resourceFromAttributes` once per received resource. When the end time is before the start,
- * `endTime` is the start time and `duration` is zero, matching the SDK.
+ * `resourceFromAttributes` once per received resource, the instrumentation scope once per
+ * received scope. When the end time is before the start, `endTime` is the start time and
+ * `duration` is zero, matching the SDK.
  */
 export function toReadableSpan(span: DecodedSpan): ReadableSpan {
   const spanContext = context(span.traceId, span.spanId, span.traceFlags, span.traceState, undefined);
-  const duration = durationOf(span.startTime.unixNano, span.endTime.unixNano);
-  const clamped = BigInt(span.endTime.unixNano) < BigInt(span.startTime.unixNano);
+  // The exact nanosecond strings decide, each parsed once (it also throws for a span whose time is not a number).
+  const nanos = BigInt(span.endTime.unixNano) - BigInt(span.startTime.unixNano);
   const events: TimedEvent[] = span.events.map((event) => ({
     name: event.name,
     time: event.time.hrTime,
@@ -70,19 +97,15 @@ export function toReadableSpan(span: DecodedSpan): ReadableSpan {
         ? undefined
         : context(span.traceId, span.parentSpanId, span.traceFlags, undefined, span.parentIsRemote),
     startTime: span.startTime.hrTime,
-    endTime: clamped ? span.startTime.hrTime : span.endTime.hrTime,
+    endTime: nanos < 0n ? span.startTime.hrTime : span.endTime.hrTime,
     status: span.status,
     attributes: span.attributes,
     links: span.links.map(toLink),
     events,
-    duration,
+    duration: durationOf(nanos),
     ended: true,
     resource: resourceOf(span.resource),
-    instrumentationScope: {
-      name: span.scope.name,
-      ...(span.scope.version === undefined ? {} : { version: span.scope.version }),
-      ...(span.scope.schemaUrl === undefined ? {} : { schemaUrl: span.scope.schemaUrl }),
-    },
+    instrumentationScope: instrumentationScopeOf(span.scope),
     droppedAttributesCount: span.droppedAttributesCount,
     droppedEventsCount: span.droppedEventsCount,
     droppedLinksCount: span.droppedLinksCount,

@@ -1,7 +1,10 @@
+import type { DecodedTime } from './trace-model.js';
+
 /**
  * The format-neutral view of an OTLP trace request that the protobuf and JSON readers produce
  * and the span normaliser consumes. Values are as sent (ids unchecked, enums as numbers);
- * checking and converting them is the normaliser's job.
+ * checking and converting them is the normaliser's job. Times are the exception: each reader
+ * converts its own representation (a protobuf fixed64's halves, a JSON decimal) the cheapest way.
  */
 
 /** An OTLP `AnyValue`. `empty` is an AnyValue with no member of its `oneof` set. */
@@ -32,7 +35,7 @@ export type WireId = Uint8Array | string;
 /** An OTLP `Span.Event`. */
 export interface WireEvent {
   /** `time_unix_nano`. */
-  readonly timeUnixNano: bigint;
+  readonly time: DecodedTime;
   /** Event name. */
   readonly name: string;
   /** Event attributes. */
@@ -74,9 +77,9 @@ export interface WireSpan {
   /** OTLP `SpanKind` number (UNSPECIFIED = 0). */
   readonly kind: number;
   /** `start_time_unix_nano`. */
-  readonly startTimeUnixNano: bigint;
+  readonly startTime: DecodedTime;
   /** `end_time_unix_nano`. */
-  readonly endTimeUnixNano: bigint;
+  readonly endTime: DecodedTime;
   /** Span attributes. */
   readonly attributes: readonly WireKeyValue[];
   /** `dropped_attributes_count`. */
