@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parseAlertRules } from '../../processors/alerts/load-alert-rules.js';
+import { collectorHelp } from '../../src/collector/collector-command.js';
+import { COLLECTOR_SETTINGS, resolveCollectorConfig } from '../../src/collector/collector-config.js';
 import { startWatched } from '../support/child-process.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -46,6 +48,23 @@ describe('README', () => {
   it('shows a valid rules file', () => {
     const [rules] = blocks('yaml');
     expect(parseAlertRules(rules!, 'README.md').map((r) => r.alert)).toEqual(['OrdersSlow']);
+  });
+
+  // The companion runs until it is stopped, so its commands are checked for what can go wrong as
+  // printed: every setting they give is accepted, and every flag the text names exists.
+  it('prints fedscope collector commands whose settings the command accepts', () => {
+    const commands = [...readme.matchAll(/(?:^|`)(?:fedscope|node dist\/src\/cli\.js) collector([^`\n#]*)/gm)].map((m) => m[1]!.trim());
+    expect(commands.length).toBeGreaterThanOrEqual(5);
+    for (const command of commands) {
+      const args = command === '' ? [] : command.split(/\s+/);
+      if (args.includes('--help')) expect(collectorHelp()).toMatch(/--otlp-http HOST:PORT/);
+      else expect(() => resolveCollectorConfig({ args, env: {} }), command).not.toThrow();
+    }
+    const flags = new Set(COLLECTOR_SETTINGS.map((s) => s.flag));
+    const named = [...readme.matchAll(/`(--[a-z][a-z-]+)[ `]/g)].map((m) => m[1]!);
+    const section = readme.slice(readme.indexOf('## Collector companion'), readme.indexOf('### Recommended layout'));
+    for (const flag of named.filter((f) => section.includes(f)))
+      expect(flags.has(flag) || flag === '--config' || flag === '--help', flag).toBe(true);
   });
 });
 
