@@ -43,6 +43,12 @@ export interface ClassifiedSpan {
   cacheHit: boolean | undefined;
   /** Instrumentation scope name of the span. */
   scopeName: string;
+  /**
+   * `service.name` of the span's resource: the service that emitted it (one in-process, many in
+   * the collector companion). Optional so that hand-built spans (tests, benchmarks) stay valid;
+   * classifySpan always sets it ({@link UNKNOWN_SERVICE} when the resource has none).
+   */
+  service?: string;
   // The fields below serve trace assembly and critical-path analysis. They are optional so that
   // hand-built spans (tests, benchmarks) stay valid; classifySpan always sets them.
   /** Trace id (32 hex digits). */
@@ -66,3 +72,6 @@ export interface ClassifiedSpan {
   /** The span is a wait for a pool connection (`federation.pool.wait` = true, or a `pg-pool.connect`, `pg.connect`, `mysql2-pool.connect` or `mysql2.connect` span). */
   poolWait?: boolean;
 }
+
+/** The service of a span whose resource names none (OTel SDKs always set one; some senders do not). */
+export const UNKNOWN_SERVICE = 'unknown_service';

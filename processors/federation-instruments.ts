@@ -6,6 +6,7 @@ import {
   ATTR_ERROR_TYPE,
   ATTR_SERVER_ADDRESS,
   ATTR_SERVER_PORT,
+  ATTR_SERVICE_NAME,
   METRIC_DB_CLIENT_OPERATION_DURATION,
 } from '@opentelemetry/semantic-conventions';
 import {
@@ -14,7 +15,7 @@ import {
   ATTR_FEDERATION_STAGE,
   ATTR_FEDSCOPE_SPAN_ROLE,
 } from '../src/span-model/attributes.js';
-import type { ClassifiedSpan, SpanRole } from './classified-span.js';
+import { UNKNOWN_SERVICE, type ClassifiedSpan, type SpanRole } from './classified-span.js';
 
 /** Bucket advice of the DB semantic conventions for `db.client.operation.duration` (seconds). */
 export const DB_OPERATION_DURATION_BUCKETS = [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10];
@@ -113,25 +114,32 @@ export class FederationInstruments {
     });
   }
 
-  /** Counts a federated query that started. */
-  queryStarted(queryName: string): void {
-    this.activeQueries.add(1, { [ATTR_FEDERATION_QUERY_NAME]: queryName });
+  /** Counts a federated query that started in `service`. */
+  queryStarted(queryName: string, service: string): void {
+    this.activeQueries.add(1, { [ATTR_SERVICE_NAME]: service, [ATTR_FEDERATION_QUERY_NAME]: queryName });
   }
 
   /** Counts a federated query that ended after {@link queryStarted} saw it start. */
-  queryFinished(queryName: string): void {
-    this.activeQueries.add(-1, { [ATTR_FEDERATION_QUERY_NAME]: queryName });
+  queryFinished(queryName: string, service: string): void {
+    this.activeQueries.add(-1, { [ATTR_SERVICE_NAME]: service, [ATTR_FEDERATION_QUERY_NAME]: queryName });
   }
 
   /** Records one ended span. */
   record(span: ClassifiedSpan): void {
     const seconds = span.durationMs / 1000;
+    // Every federation.* series names the service that emitted the span (many in the collector companion);
+    // db.client.operation.duration keeps the DB semantic conventions' attributes.
+    const service = span.service ?? UNKNOWN_SERVICE;
     switch (span.role) {
       case 'query': {
-        const attributes: Attributes = { [ATTR_FEDERATION_QUERY_NAME]: span.queryName };
+        const attributes: Attributes = { [ATTR_SERVICE_NAME]: service, [ATTR_FEDERATION_QUERY_NAME]: span.queryName };
         this.queries.add(1, attributes);
         if (span.errorType !== undefined) {
-          this.queryErrors.add(1, { [ATTR_FEDERATION_QUERY_NAME]: span.queryName, [ATTR_ERROR_TYPE]: span.errorType });
+          this.queryErrors.add(1, {
+            [ATTR_SERVICE_NAME]: service,
+            [ATTR_FEDERATION_QUERY_NAME]: span.queryName,
+            [ATTR_ERROR_TYPE]: span.errorType,
+          });
           attributes[ATTR_ERROR_TYPE] = span.errorType;
         }
         this.queryDuration.record(seconds, attributes);
@@ -139,7 +147,7 @@ export class FederationInstruments {
       }
       case 'stage':
       case 'cache': {
-        const attributes: Attributes = { [ATTR_FEDERATION_STAGE]: span.stage };
+        const attributes: Attributes = { [ATTR_SERVICE_NAME]: service, [ATTR_FEDERATION_STAGE]: span.stage };
         if (span.queryName !== undefined) attributes[ATTR_FEDERATION_QUERY_NAME] = span.queryName;
         if (span.errorType !== undefined) attributes[ATTR_ERROR_TYPE] = span.errorType;
         this.stageDuration.record(seconds, attributes);
@@ -147,10 +155,14 @@ export class FederationInstruments {
       }
       case 'connection':
         if (span.errorType !== undefined)
-          this.sourceErrors.add(1, { [ATTR_FEDERATION_SOURCE]: span.source, [ATTR_ERROR_TYPE]: span.errorType });
+          this.sourceErrors.add(1, {
+            [ATTR_SERVICE_NAME]: service,
+            [ATTR_FEDERATION_SOURCE]: span.source,
+            [ATTR_ERROR_TYPE]: span.errorType,
+          });
         return;
       case 'source': {
-        const bySource: Attributes = { [ATTR_FEDERATION_SOURCE]: span.source };
+        const bySource: Attributes = { [ATTR_SERVICE_NAME]: service, [ATTR_FEDERATION_SOURCE]: span.source };
         if (span.errorType !== undefined) {
           bySource[ATTR_ERROR_TYPE] = span.errorType;
           this.sourceErrors.add(1, bySource);

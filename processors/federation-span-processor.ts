@@ -5,18 +5,21 @@ import { FEDSCOPE_VERSION } from '../src/version.js';
 import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { ATTR_FEDERATION_QUERY_NAME, ATTR_FEDERATION_STAGE } from '../src/span-model/attributes.js';
 import { isQueryRootSpan } from '../src/span-model/query-root.js';
-import type { ClassifiedSpan, SpanRole } from './classified-span.js';
+import { UNKNOWN_SERVICE, type ClassifiedSpan, type SpanRole } from './classified-span.js';
 import { FederationInstruments } from './federation-instruments.js';
-import { classifySpan, type SourceResolver } from './span-classifier.js';
+import { classifySpan, serviceOf, type SourceResolver } from './span-classifier.js';
 
 /** Receives every classified span; the analysis state and other consumers implement it. */
 export interface ClassifiedSpanSink {
   /** Records one ended, classified span. Must not throw; must be cheap. */
   record(span: ClassifiedSpan): void;
-  /** A federated query's root span started (live spans only; spans received later never start here). */
-  queryStarted?(queryName: string): void;
-  /** A root span whose start was reported has ended. */
-  queryEnded?(queryName: string): void;
+  /**
+   * A federated query's root span started in `service` (its resource's `service.name`); live spans
+   * only, spans received later never start here.
+   */
+  queryStarted?(queryName: string, service: string): void;
+  /** A root span whose start was reported has ended; `service` as at its start. */
+  queryEnded?(queryName: string, service: string): void;
 }
 
 /** Options of {@link FederationSpanProcessor}. */
@@ -120,8 +123,9 @@ export class FederationSpanProcessor implements SpanProcessor {
     if (isQueryRootSpan(span.name, span.kind, name, span.attributes[ATTR_FEDERATION_STAGE])) {
       this.startedRoots.add(span);
       try {
-        this.instruments.queryStarted(name);
-        for (const sink of this.sinks) sink.queryStarted?.(name);
+        const service = serviceOf(span);
+        this.instruments.queryStarted(name, service);
+        for (const sink of this.sinks) sink.queryStarted?.(name, service);
       } catch (error) {
         this.countFailure(error);
       }
@@ -176,8 +180,9 @@ export class FederationSpanProcessor implements SpanProcessor {
       if (received) classified.localRoot = classified.parentSpanId === undefined;
       this.spansByRole[classified.role]++;
       if (classified.role === 'query' && this.startedRoots.has(span) && classified.queryName !== undefined) {
-        this.instruments.queryFinished(classified.queryName);
-        for (const sink of this.sinks) sink.queryEnded?.(classified.queryName);
+        const service = classified.service ?? UNKNOWN_SERVICE;
+        this.instruments.queryFinished(classified.queryName, service);
+        for (const sink of this.sinks) sink.queryEnded?.(classified.queryName, service);
       }
       this.instruments.record(classified);
       for (const sink of this.sinks) sink.record(classified);

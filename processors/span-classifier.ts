@@ -16,6 +16,7 @@ import {
   ATTR_HTTP_RESPONSE_STATUS_CODE,
   ATTR_SERVER_ADDRESS,
   ATTR_SERVER_PORT,
+  ATTR_SERVICE_NAME,
   ATTR_URL_FULL,
 } from '@opentelemetry/semantic-conventions';
 import {
@@ -45,7 +46,7 @@ import {
   ATTR_HTTP_URL_OLD,
 } from '../src/span-model/attributes.js';
 import { stableDbSystemName, urlHost, urlPort } from '../src/span-model/older-conventions.js';
-import type { ClassifiedSpan, SpanRole } from './classified-span.js';
+import { UNKNOWN_SERVICE, type ClassifiedSpan, type SpanRole } from './classified-span.js';
 
 /** First characters (`n`, `h`, `u`) of the keys the classifier reads in its second switch. */
 const OLDER_NAME_FIRST_CHARS: ReadonlySet<number> = new Set(
@@ -242,6 +243,7 @@ export function classifySpan(span: ReadableSpan, resolveSource: SourceResolver =
     rowsReturned: numberAttribute(returnedRows) ?? numberAttribute(federationRows),
     cacheHit: typeof cacheHit === 'boolean' ? cacheHit : undefined,
     scopeName: span.instrumentationScope.name,
+    service: serviceOf(span),
     traceId: context.traceId,
     spanId: context.spanId,
     parentSpanId: span.parentSpanContext?.spanId,
@@ -254,6 +256,22 @@ export function classifySpan(span: ReadableSpan, resolveSource: SourceResolver =
     poolWait: poolWait === true || POOL_WAIT_SPAN_NAMES.has(span.name),
   };
 }
+
+/**
+ * `service.name` of the span's resource ({@link UNKNOWN_SERVICE} when it has none), read once per
+ * resource object (many spans share one).
+ */
+export function serviceOf(span: Pick<ReadableSpan, 'resource'>): string {
+  const resource = span.resource;
+  let service = servicesByResource.get(resource);
+  if (service === undefined) {
+    service = stringAttribute(resource.attributes[ATTR_SERVICE_NAME]) ?? UNKNOWN_SERVICE;
+    servicesByResource.set(resource, service);
+  }
+  return service;
+}
+
+const servicesByResource = new WeakMap<object, string>();
 
 /** A string array attribute, or a comma-separated string, as a list of trimmed non-empty names. */
 function listOf(value: unknown): string[] | undefined {

@@ -1,4 +1,4 @@
-import type { ClassifiedSpan } from '../classified-span.js';
+import { UNKNOWN_SERVICE, type ClassifiedSpan } from '../classified-span.js';
 import type { AlertSeverity, FigureAggregation, FigureReference, FigureSample, SpanScope } from './types.js';
 
 /** One series' outcome of a rule's condition in one evaluation. */
@@ -70,19 +70,23 @@ function aggregate(how: Exclude<FigureAggregation, 'none'>, values: number[]): n
   }
 }
 
-/** The series labels a span belongs to in `scope`, or `undefined` when it is not of that scope. */
+/**
+ * The series labels a span belongs to in `scope` (as the analysis snapshot labels its series:
+ * `service` first, none overall), or `undefined` when it is not of that scope.
+ */
 export function spanSeriesLabels(span: ClassifiedSpan, scope: SpanScope): Record<string, string> | undefined {
+  const service = span.service ?? UNKNOWN_SERVICE;
   switch (scope) {
     case 'overall':
       return span.role === 'query' ? {} : undefined;
     case 'query':
-      return span.role === 'query' ? { query: span.queryName ?? '(unknown)' } : undefined;
+      return span.role === 'query' ? { service, query: span.queryName ?? '(unknown)' } : undefined;
     case 'stage':
       return span.role === 'stage' || span.role === 'cache'
-        ? { query: span.queryName ?? '(unknown)', stage: span.stage ?? '(unknown)' }
+        ? { service, query: span.queryName ?? '(unknown)', stage: span.stage ?? '(unknown)' }
         : undefined;
     case 'source':
-      return span.role === 'source' ? { source: span.source ?? '(unknown)' } : undefined;
+      return span.role === 'source' ? { service, source: span.source ?? '(unknown)' } : undefined;
   }
 }
 

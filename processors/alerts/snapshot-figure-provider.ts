@@ -57,8 +57,10 @@ export function checkAnalysisWindow(window: string | undefined, windowsSeconds: 
 
 /**
  * Supplies the analysis snapshot's figures: `{overall|query|stage|source|statement}.{field}` over
- * a window (`1m`, `5m`, … as exported in the `window` metric attribute, or `sinceStart`). One
- * snapshot is taken per evaluation and shared by every rule.
+ * a window (`1m`, `5m`, … as exported in the `window` metric attribute, or `sinceStart`). Each
+ * sample carries its series' labels (`service` and `query`, `stage`, `source`, `fingerprint`), so
+ * an alert on a query or source names its service. One snapshot is taken per evaluation and
+ * shared by every rule.
  */
 export class SnapshotFigureProvider implements FigureProvider {
   private current: FedscopeSnapshot | undefined;

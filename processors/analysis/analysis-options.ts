@@ -6,22 +6,22 @@ export interface AnalysisOptions {
    */
   windowsSeconds?: number[];
   /**
-   * Most federated query names tracked; more go to an overflow series.
+   * Most (service, federated query name) pairs tracked; more go to an overflow series.
    * @default 500
    */
   maxQueries?: number;
   /**
-   * Most (query, stage) pairs tracked.
+   * Most (service, query, stage) combinations tracked.
    * @default 2000
    */
   maxStages?: number;
   /**
-   * Most sources tracked.
+   * Most (service, source) pairs tracked (a source called by two services counts twice).
    * @default 500
    */
   maxSources?: number;
   /**
-   * Most (source, statement fingerprint) pairs tracked; the least used is evicted.
+   * Most (service, source, statement fingerprint) combinations tracked; the least used is evicted.
    * @default 1000
    */
   maxStatements?: number;

@@ -4,7 +4,7 @@ import type { Clock, SeriesSample, SeriesSummary } from '../../src/stats/types.j
 import { sharedStatementAnalyzer } from '../../src/sql/shared-statement-analyzer.js';
 import { dialectForSystem } from '../../src/sql/sql-dialect.js';
 import type { AnalysisOptions } from './analysis-options.js';
-import type { ClassifiedSpan } from '../classified-span.js';
+import { UNKNOWN_SERVICE, type ClassifiedSpan } from '../classified-span.js';
 import type { ClassifiedSpanSink } from '../federation-span-processor.js';
 import { KeyedSeries, type SeriesEntry } from './keyed-series.js';
 import { PairKeys } from './pair-keys.js';
@@ -38,9 +38,11 @@ interface QueryEntry extends SeriesEntry {
 const UNKNOWN = '(unknown)';
 
 /**
- * fedscope's derived state: sliding-window statistics per federated query, (query, stage),
- * source and (source, statement fingerprint), plus all queries together; bounded in every
- * dimension. It is a {@link ClassifiedSpanSink}: give it to the FederationSpanProcessor.
+ * fedscope's derived state: sliding-window statistics per (service, federated query),
+ * (service, query, stage), (service, source) and (service, source, statement fingerprint), plus
+ * all queries of every service together; bounded in every dimension (the bounds count those
+ * combinations). A query or stage series belongs to the service of its span; a source or statement
+ * series to the service that made the call (`span.service`, {@link UNKNOWN_SERVICE} when unset). It is a {@link ClassifiedSpanSink}: give it to the FederationSpanProcessor.
  */
 export class AnalysisState implements ClassifiedSpanSink {
   /** Window lengths in seconds, shortest first. */
@@ -49,9 +51,15 @@ export class AnalysisState implements ClassifiedSpanSink {
   private readonly clock: Clock;
   private readonly overall: QueryEntry;
   private readonly queries: KeyedSeries<QueryEntry>;
+  /** Keys of (service, query). */
+  private readonly queryKeys: PairKeys;
   private readonly stages: KeyedSeries<SeriesEntry>;
+  /** Keys of (query, stage), then of (service, that key). */
+  private readonly queryStageKeys: PairKeys;
   private readonly stageKeys: PairKeys;
   private readonly sources: KeyedSeries<SeriesEntry>;
+  /** Keys of (service, source): the source series' and the statement table's. */
+  private readonly sourceKeys: PairKeys;
   private readonly statements: StatementTable;
   private readonly topN: number;
   private readonly fingerprint: (text: string, system: string | undefined) => { fingerprint: string; normalized: string };
@@ -77,9 +85,13 @@ export class AnalysisState implements ClassifiedSpanSink {
     this.overall = newQuery({});
     this.queries = new KeyedSeries('series.query', positive('maxQueries', options.maxQueries ?? 500), idleExpiryMs, newQuery);
     this.stages = new KeyedSeries('series.stage', positive('maxStages', options.maxStages ?? 2000), idleExpiryMs, newSeries);
+    this.queryKeys = new PairKeys(2 * this.queries.limit);
+    this.queryStageKeys = new PairKeys(2 * this.stages.limit);
     this.stageKeys = new PairKeys(2 * this.stages.limit);
     this.sources = new KeyedSeries('series.source', positive('maxSources', options.maxSources ?? 500), idleExpiryMs, newSeries);
     this.statements = new StatementTable(positive('maxStatements', options.maxStatements ?? 1000), idleExpiryMs, newStats);
+    // Statements are kept for sources past the source bound too: room for both tables' pairs.
+    this.sourceKeys = new PairKeys(2 * Math.max(this.sources.limit, this.statements.limit));
     this.topN = options.topStatements ?? 10;
     this.fingerprint =
       options.fingerprint ??
@@ -89,18 +101,18 @@ export class AnalysisState implements ClassifiedSpanSink {
       });
   }
 
-  /** Counts a federated query that started (for concurrency now and peak). */
-  queryStarted(queryName: string): void {
-    const entry = this.queryEntry(queryName);
+  /** Counts a federated query of `service` that started (for concurrency now and peak). */
+  queryStarted(queryName: string, service: string): void {
+    const entry = this.queryEntry(service, queryName);
     entry.active++;
     if (entry.active > entry.peak) entry.peak = entry.active;
     this.overall.active++;
     if (this.overall.active > this.overall.peak) this.overall.peak = this.overall.active;
   }
 
-  /** Counts a federated query that ended after {@link queryStarted}. */
-  queryEnded(queryName: string): void {
-    const entry = this.queryEntry(queryName);
+  /** Counts a federated query of `service` that ended after {@link queryStarted}. */
+  queryEnded(queryName: string, service: string): void {
+    const entry = this.queryEntry(service, queryName);
     if (entry.active > 0) entry.active--;
     if (this.overall.active > 0) this.overall.active--;
   }
@@ -120,22 +132,25 @@ export class AnalysisState implements ClassifiedSpanSink {
     sample.error = span.error;
     sample.rowsReturned = span.rowsReturned ?? 0;
     sample.cacheHit = span.cacheHit as boolean;
+    const service = span.service ?? UNKNOWN_SERVICE;
     switch (span.role) {
       case 'query':
         this.overall.stats.record(sample, now);
-        this.queryEntry(span.queryName ?? UNKNOWN).stats.record(sample, now);
+        this.queryEntry(service, span.queryName ?? UNKNOWN).stats.record(sample, now);
         return;
       case 'stage':
       case 'cache': {
         const query = span.queryName ?? UNKNOWN;
         const stage = span.stage ?? UNKNOWN;
-        this.stages.get(this.stageKeys.key(query, stage), () => ({ query, stage })).stats.record(sample, now);
+        const key = this.stageKeys.key(service, this.queryStageKeys.key(query, stage));
+        this.stages.get(key, () => ({ service, query, stage })).stats.record(sample, now);
         return;
       }
       case 'source': {
         const source = span.source ?? UNKNOWN;
-        this.sources.get(source, () => ({ source })).stats.record(sample, now);
-        this.recordStatement(span, source, sample, now);
+        const key = this.sourceKeys.key(service, source);
+        this.sources.get(key, () => ({ service, source })).stats.record(sample, now);
+        this.recordStatement(span, key, service, source, sample, now);
         return;
       }
     }
@@ -178,11 +193,18 @@ export class AnalysisState implements ClassifiedSpanSink {
     this.statements.expireIdle(nowMs);
   }
 
-  private queryEntry(queryName: string): QueryEntry {
-    return this.queries.get(queryName, () => ({ query: queryName }));
+  private queryEntry(service: string, queryName: string): QueryEntry {
+    return this.queries.get(this.queryKeys.key(service, queryName), () => ({ service, query: queryName }));
   }
 
-  private recordStatement(span: ClassifiedSpan, source: string, sample: SeriesSample, now: number): void {
+  private recordStatement(
+    span: ClassifiedSpan,
+    sourceKey: string,
+    service: string,
+    source: string,
+    sample: SeriesSample,
+    now: number,
+  ): void {
     let fingerprint = span.fingerprint;
     let normalized: string | undefined;
     if (fingerprint === undefined) {
@@ -192,6 +214,8 @@ export class AnalysisState implements ClassifiedSpanSink {
       normalized = computed.normalized;
     }
     const entry = this.statements.get(
+      sourceKey,
+      service,
       source,
       fingerprint,
       () => normalized ?? (span.queryText !== undefined ? this.fingerprint(span.queryText, span.system).normalized : undefined),
@@ -220,7 +244,10 @@ function querySnapshot(entry: QueryEntry, now: number): QuerySeriesSnapshot {
 }
 
 function statementSnapshot(entry: StatementEntry, summary: SeriesSummary): StatementSeriesSnapshot {
-  return { ...seriesSnapshot({ source: entry.source, fingerprint: entry.fingerprint }, summary), statement: entry.statement };
+  return {
+    ...seriesSnapshot({ service: entry.service, source: entry.source, fingerprint: entry.fingerprint }, summary),
+    statement: entry.statement,
+  };
 }
 
 function top<T>(items: readonly T[], score: (item: T) => number, n: number): T[] {

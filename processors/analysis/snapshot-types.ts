@@ -8,7 +8,11 @@ export type { WindowSummary };
 
 /** One series: its identifying labels and figures per window. */
 export interface SeriesSnapshot {
-  /** What the series is about, e.g. `{ query: 'orders' }` or `{ source: 'pg', fingerprint: '…' }`. */
+  /**
+   * What the series is about, `service` (its `service.name`) first, e.g. `{ service: 'api', query: 'orders' }`
+   * or `{ service: 'api', source: 'pg', fingerprint: '…' }`; `{}` for the overall series, and only
+   * `otel.metric.overflow` for an overflow series.
+   */
   labels: Record<string, string>;
   /** One entry per configured window, shortest first. */
   windows: WindowSummary[];
@@ -72,15 +76,15 @@ export interface FedscopeSnapshot {
   generatedAt: string;
   /** Window lengths in seconds, shortest first. */
   windowsSeconds: number[];
-  /** All federated queries together. */
+  /** All federated queries of every service together. */
   overall: QuerySeriesSnapshot;
-  /** Per federated query name. */
+  /** Per (service, federated query name). */
   queries: QuerySeriesSnapshot[];
-  /** Per (query name, stage). */
+  /** Per (service, query name, stage). */
   stages: SeriesSnapshot[];
-  /** Per source. */
+  /** Per (service, source): the service that made the calls. */
   sources: SeriesSnapshot[];
-  /** Per (source, statement fingerprint). */
+  /** Per (service, source, statement fingerprint). */
   statements: StatementSeriesSnapshot[];
   /** The statements that cost most. */
   topStatements: TopStatements;

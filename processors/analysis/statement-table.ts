@@ -4,9 +4,12 @@ import type { LimitSnapshot } from './snapshot-types.js';
 /** How many resident statements an eviction compares; Redis' approximated LFU uses 5 too. */
 const EVICTION_SAMPLE = 5;
 
-/** One statement: the source it runs on, its fingerprint, its text and statistics. */
+/** One statement: the service that ran it, the source it runs on, its fingerprint, its text and statistics. */
 export interface StatementEntry {
+  readonly service: string;
   readonly source: string;
+  /** Key of (service, source) the table files the entry under. */
+  readonly sourceKey: string;
   readonly fingerprint: string;
   readonly statement: string | undefined;
   readonly stats: SlidingWindowStats;
@@ -15,15 +18,15 @@ export interface StatementEntry {
 }
 
 /**
- * Per-(source, fingerprint) statistics for a bounded number of statements. When full, a new
+ * Per-(service, source, fingerprint) statistics for a bounded number of statements. When full, a new
  * statement evicts the least-used of a few resident statements picked at random (approximated
  * LFU: O(1) per eviction, and a statement in steady use survives a flood of one-off ones).
  * Evictions and idle expiries are counted.
  */
 export class StatementTable {
   /**
-   * Entries by source, then fingerprint: two lookups of strings the span already holds (and whose
-   * hashes V8 keeps), where one combined key would be a new string to hash on every span.
+   * Entries by (service, source) key, then fingerprint: two lookups of strings the caller already
+   * holds (and whose hashes V8 keeps), where one combined key would be a new string to hash on every span.
    */
   private readonly bySource = new Map<string, Map<string, StatementEntry>>();
   /** The same entries in an array, for O(1) random sampling. */
@@ -44,16 +47,19 @@ export class StatementTable {
     private readonly createStats: () => SlidingWindowStats,
   ) {}
 
-  /** The entry of (source, fingerprint), created (evicting one when full) when new. */
-  get(source: string, fingerprint: string, statement: () => string | undefined): StatementEntry {
-    const found = this.bySource.get(source)?.get(fingerprint);
+  /**
+   * The entry of (service, source, fingerprint), created (evicting one when full) when new.
+   * `sourceKey` identifies (service, source): the same string for the same pair (e.g. from `PairKeys`).
+   */
+  get(sourceKey: string, service: string, source: string, fingerprint: string, statement: () => string | undefined): StatementEntry {
+    const found = this.bySource.get(sourceKey)?.get(fingerprint);
     if (found !== undefined) return found;
     if (this.list.length >= this.limit) this.evictOne();
-    const entry: StatementEntry = { source, fingerprint, statement: statement(), stats: this.createStats(), uses: 0 };
-    let byFingerprint = this.bySource.get(source);
+    const entry: StatementEntry = { service, source, sourceKey, fingerprint, statement: statement(), stats: this.createStats(), uses: 0 };
+    let byFingerprint = this.bySource.get(sourceKey);
     if (byFingerprint === undefined) {
       byFingerprint = new Map();
-      this.bySource.set(source, byFingerprint);
+      this.bySource.set(sourceKey, byFingerprint);
     }
     byFingerprint.set(fingerprint, entry);
     this.list.push(entry);
@@ -108,10 +114,10 @@ export class StatementTable {
 
   private removeAt(index: number): void {
     const entry = this.list[index]!;
-    const byFingerprint = this.bySource.get(entry.source);
+    const byFingerprint = this.bySource.get(entry.sourceKey);
     byFingerprint?.delete(entry.fingerprint);
     // A source with no statement left is forgotten, so the outer map stays bounded too.
-    if (byFingerprint?.size === 0) this.bySource.delete(entry.source);
+    if (byFingerprint?.size === 0) this.bySource.delete(entry.sourceKey);
     const last = this.list.pop()!;
     if (index < this.list.length) this.list[index] = last;
   }

@@ -43,10 +43,12 @@ export interface HealthScorerOptions {
    */
   breakers?: () => Record<string, BreakerState>;
   /**
-   * Sources a query uses (for its breaker component), e.g. `(q) => bottlenecks.sourcesOf(q)`.
+   * Sources a query of a service uses (for its breaker component), e.g.
+   * `(query, service) => bottlenecks.sourcesOf(query, service)`. They may be called from another
+   * service (a trace spanning services); breakers are matched by source name alone.
    * @default none: queries are not charged for breakers
    */
-  sourcesOfQuery?: (queryName: string) => readonly string[];
+  sourcesOfQuery?: (queryName: string, service: string) => readonly string[];
 }
 
 /** The default rules: the seed's thresholds (avg > 50 ms −20, errors > 5 % −30, CPU > 80 % −15, memory > 90 % −25, hit ratio < 70 % −10) made gradual. */
@@ -131,8 +133,11 @@ export class HealthScorer {
       throw new RangeError(`objectives.latencyP95Ms must be positive, got ${this.objectives.latencyP95Ms}`);
   }
 
-  /** Scores one scope from explicit inputs (pure: the snapshot uses it, tests call it). */
-  score(scope: HealthScope, name: string, inputs: HealthInputs): HealthScore {
+  /**
+   * Scores one scope from explicit inputs (pure: the snapshot uses it, tests call it). `service`
+   * is the service of a query or source scope, for its labels.
+   */
+  score(scope: HealthScope, name: string, inputs: HealthInputs, service?: string): HealthScore {
     const o = this.objectives;
     const objectiveMs = inputs.latencyObjectiveMs ?? o.latencyP95Ms;
     const components: HealthComponent[] = [];
@@ -193,7 +198,9 @@ export class HealthScorer {
       if (queries !== undefined) add(queries.component, () => queries.reason);
     }
 
-    return { scope, name, score: Math.max(0, Math.round(room() * 10) / 10), components, reasons };
+    const labels: Record<string, string> =
+      scope === 'overall' ? {} : service === undefined ? { [scope]: name } : { service, [scope]: name };
+    return { scope, name, labels, score: Math.max(0, Math.round(room() * 10) / 10), components, reasons };
   }
 
   /** Scores everything the analysis state knows, with the current saturation and breakers. */
@@ -215,30 +222,44 @@ export class HealthScorer {
 
     const objectives = this.options.latencyObjectivesMs ?? {};
     const stages = analysis?.stages ?? [];
+    // Series are per (service, name): a query or source name in two services scores twice.
     const queries = (analysis?.queries ?? []).map((q) => {
       const name = q.labels['query'] ?? '';
+      const service = q.labels['service'];
       const f = figures(q);
-      // A query whose root carries no cache attribute: use its cache stage's lookups.
+      // A query whose root carries no cache attribute: use its cache stage's lookups (same service).
       const cacheStage =
-        f?.cacheHitRatio == null ? figures(stages.find((s) => s.labels['query'] === name && s.labels['stage'] === 'cache')) : undefined;
-      const sources = new Set(read(() => this.options.sourcesOfQuery?.(name)) ?? []);
-      return this.score('query', name, {
-        ...base(f),
-        cacheHitRatio: f?.cacheHitRatio ?? cacheStage?.cacheHitRatio ?? null,
-        latencyObjectiveMs: objectives.queries?.[name],
-        breakers: allBreakers.filter((b) => sources.has(b.name)),
-      });
+        f?.cacheHitRatio == null
+          ? figures(stages.find((s) => s.labels['service'] === service && s.labels['query'] === name && s.labels['stage'] === 'cache'))
+          : undefined;
+      const sources = new Set(service === undefined ? [] : (read(() => this.options.sourcesOfQuery?.(name, service)) ?? []));
+      return this.score(
+        'query',
+        name,
+        {
+          ...base(f),
+          cacheHitRatio: f?.cacheHitRatio ?? cacheStage?.cacheHitRatio ?? null,
+          latencyObjectiveMs: objectives.queries?.[name],
+          breakers: allBreakers.filter((b) => sources.has(b.name)),
+        },
+        service,
+      );
     });
     const traffic = (analysis?.queries ?? []).map((q) => figures(q)?.count ?? 0);
     const sources = (analysis?.sources ?? []).map((s) => {
       const name = s.labels['source'] ?? '';
-      return this.score('source', name, {
-        ...base(figures(s)),
-        latencyObjectiveMs: objectives.sources?.[name],
-        breakers: allBreakers.filter((b) => b.name === name),
-      });
+      return this.score(
+        'source',
+        name,
+        {
+          ...base(figures(s)),
+          latencyObjectiveMs: objectives.sources?.[name],
+          breakers: allBreakers.filter((b) => b.name === name),
+        },
+        s.labels['service'],
+      );
     });
-    // Sources known only through their breaker still get a score.
+    // Sources known only through their breaker (in no service's calls) still get a score.
     for (const b of allBreakers) {
       if (!sources.some((s) => s.name === b.name))
         sources.push(this.score('source', b.name, { ...base(undefined), latencyObjectiveMs: objectives.sources?.[b.name], breakers: [b] }));

@@ -103,10 +103,16 @@ export interface HealthComponent {
 
 /** A 0–100 score that explains itself. */
 export interface HealthScore {
-  /** What the score is about: the whole service, one query name or one source. */
+  /** What the score is about: everything together, one query or one source. */
   scope: HealthScope;
   /** Query or source name; `overall` for the overall score. */
   name: string;
+  /**
+   * What identifies the scored series, `service` first: `{ service, query }` for a query,
+   * `{ service, source }` for a source (the service that ran the query or made the calls), `{}`
+   * overall. A source known only through its circuit breaker has no service: `{ source }`.
+   */
+  labels: Record<string, string>;
   /** 100 − Σ deductions, floored at 0, one decimal. */
   score: number;
   /** Every component with its value, objective and deduction (also those that took nothing off). */
@@ -126,9 +132,9 @@ export interface HealthSnapshot {
   windowSeconds: number;
   /** The service as a whole. */
   overall: HealthScore;
-  /** Per federated query name. */
+  /** Per (service, federated query name). */
   queries: HealthScore[];
-  /** Per source. */
+  /** Per (service, source). */
   sources: HealthScore[];
 }
 

@@ -17,8 +17,11 @@ import type {
   TraceAnalyzerOptions,
 } from './types.js';
 
-/** Query name of the entry that takes every query beyond `maxQueries`. */
+/** Query name of the entry that takes every (service, query) pair beyond `maxQueries` (its service is empty). */
 export const OVERFLOW_QUERY = '(overflow)';
+
+/** Map key of the overflow entry: it has no NUL, so no (service, query) key ({@link queryKey}) equals it. */
+const OVERFLOW_KEY = OVERFLOW_QUERY;
 
 /** Options of {@link BottleneckAggregator}. */
 export interface BottleneckAggregatorOptions {
@@ -38,7 +41,7 @@ export interface BottleneckAggregatorOptions {
    */
   suggestionWindowSeconds?: number;
   /**
-   * Most query names tracked; traces of further names go to one overflow entry (counted).
+   * Most (service, query name) pairs tracked; traces of further pairs go to one overflow entry (counted).
    * @default 500
    */
   maxQueries?: number;
@@ -71,8 +74,17 @@ export interface BottleneckAggregatorOptions {
   onAnalysis?: (analysis: TraceAnalysis) => void;
 }
 
+/** One tracked query: its service, its name and its windows. */
+interface TrackedQuery {
+  readonly service: string;
+  readonly queryName: string;
+  readonly window: BottleneckWindow;
+}
+
 /**
- * Aggregates trace analyses per federated query name over the analysis windows: for each stage
+ * Aggregates trace analyses per (service, federated query name) over the analysis windows — the
+ * service of the trace's query root span, so a trace whose source calls are made by other
+ * services counts once, for its root's service: for each stage
  * and source, how often it is the bottleneck and its mean share of critical-path time; fan-out
  * efficiency, skew and queueing; cache and row totals; and the ranked {@link Suggestion}s.
  *
@@ -94,7 +106,8 @@ export class BottleneckAggregator implements AssembledTraceSink {
   private readonly engine: SuggestionEngine;
   private readonly statements: (() => readonly StatementSeriesSnapshot[]) | undefined;
   private readonly onAnalysis: ((analysis: TraceAnalysis) => void) | undefined;
-  private readonly queries = new Map<string, BottleneckWindow>();
+  /** Keyed by {@link queryKey}. */
+  private readonly queries = new Map<string, TrackedQuery>();
   private readonly latest = new Map<string, TraceAnalysis>();
   private overflowQueries = 0;
   private analysed = 0;
@@ -126,8 +139,9 @@ export class BottleneckAggregator implements AssembledTraceSink {
       const analysis = this.analyzer.analyze(trace);
       this.analysed++;
       const now = this.clock.now();
-      this.windowOf(analysis.queryName, now).record(analysis, now);
-      if (this.latest.has(analysis.queryName) || this.latest.size < this.maxQueries) this.latest.set(analysis.queryName, analysis);
+      const key = queryKey(analysis.queryName, analysis.service);
+      this.trackedAt(key, analysis, now).window.record(analysis, now);
+      if (this.latest.has(key) || this.latest.size < this.maxQueries) this.latest.set(key, analysis);
       this.onAnalysis?.(analysis);
     } catch (error) {
       this.failures++;
@@ -135,17 +149,25 @@ export class BottleneckAggregator implements AssembledTraceSink {
     }
   }
 
-  /** The latest analysis of a query's trace (self times, critical path), for drill-down. */
-  lastAnalysis(queryName: string): TraceAnalysis | undefined {
-    return this.latest.get(queryName);
+  /**
+   * The latest analysis of a query's trace (self times, critical path), for drill-down.
+   * @param queryName - the federated query
+   * @param service - `service.name` of its root span
+   */
+  lastAnalysis(queryName: string, service: string): TraceAnalysis | undefined {
+    return this.latest.get(queryKey(queryName, service));
   }
 
-  /** Sources seen on a query's critical paths within the longest window. */
-  sourcesOf(queryName: string, nowMs: number = this.clock.now()): string[] {
-    const window = this.queries.get(queryName);
-    if (window === undefined) return [];
-    const longest = (this.windowsSeconds[this.windowsSeconds.length - 1] ?? 900) * 1000;
-    return [...window.totals(longest, nowMs).keys.values()].filter((k) => k.kind === 'source').map((k) => k.name);
+  /**
+   * Sources seen on a query's critical paths within the longest window (whichever service called them).
+   * @param queryName - the federated query
+   * @param service - `service.name` of its root span
+   * @param nowMs - end of the window @default the clock's now
+   */
+  sourcesOf(queryName: string, service: string, nowMs: number = this.clock.now()): string[] {
+    const tracked = this.queries.get(queryKey(queryName, service));
+    if (tracked === undefined) return [];
+    return sourceNames(tracked.window.totals(this.longestWindowMs(), nowMs));
   }
 
   /** Traces analysed, analyses that failed. */
@@ -161,23 +183,24 @@ export class BottleneckAggregator implements AssembledTraceSink {
   /** Every query's windows and suggestions; also forgets idle queries. */
   snapshot(): BottleneckSnapshot {
     const now = this.clock.now();
-    for (const [name, window] of this.queries) {
-      if (now - window.lastUpdateMs > this.idleExpiryMs) {
-        this.queries.delete(name);
-        this.latest.delete(name);
+    for (const [key, tracked] of this.queries) {
+      if (now - tracked.window.lastUpdateMs > this.idleExpiryMs) {
+        this.queries.delete(key);
+        this.latest.delete(key);
       }
     }
     const statements = this.statements !== undefined ? safe(this.statements) : [];
     const queries: QueryBottleneckSnapshot[] = [];
     let keyOverflow = 0;
-    const longestMs = (this.windowsSeconds[this.windowsSeconds.length - 1] ?? 900) * 1000;
-    for (const [name, window] of this.queries) {
+    const longestMs = this.longestWindowMs();
+    for (const [key, { service, queryName, window }] of this.queries) {
       keyOverflow += window.overflowed;
       const windows = this.windowsSeconds.map((seconds) => windowSnapshot(seconds, window.totals(seconds * 1000, now)));
       const suggestions =
-        name === OVERFLOW_QUERY ? [] : this.engine.suggest(name, window.totals(this.suggestionWindowSeconds * 1000, now), statements);
-      const sources = [...window.totals(longestMs, now).keys.values()].filter((k) => k.kind === 'source').map((k) => k.name);
-      queries.push({ queryName: name, windows, suggestions, sources });
+        key === OVERFLOW_KEY
+          ? []
+          : this.engine.suggest(service, queryName, window.totals(this.suggestionWindowSeconds * 1000, now), statements);
+      queries.push({ service, queryName, windows, suggestions, sources: sourceNames(window.totals(longestMs, now)) });
     }
     return {
       generatedAt: new Date().toISOString(),
@@ -189,20 +212,38 @@ export class BottleneckAggregator implements AssembledTraceSink {
     };
   }
 
-  private windowOf(queryName: string, now: number): BottleneckWindow {
-    let window = this.queries.get(queryName);
-    if (window !== undefined) return window;
-    let name = queryName;
+  /** The entry of `key` (the analysis' service and query), created while fewer than `maxQueries` are tracked, else the overflow entry. */
+  private trackedAt(key: string, analysis: TraceAnalysis, now: number): TrackedQuery {
+    let tracked = this.queries.get(key);
+    if (tracked !== undefined) return tracked;
+    let service = analysis.service;
+    let queryName = analysis.queryName;
     if (this.queries.size >= this.maxQueries) {
       this.overflowQueries++;
-      name = OVERFLOW_QUERY;
-      window = this.queries.get(name);
-      if (window !== undefined) return window;
+      key = OVERFLOW_KEY;
+      tracked = this.queries.get(key);
+      if (tracked !== undefined) return tracked;
+      service = '';
+      queryName = OVERFLOW_QUERY;
     }
-    window = new BottleneckWindow(this.slotMs, this.slotCount, this.maxKeys, now);
-    this.queries.set(name, window);
-    return window;
+    tracked = { service, queryName, window: new BottleneckWindow(this.slotMs, this.slotCount, this.maxKeys, now) };
+    this.queries.set(key, tracked);
+    return tracked;
   }
+
+  private longestWindowMs(): number {
+    return (this.windowsSeconds[this.windowsSeconds.length - 1] ?? 900) * 1000;
+  }
+}
+
+/** Map key of a (service, query name) pair; NUL separates them, as no name holds one. */
+function queryKey(queryName: string, service: string): string {
+  return `${service}\u0000${queryName}`;
+}
+
+/** Names of the sources in `t`. */
+function sourceNames(t: WindowTotals): string[] {
+  return [...t.keys.values()].filter((k) => k.kind === 'source').map((k) => k.name);
 }
 
 function windowSnapshot(windowSeconds: number, t: WindowTotals): QueryBottleneckWindow {

@@ -117,18 +117,19 @@ export class SuggestionEngine {
 
   /**
    * Suggestions for one query, largest saving first.
+   * @param service - `service.name` of the query's root spans
    * @param queryName - the federated query
    * @param t - its totals over the suggestion window
    * @param statements - statement series (AnalysisState's snapshot), to cite a source's slowest
    */
-  suggest(queryName: string, t: WindowTotals, statements: readonly StatementSeriesSnapshot[] = []): Suggestion[] {
+  suggest(service: string, queryName: string, t: WindowTotals, statements: readonly StatementSeriesSnapshot[] = []): Suggestion[] {
     if (t.traces < this.minTraces) return [];
     const out: Suggestion[] = [];
     const traces = t.traces;
     const meanDuration = t.durationMs / traces;
     const push = (kind: SuggestionKind, subject: string, saving: number, evidence: { [key: string]: EvidenceValue }, message: string) => {
       if (saving >= this.minSavingMs)
-        out.push({ kind, queryName, subject, estimatedSavingMs: round(saving), evidence: { traces, ...evidence }, message });
+        out.push({ kind, service, queryName, subject, estimatedSavingMs: round(saving), evidence: { traces, ...evidence }, message });
     };
 
     for (const c of t.candidates.values()) {
@@ -217,6 +218,7 @@ export class SuggestionEngine {
       const meanShare = k.share / traces;
       const meanMs = k.criticalMs / traces;
       if (k.kind === 'source' && meanShare >= this.dominantSourceShare) {
+        // Any service's statements on the source: the query's source calls may be made by services other than its root's.
         const slowest = statements
           .filter((s) => s.labels['source'] === k.name)
           .map((s) => ({

@@ -1,4 +1,4 @@
-import type { ClassifiedSpan } from '../classified-span.js';
+import { UNKNOWN_SERVICE, type ClassifiedSpan } from '../classified-span.js';
 import type {
   AssembledTrace,
   CriticalPathStep,
@@ -151,6 +151,7 @@ export class TraceAnalyzer {
 
     return {
       traceId: trace.traceId,
+      service: trace.root.service ?? UNKNOWN_SERVICE,
       queryName: trace.root.queryName ?? UNKNOWN,
       durationMs,
       startTimeMs: root.node.start,

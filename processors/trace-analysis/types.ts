@@ -178,6 +178,8 @@ export type SuggestionKind =
 export interface Suggestion {
   /** What is proposed. */
   kind: SuggestionKind;
+  /** `service.name` of the federated query's root span (see {@link TraceAnalysis.service}). */
+  service: string;
   /** The federated query it is about. */
   queryName: string;
   /** What it is about within the query (a source, a stage, a set of parts). */
@@ -213,6 +215,11 @@ export interface SuggestionCandidate {
 /** Everything derived from one federated query's trace. */
 export interface TraceAnalysis {
   traceId: string;
+  /**
+   * `service.name` of the query root span (`unknown_service` when the span names none): the
+   * trace's service, even where its source calls were made by other services.
+   */
+  service: string;
   queryName: string;
   /** The root's duration (= the critical path's length). */
   durationMs: number;
@@ -323,6 +330,11 @@ export interface QueryBottleneckWindow {
 
 /** A federated query's bottleneck figures and suggestions. */
 export interface QueryBottleneckSnapshot {
+  /**
+   * `service.name` of the query's root spans (queries are keyed by service and name); empty for
+   * the entry that takes the queries beyond `maxQueries`.
+   */
+  service: string;
   queryName: string;
   /** One per configured window, shortest first. */
   windows: QueryBottleneckWindow[];
@@ -333,7 +345,7 @@ export interface QueryBottleneckSnapshot {
 }
 
 /**
- * Where the time goes, per query name: bottlenecks and ranked suggestions. What
+ * Where the time goes, per service and query name: bottlenecks and ranked suggestions. What
  * `handle.bottlenecks()` and `pipeline.bottleneckReport()` return (with `assembly`) and
  * `/fedscope/bottlenecks.json` serves; plain JSON-serialisable data.
  */
@@ -344,10 +356,10 @@ export interface BottleneckSnapshot {
   windowsSeconds: number[];
   /** The window suggestions are computed over. */
   suggestionWindowSeconds: number;
-  /** Per federated query name. */
+  /** Per service and federated query name. */
   queries: QueryBottleneckSnapshot[];
   /** All queries' suggestions, largest saving first. */
   suggestions: Suggestion[];
-  /** Queries beyond `maxQueries` (their traces go to one overflow entry) and keys beyond `maxKeysPerQuery`. */
+  /** (service, query) pairs beyond `maxQueries` (their traces go to one overflow entry) and keys beyond `maxKeysPerQuery`. */
   overflow: { queries: number; keys: number };
 }

@@ -144,7 +144,7 @@ export class FedscopePipeline {
       breakers: this.breakerStates,
       analysis: this.reusableSnapshot,
       saturation: () => saturationSample(this.host, this.runtime),
-      sourcesOfQuery: (query) => this.bottlenecks.sourcesOf(query),
+      sourcesOfQuery: (query, service) => this.bottlenecks.sourcesOf(query, service),
     });
     this.alerts = config.alerts ? this.buildAlertEngine(config.alerts) : undefined;
     this.extraProducers = options.extraProducers ?? (() => []);

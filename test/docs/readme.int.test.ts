@@ -78,6 +78,8 @@ describe('examples/compose-with-node-sdk', () => {
     );
     expect(await run.exited).toBe(0);
     expect(run.output()).toMatch(/fedscope saw 3 calls to inventory/);
-    expect(run.output()).toMatch(/federation_source_latency\{federation_source="inventory",window="1m",percentile="50"/);
+    expect(run.output()).toMatch(
+      /federation_source_latency\{service_name="compose-example",federation_source="inventory",window="1m",percentile="50"/,
+    );
   }, 60_000);
 });

@@ -50,8 +50,12 @@ describe(`npm start (${startScript})`, () => {
 
   it('serves /metrics with figures from the workload, clean under promtool when present', async () => {
     const text = await (await fetch(`${metricsBase}/metrics`)).text();
-    expect(text).toMatch(/federation_queries_total\{federation_query_name="revenue_by_tier"[^}]*\} [1-9]/);
-    expect(text).toMatch(/federation_source_latency\{federation_source="warehouse",window="1m",percentile="99"/);
+    expect(text).toMatch(
+      /federation_queries_total\{service_name="fedscope-quickstart",federation_query_name="revenue_by_tier"[^}]*\} [1-9]/,
+    );
+    expect(text).toMatch(
+      /federation_source_latency\{service_name="fedscope-quickstart",federation_source="warehouse",window="1m",percentile="99"/,
+    );
     if (promtool.available) expect((await checkMetricsWithPromtool(text)).findings).toEqual([]);
   });
 

@@ -21,8 +21,8 @@ beforeEach(() => {
   events = [];
   const sink: ClassifiedSpanSink = {
     record: (s) => recorded.push(s),
-    queryStarted: (n) => events.push(`start ${n}`),
-    queryEnded: (n) => events.push(`end ${n}`),
+    queryStarted: (n, service) => events.push(`start ${n} in ${service}`),
+    queryEnded: (n, service) => events.push(`end ${n} in ${service}`),
   };
   processor = new FederationSpanProcessor({ meterProvider, sinks: [sink] });
   tracing = startInMemoryTracing([processor]);
@@ -43,7 +43,10 @@ describe('FederationSpanProcessor', () => {
       }),
     );
     expect(recorded.map((s) => s.role)).toEqual(['source', 'stage', 'query']);
-    expect(events).toEqual(['start q', 'end q']);
+    // The tracer provider's default resource names the service `unknown_service:<process>`.
+    const service = recorded[2]?.service;
+    expect(service).toMatch(/^unknown_service:/);
+    expect(events).toEqual([`start q in ${service}`, `end q in ${service}`]);
     const [queries] = await reader.points('federation.queries', { 'federation.query.name': 'q' });
     expect(queries?.value).toBe(1);
     const [active] = await reader.points('federation.queries.active', { 'federation.query.name': 'q' });

@@ -80,7 +80,7 @@ describe('node --import fedscope/register', () => {
     try {
       await child.waitFor(/app ran/, 20_000);
       const text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
-      expect(text).toMatch(/federation_queries_total\{federation_query_name="register_check"[^}]*\} 3/);
+      expect(text).toMatch(/federation_queries_total\{service_name="register-test",federation_query_name="register_check"[^}]*\} 3/);
       expect(text).toMatch(/target_info\{[^}]*service_name="register-test"/);
       child.child.kill('SIGTERM');
       expect(await child.exited).toBe(143);

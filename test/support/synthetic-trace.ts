@@ -18,6 +18,8 @@ export interface SpanSpec {
   timedOut?: boolean;
   poolWait?: boolean;
   error?: boolean;
+  /** `service.name` of the span's resource; undefined as in hand-built spans. */
+  service?: string;
 }
 
 /** Builds ClassifiedSpans of known timing for one trace (ids are prefixed by the trace id to stay unique). */
@@ -42,6 +44,7 @@ export function syntheticTrace(traceId: string, specs: SpanSpec[], base = 1_700_
     rowsReturned: s.rows,
     cacheHit: s.cacheHit,
     scopeName: 'test',
+    service: s.service,
     traceId,
     spanId: `${traceId}-${s.id}`,
     parentSpanId: s.parent !== undefined ? `${traceId}-${s.parent}` : undefined,

@@ -1,5 +1,6 @@
 import type { Attributes, HrTime } from '@opentelemetry/api';
 import type { DataPoint, MetricData } from '@opentelemetry/sdk-metrics';
+import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
 import {
   ATTR_FEDERATION_QUERY_FINGERPRINT,
   ATTR_FEDERATION_QUERY_NAME,
@@ -36,7 +37,8 @@ interface Dimension {
 
 /**
  * Exports fedscope's derived figures through any metric reader — Prometheus and OTLP see the
- * same values the snapshot holds: per window, latency percentiles (`federation.*.latency` with
+ * same values the snapshot holds: per window (and per series' `service.name`, the snapshot's
+ * `service` label; none on the overall and overflow series), latency percentiles (`federation.*.latency` with
  * `percentile` and `window`), error ratio, throughput, rows and cache hit ratio; query
  * concurrency peaks; and the state of every memory bound (`fedscope.series.*`).
  *
@@ -69,7 +71,11 @@ export class AnalysisMetricProducer extends FedscopeMetricProducer {
         'Most federated queries running at once since start.',
         '{query}',
         snapshot.queries.map((q) =>
-          this.point(now, { [ATTR_FEDERATION_QUERY_NAME]: q.labels['query'] ?? '', ...overflowOf(q.labels) }, q.concurrency.peak),
+          this.point(
+            now,
+            { ...serviceOf(q.labels), [ATTR_FEDERATION_QUERY_NAME]: q.labels['query'] ?? '', ...overflowOf(q.labels) },
+            q.concurrency.peak,
+          ),
         ),
       ),
       ...this.limitMetrics(snapshot, now),
@@ -145,21 +151,32 @@ function overflowOf(labels: Record<string, string>): Attributes {
   return labels['otel.metric.overflow'] === undefined ? {} : { 'otel.metric.overflow': true };
 }
 
+/** `service.name` of a series (the snapshot's `service` label); none for the overflow series, which has no service. */
+function serviceOf(labels: Record<string, string>): Attributes {
+  const service = labels['service'];
+  return service === undefined ? {} : { [ATTR_SERVICE_NAME]: service };
+}
+
+function statementKey(labels: Record<string, string>): string {
+  return `${labels['service']}\u0000${labels['source']}\u0000${labels['fingerprint']}`;
+}
+
 function dimensionsOf(snapshot: FedscopeSnapshot): Dimension[] {
-  const topKeys = new Set(snapshot.topStatements.mostTotalTime.map((s) => `${s.labels['source']}\u0000${s.labels['fingerprint']}`));
+  const topKeys = new Set(snapshot.topStatements.mostTotalTime.map((s) => statementKey(s.labels)));
   return [
     { stem: 'overall', unit: '{query}', series: [snapshot.overall], attributesOf: () => ({}) },
     {
       stem: 'query',
       unit: '{query}',
       series: snapshot.queries,
-      attributesOf: (l) => ({ [ATTR_FEDERATION_QUERY_NAME]: l['query'] ?? '', ...overflowOf(l) }),
+      attributesOf: (l) => ({ ...serviceOf(l), [ATTR_FEDERATION_QUERY_NAME]: l['query'] ?? '', ...overflowOf(l) }),
     },
     {
       stem: 'stage',
       unit: '{stage}',
       series: snapshot.stages,
       attributesOf: (l) => ({
+        ...serviceOf(l),
         [ATTR_FEDERATION_QUERY_NAME]: l['query'] ?? '',
         [ATTR_FEDERATION_STAGE]: l['stage'] ?? '',
         ...overflowOf(l),
@@ -169,13 +186,17 @@ function dimensionsOf(snapshot: FedscopeSnapshot): Dimension[] {
       stem: 'source',
       unit: '{call}',
       series: snapshot.sources,
-      attributesOf: (l) => ({ [ATTR_FEDERATION_SOURCE]: l['source'] ?? '', ...overflowOf(l) }),
+      attributesOf: (l) => ({ ...serviceOf(l), [ATTR_FEDERATION_SOURCE]: l['source'] ?? '', ...overflowOf(l) }),
     },
     {
       stem: 'statement',
       unit: '{call}',
-      series: snapshot.statements.filter((s) => topKeys.has(`${s.labels['source']}\u0000${s.labels['fingerprint']}`)),
-      attributesOf: (l) => ({ [ATTR_FEDERATION_SOURCE]: l['source'] ?? '', [ATTR_FEDERATION_QUERY_FINGERPRINT]: l['fingerprint'] ?? '' }),
+      series: snapshot.statements.filter((s) => topKeys.has(statementKey(s.labels))),
+      attributesOf: (l) => ({
+        ...serviceOf(l),
+        [ATTR_FEDERATION_SOURCE]: l['source'] ?? '',
+        [ATTR_FEDERATION_QUERY_FINGERPRINT]: l['fingerprint'] ?? '',
+      }),
     },
   ];
 }

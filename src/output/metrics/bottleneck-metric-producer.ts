@@ -1,4 +1,5 @@
 import type { Attributes, HrTime } from '@opentelemetry/api';
+import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
 import type { DataPoint, MetricData } from '@opentelemetry/sdk-metrics';
 import { ATTR_FEDERATION_QUERY_NAME } from '../../span-model/attributes.js';
 import { FedscopeMetricProducer, type FedscopeMetricProducerOptions } from './fedscope-metric-producer.js';
@@ -11,14 +12,17 @@ import { TraceAssembler } from '../../../processors/trace-analysis/trace-assembl
 /**
  * Exports the bottleneck aggregates and suggestions through any metric reader:
  *
- * - `federation.bottleneck.share{federation.query.name, kind=stage|source, name, window}`: mean
- *   share of critical-path time (ratio);
+ * - `federation.bottleneck.share{service.name, federation.query.name, kind=stage|source, name, window}`:
+ *   mean share of critical-path time (ratio);
  * - `federation.bottleneck.frequency{…same}`: share of traces in which it was the bottleneck;
- * - `federation.critical_path.duration{federation.query.name, window}`: mean query duration of
- *   the analysed traces (s);
- * - `federation.fanout.efficiency` / `federation.fanout.skew{federation.query.name, window}`;
- * - `federation.suggestion.saving{federation.query.name, kind, subject}`: estimated critical-path
- *   seconds per execution each current suggestion would remove;
+ * - `federation.critical_path.duration{service.name, federation.query.name, window}`: mean query
+ *   duration of the analysed traces (s);
+ * - `federation.fanout.efficiency` / `federation.fanout.skew{service.name, federation.query.name, window}`;
+ * - `federation.suggestion.saving{service.name, federation.query.name, kind, subject}`: estimated
+ *   critical-path seconds per execution each current suggestion would remove;
+ *
+ * `service.name` is the service of the query's root spans; the overflow entry (queries beyond the
+ * aggregator's bound) has none, only `otel.metric.overflow`.
  * - `fedscope.trace_assembly.in_flight`, `fedscope.trace_assembly.assembled`,
  *   `fedscope.trace_assembly.dropped_spans{reason}`, `fedscope.trace_assembly.dropped_traces{reason}`.
  *
@@ -51,7 +55,7 @@ export class BottleneckMetricProducer extends FedscopeMetricProducer {
       const q: Attributes =
         query.queryName === OVERFLOW_QUERY
           ? { [ATTR_FEDERATION_QUERY_NAME]: '', [OVERFLOW_LABEL]: true }
-          : { [ATTR_FEDERATION_QUERY_NAME]: query.queryName };
+          : { [ATTR_SERVICE_NAME]: query.service, [ATTR_FEDERATION_QUERY_NAME]: query.queryName };
       for (const w of query.windows) {
         const window = windowLabel(w.windowSeconds);
         if (w.traces === 0) continue;
@@ -66,7 +70,11 @@ export class BottleneckMetricProducer extends FedscopeMetricProducer {
       }
     }
     const saving = snapshot.suggestions.map((s) =>
-      this.point(now, { [ATTR_FEDERATION_QUERY_NAME]: s.queryName, kind: s.kind, subject: s.subject }, s.estimatedSavingMs / 1000),
+      this.point(
+        now,
+        { [ATTR_SERVICE_NAME]: s.service, [ATTR_FEDERATION_QUERY_NAME]: s.queryName, kind: s.kind, subject: s.subject },
+        s.estimatedSavingMs / 1000,
+      ),
     );
     const metrics: MetricData[] = [
       gaugeMetric('federation.bottleneck.share', 'Mean share of critical-path time per stage or source, per sliding window.', '1', share),

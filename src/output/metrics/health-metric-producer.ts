@@ -1,5 +1,6 @@
 import type { Attributes, HrTime } from '@opentelemetry/api';
 import type { DataPoint, MetricData } from '@opentelemetry/sdk-metrics';
+import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
 import { FedscopeMetricProducer, type FedscopeMetricProducerOptions } from './fedscope-metric-producer.js';
 import { gaugeMetric } from './metric-data.js';
 import type { HealthScorer } from '../../../processors/health/health-scorer.js';
@@ -8,7 +9,8 @@ import type { HealthScore } from '../../../processors/health/types.js';
 /**
  * Exports the health scores: `federation.health.score{scope, name}` (0–100) and
  * `federation.health.deduction{scope, name, component}` (points taken off, only components that
- * took some), so a dashboard can show why a score dropped.
+ * took some), so a dashboard can show why a score dropped. Query and source scores also carry
+ * `service.name` (their labels' `service`); the overall score has none.
  */
 export class HealthMetricProducer extends FedscopeMetricProducer {
   /**
@@ -28,7 +30,9 @@ export class HealthMetricProducer extends FedscopeMetricProducer {
     const scores: DataPoint<number>[] = [];
     const deductions: DataPoint<number>[] = [];
     const add = (s: HealthScore) => {
-      const attributes: Attributes = { scope: s.scope, name: s.name };
+      const service = s.labels['service'];
+      const attributes: Attributes =
+        service === undefined ? { scope: s.scope, name: s.name } : { [ATTR_SERVICE_NAME]: service, scope: s.scope, name: s.name };
       scores.push(this.point(now, attributes, s.score));
       for (const c of s.components)
         if (c.deduction > 0) deductions.push(this.point(now, { ...attributes, component: c.name }, c.deduction));

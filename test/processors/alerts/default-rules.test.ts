@@ -84,3 +84,21 @@ test('the default pack raises its rules when the workload or the host goes bad',
   expect(breaker.labels['source']).toBe('pg');
   expect(breaker.annotations['summary']).toBe('circuit breaker of source pg is open');
 });
+
+test('an alert on a query names its service: the same query name slow in one service only raises one alert', () => {
+  const clock = new ManualClock(1_700_000_000_000);
+  const analysis = new AnalysisState({ clock });
+  const engine = new AlertEngine({ clock, analysis, providers: [new FakeFigures()], rules: DEFAULT_ALERT_RULES });
+  for (let tick = 0; tick < 10; tick++) {
+    for (let i = 0; i < 100; i++) {
+      clock.advance(50);
+      analysis.record({ ...querySpan(clock.now(), 20), service: 'api' });
+      analysis.record({ ...querySpan(clock.now(), 250), service: 'billing' });
+    }
+    engine.evaluate();
+  }
+  const slow = engine.alerts().filter((a) => a.labels['alertname'] === 'FederationHighResponseTime');
+  expect(slow.map((a) => [a.state, a.labels])).toEqual([
+    ['firing', { service: 'billing', query: 'orders', alertname: 'FederationHighResponseTime', severity: 'warning' }],
+  ]);
+});

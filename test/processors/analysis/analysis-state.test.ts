@@ -50,18 +50,20 @@ describe('AnalysisState', () => {
     const snap = state.snapshot();
     expect(snap.overall.sinceStart.count).toBe(10);
     expect(snap.queries).toHaveLength(1);
-    expect(snap.queries[0]!.labels).toEqual({ query: 'q1' });
+    // Hand-built spans name no service: their series are the unknown service's.
+    expect(snap.queries[0]!.labels).toEqual({ service: 'unknown_service', query: 'q1' });
     expect(snap.queries[0]!.sinceStart.rowsReturned).toBe(20);
     expect(snap.queries[0]!.sinceStart.max).toBeCloseTo(29, 0);
     expect(snap.stages.map((s) => s.labels)).toEqual([
-      { query: 'q1', stage: 'fetch' },
-      { query: 'q1', stage: 'cache' },
+      { service: 'unknown_service', query: 'q1', stage: 'fetch' },
+      { service: 'unknown_service', query: 'q1', stage: 'cache' },
     ]);
+    expect(snap.sources[0]!.labels).toEqual({ service: 'unknown_service', source: 'pg' });
     expect(snap.stages[1]!.sinceStart.cacheHitRatio).toBe(0.5);
     expect(snap.sources[0]!.sinceStart).toMatchObject({ count: 10, errors: 1, errorRate: 0.1 });
     expect(snap.statements).toHaveLength(1);
     expect(snap.statements[0]).toMatchObject({
-      labels: { source: 'pg', fingerprint: 'SELECT * FROM t WHERE id = ?' },
+      labels: { service: 'unknown_service', source: 'pg', fingerprint: 'SELECT * FROM t WHERE id = ?' },
       statement: 'SELECT * FROM t WHERE id = ?',
     });
     expect(snap.topStatements.mostErrors[0]!.sinceStart.errors).toBe(1);
@@ -81,11 +83,69 @@ describe('AnalysisState', () => {
 
   it('tracks concurrency now and peak per query and overall', () => {
     const state = new AnalysisState({ fingerprint: fixedFingerprint });
-    for (let i = 0; i < 100; i++) state.queryStarted(i % 2 ? 'a' : 'b');
-    for (let i = 0; i < 60; i++) state.queryEnded(i % 2 ? 'a' : 'b');
+    for (let i = 0; i < 100; i++) state.queryStarted(i % 2 ? 'a' : 'b', 'api');
+    for (let i = 0; i < 60; i++) state.queryEnded(i % 2 ? 'a' : 'b', 'api');
     const snap = state.snapshot();
     expect(snap.overall.concurrency).toEqual({ now: 40, peak: 100 });
     expect(snap.queries.find((q) => q.labels['query'] === 'a')!.concurrency).toEqual({ now: 20, peak: 50 });
+  });
+
+  it('keeps the same query, stage, source and statement of two services apart, service first in the labels', () => {
+    const state = new AnalysisState({ fingerprint: fixedFingerprint });
+    for (const [service, calls] of [
+      ['api', 3],
+      ['billing', 5],
+    ] as const) {
+      for (let i = 0; i < calls; i++) {
+        state.record(span({ role: 'query', service, queryName: 'orders' }));
+        state.record(span({ role: 'stage', service, queryName: 'orders', stage: 'fetch' }));
+        state.record(span({ role: 'source', service, source: 'pg', queryText: `SELECT ${i}` }));
+      }
+    }
+    state.queryStarted('orders', 'billing');
+    const snap = state.snapshot();
+    const byService = (series: { labels: Record<string, string>; sinceStart: { count: number } }[]) =>
+      series.map((s) => [Object.keys(s.labels), s.labels['service'], s.sinceStart.count]);
+    expect(byService(snap.queries)).toEqual([
+      [['service', 'query'], 'api', 3],
+      [['service', 'query'], 'billing', 5],
+    ]);
+    expect(byService(snap.stages)).toEqual([
+      [['service', 'query', 'stage'], 'api', 3],
+      [['service', 'query', 'stage'], 'billing', 5],
+    ]);
+    expect(byService(snap.sources)).toEqual([
+      [['service', 'source'], 'api', 3],
+      [['service', 'source'], 'billing', 5],
+    ]);
+    expect(byService(snap.statements)).toEqual([
+      [['service', 'source', 'fingerprint'], 'api', 3],
+      [['service', 'source', 'fingerprint'], 'billing', 5],
+    ]);
+    expect(byService(snap.topStatements.mostTotalTime).map(([, service]) => service)).toEqual(['billing', 'api']);
+    expect(snap.queries.map((q) => q.concurrency.now)).toEqual([0, 1]);
+    // The overall series stays one series over every service.
+    expect(snap.overall.labels).toEqual({});
+    expect(snap.overall.sinceStart.count).toBe(8);
+  });
+
+  it('counts (service, name) pairs in the bounds: one name in three services takes three places', () => {
+    const state = new AnalysisState({ maxQueries: 2, maxStages: 2, maxSources: 2, maxStatements: 2, fingerprint: fixedFingerprint });
+    for (const service of ['a', 'b', 'c']) {
+      state.record(span({ role: 'query', service, queryName: 'orders' }));
+      state.record(span({ role: 'stage', service, queryName: 'orders', stage: 'fetch' }));
+      state.record(span({ role: 'source', service, source: 'pg', fingerprint: 'SELECT ?' }));
+    }
+    const snap = state.snapshot();
+    for (const series of [snap.queries, snap.stages, snap.sources]) {
+      expect(series.map((s) => s.labels['service'] ?? s.labels['otel.metric.overflow'])).toEqual(['a', 'b', 'true']);
+    }
+    expect(snap.limits.map((l) => [l.name, l.current, l.overflowed, l.evicted])).toEqual([
+      ['series.query', 2, 1, 0],
+      ['series.stage', 2, 1, 0],
+      ['series.source', 2, 1, 0],
+      ['statements', 2, 0, 1],
+    ]);
   });
 
   it('sends series past the bound to an overflow series and counts them', () => {

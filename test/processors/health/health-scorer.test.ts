@@ -129,13 +129,67 @@ describe('HealthScorer', () => {
     expect(score.dataPoints.map((p) => p.attributes)).toEqual(
       expect.arrayContaining([
         { scope: 'overall', name: 'overall' },
-        { scope: 'query', name: 'orders' },
-        { scope: 'source', name: 'pg' },
+        { 'service.name': 'unknown_service', scope: 'query', name: 'orders' },
+        { 'service.name': 'unknown_service', scope: 'source', name: 'pg' },
       ]),
     );
     expect(metrics.find((m) => m.descriptor.name === 'federation.health.deduction')!.dataPoints).toContainEqual(
-      expect.objectContaining({ attributes: { scope: 'source', name: 'pg', component: 'breakers' }, value: 30 }),
+      expect.objectContaining({
+        attributes: { 'service.name': 'unknown_service', scope: 'source', name: 'pg', component: 'breakers' },
+        value: 30,
+      }),
     );
+  });
+
+  it('scores a query or source name per service, asks for the sources of a query with its service, and labels each score', async () => {
+    const analysis = new AnalysisState({ clock: new ManualClock(1_000_000) });
+    for (let i = 0; i < 20; i++) {
+      // In 'api' orders calls pg itself; in 'billing' orders is slow and fails, its pg calls made by 'ledger'.
+      const api = syntheticTrace(`a${i}`, [
+        { id: 'root', role: 'query', start: 0, end: 20, service: 'api' },
+        { id: 's', parent: 'root', role: 'source', source: 'pg', start: 0, end: 10, service: 'api' },
+      ]);
+      const billing = syntheticTrace(`b${i}`, [
+        { id: 'root', role: 'query', start: 0, end: 400, error: true, service: 'billing' },
+        { id: 's', parent: 'root', role: 'source', source: 'pg', start: 0, end: 300, service: 'ledger' },
+      ]);
+      for (const span of [...api, ...billing]) analysis.record(span);
+    }
+    const asked: string[] = [];
+    const scorer = new HealthScorer({
+      analysis,
+      breakers: () => ({ crm: 'open' }),
+      sourcesOfQuery: (query, service) => {
+        asked.push(`${service}/${query}`);
+        return service === 'billing' ? ['pg', 'crm'] : ['pg'];
+      },
+    });
+    const snapshot = scorer.snapshot();
+    expect(asked).toEqual(['api/orders', 'billing/orders']);
+    expect(snapshot.overall.labels).toEqual({});
+    expect(snapshot.queries.map((q) => [Object.keys(q.labels), q.labels, q.score])).toEqual([
+      [['service', 'query'], { service: 'api', query: 'orders' }, 100],
+      [['service', 'query'], { service: 'billing', query: 'orders' }, 0],
+    ]);
+    // billing's orders is charged for crm's open breaker, api's is not.
+    expect(snapshot.queries.map((q) => q.components.find((c) => c.name === 'breakers')!.deduction)).toEqual([0, 30]);
+    expect(snapshot.sources.map((s) => [Object.keys(s.labels), s.labels, s.score < 100])).toEqual([
+      [['service', 'source'], { service: 'api', source: 'pg' }, false],
+      [['service', 'source'], { service: 'ledger', source: 'pg' }, true],
+      // Known only through its breaker: no service.
+      [['source'], { source: 'crm' }, true],
+    ]);
+
+    const result = await new HealthMetricProducer(scorer).collect();
+    const score = result.resourceMetrics.scopeMetrics[0]!.metrics.find((m) => m.descriptor.name === 'federation.health.score')!;
+    expect(score.dataPoints.map((p) => p.attributes)).toEqual([
+      { scope: 'overall', name: 'overall' },
+      { 'service.name': 'api', scope: 'query', name: 'orders' },
+      { 'service.name': 'billing', scope: 'query', name: 'orders' },
+      { 'service.name': 'api', scope: 'source', name: 'pg' },
+      { 'service.name': 'ledger', scope: 'source', name: 'pg' },
+      { scope: 'source', name: 'crm' },
+    ]);
   });
 });
 

@@ -107,6 +107,8 @@ describe('BottleneckAggregator', () => {
     }
     const snapshot = aggregator.snapshot();
     const query = snapshot.queries.find((q) => q.queryName === 'orders')!;
+    // hand-built spans name no service
+    expect(query.service).toBe('unknown_service');
     const window = query.windows[0]!;
     expect(window.traces).toBe(n);
     const top = window.sources[0]!;
@@ -118,6 +120,7 @@ describe('BottleneckAggregator', () => {
     expect(query.suggestions.map((s) => s.kind)).not.toContain('parallelize_parts');
     const dominates = query.suggestions.find((s) => s.kind === 'source_dominates')!;
     expect(dominates.subject).toBe('events-duck');
+    expect(dominates.service).toBe('unknown_service');
     expect(dominates.evidence['slowestStatements']).toEqual([{ fingerprint: 'fp1', statement: statement.statement, p95Ms: 80, count: 40 }]);
     expect(dominates.message).toContain('events-duck');
     expect(dominates.estimatedSavingMs).toBeCloseTo(0.5 * top.meanCriticalMs, 2);
@@ -179,13 +182,33 @@ describe('BottleneckAggregator', () => {
   it('exports shares, frequencies, savings and assembly drops as metrics', async () => {
     const rand = seededRandom(3);
     const { aggregator, assembler, feed } = setup();
-    for (let i = 0; i < 6; i++) feed(fanOut(rand, { slow: 'orders-pg', extraMs: 50, sequential: i % 2 === 0 }).specs, `x${i}`);
+    for (let i = 0; i < 6; i++) {
+      const { specs } = fanOut(rand, { slow: 'orders-pg', extraMs: 50, sequential: i % 2 === 0 });
+      feed(
+        specs.map((spec) => ({ ...spec, service: 'shop' })),
+        `x${i}`,
+      );
+    }
     const result = await new BottleneckMetricProducer(aggregator, assembler).collect();
     const metrics = result.resourceMetrics.scopeMetrics[0]!.metrics;
     const share = metrics.find((m) => m.descriptor.name === 'federation.bottleneck.share')!;
     const pg = share.dataPoints.find((p) => p.attributes['name'] === 'orders-pg' && p.attributes['window'] === '1m')!;
-    expect(pg.attributes).toMatchObject({ 'federation.query.name': 'orders', kind: 'source' });
+    expect(pg.attributes).toEqual({
+      'service.name': 'shop',
+      'federation.query.name': 'orders',
+      kind: 'source',
+      name: 'orders-pg',
+      window: '1m',
+    });
     expect(pg.value).toBeGreaterThan(0.3);
+    // every per-query point names the query's service; the assembler's self-metrics do not
+    for (const name of ['federation.critical_path.duration', 'federation.fanout.efficiency', 'federation.suggestion.saving']) {
+      const points = metrics.find((m) => m.descriptor.name === name)!.dataPoints;
+      expect(points.length).toBeGreaterThan(0);
+      for (const point of points) expect(point.attributes).toMatchObject({ 'service.name': 'shop', 'federation.query.name': 'orders' });
+    }
+    for (const point of metrics.find((m) => m.descriptor.name === 'fedscope.trace_assembly.dropped_spans')!.dataPoints)
+      expect(Object.keys(point.attributes)).toEqual(['reason']);
     expect(metrics.map((m) => m.descriptor.name)).toEqual(
       expect.arrayContaining([
         'federation.bottleneck.frequency',
@@ -208,6 +231,80 @@ describe('BottleneckAggregator', () => {
     assembler.flush();
     const snapshot = aggregator.snapshot();
     expect(snapshot.queries.map((q) => q.queryName)).toEqual(['q0', 'q1', '(overflow)']);
+    expect(snapshot.queries.map((q) => q.service)).toEqual(['unknown_service', 'unknown_service', '']);
     expect(snapshot.overflow.queries).toBe(3);
+  });
+
+  it('keys queries by service: one query name in two services is two entries, counted in the bound', async () => {
+    const clock = new ManualClock(0);
+    const aggregator = new BottleneckAggregator({ clock, maxQueries: 2 });
+    const assembler = new TraceAssembler([aggregator], { graceMs: 0 }, clock);
+    const trace = (traceId: string, service: string, source: string, durationMs: number) =>
+      syntheticTrace(traceId, [
+        { id: 'root', role: 'query', start: 0, end: durationMs, service },
+        { id: 'call', parent: 'root', role: 'source', source, start: 1, end: durationMs - 1, service },
+      ]);
+    for (const span of endOrder(trace('a', 'billing', 'billing-pg', 10))) assembler.record(span);
+    for (const span of endOrder(trace('b', 'shipping', 'shipping-pg', 30))) assembler.record(span);
+    // a third (service, query) pair is beyond maxQueries although its query name is known
+    for (const span of endOrder(trace('c', 'returns', 'returns-pg', 50))) assembler.record(span);
+    clock.advance(1);
+    assembler.flush();
+    const snapshot = aggregator.snapshot();
+    expect(snapshot.queries.map((q) => [q.service, q.queryName, q.windows[0]!.meanDurationMs, q.sources])).toEqual([
+      ['billing', 'orders', 10, ['billing-pg']],
+      ['shipping', 'orders', 30, ['shipping-pg']],
+      ['', '(overflow)', 50, ['returns-pg']],
+    ]);
+    expect(snapshot.overflow.queries).toBe(1);
+    expect(aggregator.sourcesOf('orders', 'billing')).toEqual(['billing-pg']);
+    expect(aggregator.sourcesOf('orders', 'shipping')).toEqual(['shipping-pg']);
+    expect(aggregator.sourcesOf('orders', 'returns')).toEqual([]);
+    expect(aggregator.lastAnalysis('orders', 'billing')).toMatchObject({ traceId: 'a', service: 'billing' });
+    expect(aggregator.lastAnalysis('orders', 'shipping')).toMatchObject({ traceId: 'b', service: 'shipping' });
+
+    const metrics = (await new BottleneckMetricProducer(aggregator, assembler).collect()).resourceMetrics.scopeMetrics[0]!.metrics;
+    const durations = metrics.find((m) => m.descriptor.name === 'federation.critical_path.duration')!.dataPoints;
+    expect(durations.filter((p) => p.attributes['window'] === '1m').map((p) => [p.attributes, p.value])).toEqual([
+      [{ 'service.name': 'billing', 'federation.query.name': 'orders', window: '1m' }, 0.01],
+      [{ 'service.name': 'shipping', 'federation.query.name': 'orders', window: '1m' }, 0.03],
+      [{ 'federation.query.name': '', 'otel.metric.overflow': true, window: '1m' }, 0.05],
+    ]);
+  });
+
+  it('analyses a trace whose source calls are in another service as one trace of its root service', () => {
+    const { aggregator, feed } = setup();
+    const specs: SpanSpec[] = [
+      // service A: the federated query (a SERVER span) and its fetch stage, which calls service B over HTTP
+      { id: 'root', role: 'query', start: 0, end: 100, service: 'gateway' },
+      { id: 'fetch', parent: 'root', role: 'stage', stage: 'fetch', start: 2, end: 90, service: 'gateway' },
+      // service B: its SERVER span (context propagated from A) and the CLIENT calls it makes to its database
+      { id: 'server', parent: 'fetch', role: 'other', start: 5, end: 88, service: 'inventory' },
+      { id: 'db1', parent: 'server', role: 'source', source: 'inventory-pg', start: 6, end: 40, service: 'inventory' },
+      { id: 'db2', parent: 'server', role: 'source', source: 'inventory-pg', start: 41, end: 85, service: 'inventory' },
+    ];
+    feed(specs, 'cross');
+    const analysis = aggregator.lastAnalysis('orders', 'gateway')!;
+    expect(analysis.service).toBe('gateway');
+    expect(analysis.spans).toHaveLength(5);
+    // one critical path, from A's root through B's calls: 0-2 root, 2-5 fetch, 5-6 server, 6-40 db1, 40-41 server, 41-85 db2, 85-88 server, 88-90 fetch, 90-100 root
+    expect(analysis.criticalPath.map((s) => [s.spanId.replace('cross-', ''), s.fromMs, s.toMs])).toEqual([
+      ['root', 0, 2],
+      ['fetch', 2, 5],
+      ['server', 5, 6],
+      ['db1', 6, 40],
+      ['server', 40, 41],
+      ['db2', 41, 85],
+      ['server', 85, 88],
+      ['fetch', 88, 90],
+      ['root', 90, 100],
+    ]);
+    expect(analysis.sources).toEqual([{ kind: 'source', name: 'inventory-pg', ms: 78, share: 0.78 }]);
+    expect(aggregator.lastAnalysis('orders', 'inventory')).toBeUndefined();
+    const snapshot = aggregator.snapshot();
+    expect(snapshot.queries.map((q) => [q.service, q.queryName, q.windows[0]!.traces, q.sources])).toEqual([
+      ['gateway', 'orders', 1, ['inventory-pg']],
+    ]);
+    expect(aggregator.sourcesOf('orders', 'gateway')).toEqual(['inventory-pg']);
   });
 });

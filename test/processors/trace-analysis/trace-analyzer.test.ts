@@ -26,6 +26,15 @@ describe('TraceAnalyzer', () => {
     expect(timing(a, 'c').selfMs).toBe(5);
   });
 
+  it("takes the trace's service from its query root span, unknown_service when it names none", () => {
+    const specs = (rootService: string | undefined): SpanSpec[] => [
+      { id: 'root', role: 'query', start: 0, end: 10, ...(rootService !== undefined ? { service: rootService } : {}) },
+      { id: 'call', parent: 'root', role: 'source', source: 'pg', start: 1, end: 9, service: 'worker' },
+    ];
+    expect(analyze(specs('gateway')).service).toBe('gateway');
+    expect(analyze(specs(undefined)).service).toBe('unknown_service');
+  });
+
   it('follows the child that ended last through a parallel fan-out', () => {
     const a = analyze([
       { id: 'root', role: 'query', start: 0, end: 120 },

@@ -225,6 +225,8 @@ describe('one trace across services', () => {
       // The query from the gateway, plus the Java and the Python service's own traces without one.
       expect(report.assembly).toMatchObject({ assembled: 1, withoutQuery: 2, inFlight: 0 });
       expect(Object.values(report.assembly.droppedSpans).every((n) => n === 0)).toBe(true);
+      // One entry, of the service whose span is the query's root, though its calls are in three services.
+      expect(report.queries.map((q) => [q.service, q.queryName])).toEqual([['federation-gateway', 'customer_report']]);
       const query = report.queries.find((q) => q.queryName === 'customer_report');
       expect(query).toBeDefined();
       const window = query!.windows.at(-1)!;

@@ -42,7 +42,7 @@ describe('startFedscope registers the embedded drivers', () => {
     const text = await metricsText();
     expect(durationCount(text, 'duckdb')).toBe(2);
     expect(durationCount(text, 'sqlite')).toBe(1);
-    expect(text).toMatch(/federation_source_duration_count\{federation_source="duckdb:memory"[^}]*\} 2/);
+    expect(text).toMatch(/federation_source_duration_count\{service_name="[^"]+",federation_source="duckdb:memory"[^}]*\} 2/);
     duck.closeSync();
     sqlite.close();
   });
@@ -66,7 +66,7 @@ postgres.describe('startFedscope with pg', () => {
     expect(text).toMatch(
       /db_client_operation_duration_count\{db_system_name="postgresql",federation_source="[^"]+"[^}]*error_type="42601"[^}]*\} 1/,
     );
-    expect(text).toMatch(/federation_source_errors_total\{federation_source="[^"]+",error_type="42601"/);
+    expect(text).toMatch(/federation_source_errors_total\{service_name="[^"]+",federation_source="[^"]+",error_type="42601"/);
   });
 });
 

@@ -43,24 +43,29 @@ async function startOnFreePort(extra: Parameters<typeof startFedscope>[0] = {}):
 
 describe('startFedscope: Prometheus /metrics', () => {
   it('serves the span-derived metrics on loopback', async () => {
-    const h = await startOnFreePort();
+    const h = await startOnFreePort({ serviceName: 'reports' });
     expect(h.metricsUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     await workload(5);
     const response = await fetch(`${h.metricsUrl}/metrics`);
     expect(response.status).toBe(200);
     const text = await response.text();
-    expect(text).toMatch(/federation_queries_total\{federation_query_name="orders_report"[^}]*\} 5/);
-    expect(text).toMatch(/federation_query_errors_total\{federation_query_name="broken_report",error_type="42P01"[^}]*\} 1/);
-    expect(text).toMatch(/federation_query_duration_count\{federation_query_name="orders_report"[^}]*\} 5/);
-    expect(text).toMatch(/federation_stage_duration_bucket\{[^}]*federation_stage="fetch"[^}]*le="0.001"/);
+    expect(text).toMatch(/federation_queries_total\{service_name="reports",federation_query_name="orders_report"[^}]*\} 5/);
+    expect(text).toMatch(
+      /federation_query_errors_total\{service_name="reports",federation_query_name="broken_report",error_type="42P01"[^}]*\} 1/,
+    );
+    expect(text).toMatch(/federation_query_duration_count\{service_name="reports",federation_query_name="orders_report"[^}]*\} 5/);
+    expect(text).toMatch(/federation_stage_duration_bucket\{service_name="reports",[^}]*federation_stage="fetch"[^}]*le="0.001"/);
     expect(text).toMatch(
       /db_client_operation_duration_count\{db_system_name="postgresql",federation_source="orders-db",db_namespace="shop",db_operation_name="SELECT"[^}]*\} 10/,
     );
     expect(text).toMatch(/db_client_operation_duration_bucket\{[^}]*le="0.005"/);
-    expect(text).toMatch(/federation_source_duration_count\{federation_source="orders-db"[^}]*\} 10/);
-    expect(text).toMatch(/federation_queries_active\{federation_query_name="orders_report"[^}]*\} 0/);
-    expect(text).toMatch(/federation_query_latency\{federation_query_name="orders_report",window="1m",percentile="95"[^}]*\} \d/);
-    expect(text).toMatch(/federation_source_error_ratio\{federation_source="orders-db",window="5m"[^}]*\} 0\.0909/);
+    expect(text).toMatch(/federation_source_duration_count\{service_name="reports",federation_source="orders-db"[^}]*\} 10/);
+    expect(text).toMatch(/federation_queries_active\{service_name="reports",federation_query_name="orders_report"[^}]*\} 0/);
+    // The derived series carry the process's service.name as service_name.
+    expect(text).toMatch(
+      /federation_query_latency\{service_name="reports",federation_query_name="orders_report",window="1m",percentile="95"[^}]*\} \d/,
+    );
+    expect(text).toMatch(/federation_source_error_ratio\{service_name="reports",federation_source="orders-db",window="5m"[^}]*\} 0\.0909/);
     expect(text).toMatch(/fedscope_bound_limit\{fedscope_bound="statements"[^}]*\} 1000/);
   });
 
@@ -76,12 +81,12 @@ describe('startFedscope: Prometheus /metrics', () => {
   });
 
   it('serves the snapshot as JSON and answers 404/405 where it should', async () => {
-    const h = await startOnFreePort();
+    const h = await startOnFreePort({ serviceName: 'reports' });
     await workload(2);
     const snapshot = (await (await fetch(`${h.metricsUrl}/fedscope/snapshot.json`)).json()) as FedscopeSnapshot;
     expect(snapshot.queries.map((q) => q.labels['query']).sort()).toEqual(['broken_report', 'orders_report']);
     expect(snapshot.overall.sinceStart.count).toBe(3);
-    expect(snapshot.sources[0]?.labels).toEqual({ source: 'orders-db' });
+    expect(snapshot.sources[0]?.labels).toEqual({ service: 'reports', source: 'orders-db' });
     expect(snapshot.sources[0]?.sinceStart.count).toBe(5);
     expect((await fetch(`${h.metricsUrl}/nope`)).status).toBe(404);
     expect((await fetch(`${h.metricsUrl}/metrics`, { method: 'POST' })).status).toBe(405);
