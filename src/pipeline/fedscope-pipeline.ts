@@ -12,6 +12,8 @@ import { AnalysisState } from '../../processors/analysis/analysis-state.js';
 import type { FedscopeSnapshot } from '../../processors/analysis/snapshot-types.js';
 import { FederationSpanProcessor } from '../../processors/federation-span-processor.js';
 import { HealthScorer } from '../../processors/health/health-scorer.js';
+import { HistoryStore } from '../../processors/history/history-store.js';
+import type { HistoryQuery, HistoryQueryError, HistoryReport, HistoryStoreOptions } from '../../processors/history/types.js';
 import type { BreakerState, HealthSnapshot } from '../../processors/health/types.js';
 import { BottleneckAggregator } from '../../processors/trace-analysis/bottleneck-aggregator.js';
 import { TraceAssembler } from '../../processors/trace-analysis/trace-assembler.js';
@@ -70,7 +72,16 @@ export interface FedscopePipelineOptions {
    * @default the assembler's defaults (1 s grace, 5,000 traces in flight, 1,000 spans per trace)
    */
   traceAssembly?: Pick<TraceAssemblerOptions, 'graceMs' | 'maxTracesInFlight' | 'maxSpansPerTrace'>;
+  /**
+   * The in-memory history's tiers and bounds; it records one tick every `tickSeconds` between
+   * {@link FedscopePipeline.start} and {@link FedscopePipeline.shutdown}.
+   * @default 10 s points for 1 h, 1 min for 24 h, 10 min for 7 days; 200 series; a tick every 10 s
+   */
+  history?: HistoryStoreOptions;
 }
+
+/** Seconds between history ticks when none are configured. */
+const DEFAULT_HISTORY_TICK_SECONDS = 10;
 
 /**
  * Everything fedscope derives from spans, as one object: the span processor and its sinks (the
@@ -100,6 +111,10 @@ export class FedscopePipeline {
   readonly health: HealthScorer;
   /** The alert engine, when alerts are on. @internal */
   readonly alerts: AlertEngine | undefined;
+  /** The multi-resolution history of the derived figures. @internal */
+  readonly history: HistoryStore;
+  private readonly historyTickMs: number;
+  private historyTimer: NodeJS.Timeout | undefined;
   private readonly extraProducers: () => MetricProducer[];
   private host: HostMetricsCollector | undefined;
   private runtime: RuntimeMetricsCollector | undefined;
@@ -147,6 +162,8 @@ export class FedscopePipeline {
       sourcesOfQuery: (query, service) => this.bottlenecks.sourcesOf(query, service),
     });
     this.alerts = config.alerts ? this.buildAlertEngine(config.alerts) : undefined;
+    this.history = new HistoryStore(options.history);
+    this.historyTickMs = (options.history?.tickSeconds ?? DEFAULT_HISTORY_TICK_SECONDS) * 1000;
     this.extraProducers = options.extraProducers ?? (() => []);
     // Data flows one way: spans → processor → sinks; the readers' producers read the sinks.
     this.meterProvider = new MeterProvider({
@@ -219,9 +236,10 @@ export class FedscopePipeline {
     for (const span of spans) this.spanProcessor.recordReceived(span);
   }
 
-  /** Starts the alert engine and the runtime and host collectors the options ask for (on slow, unref'd timers). */
+  /** Starts the alert engine, the history's ticks and the runtime and host collectors the options ask for (on slow, unref'd timers). */
   start(): void {
     this.alerts?.start();
+    this.historyTimer ??= setInterval(() => this.recordHistory(), this.historyTickMs).unref();
     if (this.config.runtimeMetrics) {
       this.runtime = new RuntimeMetricsCollector({ meterProvider: this.meterProvider });
       this.runtime.start();
@@ -259,6 +277,23 @@ export class FedscopePipeline {
     return this.alerts?.snapshot() ?? null;
   }
 
+  /** One series of the history over a range (see {@link HistoryStore}), or the parameter refused and why. */
+  historyReport(query: HistoryQuery): HistoryReport | HistoryQueryError {
+    return this.history.query(query);
+  }
+
+  /** Records one history tick: the statistics, the overall health score and the alert transitions. */
+  recordHistory(): void {
+    try {
+      this.history.record(this.reusableSnapshot.snapshot(), {
+        healthScore: this.healthReport().overall.score,
+        alertTransitions: this.alerts?.snapshot().history,
+      });
+    } catch (error) {
+      fedscopeLog.warn('the history could not read the figures of a tick', error);
+    }
+  }
+
   /** Records what waits and flushes the meter provider's readers. */
   async forceFlush(): Promise<void> {
     await this.spanProcessor.forceFlush();
@@ -266,10 +301,12 @@ export class FedscopePipeline {
   }
 
   /**
-   * Stops recording, the collectors' timers and the alert engine (delivering what is queued, for
+   * Stops recording, the history's and the collectors' timers and the alert engine (delivering what is queued, for
    * up to 5 s), then shuts the meter provider down (its readers' last export).
    */
   async shutdown(): Promise<void> {
+    clearInterval(this.historyTimer);
+    this.historyTimer = undefined;
     this.host?.stop();
     this.runtime?.stop();
     const results = await Promise.allSettled([this.spanProcessor.shutdown(), this.alerts?.shutdown()]);

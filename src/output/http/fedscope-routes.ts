@@ -2,7 +2,9 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AlertsSnapshot } from '../../../processors/alerts/alert-engine.js';
 import type { FedscopeSnapshot } from '../../../processors/analysis/snapshot-types.js';
 import type { HealthSnapshot } from '../../../processors/health/types.js';
+import type { HistoryQuery, HistoryQueryError, HistoryReport } from '../../../processors/history/types.js';
 import type { BottleneckSnapshot, TraceAssemblyStats } from '../../../processors/trace-analysis/types.js';
+import { parseHistoryQuery } from './history-query-params.js';
 import { getRoute, type HttpRoute } from './metrics-server.js';
 
 /** Path of the JSON snapshot of the statistics. */
@@ -13,6 +15,8 @@ export const BOTTLENECKS_PATH = '/fedscope/bottlenecks.json';
 export const ALERTS_PATH = '/fedscope/alerts.json';
 /** Path of the health report. */
 export const HEALTH_PATH = '/fedscope/health.json';
+/** Path of the history of one series: `?series=…&from=…&to=…&step=…`. */
+export const HISTORY_PATH = '/fedscope/history.json';
 
 /** The reports fedscope's JSON routes serve (a `FedscopePipeline` is one). */
 export interface FedscopeReports {
@@ -24,6 +28,8 @@ export interface FedscopeReports {
   healthReport(): HealthSnapshot;
   /** Active alerts, rule states and history; `null` when alerts are off. */
   alertsReport(): AlertsSnapshot | null;
+  /** One series of the history over a range, or the parameter refused and why. */
+  historyReport(query: HistoryQuery): HistoryReport | HistoryQueryError;
 }
 
 /** Where the Prometheus exposition is served, and by what. */
@@ -47,13 +53,34 @@ export function fedscopeRoutes(reports: FedscopeReports, prometheus?: Prometheus
     jsonRoute(BOTTLENECKS_PATH, () => reports.bottleneckReport()),
     jsonRoute(HEALTH_PATH, () => reports.healthReport()),
     jsonRoute(ALERTS_PATH, () => reports.alertsReport()),
+    historyRoute(reports),
   ];
 }
 
-function jsonRoute(path: string, body: () => unknown): HttpRoute {
-  return getRoute(path, (_req, res) => {
-    const text = JSON.stringify(body());
-    res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
-    res.end(text);
+/** `GET /fedscope/history.json`: 200 with the report, 400 with `{ error, parameter, reason }` when a parameter is refused. */
+function historyRoute(reports: FedscopeReports): HttpRoute {
+  return getRoute(HISTORY_PATH, (req, res) => {
+    const search = new URL(req.url ?? '/', 'http://fedscope').searchParams;
+    const query = parseHistoryQuery(search);
+    const answer = 'parameter' in query ? query : reports.historyReport(query);
+    if ('parameter' in answer) {
+      writeJson(res, 400, {
+        error: `invalid parameter "${answer.parameter}": ${answer.reason}`,
+        parameter: answer.parameter,
+        reason: answer.reason,
+      });
+      return;
+    }
+    writeJson(res, 200, answer);
   });
+}
+
+function jsonRoute(path: string, body: () => unknown): HttpRoute {
+  return getRoute(path, (_req, res) => writeJson(res, 200, body()));
+}
+
+function writeJson(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
+  res.end(text);
 }
