@@ -36,3 +36,14 @@ export interface AnalysisOptions {
    */
   topStatements?: number;
 }
+
+/** The default bounds of {@link AnalysisOptions}, in one place for the state and for what documents them (help texts). */
+export const DEFAULT_ANALYSIS_BOUNDS = {
+  maxQueries: 500,
+  maxStages: 2000,
+  maxSources: 500,
+  maxStatements: 1000,
+  topStatements: 10,
+  /** The least idle expiry; it is at least twice the longest window. */
+  idleExpirySeconds: 3600,
+} as const;

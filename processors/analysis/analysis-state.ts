@@ -3,7 +3,7 @@ import { SystemClock } from '../../src/stats/system-clock.js';
 import type { Clock, SeriesSample, SeriesSummary } from '../../src/stats/types.js';
 import { sharedStatementAnalyzer } from '../../src/sql/shared-statement-analyzer.js';
 import { dialectForSystem } from '../../src/sql/sql-dialect.js';
-import type { AnalysisOptions } from './analysis-options.js';
+import { DEFAULT_ANALYSIS_BOUNDS, type AnalysisOptions } from './analysis-options.js';
 import { UNKNOWN_SERVICE, type ClassifiedSpan } from '../classified-span.js';
 import type { ClassifiedSpanSink } from '../federation-span-processor.js';
 import { KeyedSeries, type SeriesEntry } from './keyed-series.js';
@@ -76,23 +76,42 @@ export class AnalysisState implements ClassifiedSpanSink {
     this.windowsSeconds = [...(options.windowsSeconds ?? [60, 300, 900])].sort((a, b) => a - b);
     this.clock = options.clock ?? new SystemClock();
     const longest = this.windowsSeconds[this.windowsSeconds.length - 1] ?? 900;
-    const idleExpiryMs = (options.idleExpirySeconds ?? Math.max(3600, longest * 2)) * 1000;
+    const idleExpiryMs = (options.idleExpirySeconds ?? Math.max(DEFAULT_ANALYSIS_BOUNDS.idleExpirySeconds, longest * 2)) * 1000;
     if (idleExpiryMs <= longest * 1000)
       throw new RangeError(`idleExpirySeconds (${idleExpiryMs / 1000}) must exceed the longest window (${longest})`);
     const newStats = () => new SlidingWindowStats({ windowsSeconds: this.windowsSeconds, clock: this.clock });
     const newQuery = (labels: Record<string, string>): QueryEntry => ({ labels, stats: newStats(), active: 0, peak: 0 });
     const newSeries = (labels: Record<string, string>): SeriesEntry => ({ labels, stats: newStats() });
     this.overall = newQuery({});
-    this.queries = new KeyedSeries('series.query', positive('maxQueries', options.maxQueries ?? 500), idleExpiryMs, newQuery);
-    this.stages = new KeyedSeries('series.stage', positive('maxStages', options.maxStages ?? 2000), idleExpiryMs, newSeries);
+    this.queries = new KeyedSeries(
+      'series.query',
+      positive('maxQueries', options.maxQueries ?? DEFAULT_ANALYSIS_BOUNDS.maxQueries),
+      idleExpiryMs,
+      newQuery,
+    );
+    this.stages = new KeyedSeries(
+      'series.stage',
+      positive('maxStages', options.maxStages ?? DEFAULT_ANALYSIS_BOUNDS.maxStages),
+      idleExpiryMs,
+      newSeries,
+    );
     this.queryKeys = new PairKeys(2 * this.queries.limit);
     this.queryStageKeys = new PairKeys(2 * this.stages.limit);
     this.stageKeys = new PairKeys(2 * this.stages.limit);
-    this.sources = new KeyedSeries('series.source', positive('maxSources', options.maxSources ?? 500), idleExpiryMs, newSeries);
-    this.statements = new StatementTable(positive('maxStatements', options.maxStatements ?? 1000), idleExpiryMs, newStats);
+    this.sources = new KeyedSeries(
+      'series.source',
+      positive('maxSources', options.maxSources ?? DEFAULT_ANALYSIS_BOUNDS.maxSources),
+      idleExpiryMs,
+      newSeries,
+    );
+    this.statements = new StatementTable(
+      positive('maxStatements', options.maxStatements ?? DEFAULT_ANALYSIS_BOUNDS.maxStatements),
+      idleExpiryMs,
+      newStats,
+    );
     // Statements are kept for sources past the source bound too: room for both tables' pairs.
     this.sourceKeys = new PairKeys(2 * Math.max(this.sources.limit, this.statements.limit));
-    this.topN = options.topStatements ?? 10;
+    this.topN = options.topStatements ?? DEFAULT_ANALYSIS_BOUNDS.topStatements;
     this.fingerprint =
       options.fingerprint ??
       ((text, system) => {

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, resolve as resolvePath } from 'node:path';
 import { getHeapStatistics } from 'node:v8';
 import { AlertRulesError } from '../../processors/alerts/alert-rules-error.js';
+import { DEFAULT_ANALYSIS_BOUNDS } from '../../processors/analysis/analysis-options.js';
 import { FedscopeConfigError } from '../diagnostics/fedscope-config-error.js';
 import { DEFAULT_MAX_BYTES } from '../otlp/decode-trace-request.js';
 import { DEFAULT_MAX_SPANS } from '../otlp/decode-trace-payload.js';
@@ -133,12 +134,17 @@ export const COLLECTOR_SETTINGS: readonly CollectorSetting[] = [
     'most traces waiting to be assembled (further ones dropped, counted)',
   ),
   setting('windowsSeconds', 'S,S,...', DEFAULT_WINDOWS_SECONDS.join(','), 'sliding windows of the statistics (as analysis.windowsSeconds)'),
-  setting('maxQueries', 'N', '500', 'most query names tracked (as analysis.maxQueries)'),
-  setting('maxStages', 'N', '2000', 'most (query, stage) pairs tracked'),
-  setting('maxSources', 'N', '500', 'most sources tracked'),
-  setting('maxStatements', 'N', '1000', 'most (source, statement) pairs tracked'),
-  setting('topStatements', 'N', '10', 'length of each top-statements list'),
-  setting('idleExpirySeconds', 'S', '3600', 'an idle series is dropped after this; must exceed the longest window'),
+  setting('maxQueries', 'N', String(DEFAULT_ANALYSIS_BOUNDS.maxQueries), 'most query names tracked (as analysis.maxQueries)'),
+  setting('maxStages', 'N', String(DEFAULT_ANALYSIS_BOUNDS.maxStages), 'most (query, stage) pairs tracked'),
+  setting('maxSources', 'N', String(DEFAULT_ANALYSIS_BOUNDS.maxSources), 'most sources tracked'),
+  setting('maxStatements', 'N', String(DEFAULT_ANALYSIS_BOUNDS.maxStatements), 'most (source, statement) pairs tracked'),
+  setting('topStatements', 'N', String(DEFAULT_ANALYSIS_BOUNDS.topStatements), 'length of each top-statements list'),
+  setting(
+    'idleExpirySeconds',
+    'S',
+    `${DEFAULT_ANALYSIS_BOUNDS.idleExpirySeconds}, or twice the longest window`,
+    'an idle series is dropped after this; must exceed the longest window',
+  ),
 ];
 
 /** The analysis bounds and windows, passed to `resolveConfig` as `analysis.{key}` (it validates them). */
