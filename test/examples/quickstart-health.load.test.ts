@@ -122,9 +122,12 @@ describe('the quickstart under its own default alert rules', () => {
     expect(crm.filter((s) => s.attributes['http.response.status_code'] === 503).length).toBeGreaterThan(0);
     const retried = crm.filter(isCrmRetry);
     expect(retried.length).toBeGreaterThan(0);
-    // Retries get through, so next to no query fails.
+    // Retries get through, so next to no query fails: a long run of 503s can outlast four attempts
+    // for the few queries in flight during it, so the bound is a rate (1 %), not a count.
     expect(retried.some((s) => s.attributes['http.response.status_code'] === 200)).toBe(true);
-    expect(snapshot.overall.sinceStart.errors).toBeLessThanOrEqual(2);
+    const { count, errors } = snapshot.overall.sinceStart;
+    expect(count).toBeGreaterThan(300);
+    expect(errors / count).toBeLessThanOrEqual(0.01);
     expect(crm.some((s) => s.attributes['error.type'] === 'breaker_open')).toBe(false);
   });
 });
