@@ -5,6 +5,8 @@
 #   MariaDB 10.11   127.0.0.1:3306  user root / empty password (TCP), database test
 #   promtool        from the prometheus package (Prometheus itself is NOT started)
 #   Alertmanager    binary prometheus-alertmanager (NOT started: tests start their own)
+#   InfluxDB 1.6    127.0.0.1:8086  no auth, data under /var/lib/fedscope-influxdb (line-protocol tests)
+#   Chromium        /usr/bin/chromium (NOT started: the dashboard tests drive it headless)
 #
 # Idempotent: a run that finds everything up and configured only checks it (about a second).
 # Needs root (or sudo) for apt-get and for starting the daemons. No systemd needed: the packages'
@@ -22,6 +24,9 @@ readonly MYSQL_PORT=3306
 readonly TEST_DB=test
 readonly READY_TIMEOUT="${FEDSCOPE_SERVER_TIMEOUT:-60}"
 readonly MARIADB_LOG=/var/log/mysql/fedscope-mariadbd.log
+readonly INFLUX_PORT=8086
+readonly INFLUX_DIR=/var/lib/fedscope-influxdb
+readonly INFLUX_LOG=/var/log/fedscope-influxd.log
 
 export DEBIAN_FRONTEND=noninteractive
 export LC_ALL=C
@@ -89,6 +94,9 @@ mariadb_server_version() {
 
 have_promtool() { command -v promtool >/dev/null 2>&1; }
 have_alertmanager() { command -v prometheus-alertmanager >/dev/null 2>&1; }
+have_chromium() { command -v chromium >/dev/null 2>&1; }
+influx_ping_ok() { [[ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "http://127.0.0.1:${INFLUX_PORT}/ping")" == 204 ]]; }
+influx_version() { curl -s -D - -o /dev/null --max-time 2 "http://127.0.0.1:${INFLUX_PORT}/ping" | awk -F': ' 'tolower($1) == "x-influxdb-version" { gsub(/\r/, "", $2); print $2 }'; }
 
 # --- install -----------------------------------------------------------------------------------
 
@@ -106,6 +114,9 @@ install_missing() {
   if [[ ! -x /usr/sbin/mariadbd ]]; then pkgs+=(mariadb-server); elif ! mariadb_client >/dev/null; then pkgs+=(mariadb-client); fi
   have_promtool || pkgs+=(prometheus)
   have_alertmanager || pkgs+=(prometheus-alertmanager)
+  command -v influxd >/dev/null 2>&1 || pkgs+=(influxdb)
+  have_chromium || pkgs+=(chromium)
+  command -v curl >/dev/null 2>&1 || pkgs+=(curl)
   [[ ${#pkgs[@]} -gt 0 ]] || return 0
 
   command -v apt-get >/dev/null 2>&1 || die "missing ${pkgs[*]} and no apt-get to install them (Debian 12 expected)"
@@ -229,23 +240,55 @@ start_mariadb() {
   fi
 }
 
+# --- InfluxDB 1.x ------------------------------------------------------------------------------
+
+start_influxdb() {
+  local hint="See ${INFLUX_LOG}"
+  influx_ping_ok && return 0
+  as_root install -d -m 755 "${INFLUX_DIR}" "${INFLUX_DIR}/meta" "${INFLUX_DIR}/data" "${INFLUX_DIR}/wal"
+  # Our own config: loopback only, no usage reporting, data in our folder (the package's config
+  # would listen on every interface).
+  as_root tee "${INFLUX_DIR}/influxdb.conf" >/dev/null <<CONF
+reporting-disabled = true
+bind-address = "127.0.0.1:8088"
+[meta]
+  dir = "${INFLUX_DIR}/meta"
+[data]
+  dir = "${INFLUX_DIR}/data"
+  wal-dir = "${INFLUX_DIR}/wal"
+  query-log-enabled = false
+[http]
+  bind-address = "127.0.0.1:${INFLUX_PORT}"
+  log-enabled = false
+CONF
+  log "starting InfluxDB"
+  as_root start-stop-daemon --start --oknodo --background --exec "$(command -v influxd)" \
+    --output "${INFLUX_LOG}" -- -config "${INFLUX_DIR}/influxdb.conf" 9>&- ||
+    die "InfluxDB failed to start. ${hint}"
+  wait_until "InfluxDB (127.0.0.1:${INFLUX_PORT})" "${hint}" influx_ping_ok
+}
+
 # --- main --------------------------------------------------------------------------------------
 
 T_START="$(now)"
-if pg_login_ok && mariadb_login_ok && have_promtool && have_alertmanager; then
+if pg_login_ok && mariadb_login_ok && have_promtool && have_alertmanager && influx_ping_ok && have_chromium; then
   STATE="already running"
 else
   STATE="started"
   install_missing
   start_postgres
   start_mariadb
+  start_influxdb
+  have_chromium || die "chromium missing after installing it"
   have_promtool || die "promtool missing after installing prometheus"
   have_alertmanager || die "prometheus-alertmanager missing after installing it"
 fi
 
-printf '%-12s %-10s %-16s %s\n' \
+printf '%-12s %-15s %-16s %s\n' \
   postgresql "$(pg_server_version)" "127.0.0.1:${PG_PORT}" "ready; user postgres, password ${PG_PASSWORD}, database ${TEST_DB}" \
   mariadb "$(mariadb_server_version | sed 's/-.*//')" "127.0.0.1:${MYSQL_PORT}" "ready; user root, empty password, database ${TEST_DB}" \
   promtool "$(promtool --version 2>&1 | awk 'NR == 1 { print $3 }')" "-" "installed ($(command -v promtool))" \
-  alertmanager "$(prometheus-alertmanager --version 2>&1 | awk 'NR == 1 { print $3 }')" "-" "installed, not started ($(command -v prometheus-alertmanager))"
+  alertmanager "$(prometheus-alertmanager --version 2>&1 | awk 'NR == 1 { print $3 }')" "-" "installed, not started ($(command -v prometheus-alertmanager))" \
+  influxdb "$(influx_version)" "127.0.0.1:${INFLUX_PORT}" "ready; no auth" \
+  chromium "$(chromium --version 2>/dev/null | awk '{ print $2 }')" "-" "installed, not started ($(command -v chromium))"
 log "all servers ${STATE} ($(elapsed "${T_START}"))"
