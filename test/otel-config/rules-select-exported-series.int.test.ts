@@ -9,7 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { startFedscope } from '../../src/sdk/start-fedscope.js';
 import { parseExposition, type ExposedSeries } from './exposition-series.js';
-import { promqlSeries, selectorMatches, type VectorSelector } from './promql-selectors.js';
+import { unmetNeeds } from './exposition-needs.js';
+import { promqlSeries } from './promql-selectors.js';
 
 // Order matters: fedscope starts (and registers the driver instrumentations) before better-sqlite3 loads.
 // service.name `shop`: the analysis and health series carry it as service_name, as the promtool inputs do.
@@ -75,56 +76,6 @@ function inputsNotExported(
     const labels = Object.fromEntries(selector!.matchers.filter((m) => !ignoredLabels.includes(m.label)).map((m) => [m.label, m.value]));
     return !exposed.some((s) => s.name === selector!.name && sameLabels(s.labels, labels));
   });
-}
-
-function describeSelector(s: VectorSelector): string {
-  return `${s.name ?? ''}{${s.matchers.map((m) => `${m.label}${m.op}${JSON.stringify(m.value)}`).join(',')}}`;
-}
-
-/**
- * What an expression asks of the exposition that it does not have: metric names not exported,
- * `=` matchers whose value no series of the metric has, regex and `!=` matchers on labels the
- * metric lacks, selectors matching nothing, and grouping or template labels none of the selected
- * series carry (`ownLabels`: labels the rule itself adds, which templates may name).
- */
-function unmetNeeds(expr: string, templates: readonly string[], ownLabels: readonly string[], exposed: readonly ExposedSeries[]): string[] {
-  const { selectors, groupingLabels } = promqlSeries(expr);
-  const problems: string[] = [];
-  const selected: ExposedSeries[] = [];
-  for (const selector of selectors) {
-    const text = describeSelector(selector);
-    const candidates = selector.name === undefined ? exposed : exposed.filter((s) => s.name === selector.name);
-    if (candidates.length === 0) {
-      problems.push(`${text}: no series named ${selector.name ?? '(any)'} is exported`);
-      continue;
-    }
-    for (const m of selector.matchers) {
-      const values = new Set(candidates.flatMap((s) => (s.labels[m.label] === undefined ? [] : [s.labels[m.label]!])));
-      if (m.op === '=') {
-        const met = m.value === '' ? candidates.some((s) => s.labels[m.label] === undefined) : values.has(m.value);
-        if (!met)
-          problems.push(
-            `${text}: no series has ${m.label}=${JSON.stringify(m.value)} (${values.size === 0 ? `no ${m.label} label at all` : `values: ${[...values].join(', ')}`})`,
-          );
-      } else if (values.size === 0) {
-        problems.push(`${text}: no series has a ${m.label} label`);
-      }
-    }
-    const matching = candidates.filter((s) => selectorMatches(selector, s.name, s.labels));
-    if (matching.length === 0) problems.push(`${text}: selects no exported series`);
-    selected.push(...matching);
-  }
-  const labels = new Set(selected.flatMap((s) => Object.keys(s.labels)));
-  for (const label of groupingLabels) {
-    if (!labels.has(label)) problems.push(`groups or matches by ${label}, a label none of the selected series has`);
-  }
-  for (const template of templates) {
-    for (const [, label] of template.matchAll(/\$labels\.([a-zA-Z_][a-zA-Z0-9_]*)/g)) {
-      if (!labels.has(label!) && !ownLabels.includes(label!))
-        problems.push(`a template names $labels.${label!}, a label none of the selected series has`);
-    }
-  }
-  return problems;
 }
 
 describe('reading PromQL selectors', () => {
