@@ -7,6 +7,7 @@ import { ATTR_FEDERATION_QUERY_NAME, ATTR_FEDERATION_STAGE } from '../src/span-m
 import { isQueryRootSpan } from '../src/span-model/query-root.js';
 import { UNKNOWN_SERVICE, type ClassifiedSpan, type SpanRole } from './classified-span.js';
 import { FederationInstruments } from './federation-instruments.js';
+import type { SpanMetricTable } from './span-metrics/span-metric-table.js';
 import { classifySpan, serviceOf, type SourceResolver } from './span-classifier.js';
 
 /** Receives every classified span; the analysis state and other consumers implement it. */
@@ -56,6 +57,13 @@ export interface FederationSpanProcessorOptions {
    * @default false (startFedscope turns it on)
    */
   deferRecording?: boolean;
+  /**
+   * Aggregate the span-derived metrics in this table, which a metric producer reports
+   * (`SpanMetricProducer`), instead of recording each span into OTel instruments: the same metrics
+   * without hashing an attribute object per span and metric (what the pipeline does).
+   * @default none: OTel instruments on the meter provider
+   */
+  spanMetrics?: SpanMetricTable;
 }
 
 /** Most ended spans a deferring processor holds before it records them in the caller's turn. */
@@ -72,6 +80,7 @@ export class FederationSpanProcessor implements SpanProcessor {
   private readonly scopesRecordingDbDuration: ReadonlySet<string> | undefined;
   private readonly sinks: ClassifiedSpanSink[];
   private readonly resolveSource: SourceResolver | undefined;
+  private readonly spanMetrics: SpanMetricTable | undefined;
   /** Roots seen starting, so that only those are subtracted from the active-query gauge. */
   private readonly startedRoots = new WeakSet<object>();
   private failures = 0;
@@ -88,6 +97,7 @@ export class FederationSpanProcessor implements SpanProcessor {
     this.scopesRecordingDbDuration = options.scopesRecordingDbDuration;
     this.sinks = options.sinks ?? [];
     this.resolveSource = options.resolveSource;
+    this.spanMetrics = options.spanMetrics;
     this.deferRecording = options.deferRecording ?? false;
     // With a provider given, the instruments exist before the first span: a collection then
     // already flushes the first deferred batch.
@@ -108,6 +118,7 @@ export class FederationSpanProcessor implements SpanProcessor {
         this.flushPending();
         return this.spansByRole;
       },
+      this.spanMetrics,
     );
   }
 

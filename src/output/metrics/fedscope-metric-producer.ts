@@ -28,12 +28,13 @@ export abstract class FedscopeMetricProducer implements MetricProducer {
   private readonly scope: InstrumentationScope;
 
   /**
-   * @param part - what the producer reports, the scope's suffix: `fedscope.{part}`
+   * @param part - what the producer reports, the scope's suffix: `fedscope.{part}`; `null` for the bare
+   * `fedscope` scope (the span-derived metrics, which OTel instruments on that scope reported first)
    * @param options - `resource`: see {@link FedscopeMetricProducerOptions}
    */
-  protected constructor(part: string, options: FedscopeMetricProducerOptions) {
+  protected constructor(part: string | null, options: FedscopeMetricProducerOptions) {
     this.resource = options.resource ?? emptyResource();
-    this.scope = { name: `${FEDSCOPE_SCOPE_NAME}.${part}`, version: FEDSCOPE_VERSION };
+    this.scope = { name: part === null ? FEDSCOPE_SCOPE_NAME : `${FEDSCOPE_SCOPE_NAME}.${part}`, version: FEDSCOPE_VERSION };
   }
 
   /** Returns the subclass' metrics, all ending at one `now`, under this producer's scope. */

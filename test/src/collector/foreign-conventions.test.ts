@@ -42,8 +42,10 @@ let reader: TestMetricReader;
 
 function newPipeline(): FedscopePipeline {
   const config = resolveConfig({ prometheus: false, otlp: false, hostMetrics: false, runtimeMetrics: false, alerts: false });
-  reader = new TestMetricReader();
-  pipeline = new FedscopePipeline(config, { resource: emptyResource(), readers: [() => reader] });
+  pipeline = new FedscopePipeline(config, {
+    resource: emptyResource(),
+    readers: [(producers) => (reader = new TestMetricReader({ metricProducers: producers }))],
+  });
   return pipeline;
 }
 
