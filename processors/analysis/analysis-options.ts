@@ -21,7 +21,8 @@ export interface AnalysisOptions {
    */
   maxSources?: number;
   /**
-   * Most (service, source, statement fingerprint) combinations tracked; the least used is evicted.
+   * Most (service, source, statement fingerprint) combinations tracked, kept for those that take
+   * the most time (a new one is admitted only over a resident with less estimated time).
    * @default 1000
    */
   maxStatements?: number;

@@ -49,7 +49,7 @@ export interface LimitSnapshot {
   limit: number;
   /** Entries held now. */
   current: number;
-  /** Records that went to the overflow series because the bound was reached. */
+  /** Records that went to the overflow series because the bound was reached (statements: records of statements not admitted). */
   overflowed: number;
   /** Entries evicted to make room. */
   evicted: number;

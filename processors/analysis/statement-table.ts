@@ -1,8 +1,11 @@
 import type { SlidingWindowStats } from '../../src/stats/sliding-window-stats.js';
 import type { LimitSnapshot } from './snapshot-types.js';
+import { statementHash, TotalTimeSketch } from './total-time-sketch.js';
 
-/** How many resident statements an eviction compares; Redis' approximated LFU uses 5 too. */
+/** How many resident statements an admission compares the newcomer with; Redis' approximated LFU samples 5 too. */
 const EVICTION_SAMPLE = 5;
+/** Sketch counters per statement held: few enough collisions that a one-off statement's estimate stays near its own time. */
+const SKETCH_COUNTERS_PER_STATEMENT = 8;
 
 /** One statement: the service that ran it, the source it runs on, its fingerprint, its text and statistics. */
 export interface StatementEntry {
@@ -13,15 +16,19 @@ export interface StatementEntry {
   readonly fingerprint: string;
   readonly statement: string | undefined;
   readonly stats: SlidingWindowStats;
-  /** Records so far: what eviction compares. */
-  uses: number;
+  /** Hash of (sourceKey, fingerprint) in the admission sketch. */
+  readonly hash: number;
 }
 
 /**
- * Per-(service, source, fingerprint) statistics for a bounded number of statements. When full, a new
- * statement evicts the least-used of a few resident statements picked at random (approximated
- * LFU: O(1) per eviction, and a statement in steady use survives a flood of one-off ones).
- * Evictions and idle expiries are counted.
+ * Per-(service, source, fingerprint) statistics for a bounded number of statements, kept for the
+ * statements that take the most time. Every statement's time goes into a small count-min sketch
+ * ({@link TotalTimeSketch}); when the table is full, a new statement is admitted only if its
+ * estimated time is above that of the least of a few residents picked at random, which it then
+ * evicts (TinyLFU admission, weighted by time: O(1) per span). A flood of one-off statements thus
+ * builds no series and evicts nobody, while a statement that keeps coming back gets in and stays:
+ * the cost per span stays flat however many distinct statements there are. Records of statements
+ * not admitted are counted (`overflowed`); their spans still count in their query and source series.
  */
 export class StatementTable {
   /**
@@ -33,8 +40,10 @@ export class StatementTable {
   private readonly list: StatementEntry[] = [];
   private evictedCount = 0;
   private expiredCount = 0;
+  private notAdmittedCount = 0;
   /** xorshift32 state: sampling needs speed and spread, not security. */
   private seed = 0x9e3779b9;
+  private readonly sketch: TotalTimeSketch;
 
   /**
    * @param limit - most statements held
@@ -45,17 +54,32 @@ export class StatementTable {
     readonly limit: number,
     private readonly idleExpiryMs: number,
     private readonly createStats: () => SlidingWindowStats,
-  ) {}
+  ) {
+    this.sketch = new TotalTimeSketch(limit * SKETCH_COUNTERS_PER_STATEMENT);
+  }
 
   /**
-   * The entry of (service, source, fingerprint), created (evicting one when full) when new.
+   * Adds `ms` to the statement's estimated time and returns its entry: the one held, a new one
+   * (room left, or admitted over a resident it evicts), or `undefined` when not admitted.
    * `sourceKey` identifies (service, source): the same string for the same pair (e.g. from `PairKeys`).
    */
-  get(sourceKey: string, service: string, source: string, fingerprint: string, statement: () => string | undefined): StatementEntry {
+  get(
+    sourceKey: string,
+    service: string,
+    source: string,
+    fingerprint: string,
+    statement: () => string | undefined,
+    ms: number,
+  ): StatementEntry | undefined {
+    const hash = statementHash(sourceKey, fingerprint);
+    this.sketch.add(hash, ms);
     const found = this.bySource.get(sourceKey)?.get(fingerprint);
     if (found !== undefined) return found;
-    if (this.list.length >= this.limit) this.evictOne();
-    const entry: StatementEntry = { service, source, sourceKey, fingerprint, statement: statement(), stats: this.createStats(), uses: 0 };
+    if (this.list.length >= this.limit && !this.admitOverResident(hash)) {
+      this.notAdmittedCount++;
+      return undefined;
+    }
+    const entry: StatementEntry = { service, source, sourceKey, fingerprint, statement: statement(), stats: this.createStats(), hash };
     let byFingerprint = this.bySource.get(sourceKey);
     if (byFingerprint === undefined) {
       byFingerprint = new Map();
@@ -96,20 +120,36 @@ export class StatementTable {
       name: 'statements',
       limit: this.limit,
       current: this.list.length,
-      overflowed: 0,
+      overflowed: this.notAdmittedCount,
       evicted: this.evictedCount,
       expired: this.expiredCount,
     };
   }
 
-  private evictOne(): void {
+  /** Bytes of the admission sketch. */
+  get sketchBytes(): number {
+    return this.sketch.bytes;
+  }
+
+  /**
+   * Evicts the resident with the least estimated time among a few sampled, if the newcomer's
+   * estimate is above it; says whether it did.
+   */
+  private admitOverResident(hash: number): boolean {
     let victim = this.randomIndex();
+    let victimTime = this.sketch.estimate(this.list[victim]!.hash);
     for (let i = 1; i < EVICTION_SAMPLE; i++) {
       const candidate = this.randomIndex();
-      if (this.list[candidate]!.uses < this.list[victim]!.uses) victim = candidate;
+      const time = this.sketch.estimate(this.list[candidate]!.hash);
+      if (time < victimTime) {
+        victim = candidate;
+        victimTime = time;
+      }
     }
+    if (this.sketch.estimate(hash) <= victimTime) return false;
     this.removeAt(victim);
     this.evictedCount++;
+    return true;
   }
 
   private removeAt(index: number): void {

@@ -19,7 +19,8 @@ const TYPED_ARRAY_BYTES = 160;
 /**
  * A DDSketch-style quantile sketch: logarithmic buckets (see {@link LogBucketMapping}), so every
  * reported quantile is within {@link LogBucketSketch.relativeAccuracy} (0.99% by default) of the
- * exact nearest-rank quantile, also after merges, whatever the distribution.
+ * exact nearest-rank quantile, also after merges, whatever the distribution, for values spanning up
+ * to `maxBuckets` buckets (1,024 at 0.99%: 8.8 decades); past that, the lowest values collapse.
  *
  * - `add` is O(1) and allocation-free except when the value falls outside the buckets allocated
  *   so far (a few times per sketch).

@@ -3,29 +3,20 @@ import { AlertEngine, DEFAULT_ALERT_RULES } from '../../../processors/alerts/ind
 import { AnalysisState } from '../../../processors/analysis/analysis-state.js';
 import type { ClassifiedSpan } from '../../../processors/classified-span.js';
 import { ManualClock } from '../../../src/stats/manual-clock.js';
+import { classifiedSpan } from '../../support/classified-span-fixture.js';
 import { FakeFigures } from '../../support/fake-figures.js';
 
 function querySpan(now: number, durationMs: number, error = false): ClassifiedSpan {
-  return {
+  return classifiedSpan({
     role: 'query',
     durationMs,
     endTimeMs: now,
     error,
-    errorType: undefined,
     queryName: 'orders',
-    stage: undefined,
-    source: undefined,
-    system: undefined,
-    operationName: undefined,
-    namespace: undefined,
-    serverAddress: undefined,
-    serverPort: undefined,
-    queryText: undefined,
-    fingerprint: undefined,
     rowsReturned: 10,
     cacheHit: true,
     scopeName: 'test',
-  };
+  });
 }
 
 function healthyWorld() {

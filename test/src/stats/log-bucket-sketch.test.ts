@@ -234,6 +234,37 @@ describe('LogBucketSketch memory', () => {
   });
 });
 
+describe('LogBucketSketch range of the guarantee', () => {
+  // 1,024 buckets at 0.99 % relative accuracy (γ = 1.0099 / 0.9901) cover 1,024 × log10 γ ≈ 8.8 decades.
+  const decadesCovered = (1024 * Math.log((1 + 0.0099) / (1 - 0.0099))) / Math.LN10;
+
+  /** Log-uniform values over `decades` decades starting at 1 µs (in ms). */
+  function logUniform(decades: number, seed: number): Float64Array {
+    const random = seededRandom(seed);
+    return Float64Array.from({ length: 200_000 }, () => 1e-3 * 10 ** (random() * decades));
+  }
+
+  it('covers 8.8 decades: within 1 % from p1 to p99.9 for a stream from 1 µs to 10 minutes (8.78 decades)', () => {
+    expect(decadesCovered).toBeCloseTo(8.8, 1);
+    const values = logUniform(Math.log10(600_000 / 1e-3), 21);
+    const sorted = sortedCopy(values);
+    const sketch = sketchOf(values);
+    for (const q of [0.01, 0.05, 0.25, 0.5, 0.75, 0.95, 0.99, 0.999]) {
+      expect(relativeError(sketch.quantile(q), exactQuantile(sorted, q)), `p${q * 100}`).toBeLessThanOrEqual(GOAL);
+    }
+  });
+
+  it('past 8.8 decades keeps the top 8.8 only: 1 µs to 1 h (9.56 decades) loses p1, keeps p10 and up', () => {
+    const values = logUniform(Math.log10(3_600_000 / 1e-3), 22);
+    const sorted = sortedCopy(values);
+    const sketch = sketchOf(values);
+    expect(relativeError(sketch.quantile(0.01), exactQuantile(sorted, 0.01))).toBeGreaterThan(GOAL);
+    for (const q of [0.1, 0.5, 0.99, 0.999]) {
+      expect(relativeError(sketch.quantile(q), exactQuantile(sorted, q)), `p${q * 100}`).toBeLessThanOrEqual(GOAL);
+    }
+  });
+});
+
 describe('LogBucketSketch serialisation', () => {
   it('round-trips through JSON text with identical answers', () => {
     for (const distribution of DISTRIBUTIONS) {
