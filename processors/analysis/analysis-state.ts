@@ -6,9 +6,11 @@ import { dialectForSystem } from '../../src/sql/sql-dialect.js';
 import { DEFAULT_ANALYSIS_BOUNDS, type AnalysisOptions } from './analysis-options.js';
 import { UNKNOWN_SERVICE, type ClassifiedSpan } from '../classified-span.js';
 import type { ClassifiedSpanSink } from '../federation-span-processor.js';
-import { KeyedSeries, type SeriesEntry } from './keyed-series.js';
+import { KeyedSeries, OVERFLOW_LABEL, type SeriesEntry } from './keyed-series.js';
 import { PairKeys } from './pair-keys.js';
 import type { FedscopeSnapshot, LimitSnapshot, QuerySeriesSnapshot, SeriesSnapshot, StatementSeriesSnapshot } from './snapshot-types.js';
+import { SlowTraceRing } from './slow-trace-ring.js';
+import type { QuerySlowTraces } from './slow-trace-types.js';
 import { StatementTable, type StatementEntry } from './statement-table.js';
 
 /**
@@ -28,10 +30,12 @@ export interface AnalysisStateOptions extends AnalysisOptions {
   fingerprint?: (text: string, system: string | undefined) => { fingerprint: string; normalized: string };
 }
 
-/** A query-name series with its concurrency. */
+/** A query-name series with its concurrency and its slowest traces. */
 interface QueryEntry extends SeriesEntry {
   active: number;
   peak: number;
+  /** Created with the first root span that has a trace id. */
+  slowest: SlowTraceRing | undefined;
 }
 
 /** Key used for spans without a query name, stage or source: kept apart, never dropped silently. */
@@ -80,7 +84,13 @@ export class AnalysisState implements ClassifiedSpanSink {
     if (idleExpiryMs <= longest * 1000)
       throw new RangeError(`idleExpirySeconds (${idleExpiryMs / 1000}) must exceed the longest window (${longest})`);
     const newStats = () => new SlidingWindowStats({ windowsSeconds: this.windowsSeconds, clock: this.clock });
-    const newQuery = (labels: Record<string, string>): QueryEntry => ({ labels, stats: newStats(), active: 0, peak: 0 });
+    const newQuery = (labels: Record<string, string>): QueryEntry => ({
+      labels,
+      stats: newStats(),
+      active: 0,
+      peak: 0,
+      slowest: undefined,
+    });
     const newSeries = (labels: Record<string, string>): SeriesEntry => ({ labels, stats: newStats() });
     this.overall = newQuery({});
     this.queries = new KeyedSeries(
@@ -153,10 +163,14 @@ export class AnalysisState implements ClassifiedSpanSink {
     sample.cacheHit = span.cacheHit as boolean;
     const service = span.service ?? UNKNOWN_SERVICE;
     switch (span.role) {
-      case 'query':
+      case 'query': {
         this.overall.stats.record(sample, now);
-        this.queryEntry(service, span.queryName ?? UNKNOWN).stats.record(sample, now);
+        const entry = this.queryEntry(service, span.queryName ?? UNKNOWN);
+        entry.stats.record(sample, now);
+        // The slow-trace exemplars ride on the query's series: no second lookup, the same bound and expiry.
+        (entry.slowest ??= new SlowTraceRing()).offer(span, now);
         return;
+      }
       case 'stage':
       case 'cache': {
         const query = span.queryName ?? UNKNOWN;
@@ -199,6 +213,30 @@ export class AnalysisState implements ClassifiedSpanSink {
     };
   }
 
+  /**
+   * The slowest root spans of each query recorded in the last `windowSeconds` (60, 300 or 900),
+   * `limit` per query, slowest first; the queries whose slowest is slowest first. Queries beyond
+   * the bound share the overflow series (`service` `''`, `query` `~overflow`), counted in its limit.
+   * @param service - only this service's queries, when given
+   */
+  slowTraces(windowSeconds: number, service: string | undefined, limit: number): QuerySlowTraces[] {
+    const now = this.clock.now();
+    const answer: QuerySlowTraces[] = [];
+    for (const entry of this.queries.values()) {
+      if (entry.slowest === undefined) continue;
+      const overflow = entry.labels[OVERFLOW_LABEL] !== undefined;
+      if (service !== undefined && (overflow || entry.labels['service'] !== service)) continue;
+      const traces = entry.slowest.slowest(windowSeconds, now, limit);
+      if (traces.length === 0) continue;
+      answer.push({
+        service: overflow ? '' : (entry.labels['service'] ?? UNKNOWN_SERVICE),
+        query: overflow ? '~overflow' : (entry.labels['query'] ?? UNKNOWN),
+        traces,
+      });
+    }
+    return answer.sort((a, b) => b.traces[0]!.durationMs - a.traces[0]!.durationMs);
+  }
+
   /** Each bound's state: limit, current size, overflowed, evicted and expired counts. */
   limits(): LimitSnapshot[] {
     return [this.queries.limitSnapshot(), this.stages.limitSnapshot(), this.sources.limitSnapshot(), this.statements.limitSnapshot()];
@@ -238,9 +276,9 @@ export class AnalysisState implements ClassifiedSpanSink {
       source,
       fingerprint,
       () => normalized ?? (span.queryText !== undefined ? this.fingerprint(span.queryText, span.system).normalized : undefined),
+      span.durationMs,
     );
-    entry.uses++;
-    entry.stats.record(sample, now);
+    entry?.stats.record(sample, now);
   }
 }
 

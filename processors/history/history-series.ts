@@ -24,6 +24,27 @@ export interface SeriesTick {
   score: number;
 }
 
+/**
+ * The arrays of one series, one entry per slot of every tier (the tiers' rings one after
+ * another): what the history file holds of a series.
+ */
+export interface HistorySeriesColumns {
+  /** Id of the point a slot holds (`floor(unix seconds / step)`), -1 for none. */
+  readonly pointId: Int32Array;
+  /** Operations. */
+  readonly count: Float64Array;
+  /** Failed operations. */
+  readonly errors: Float64Array;
+  /** Seconds the slot's ticks covered. */
+  readonly covered: Float32Array;
+  /** Percentiles, ms (`NaN` for none). */
+  readonly p50: Float32Array;
+  readonly p95: Float32Array;
+  readonly p99: Float32Array;
+  /** Lowest health score (`NaN` for none); only the series that keep one. */
+  readonly score: Float32Array | undefined;
+}
+
 /** Bytes of one point: point id (4), count and errors (8 + 8), covered seconds and three percentiles (4 × 4). */
 const BYTES_PER_POINT = 36;
 /** Bytes of the health score of one point, for the series that keep it. */
@@ -140,6 +161,30 @@ export class HistorySeries {
   /** The lowest health score of a slot, `null` when none or not kept. */
   scoreAt(slot: number): number | null {
     return this.score ? orNull(this.score[slot]!) : null;
+  }
+
+  /** The series' arrays as they are (not copies): for encoding at once, before the next tick changes them. */
+  columns(): HistorySeriesColumns {
+    const { pointId, count, errors, covered, p50, p95, p99, score } = this;
+    return { pointId, count, errors, covered, p50, p95, p99, score };
+  }
+
+  /**
+   * Copies saved arrays into the series (same slot count; a saved score is ignored by a series
+   * that keeps none, and a series that keeps one without a saved one has no score).
+   */
+  restore(columns: HistorySeriesColumns): void {
+    this.pointId.set(columns.pointId);
+    this.count.set(columns.count);
+    this.errors.set(columns.errors);
+    this.covered.set(columns.covered);
+    this.p50.set(columns.p50);
+    this.p95.set(columns.p95);
+    this.p99.set(columns.p99);
+    if (this.score) {
+      if (columns.score) this.score.set(columns.score);
+      else this.score.fill(NaN);
+    }
   }
 
   /** Whether the series keeps a health score. */

@@ -5,10 +5,15 @@ import type { AlertTransition } from '../alerts/types.js';
 import { OVERFLOW_LABEL } from '../analysis/keyed-series.js';
 import type { FedscopeSnapshot, SeriesSnapshot } from '../analysis/snapshot-types.js';
 import { HistorySeries, type SeriesTick, type TierLayout } from './history-series.js';
+import { describeTiers, sameTiers } from './history-tiers.js';
 import type {
+  HistoryDump,
   HistoryQuery,
   HistoryQueryError,
   HistoryReport,
+  HistoryRestoreResult,
+  HistorySeriesInfo,
+  HistorySeriesKind,
   HistoryStoreOptions,
   HistoryStoreStats,
   HistoryTickExtras,
@@ -74,7 +79,8 @@ export class HistoryStore {
   private readonly longestRetentionSeconds: number;
   private readonly clock: Clock;
   private readonly tickSeconds: number;
-  private readonly maxAlertTransitions: number;
+  /** The bound on alert transitions. */
+  readonly maxAlertTransitions: number;
   private readonly series = new Map<string, HistorySeries>();
   private readonly transitions: AlertTransition[] = [];
   private readonly tick: SeriesTick = { count: 0, errors: 0, coveredSeconds: 0, p50: NaN, p95: NaN, p99: NaN, score: NaN };
@@ -309,6 +315,77 @@ export class HistoryStore {
     return [...this.series.keys()];
   }
 
+  /** Every series held, `overall` first, with what it is of and its labels (for `/fedscope/series.json`). */
+  seriesIndex(): HistorySeriesInfo[] {
+    const index: HistorySeriesInfo[] = [];
+    for (const [key, series] of this.series) {
+      const kind = kindOf(key);
+      const labels: HistorySeriesInfo['labels'] = {};
+      for (const name of LABEL_NAMES) {
+        const value = series.labels[name];
+        if (value !== undefined) labels[name] = value;
+      }
+      index.push({ key, kind, labels });
+    }
+    return index;
+  }
+
+  /** Seconds since the latest tick on the history's clock, `undefined` before the first. */
+  secondsSinceLatestTick(): number | undefined {
+    return this.lastTickSeconds === undefined ? undefined : this.clock.now() / 1000 - this.lastTickSeconds;
+  }
+
+  /**
+   * The state to save: every series' arrays as they are (not copies: encode it before the next
+   * tick), the tiers they are laid out for, the alert transitions.
+   */
+  dump(): HistoryDump {
+    return {
+      savedAtSeconds: this.clock.now() / 1000,
+      tiers: this.tiers.map((tier) => ({ ...tier })),
+      percentileWindowSeconds: this.percentileWindowSeconds,
+      series: [...this.series].map(([key, series]) => ({
+        key,
+        labels: { ...series.labels },
+        lastSeenSeconds: series.lastSeenSeconds,
+        columns: series.columns(),
+      })),
+      alertTransitions: [...this.transitions],
+    };
+  }
+
+  /**
+   * Takes back a saved state (call it before the first tick): the series not held yet, up to
+   * `maxSeries` (`overall` first), except those with no point left in the longest retention;
+   * points older than a tier's retention are gaps as usual. The since-start counts are not
+   * restored: the analysis of a new process counts from zero.
+   * @throws RangeError when the dump was laid out for other tiers
+   */
+  restore(dump: HistoryDump): HistoryRestoreResult {
+    if (!sameTiers(dump.tiers, this.tiers))
+      throw new RangeError(`history: the saved tiers (${describeTiers(dump.tiers)}) are not this history's (${describeTiers(this.tiers)})`);
+    const nowSeconds = this.clock.now() / 1000;
+    const result: HistoryRestoreResult = { restored: 0, expired: 0, overLimit: 0 };
+    for (const saved of dump.series) {
+      if (this.series.has(saved.key)) continue;
+      if (saved.key !== OVERALL_SERIES && nowSeconds - saved.lastSeenSeconds > this.longestRetentionSeconds) {
+        result.expired++;
+        continue;
+      }
+      if (this.series.size >= this.maxSeries) {
+        result.overLimit++;
+        continue;
+      }
+      const series = new HistorySeries({ ...saved.labels }, this.slotsPerSeries, saved.key === OVERALL_SERIES, saved.lastSeenSeconds);
+      series.restore(saved.columns);
+      this.series.set(saved.key, series);
+      result.restored++;
+    }
+    this.percentileWindowSeconds ??= dump.percentileWindowSeconds;
+    if (this.transitions.length === 0) this.transitions.push(...dump.alertTransitions.slice(-this.maxAlertTransitions));
+    return result;
+  }
+
   /** Counters and size. */
   stats(): HistoryStoreStats {
     const bytesPerSeries = HistorySeries.byteSize(this.slotsPerSeries, false);
@@ -333,6 +410,14 @@ export function keyOf(kind: 'query' | 'stage' | 'source', labels: Readonly<Recor
   if (labels[OVERFLOW_LABEL] !== undefined) return `${kind}:${OVERFLOW_NAME}`;
   const parts = [labels['service'] ?? '', ...names.map((name) => labels[name] ?? '')];
   return `${kind}:${parts.map((part) => encodeURIComponent(part)).join('/')}`;
+}
+
+const LABEL_NAMES = ['service', 'query', 'stage', 'source'] as const;
+
+function kindOf(key: string): HistorySeriesKind {
+  if (key === OVERALL_SERIES) return 'overall';
+  const prefix = key.slice(0, key.indexOf(':'));
+  return prefix === 'query' || prefix === 'stage' ? prefix : 'source';
 }
 
 function rounded(value: number | null): number | null {

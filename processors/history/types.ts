@@ -3,6 +3,7 @@
  */
 import type { AlertTransition } from '../alerts/types.js';
 import type { Clock } from '../../src/stats/types.js';
+import type { HistorySeriesColumns } from './history-series.js';
 
 /** One resolution of the history: points of `stepSeconds`, kept for `retentionSeconds`. */
 export interface HistoryTier {
@@ -127,4 +128,101 @@ export interface HistoryStoreStats {
   bytesPerSeries: number;
   /** Estimated bytes held by the whole history now. */
   bytes: number;
+}
+
+/** What a series key names: all queries together, one query, one stage of a query, one source. */
+export type HistorySeriesKind = 'overall' | 'query' | 'stage' | 'source';
+
+/** One series the history holds, as `/fedscope/series.json` lists it. */
+export interface HistorySeriesInfo {
+  /** The key to ask `/fedscope/history.json` for. */
+  key: string;
+  /** What the series is of. */
+  kind: HistorySeriesKind;
+  /** Its labels (`{}` for `overall` and the overflow series). */
+  labels: { service?: string; query?: string; stage?: string; source?: string };
+}
+
+/** One series of a {@link HistoryDump}. */
+export interface DumpedSeries {
+  /** Its key. */
+  key: string;
+  /** Its labels. */
+  labels: Record<string, string>;
+  /** Unix seconds of the latest tick that saw it (a series unseen for the longest retention is dropped). */
+  lastSeenSeconds: number;
+  /** Its points, in the slot layout of the dump's tiers. */
+  columns: HistorySeriesColumns;
+}
+
+/**
+ * The history's state as it is saved and restored: the tiers it was laid out for, every series'
+ * points and the alert transitions. What the analysis counted since its start is not in it (a
+ * restarted process counts from zero again).
+ */
+export interface HistoryDump {
+  /** Unix seconds when it was taken. */
+  savedAtSeconds: number;
+  /** The tiers, finest first: the slot layout of every series' columns. */
+  tiers: HistoryTier[];
+  /** See {@link HistoryReport.percentileWindowSeconds}. */
+  percentileWindowSeconds: number | null;
+  /** The series, `overall` first. */
+  series: DumpedSeries[];
+  /** The alert transitions held, oldest first. */
+  alertTransitions: AlertTransition[];
+}
+
+/** What {@link HistoryStore.restore} took of a dump. */
+export interface HistoryRestoreResult {
+  /** Series restored. */
+  restored: number;
+  /** Series left out: no point left in the longest retention. */
+  expired: number;
+  /** Series left out: beyond `maxSeries`. */
+  overLimit: number;
+}
+
+/** What the history's persistence did (`FEDSCOPE_HISTORY_DIR`), as `/fedscope/series.json` shows it. */
+export interface HistoryPersistenceStats {
+  /** The history file. */
+  file: string;
+  /** Saving is off for this run (the directory or the file could not be used); the history goes on in memory. */
+  inMemoryOnly: boolean;
+  /** Series restored at start. */
+  restoredSeries: number;
+  /** Series of the file left out at start: no point left in the longest retention, or beyond the bound on series. */
+  skippedSeries: number;
+  /** Why the file could not be used at start, `null` when it could (or there was none). */
+  loadProblem: string | null;
+  /** Where a damaged file was put aside, `null` when none was. */
+  setAsidePath: string | null;
+  /** Saves that completed. */
+  saves: number;
+  /** Saves that failed (the history goes on in memory; the next save tries again). */
+  saveFailures: number;
+  /** Saves not started because the previous one was still writing. */
+  skippedSaves: number;
+  /** When the latest save completed (ISO 8601), `null` before the first. */
+  lastSaveAt: string | null;
+  /** Bytes of the latest save. */
+  lastSaveBytes: number;
+  /** Milliseconds the latest save spent encoding (the header and each series' copy, summed): what runs on the event loop. */
+  lastEncodeMs: number;
+  /** Milliseconds the rest of the latest save took: writes, fsync and renames (asynchronous, off the event loop). */
+  lastWriteMs: number;
+}
+
+/** `GET /fedscope/series.json`: what the history holds. */
+export interface HistorySeriesReport {
+  /** The tiers, finest first. */
+  tiers: HistoryTier[];
+  /** Every series held, `overall` first. */
+  series: HistorySeriesInfo[];
+  /** The distinct `service` labels of the series, sorted. */
+  services: string[];
+  /** The history's bounds, size and dropped series. */
+  stats: HistoryStoreStats;
+  /** What the persistence did, `null` when the history is not persisted. */
+  persistence: HistoryPersistenceStats | null;
 }
