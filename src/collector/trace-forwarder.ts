@@ -1,5 +1,7 @@
 import { FedscopeConfigError } from '../diagnostics/fedscope-config-error.js';
 import { fedscopeLog, type FedscopeLog } from '../diagnostics/fedscope-log.js';
+import { DeliveryShutdown } from '../output/delivery/delivery-shutdown.js';
+import { parseRetryAfter, responseHead, retryDelayMs, type BackoffPolicy } from '../output/delivery/http-retry.js';
 import type { RawTraceBody } from './trace-intake.js';
 
 /** Why the forwarder gave a request up. */
@@ -89,12 +91,6 @@ const HEADER_VALUE_FORBIDDEN = /[\x00-\x08\x0a-\x1f\x7f]/;
 /** Headers that describe the body, which is forwarded as received. */
 const BODY_HEADERS: ReadonlySet<string> = new Set(['content-type', 'content-encoding', 'content-length', 'transfer-encoding']);
 
-/** Bytes of an error response read for the log line. */
-const ERROR_BODY_HEAD_BYTES = 256;
-
-/** How long shutdown waits for aborted attempts to settle after its deadline. */
-const ABORT_SETTLE_MS = 1000;
-
 /**
  * Forwards OTLP/HTTP trace requests unchanged (the same bytes, `Content-Type` and
  * `Content-Encoding`) to a downstream such as Jaeger or a Collector, so spans reach the trace store
@@ -118,9 +114,7 @@ export class TraceForwarder {
   private readonly timeoutMs: number;
   private readonly maxAttempts: number;
   private readonly concurrency: number;
-  private readonly initialBackoffMs: number;
-  private readonly maxBackoffMs: number;
-  private readonly maxRetryAfterMs: number;
+  private readonly backoff: BackoffPolicy;
   private readonly random: () => number;
   private readonly log: FedscopeLog;
   /** Requests not yet picked up by a sender, oldest first. */
@@ -130,12 +124,8 @@ export class TraceForwarder {
   private heldBytes = 0;
   private readonly counts = { sent: 0, failed: 0, retried: 0 };
   private readonly dropped = new Map<ForwardDropReason, number>(FORWARD_DROP_REASONS.map((reason) => [reason, 0]));
-  /** Aborted when shutdown begins: backoff waits re-check against its deadline. */
-  private readonly shutdownBegun = new AbortController();
-  /** Aborted at shutdown's deadline: in-flight attempts and backoff waits end at once. */
-  private readonly abandon = new AbortController();
-  private idleWaiters: (() => void)[] = [];
-  private closing: { readonly deadline: number; readonly done: Promise<void> } | undefined;
+  /** Shutdown within its deadline: refuses new requests, cuts retries short, aborts what is in flight. */
+  private readonly lifecycle = new DeliveryShutdown(() => this.held() === 0);
 
   /**
    * @param options - where to forward and the bounds
@@ -152,9 +142,11 @@ export class TraceForwarder {
     this.timeoutMs = positive('timeoutMs', options.timeoutMs ?? 10_000);
     this.maxAttempts = positive('maxAttempts', Math.floor(options.maxAttempts ?? 5));
     this.concurrency = positive('concurrency', Math.floor(options.concurrency ?? 2));
-    this.initialBackoffMs = nonNegative('initialBackoffMs', options.initialBackoffMs ?? 1000);
-    this.maxBackoffMs = nonNegative('maxBackoffMs', options.maxBackoffMs ?? 30_000);
-    this.maxRetryAfterMs = nonNegative('maxRetryAfterMs', options.maxRetryAfterMs ?? 60_000);
+    this.backoff = {
+      initialBackoffMs: nonNegative('initialBackoffMs', options.initialBackoffMs ?? 1000),
+      maxBackoffMs: nonNegative('maxBackoffMs', options.maxBackoffMs ?? 30_000),
+      maxRetryAfterMs: nonNegative('maxRetryAfterMs', options.maxRetryAfterMs ?? 60_000),
+    };
     this.random = options.random ?? Math.random;
     this.log = options.log ?? fedscopeLog;
   }
@@ -166,7 +158,7 @@ export class TraceForwarder {
    */
   forward(raw: RawTraceBody): boolean {
     try {
-      if (this.closing !== undefined) {
+      if (this.lifecycle.begun) {
         this.drop('shutdown', 'the forwarder is shutting down');
         return false;
       }
@@ -199,12 +191,15 @@ export class TraceForwarder {
    * and counted as `shutdown`. Resolves by then (a later call returns the same promise); never rejects.
    */
   shutdown(timeoutMs: number): Promise<void> {
-    if (this.closing === undefined) {
-      const budget = Number.isFinite(timeoutMs) ? Math.max(0, timeoutMs) : 0;
-      this.closing = { deadline: Date.now() + budget, done: this.drain(budget) };
-      this.shutdownBegun.abort();
-    }
-    return this.closing.done;
+    return this.lifecycle.shutdown(timeoutMs, {
+      giveUpWaiting: () => {
+        for (const request of this.waiting.splice(0)) {
+          this.heldBytes -= request.bytes;
+          this.drop('shutdown', 'still queued at the shutdown deadline');
+        }
+      },
+      onError: (error) => this.log.error('trace forwarder shutdown failed', error),
+    });
   }
 
   private held(): number {
@@ -213,14 +208,14 @@ export class TraceForwarder {
 
   /** Starts senders while there is work and room. */
   private pump(): void {
-    while (this.active < this.concurrency && this.waiting.length > 0 && !this.abandon.signal.aborted) {
+    while (this.active < this.concurrency && this.waiting.length > 0 && !this.lifecycle.abandoned.aborted) {
       const request = this.waiting.shift()!;
       this.active++;
       const done = (): void => {
         this.active--;
         this.heldBytes -= request.bytes;
         this.pump();
-        this.notifyIdle();
+        this.lifecycle.notifyIdle();
       };
       this.deliver(request).then(done, done);
     }
@@ -249,7 +244,7 @@ export class TraceForwarder {
           this.drop('retries_exhausted', outcome.detail);
           return;
         }
-        if (!(await this.waitToRetry(Date.now() + this.retryDelayMs(attempt, outcome.retryAfterMs)))) {
+        if (!(await this.lifecycle.waitToRetry(Date.now() + retryDelayMs(this.backoff, attempt, outcome.retryAfterMs, this.random)))) {
           this.drop('shutdown', 'waiting to retry at the shutdown deadline');
           return;
         }
@@ -270,39 +265,22 @@ export class TraceForwarder {
         body: raw.body,
         // A redirect is not followed: it would re-send the body (and the headers) elsewhere.
         redirect: 'manual',
-        signal: AbortSignal.any([AbortSignal.timeout(this.timeoutMs), this.abandon.signal]),
+        signal: AbortSignal.any([AbortSignal.timeout(this.timeoutMs), this.lifecycle.abandoned]),
       });
       if (response.ok) {
         await response.body?.cancel().catch(() => undefined);
         return { kind: 'sent' };
       }
-      const detail = `HTTP ${response.status}${await bodyHead(response)}`;
+      const detail = `HTTP ${response.status}${await responseHead(response)}`;
       if (RETRYABLE_STATUSES.has(response.status)) {
         return { kind: 'retryable', retryAfterMs: parseRetryAfter(response.headers.get('retry-after'), Date.now()), detail };
       }
       return { kind: 'permanent', detail };
     } catch (error) {
-      if (this.abandon.signal.aborted) return { kind: 'aborted' };
+      if (this.lifecycle.abandoned.aborted) return { kind: 'aborted' };
       // Refused or reset connections, DNS failures and timeouts: the downstream may be back soon.
       return { kind: 'retryable', retryAfterMs: undefined, detail: error };
     }
-  }
-
-  /**
-   * Waits until `retryAt`; false when the retry cannot start before shutdown's deadline — known
-   * as soon as shutdown begins, so a long `Retry-After` does not hold shutdown up.
-   */
-  private async waitToRetry(retryAt: number): Promise<boolean> {
-    if (this.closing === undefined && (await abortableDelay(retryAt - Date.now(), this.shutdownBegun.signal))) return true;
-    if (this.closing !== undefined && retryAt > this.closing.deadline) return false;
-    return abortableDelay(Math.max(0, retryAt - Date.now()), this.abandon.signal);
-  }
-
-  /** Backoff after failed attempt `attempt` (1-based), and at least the capped `Retry-After`. */
-  private retryDelayMs(attempt: number, retryAfterMs: number | undefined): number {
-    const ceiling = Math.min(this.maxBackoffMs, this.initialBackoffMs * 2 ** (attempt - 1));
-    const backoff = ceiling * (0.5 + 0.5 * this.random());
-    return Math.round(Math.max(backoff, Math.min(retryAfterMs ?? 0, this.maxRetryAfterMs)));
   }
 
   private drop(reason: ForwardDropReason, detail: unknown): void {
@@ -310,54 +288,10 @@ export class TraceForwarder {
     // The message is the rate-limiting key: one line per reason per interval, repeats counted.
     this.log.warn(`trace forwarding to ${this.target} dropped a request (${reason})`, detail);
   }
-
-  private async drain(budgetMs: number): Promise<void> {
-    try {
-      if (!(await this.idle(budgetMs))) {
-        for (const request of this.waiting.splice(0)) {
-          this.heldBytes -= request.bytes;
-          this.drop('shutdown', 'still queued at the shutdown deadline');
-        }
-        this.abandon.abort();
-        await this.idle(ABORT_SETTLE_MS);
-      }
-    } catch (error) {
-      this.log.error('trace forwarder shutdown failed', error);
-    }
-  }
-
-  /** Resolves true once nothing is held, or false after `timeoutMs`. */
-  private idle(timeoutMs: number): Promise<boolean> {
-    if (this.held() === 0) return Promise.resolve(true);
-    return new Promise<boolean>((resolve) => {
-      const timer = setTimeout(() => resolve(false), timeoutMs);
-      this.idleWaiters.push(() => {
-        clearTimeout(timer);
-        resolve(true);
-      });
-    });
-  }
-
-  private notifyIdle(): void {
-    if (this.held() > 0) return;
-    const waiters = this.idleWaiters;
-    this.idleWaiters = [];
-    for (const resolve of waiters) resolve();
-  }
 }
 
-/**
- * Reads a `Retry-After` header: delay-seconds (`120`) or an HTTP-date, as milliseconds from `now`
- * (0 for a date already past); `undefined` when absent or unreadable.
- */
-export function parseRetryAfter(value: string | null | undefined, now: number): number | undefined {
-  if (value === null || value === undefined) return undefined;
-  const text = value.trim();
-  if (/^\d+$/.test(text)) return Number(text) * 1000;
-  // An HTTP-date names its day or month in letters; this keeps `-5` or `1.5` from reading as a year.
-  const at = /[A-Za-z]/.test(text) ? Date.parse(text) : NaN;
-  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
-}
+/** Reads a `Retry-After` header (see {@link parseRetryAfter}); kept here for the forwarder's callers. */
+export { parseRetryAfter };
 
 function parseForwardUrl(text: string): URL {
   let url: URL;
@@ -404,47 +338,4 @@ function positive(name: string, value: number): number {
 function nonNegative(name: string, value: number): number {
   if (!(value >= 0) || !Number.isFinite(value)) throw new RangeError(`${name} must be a number ≥ 0, got ${value}`);
   return value;
-}
-
-/** Resolves true after `ms`, or false as soon as `signal` aborts. The timer never keeps the process alive. */
-function abortableDelay(ms: number, signal: AbortSignal): Promise<boolean> {
-  if (signal.aborted) return Promise.resolve(false);
-  return new Promise<boolean>((resolve) => {
-    const onAbort = (): void => {
-      clearTimeout(timer);
-      resolve(false);
-    };
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve(true);
-    }, ms);
-    timer.unref();
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
-}
-
-/** Up to {@link ERROR_BODY_HEAD_BYTES} of an error response, printable, as `: text` (empty when none). */
-async function bodyHead(response: Response): Promise<string> {
-  const reader: ReadableStreamDefaultReader<Uint8Array> | undefined = response.body?.getReader();
-  if (reader === undefined) return '';
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  try {
-    while (size < ERROR_BODY_HEAD_BYTES) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      chunks.push(value);
-      size += value.byteLength;
-    }
-  } catch {
-    // The status says enough.
-  } finally {
-    await reader.cancel().catch(() => undefined);
-  }
-  const text = Buffer.concat(chunks)
-    .subarray(0, ERROR_BODY_HEAD_BYTES)
-    .toString('utf8')
-    .replace(/[^\x20-\x7e]+/g, ' ')
-    .trim();
-  return text === '' ? '' : `: ${text}`;
 }

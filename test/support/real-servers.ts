@@ -1,6 +1,6 @@
 /**
  * Connection settings and availability gates for the real servers the integration suites use
- * (PostgreSQL and MariaDB, started by `npm run servers`).
+ * (PostgreSQL, MariaDB and InfluxDB 1.x, started by `npm run servers`).
  *
  * A suite that needs a server asks for a gate at the top level of its file:
  *
@@ -247,4 +247,40 @@ export function needsPostgres(): Promise<RequirementGate> {
 /** {@link needsServer} for MariaDB (MySQL protocol). */
 export function needsMariaDB(): Promise<RequirementGate> {
   return needsServer('mariadb');
+}
+
+/**
+ * The base URL of InfluxDB 1.x from INFLUXDB_URL, defaulting to the server `npm run servers`
+ * starts (http://127.0.0.1:8086, no auth).
+ */
+export function influxDbUrl(env: Env = process.env): string {
+  return stringFrom(env, 'INFLUXDB_URL', 'http://127.0.0.1:8086').replace(/\/+$/, '');
+}
+
+let influxProbe: Promise<string | undefined> | undefined;
+
+/**
+ * Asks InfluxDB's `GET /ping` (204 from a live 1.x server). Never rejects: resolves with the
+ * problem, `undefined` when the server answered. Cached for the test file (worker).
+ */
+export function probeInfluxDb(timeoutMs = 3_000): Promise<string | undefined> {
+  influxProbe ??= (async (): Promise<string | undefined> => {
+    const url = influxDbUrl();
+    try {
+      const response = await fetch(`${url}/ping`, { signal: AbortSignal.timeout(timeoutMs) });
+      if (response.status === 204) return undefined;
+      return `InfluxDB at ${url} answered /ping with HTTP ${response.status}, not 204. ${START_HINT}, or point INFLUXDB_URL at a running InfluxDB 1.x.`;
+    } catch (error) {
+      return `InfluxDB at ${url} is not reachable: ${describeError((error as { cause?: unknown }).cause ?? error)}. ${START_HINT}, or point INFLUXDB_URL at a running InfluxDB 1.x.`;
+    }
+  })();
+  return influxProbe;
+}
+
+/**
+ * Declares that the calling test file needs InfluxDB 1.x (see the module comment for use; fails
+ * instead of skipping when servers are required). Must be awaited at the top level of the test file.
+ */
+export async function needsInfluxDb(): Promise<RequirementGate> {
+  return requirementGate(`InfluxDB at ${influxDbUrl()}`, await probeInfluxDb());
 }

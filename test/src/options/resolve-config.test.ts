@@ -1,17 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { FedscopeConfigError } from '../../../src/diagnostics/fedscope-config-error.js';
+import { configErrorOf as errorOf } from '../../support/config-error-of.js';
 import { resolveConfig } from '../../../src/options/resolve-config.js';
-import type { FedscopeOptions } from '../../../src/options/types.js';
-
-function errorOf(options: unknown, env: Record<string, string> = {}): FedscopeConfigError {
-  try {
-    resolveConfig(options as FedscopeOptions, env);
-  } catch (error) {
-    expect(error).toBeInstanceOf(FedscopeConfigError);
-    return error as FedscopeConfigError;
-  }
-  throw new Error('expected resolveConfig to throw');
-}
 
 describe('resolveConfig defaults', () => {
   it('serves Prometheus on loopback 9464, exports no OTLP, samples parent-based always-on, sanitises', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseHistoryQuery } from '../../../../src/output/http/history-query-params.js';
+import { parseExportQuery, parseHistoryQuery } from '../../../../src/output/http/history-query-params.js';
 
 const parse = (query: string) => parseHistoryQuery(new URLSearchParams(query));
 
@@ -35,5 +35,41 @@ describe('parseHistoryQuery', () => {
     const result = parse(query);
     expect(result).toMatchObject({ parameter });
     expect((result as { reason: string }).reason).toMatch(reason);
+  });
+});
+
+describe('parseExportQuery', () => {
+  const parseExport = (query: string) => parseExportQuery(new URLSearchParams(query));
+
+  it('reads the format (json by default), an optional series and the range as history.json does', () => {
+    expect(parseExport('')).toEqual({ format: 'json', series: undefined, from: undefined, to: undefined, step: undefined });
+    expect(parseExport('format=influx&series=overall&from=1767225600&to=2026-01-01T01:00:00Z&step=60')).toEqual({
+      format: 'influx',
+      series: 'overall',
+      from: 1_767_225_600,
+      to: 1_767_229_200,
+      step: 60,
+    });
+    expect(parseExport('format=csv')).toMatchObject({ format: 'csv' });
+  });
+
+  it.each([
+    ['format=xml', 'format', /not a format: give json, csv, influx/],
+    ['format=', 'format', /not a format/],
+    ['format=csv&format=json', 'format', /more than once/],
+    ['series=', 'series', /empty/],
+    ['from=yesterday', 'from', /not a time/],
+    ['to=2026-01-01T00:00:00', 'to', /not a time/],
+    ['from=200&to=100', 'from', /before/],
+    ['from=100&step=-1', 'step', /positive/],
+    ['window=5m', 'window', /unknown parameter \(known: format, series, from, to, step\)/],
+  ])('refuses %j, naming %s', (query, parameter, reason) => {
+    const result = parseExport(query);
+    expect(result).toMatchObject({ parameter });
+    expect((result as { reason: string }).reason).toMatch(reason);
+  });
+
+  it('refuses a bad range in the same words as history.json', () => {
+    for (const range of ['from=x', 'to=x', 'from=9&to=1', 'step=0']) expect(parseExport(range)).toEqual(parse(`series=overall&${range}`));
   });
 });
