@@ -14,6 +14,7 @@ export type {
   AlertsOptions,
   AnalysisOptions,
   FedscopeOptions,
+  HistoryOptions,
   HostMetricsOptions,
   OtlpOptions,
   PrometheusOptions,

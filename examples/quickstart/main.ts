@@ -5,7 +5,7 @@
  * and the default alert rules evaluated in-process. Healthy by design: on an idle 2-core machine
  * none of the default rules fires.
  *
- *   npm start                                   # live summary + http://127.0.0.1:9464/metrics
+ *   npm start                                   # live summary + http://127.0.0.1:9464/fedscope/ (dashboard), /metrics
  *   OTEL_EXPORTER_OTLP_ENDPOINT=http://localhost:4318 npm start   # traces to a Collector/Jaeger
  *
  * Environment: FEDSCOPE_QUICKSTART_RATE (queries per second, open loop with Poisson arrivals,

@@ -66,7 +66,9 @@ export function renderSummary(snapshot: FedscopeSnapshot, metricsUrl: string | u
     '',
     ...section('sources', snapshot.sources, (s) => s.labels['source'] ?? '?'),
     '',
-    metricsUrl ? `metrics: ${metricsUrl}/metrics   snapshot: ${metricsUrl}/fedscope/snapshot.json   Ctrl-C to stop` : 'Ctrl-C to stop',
+    metricsUrl
+      ? `dashboard: ${metricsUrl}/fedscope/   metrics: ${metricsUrl}/metrics   snapshot: ${metricsUrl}/fedscope/snapshot.json   Ctrl-C to stop`
+      : 'Ctrl-C to stop',
   ];
   return lines.join('\n');
 }

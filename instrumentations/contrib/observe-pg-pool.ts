@@ -8,7 +8,7 @@ import {
 } from '@opentelemetry/semantic-conventions';
 import { ATTR_FEDERATION_SOURCE } from '../../src/span-model/attributes.js';
 import { ATTR_DB_CLIENT_CONNECTION_POOL_NAME } from '../../src/span-model/attributes.js';
-import { countOf, observePoolGauges } from './pool-gauges.js';
+import { countOf, observePoolGauges, type PoolState } from './pool-gauges.js';
 import type { MysqlPoolObserver, ObservePgPoolOptions } from './types.js';
 
 /** Instrumentation scope of the pg pool gauges. */
@@ -98,18 +98,26 @@ export function observePgPool(pool: object, options: ObservePgPoolOptions = {}):
         queueMicrotask(() => observer.stop());
         return undefined;
       }
-      const ending = current.ending === true || current.ended === true;
       reportedEnd = current.ended === true;
-      const total = countOf(() => current.totalCount);
-      const idle = countOf(() => current.idleCount);
-      const max = ending ? 0 : countOf(() => current.options?.max ?? 10);
-      return {
-        idle,
-        used: total !== undefined && idle !== undefined ? Math.max(0, total - idle) : undefined,
-        pending: countOf(() => current.waitingCount),
-        max,
-      };
+      return pgPoolState(current);
+    },
+    peek: () => {
+      const current = ref.deref() as PgPoolPublic | undefined;
+      return current === undefined || current.ended === true ? undefined : pgPoolState(current);
     },
   });
   return observer;
+}
+
+/** A pg pool's gauges from its public counters (an ending pool's maximum reads 0). */
+function pgPoolState(pool: PgPoolPublic): PoolState {
+  const ending = pool.ending === true || pool.ended === true;
+  const total = countOf(() => pool.totalCount);
+  const idle = countOf(() => pool.idleCount);
+  return {
+    idle,
+    used: total !== undefined && idle !== undefined ? Math.max(0, total - idle) : undefined,
+    pending: countOf(() => pool.waitingCount),
+    max: ending ? 0 : countOf(() => pool.options?.max ?? 10),
+  };
 }

@@ -6,7 +6,7 @@ import { DEFAULT_ANALYSIS_BOUNDS } from '../../processors/analysis/analysis-opti
 import { FedscopeConfigError } from '../diagnostics/fedscope-config-error.js';
 import { DEFAULT_MAX_BYTES } from '../otlp/decode-trace-request.js';
 import { DEFAULT_MAX_SPANS } from '../otlp/decode-trace-payload.js';
-import { resolveConfig, type Environment } from '../options/resolve-config.js';
+import { resolveConfig, resolveHistoryDir, resolveJaegerUiUrl, type Environment } from '../options/resolve-config.js';
 import { expectHttpUrl, expectNumber, expectString } from '../options/value-checks.js';
 import type { FedscopePipelineConfig } from '../pipeline/fedscope-pipeline.js';
 import { DEFAULT_WINDOWS_SECONDS } from '../stats/sliding-window-stats.js';
@@ -111,6 +111,13 @@ export const COLLECTOR_SETTINGS: readonly CollectorSetting[] = [
   setting('forward', 'URL', 'none', 'forward every received request unchanged to this OTLP/HTTP traces URL'),
   setting('rules', 'FILE', 'none', 'alert rules file (YAML or JSON), added to the default rules'),
   setting('alertmanager', 'URL', 'none', 'Alertmanager (API v2) base URL alerts are delivered to'),
+  setting('influxdbUrl', 'URL', 'none', 'push the current figures every 10 s to this InfluxDB base URL (1.x or 2.x)'),
+  setting('influxdbDatabase', 'NAME', 'none', 'InfluxDB 1.x database (POST /write?db=)'),
+  setting('influxdbUsername', 'USER', 'none', 'InfluxDB 1.x user, with the password'),
+  setting('influxdbPassword', 'PASSWORD', 'none', 'InfluxDB 1.x password (prefer the variable or the file: flags show in ps)'),
+  setting('influxdbOrg', 'ORG', 'none', 'InfluxDB 2.x organisation (POST /api/v2/write?org=&bucket=)'),
+  setting('influxdbBucket', 'BUCKET', 'none', 'InfluxDB 2.x bucket'),
+  setting('influxdbToken', 'TOKEN', 'none', 'InfluxDB 2.x API token (prefer the variable or the file: flags show in ps)'),
   setting('maxBodyBytes', 'BYTES', String(DEFAULT_MAX_BYTES), 'largest request body, before and after decompression (413 beyond)'),
   setting('maxSpansPerRequest', 'N', String(DEFAULT_MAX_SPANS), 'most spans in one request (413 beyond)'),
   setting('maxInFlightBytes', 'BYTES', String(DEFAULT_IN_FLIGHT_BYTES), 'request bytes handled at once (429 with Retry-After beyond)'),
@@ -133,6 +140,13 @@ export const COLLECTOR_SETTINGS: readonly CollectorSetting[] = [
     String(DEFAULT_TRACES_IN_FLIGHT),
     'most traces waiting to be assembled (further ones dropped, counted)',
   ),
+  setting(
+    'historyDir',
+    'DIR',
+    'none (in memory only)',
+    'keep the history across restarts in DIR/history.bin (saved every 60 s and on stop)',
+  ),
+  setting('jaegerUiUrl', 'URL', 'none', 'Jaeger UI base URL the slow traces link to (URL/trace/<trace id>)'),
   setting('windowsSeconds', 'S,S,...', DEFAULT_WINDOWS_SECONDS.join(','), 'sliding windows of the statistics (as analysis.windowsSeconds)'),
   setting('maxQueries', 'N', String(DEFAULT_ANALYSIS_BOUNDS.maxQueries), 'most query names tracked (as analysis.maxQueries)'),
   setting('maxStages', 'N', String(DEFAULT_ANALYSIS_BOUNDS.maxStages), 'most (query, stage) pairs tracked'),
@@ -157,6 +171,17 @@ const ANALYSIS_KEYS = [
   'topStatements',
   'idleExpirySeconds',
 ] as const;
+
+/** The InfluxDB push's settings, passed to `resolveConfig` as `influxdb.{name}` (it validates them). */
+const INFLUXDB_KEYS = {
+  influxdbUrl: 'url',
+  influxdbDatabase: 'database',
+  influxdbUsername: 'username',
+  influxdbPassword: 'password',
+  influxdbOrg: 'org',
+  influxdbBucket: 'bucket',
+  influxdbToken: 'token',
+} as const;
 
 /** Where a setting's value came from, named in errors: the flag, the variable, or the key in the file. */
 interface GivenValue {
@@ -223,7 +248,22 @@ export function resolveCollectorConfig(sources: CollectorConfigSources): Collect
     const value = given(key);
     if (value !== undefined) analysis[key] = key === 'windowsSeconds' ? numberList(value.value) : numberOrText(value.value);
   }
-  const pipeline = resolvePipelineConfig(analysis, rules, alertmanager, labelOf);
+  const influxdb: Record<string, unknown> = {};
+  for (const [key, option] of Object.entries(INFLUXDB_KEYS)) {
+    const value = given(key);
+    // A YAML number or boolean (a numeric password, a database named 2026) is the text it reads as.
+    if (value !== undefined)
+      influxdb[option] = typeof value.value === 'number' || typeof value.value === 'boolean' ? String(value.value) : value.value;
+  }
+  const pipeline = resolvePipelineConfig(analysis, rules, alertmanager, influxdb, labelOf);
+
+  const historyValue = given('historyDir');
+  const historyDir =
+    historyValue === undefined
+      ? undefined
+      : resolveHistoryDir(historyValue.label, expectString(historyValue.label, historyValue.value)!, historyValue.baseDir);
+  const jaegerValue = given('jaegerUiUrl');
+  const jaegerUiUrl = jaegerValue === undefined ? undefined : resolveJaegerUiUrl(jaegerValue.value, {}, jaegerValue.label);
 
   return Object.freeze({
     otlpHttp: address('otlpHttp', '127.0.0.1:4318'),
@@ -239,7 +279,7 @@ export function resolveCollectorConfig(sources: CollectorConfigSources): Collect
     shutdownTimeoutMs: integer('shutdownTimeoutMs', 10_000, { min: 0, max: 600_000 }),
     traceGraceMs: integer('traceGraceMs', DEFAULT_TRACE_GRACE_MS, { min: 0, max: 300_000 }),
     maxTracesInFlight: integer('maxTracesInFlight', DEFAULT_TRACES_IN_FLIGHT, { min: 1, max: 1_000_000 }),
-    pipeline,
+    pipeline: Object.freeze({ ...pipeline, history: Object.freeze({ dir: historyDir }), jaegerUiUrl }),
   });
 }
 
@@ -252,6 +292,7 @@ function resolvePipelineConfig(
   analysis: Record<string, unknown>,
   rulesFile: string | undefined,
   alertmanager: unknown,
+  influxdb: Record<string, unknown>,
   labelOf: (key: string) => string,
 ): FedscopePipelineConfig {
   try {
@@ -267,6 +308,8 @@ function resolvePipelineConfig(
         runtimeMetrics: true,
         prometheus: false,
         otlp: false,
+        // No URL given: none of the push's settings were, or resolveConfig names the missing URL.
+        influxdb: Object.keys(influxdb).length === 0 ? false : influxdb,
       },
       {},
     );
@@ -276,10 +319,15 @@ function resolvePipelineConfig(
       alerts: resolved.alerts,
       hostMetrics: resolved.hostMetrics,
       runtimeMetrics: resolved.runtimeMetrics,
+      influxdb: resolved.influxdb && Object.freeze(resolved.influxdb),
     });
   } catch (error) {
     if (!(error instanceof FedscopeConfigError) || error instanceof AlertRulesError) throw error;
-    const key = /^analysis\.(\w+)/.exec(error.field)?.[1] ?? (error.field.startsWith('alerts.alertmanager') ? 'alertmanager' : undefined);
+    const influxdbKey = Object.entries(INFLUXDB_KEYS).find(([, option]) => error.field === `influxdb.${option}`)?.[0];
+    const key =
+      /^analysis\.(\w+)/.exec(error.field)?.[1] ??
+      (error.field.startsWith('alerts.alertmanager') ? 'alertmanager' : undefined) ??
+      influxdbKey;
     if (key === undefined) throw error;
     const problem = error.message.slice(`fedscope: invalid ${error.field}: `.length);
     const item = /\[(\d+)\]$/.exec(error.field)?.[1];

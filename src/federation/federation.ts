@@ -87,7 +87,7 @@ export class Federation {
     this.errors = new RecentErrors(options.recentErrors ?? 50);
     this.maxRowsPerPart = options.maxRowsPerPart ?? 100_000;
     this.maxRowsPerQuery = options.maxRowsPerQuery ?? 1_000_000;
-    this.breakerMetrics = new BreakerMetrics(options.meterProvider, () => this.breakerStates());
+    this.breakerMetrics = new BreakerMetrics(options.meterProvider, () => this.breakerStates(), this.now);
   }
 
   /**

@@ -1,3 +1,5 @@
+import { statSync } from 'node:fs';
+import { resolve as resolvePath } from 'node:path';
 import { FedscopeConfigError } from '../diagnostics/fedscope-config-error.js';
 import { DEFAULT_ALERT_RULES } from '../../processors/alerts/default-rules.js';
 import { AlertRulesError, type AlertRuleProblem } from '../../processors/alerts/alert-rules-error.js';
@@ -5,7 +7,13 @@ import { loadAlertRulesFileSync } from '../../processors/alerts/load-alert-rules
 import { PIPELINE_FIGURE_NAMES, type AlertRuleContext } from '../../processors/alerts/rule-figures.js';
 import { collectAlertRules } from '../../processors/alerts/validate-alert-rules.js';
 import { DEFAULT_WINDOWS_SECONDS } from '../stats/sliding-window-stats.js';
-import type { ResolvedAlertsConfig, ResolvedConfig, ResolvedOtlpConfig, ResolvedPrometheusConfig } from './resolved-config.js';
+import type {
+  ResolvedAlertsConfig,
+  ResolvedConfig,
+  ResolvedInfluxDbConfig,
+  ResolvedOtlpConfig,
+  ResolvedPrometheusConfig,
+} from './resolved-config.js';
 import type { SourceInstrumentationsOptions } from '../../instrumentations/source-instrumentations.js';
 import type { AnalysisOptions, FedscopeOptions, OtlpProtocol, QueryTextMode, SamplerName } from './types.js';
 import { describeValue } from '../text/describe-value.js';
@@ -28,6 +36,30 @@ const TOP_LEVEL_KEYS = [
   'hostMetrics',
   'runtimeMetrics',
   'alerts',
+  'influxdb',
+  'history',
+  'jaegerUiUrl',
+] as const;
+const INFLUXDB_KEYS = [
+  'url',
+  'database',
+  'username',
+  'password',
+  'org',
+  'bucket',
+  'token',
+  'timeoutMs',
+  'maxBatchLines',
+  'maxQueuedBatches',
+] as const;
+/** The InfluxDB options given as text, with the variable each falls back to. */
+const INFLUXDB_TEXT_SETTINGS = [
+  ['database', 'FEDSCOPE_INFLUXDB_DATABASE'],
+  ['username', 'FEDSCOPE_INFLUXDB_USERNAME'],
+  ['password', 'FEDSCOPE_INFLUXDB_PASSWORD'],
+  ['org', 'FEDSCOPE_INFLUXDB_ORG'],
+  ['bucket', 'FEDSCOPE_INFLUXDB_BUCKET'],
+  ['token', 'FEDSCOPE_INFLUXDB_TOKEN'],
 ] as const;
 const ALERTS_KEYS = ['defaultRules', 'rules', 'rulesFile', 'evaluationIntervalMs', 'alertmanager', 'webhooks', 'log'] as const;
 const HEALTH_KEYS = ['objectives', 'latencyObjectivesMs', 'breakers'] as const;
@@ -101,6 +133,9 @@ export function resolveConfig(options: FedscopeOptions = {}, env: Environment = 
     hostMetrics: resolveHostMetrics(opts.hostMetrics, env),
     runtimeMetrics: expectBoolean('runtimeMetrics', opts.runtimeMetrics) ?? true,
     alerts: resolveAlerts(opts.alerts, env, alertRuleContext(analysis)),
+    influxdb: resolveInfluxDb(opts.influxdb, env),
+    history: resolveHistory(opts.history, env),
+    jaegerUiUrl: resolveJaegerUiUrl(opts.jaegerUiUrl, env),
     analyzeUnsampled: expectBoolean('analyzeUnsampled', opts.analyzeUnsampled) ?? envBoolean(env, 'FEDSCOPE_ANALYZE_UNSAMPLED') ?? true,
     queryText:
       expectOneOf('queryText', opts.queryText, QUERY_TEXT_MODES) ??
@@ -224,6 +259,139 @@ function resolveAlerts(value: FedscopeOptions['alerts'], env: Environment, conte
     }),
     log: expectBoolean('alerts.log', opts['log']) ?? true,
   };
+}
+
+/**
+ * The InfluxDB push: each field from the option, else its `FEDSCOPE_INFLUXDB_*` variable; on when
+ * a URL is given. Errors name the option or the variable, never echo a secret.
+ */
+function resolveInfluxDb(value: FedscopeOptions['influxdb'], env: Environment): ResolvedInfluxDbConfig | undefined {
+  if (value === false) return undefined;
+  const opts = value === undefined ? {} : expectObject('influxdb', value, INFLUXDB_KEYS);
+  // What an error names: the option when given (or missing from an options object), else the variable.
+  const nameOf = (key: string, variable: string): string =>
+    opts[key] !== undefined || (value !== undefined && envValue(env, variable) === undefined) ? `influxdb.${key}` : variable;
+  const text: Partial<Record<(typeof INFLUXDB_TEXT_SETTINGS)[number][0], { value: string; field: string }>> = {};
+  for (const [key, variable] of INFLUXDB_TEXT_SETTINGS) {
+    const given = optionText(`influxdb.${key}`, opts[key], key === 'password' || key === 'token') ?? envValue(env, variable);
+    if (given === undefined) continue;
+    const field = nameOf(key, variable);
+    // A CR or LF would split the request's headers; the value is not echoed (it may be a secret).
+    if (/[\x00-\x1f\x7f]/.test(given)) throw new FedscopeConfigError(field, 'the value has a control character (CR, LF, NUL, …)');
+    text[key] = { value: given, field };
+  }
+  const urlText = expectString('influxdb.url', opts['url']) ?? envValue(env, 'FEDSCOPE_INFLUXDB_URL');
+  const urlField = nameOf('url', 'FEDSCOPE_INFLUXDB_URL');
+  const anyGiven = Object.values(text).length > 0 || INFLUXDB_KEYS.some((key) => opts[key] !== undefined);
+  if (urlText === undefined) {
+    if (!anyGiven) return undefined;
+    throw new FedscopeConfigError(urlField, 'required: the InfluxDB base URL, e.g. http://127.0.0.1:8086');
+  }
+  const url = influxDbBaseUrl(urlField, urlText);
+  const v2 = (['org', 'bucket', 'token'] as const).filter((key) => text[key] !== undefined);
+  if (text.database !== undefined && v2.length > 0)
+    throw new FedscopeConfigError(
+      text[v2[0]!]!.field,
+      'is for InfluxDB 2.x (org, bucket, token), but a database (1.x) is given too: give one or the other',
+    );
+  if (text.database === undefined && v2.length === 0)
+    throw new FedscopeConfigError(
+      nameOf('database', 'FEDSCOPE_INFLUXDB_DATABASE'),
+      'required: a database (InfluxDB 1.x), or org, bucket and token (2.x)',
+    );
+  const apiVersion = text.database === undefined ? 2 : 1;
+  if (apiVersion === 2) {
+    for (const [key, variable] of [
+      ['org', 'FEDSCOPE_INFLUXDB_ORG'],
+      ['bucket', 'FEDSCOPE_INFLUXDB_BUCKET'],
+      ['token', 'FEDSCOPE_INFLUXDB_TOKEN'],
+    ] as const)
+      if (text[key] === undefined) throw new FedscopeConfigError(nameOf(key, variable), 'required for InfluxDB 2.x, with org and bucket');
+    for (const key of ['username', 'password'] as const)
+      if (text[key] !== undefined)
+        throw new FedscopeConfigError(text[key].field, 'is for InfluxDB 1.x (with a database); 2.x takes a token');
+  } else {
+    if ((text.username === undefined) !== (text.password === undefined))
+      throw new FedscopeConfigError(
+        text.username === undefined ? nameOf('username', 'FEDSCOPE_INFLUXDB_USERNAME') : nameOf('password', 'FEDSCOPE_INFLUXDB_PASSWORD'),
+        'required with the other: InfluxDB 1.x auth takes a username and a password',
+      );
+    if (text.username?.value.includes(':'))
+      throw new FedscopeConfigError(text.username.field, 'may not contain ":" (HTTP Basic auth separates user and password with it)');
+  }
+  return {
+    url,
+    apiVersion,
+    database: text.database?.value,
+    username: text.username?.value,
+    password: text.password?.value,
+    org: text.org?.value,
+    bucket: text.bucket?.value,
+    token: text.token?.value,
+    timeoutMs: expectNumber('influxdb.timeoutMs', opts['timeoutMs'], { min: 100, max: 600_000, integer: true }) ?? 10_000,
+    maxBatchLines: expectNumber('influxdb.maxBatchLines', opts['maxBatchLines'], { min: 1, max: 100_000, integer: true }) ?? 5_000,
+    maxQueuedBatches: expectNumber('influxdb.maxQueuedBatches', opts['maxQueuedBatches'], { min: 1, max: 10_000, integer: true }) ?? 60,
+  };
+}
+
+/** An optional non-empty string; a secret's wrong value is described by its type only, never shown. */
+function optionText(field: string, value: unknown, secret: boolean): string | undefined {
+  if (!secret || value === undefined || (typeof value === 'string' && value.trim() !== '')) return expectString(field, value);
+  throw new FedscopeConfigError(field, `expected a non-empty string, got ${typeof value === 'string' ? 'an empty string' : typeof value}`);
+}
+
+/** An http(s) base URL without credentials, query or fragment, without its trailing slashes. */
+function influxDbBaseUrl(field: string, text: string): string {
+  expectHttpUrl(field, text);
+  const url = new URL(text);
+  // Not echoed: the URL may hold a password.
+  if (url.username !== '' || url.password !== '')
+    throw new FedscopeConfigError(field, 'must not hold credentials: give username/password (1.x) or a token (2.x) in their own settings');
+  if (url.search !== '' || url.hash !== '')
+    throw new FedscopeConfigError(field, 'expected a base URL without a query or fragment (the write path and its parameters are added)');
+  return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
+}
+
+/** `history.dir`, else `FEDSCOPE_HISTORY_DIR`, made absolute (against the working directory). */
+function resolveHistory(value: FedscopeOptions['history'], env: Environment): ResolvedConfig['history'] {
+  const opts = value === undefined ? {} : expectObject('history', value, ['dir']);
+  const field = opts['dir'] !== undefined ? 'history.dir' : 'FEDSCOPE_HISTORY_DIR';
+  const dir = expectString('history.dir', opts['dir']) ?? envValue(env, 'FEDSCOPE_HISTORY_DIR');
+  return { dir: dir === undefined ? undefined : resolveHistoryDir(field, dir, process.cwd()) };
+}
+
+/**
+ * The history directory made absolute against `baseDir`; one that exists must be a directory (a
+ * missing one is created at start; one that cannot be written is reported then).
+ * @throws FedscopeConfigError naming `field` when the path is a file
+ */
+export function resolveHistoryDir(field: string, dir: string, baseDir: string): string {
+  const path = resolvePath(baseDir, dir);
+  let isDirectory = true;
+  try {
+    isDirectory = statSync(path).isDirectory();
+  } catch {
+    // Missing (created at start) or not reachable (reported at start, the history stays in memory).
+  }
+  if (!isDirectory) throw new FedscopeConfigError(field, `${path} is not a directory`);
+  return path;
+}
+
+/**
+ * `jaegerUiUrl`, else `FEDSCOPE_JAEGER_UI_URL`: an http(s) base URL without credentials (it is
+ * served to every reader of the dashboard), query or fragment; returned without trailing slashes
+ * so that `/trace/<id>` appends.
+ */
+export function resolveJaegerUiUrl(value: unknown, env: Environment, field = 'jaegerUiUrl'): string | undefined {
+  const name = value !== undefined ? field : 'FEDSCOPE_JAEGER_UI_URL';
+  const text = expectHttpUrl(name, value ?? envValue(env, 'FEDSCOPE_JAEGER_UI_URL'));
+  if (text === undefined) return undefined;
+  const url = new URL(text);
+  if (url.username !== '' || url.password !== '')
+    throw new FedscopeConfigError(name, 'must not hold credentials: the URL is shown to every reader of the dashboard');
+  if (url.search !== '' || url.hash !== '')
+    throw new FedscopeConfigError(name, 'expected the base URL of the Jaeger UI without a query or fragment (e.g. http://localhost:16686)');
+  return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
 }
 
 function resolveHealth(value: FedscopeOptions['health']): FedscopeOptions['health'] {

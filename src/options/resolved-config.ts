@@ -35,6 +35,35 @@ export interface ResolvedAlertsConfig {
 }
 
 /**
+ * The InfluxDB push after options and environment are merged: one API, its target and its bounds.
+ * `password` and `token` are secrets: they go in the `Authorization` header and nowhere else.
+ */
+export interface ResolvedInfluxDbConfig {
+  /** Base URL without a trailing slash, e.g. `http://127.0.0.1:8086`. */
+  url: string;
+  /** `1` writes `POST /write?db=…`, `2` writes `POST /api/v2/write?org=…&bucket=…`. */
+  apiVersion: 1 | 2;
+  /** 1.x: the database. */
+  database: string | undefined;
+  /** 1.x: the user (HTTP Basic auth), when auth is on. */
+  username: string | undefined;
+  /** 1.x: the password, with `username`. */
+  password: string | undefined;
+  /** 2.x: the organisation. */
+  org: string | undefined;
+  /** 2.x: the bucket. */
+  bucket: string | undefined;
+  /** 2.x: the API token. */
+  token: string | undefined;
+  /** Time allowed for one write request, ms. */
+  timeoutMs: number;
+  /** Most lines in one write request. */
+  maxBatchLines: number;
+  /** Most batches waiting to be written. */
+  maxQueuedBatches: number;
+}
+
+/**
  * Everything {@link startFedscope} needs, validated: what {@link resolveConfig} makes of
  * {@link FedscopeOptions} and the environment, and what a {@link FedscopePipeline} is built from.
  * Each field is the option of the same name after defaults; `undefined` means turned off.
@@ -62,6 +91,12 @@ export interface ResolvedConfig {
   runtimeMetrics: boolean;
   /** The alert engine with its validated rules, unless turned off. */
   alerts: ResolvedAlertsConfig | undefined;
+  /** The InfluxDB push, when configured. */
+  influxdb: ResolvedInfluxDbConfig | undefined;
+  /** The history's persistence: its directory (absolute), `undefined` for memory only. */
+  history: { dir: string | undefined };
+  /** Jaeger's UI base URL without a trailing slash, when configured. */
+  jaegerUiUrl: string | undefined;
   /** How query text goes on spans. */
   queryText: QueryTextMode;
   /** Whether the providers are registered globally. */

@@ -151,6 +151,77 @@ export interface AlertsOptions {
   log?: boolean;
 }
 
+/**
+ * Push of fedscope's current figures to InfluxDB every history tick (10 s), as line protocol
+ * (measurements `fedscope_overall`, `fedscope_query`, `fedscope_stage`, `fedscope_source`).
+ * InfluxDB 1.x: give `database` (and `username`/`password` when auth is on); 2.x: `org`,
+ * `bucket` and `token`. Batched, retried with backoff; what cannot be written is counted on
+ * `fedscope.influxdb.points` and logged. The password and the token never appear in logs or errors.
+ */
+export interface InfluxDbOptions {
+  /**
+   * Base URL of the server, without credentials, e.g. `http://127.0.0.1:8086`.
+   * @default `FEDSCOPE_INFLUXDB_URL`
+   */
+  url?: string;
+  /**
+   * InfluxDB 1.x database written with `POST /write?db=…`.
+   * @default `FEDSCOPE_INFLUXDB_DATABASE`
+   */
+  database?: string;
+  /**
+   * InfluxDB 1.x user (HTTP Basic auth), with `password`.
+   * @default `FEDSCOPE_INFLUXDB_USERNAME`
+   */
+  username?: string;
+  /**
+   * InfluxDB 1.x password.
+   * @default `FEDSCOPE_INFLUXDB_PASSWORD`
+   */
+  password?: string;
+  /**
+   * InfluxDB 2.x organisation written with `POST /api/v2/write?org=…&bucket=…`.
+   * @default `FEDSCOPE_INFLUXDB_ORG`
+   */
+  org?: string;
+  /**
+   * InfluxDB 2.x bucket.
+   * @default `FEDSCOPE_INFLUXDB_BUCKET`
+   */
+  bucket?: string;
+  /**
+   * InfluxDB 2.x API token, sent as `Authorization: Token …`.
+   * @default `FEDSCOPE_INFLUXDB_TOKEN`
+   */
+  token?: string;
+  /**
+   * Time allowed for one write request, in milliseconds.
+   * @default 10000
+   */
+  timeoutMs?: number;
+  /**
+   * Most lines in one write request (a request also stays under 1 MiB).
+   * @default 5000
+   */
+  maxBatchLines?: number;
+  /**
+   * Most batches waiting to be written; when full, the oldest waiting batch is dropped (counted as `queue_full`).
+   * @default 60 (10 minutes of ticks for a service with up to 5,000 series)
+   */
+  maxQueuedBatches?: number;
+}
+
+/** The history of the derived figures (10 s points for 1 h, 1 min for 24 h, 10 min for 7 days; 200 series at most). */
+export interface HistoryOptions {
+  /**
+   * Directory where the history is kept across restarts (`history.bin`, created when missing):
+   * loaded at start, saved every 60 s and at shutdown, atomically. A damaged file is put aside
+   * as `history.bin.corrupt-<time>` with one line on stderr and the history starts fresh.
+   * @default `FEDSCOPE_HISTORY_DIR`, else none (the history lives in memory only)
+   */
+  dir?: string;
+}
+
 /** Options of {@link startFedscope}. Every field is optional; the environment fills the rest. */
 export interface FedscopeOptions {
   /**
@@ -207,6 +278,19 @@ export interface FedscopeOptions {
    * @default default rules, logged (`FEDSCOPE_ALERTS=off` turns it off)
    */
   alerts?: AlertsOptions | false;
+  /** The history of the derived figures: where it is kept across restarts. */
+  history?: HistoryOptions;
+  /**
+   * Base URL of Jaeger's UI (e.g. `http://localhost:16686`): `/fedscope/slow-traces.json` and the
+   * dashboard link each slow trace to `<jaegerUiUrl>/trace/<traceId>`.
+   * @default `FEDSCOPE_JAEGER_UI_URL`, else none (no links)
+   */
+  jaegerUiUrl?: string;
+  /**
+   * Push the current figures to InfluxDB every 10 s; `false` turns it off even when the environment configures it.
+   * @default on when `FEDSCOPE_INFLUXDB_URL` is set, else off
+   */
+  influxdb?: InfluxDbOptions | false;
   /**
    * How adapters wrapped by fedscope put query text on spans.
    * @default 'sanitized' (or `FEDSCOPE_QUERY_TEXT`)

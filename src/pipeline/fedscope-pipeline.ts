@@ -1,5 +1,5 @@
 import type { Resource } from '@opentelemetry/resources';
-import { MeterProvider, type MetricProducer, type MetricReader, type ViewOptions } from '@opentelemetry/sdk-metrics';
+import { InstrumentType, MeterProvider, type MetricProducer, type MetricReader, type ViewOptions } from '@opentelemetry/sdk-metrics';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { HostMetricsCollector } from '../../instrumentations/system-metrics/host-metrics-collector.js';
 import { RuntimeMetricsCollector } from '../../instrumentations/system-metrics/runtime-metrics-collector.js';
@@ -12,24 +12,40 @@ import { AnalysisState } from '../../processors/analysis/analysis-state.js';
 import type { FedscopeSnapshot } from '../../processors/analysis/snapshot-types.js';
 import { FederationSpanProcessor } from '../../processors/federation-span-processor.js';
 import { HealthScorer } from '../../processors/health/health-scorer.js';
+import { SpanMetricTable } from '../../processors/span-metrics/span-metric-table.js';
+import { HistoryPersistence } from '../../processors/history/history-persistence.js';
 import { HistoryStore } from '../../processors/history/history-store.js';
-import type { HistoryQuery, HistoryQueryError, HistoryReport, HistoryStoreOptions } from '../../processors/history/types.js';
+import type {
+  HistoryQuery,
+  HistoryQueryError,
+  HistoryReport,
+  HistorySeriesReport,
+  HistoryStoreOptions,
+} from '../../processors/history/types.js';
+import type { SlowTracesQuery, SlowTracesReport } from '../../processors/analysis/slow-trace-types.js';
 import type { BreakerState, HealthSnapshot } from '../../processors/health/types.js';
 import { BottleneckAggregator } from '../../processors/trace-analysis/bottleneck-aggregator.js';
 import { TraceAssembler } from '../../processors/trace-analysis/trace-assembler.js';
 import type { BottleneckSnapshot, TraceAssemblerOptions, TraceAssemblyStats } from '../../processors/trace-analysis/types.js';
 import { fedscopeLog } from '../diagnostics/fedscope-log.js';
 import type { ResolvedAlertsConfig, ResolvedConfig } from '../options/resolved-config.js';
+import { buildExportReport, type ExportQuery, type ExportReport } from '../output/export/export-report.js';
+import { currentExportRows } from '../output/export/export-rows.js';
+import { InfluxDbPush } from '../output/export/influxdb-push.js';
 import { AlertMetricProducer } from '../output/metrics/alert-metric-producer.js';
 import { AnalysisMetricProducer } from '../output/metrics/analysis-metric-producer.js';
 import { BottleneckMetricProducer } from '../output/metrics/bottleneck-metric-producer.js';
 import { HealthMetricProducer } from '../output/metrics/health-metric-producer.js';
+import { InfluxDbMetricProducer } from '../output/metrics/influxdb-metric-producer.js';
+import { histogramFlavorOf, SpanMetricProducer, type HistogramFlavor } from '../output/metrics/span-metric-producer.js';
 import { publishedBreakerStates } from '../span-model/breaker-states.js';
 import { PipelineFigureProvider } from './pipeline-figure-provider.js';
 import { saturationSample } from './saturation-sample.js';
+import { sourceStatesReport, type SourceStatesReport } from './source-states-report.js';
 
 /** What the pipeline takes of the resolved options: pass `resolveConfig(options)` (see {@link resolveConfig}). */
-export type FedscopePipelineConfig = Pick<ResolvedConfig, 'analysis' | 'health' | 'alerts' | 'hostMetrics' | 'runtimeMetrics'>;
+export type FedscopePipelineConfig = Pick<ResolvedConfig, 'analysis' | 'health' | 'alerts' | 'hostMetrics' | 'runtimeMetrics'> &
+  Partial<Pick<ResolvedConfig, 'influxdb' | 'history' | 'jaegerUiUrl'>>;
 
 /** How a {@link FedscopePipeline} is wired to its outputs. */
 export interface FedscopePipelineOptions {
@@ -80,6 +96,15 @@ export interface FedscopePipelineOptions {
   history?: HistoryStoreOptions;
 }
 
+/** The longest wait for the InfluxDB push to write what it holds at shutdown. */
+const INFLUXDB_SHUTDOWN_MS = 5_000;
+
+/** Slow traces listed per query by {@link FedscopePipeline.slowTracesReport}. */
+const SLOW_TRACES_PER_QUERY = 10;
+
+/** The OTel SDK's default bucket count of an exponential histogram, for a reader that names none. */
+const DEFAULT_EXPONENTIAL_MAX_SIZE = 160;
+
 /** Seconds between history ticks when none are configured. */
 const DEFAULT_HISTORY_TICK_SECONDS = 10;
 
@@ -99,6 +124,8 @@ export class FedscopePipeline {
   readonly meterProvider: MeterProvider;
   /** fedscope's span processor: add it to the tracer provider whose spans are analysed. */
   readonly spanProcessor: FederationSpanProcessor;
+  /** The span-derived metrics (durations, counters), aggregated once per span and reported by a producer per reader. */
+  private readonly spanMetrics: SpanMetricTable;
   // The parts below are fedscope's own (its tests read them): users read the reports, which
   // record the waiting spans first; the parts' classes are not in the public API.
   /** The windowed statistics per query, stage, source and statement. @internal */
@@ -114,7 +141,11 @@ export class FedscopePipeline {
   /** The multi-resolution history of the derived figures. @internal */
   readonly history: HistoryStore;
   private readonly historyTickMs: number;
+  /** Pushes the current figures to InfluxDB every history tick, when configured. */
+  private readonly influxPush: InfluxDbPush | undefined;
   private historyTimer: NodeJS.Timeout | undefined;
+  /** Keeps the history across restarts, when `history.dir` is set. */
+  private readonly historyPersistence: HistoryPersistence | undefined;
   private readonly extraProducers: () => MetricProducer[];
   private host: HostMetricsCollector | undefined;
   private runtime: RuntimeMetricsCollector | undefined;
@@ -163,16 +194,22 @@ export class FedscopePipeline {
     });
     this.alerts = config.alerts ? this.buildAlertEngine(config.alerts) : undefined;
     this.history = new HistoryStore(options.history);
+    this.historyPersistence = config.history?.dir ? new HistoryPersistence(this.history, { dir: config.history.dir }) : undefined;
+    this.influxPush = config.influxdb ? new InfluxDbPush(config.influxdb) : undefined;
     this.historyTickMs = (options.history?.tickSeconds ?? DEFAULT_HISTORY_TICK_SECONDS) * 1000;
     this.extraProducers = options.extraProducers ?? (() => []);
+    this.spanMetrics = new SpanMetricTable(
+      options.scopesRecordingDbDuration ? { scopesRecordingDbDuration: options.scopesRecordingDbDuration } : {},
+    );
     // Data flows one way: spans → processor → sinks; the readers' producers read the sinks.
     this.meterProvider = new MeterProvider({
       resource: options.resource,
-      readers: (options.readers ?? []).map((reader) => reader(this.metricProducers())),
+      readers: (options.readers ?? []).map((create) => this.readerWithProducers(create)),
       views: options.views ?? [],
     });
     this.spanProcessor = new FederationSpanProcessor({
       meterProvider: this.meterProvider,
+      spanMetrics: this.spanMetrics,
       sinks: this.alerts ? [this.state, this.assembler, this.alerts.spanSink] : [this.state, this.assembler],
       ...(options.scopesRecordingDbDuration ? { scopesRecordingDbDuration: options.scopesRecordingDbDuration } : {}),
       deferRecording: options.deferRecording ?? true,
@@ -206,15 +243,33 @@ export class FedscopePipeline {
     this.spanProcessor.flushPending();
   }
 
-  /** A fresh set of metric producers for one metric reader. */
-  private metricProducers(): MetricProducer[] {
+  /**
+   * One metric reader with its own producers; the span metrics' histograms in the flavor its
+   * aggregation selector asks for (exponential for OTLP, explicit buckets otherwise).
+   */
+  private readerWithProducers(create: (producers: MetricProducer[]) => MetricReader): MetricReader {
+    let flavor: HistogramFlavor = 'explicit';
+    const reader = create(this.metricProducers(() => flavor));
+    const aggregation = reader.selectAggregation(InstrumentType.HISTOGRAM);
+    flavor = histogramFlavorOf(aggregation);
+    if (flavor === 'exponential') {
+      const maxSize = 'options' in aggregation ? (aggregation.options as { maxSize?: number } | undefined)?.maxSize : undefined;
+      this.spanMetrics.keepExponential(maxSize ?? DEFAULT_EXPONENTIAL_MAX_SIZE);
+    }
+    return reader;
+  }
+
+  /** A fresh set of metric producers for one metric reader; `histograms`: the flavor of its span metrics. */
+  private metricProducers(histograms: () => HistogramFlavor): MetricProducer[] {
     const producers: MetricProducer[] = [
+      new SpanMetricProducer(this.spanMetrics, histograms),
       new AnalysisMetricProducer(this.reusableSnapshot, {
         selfCounters: () => ({ 'fedscope.span_processor.failures': this.spanProcessor.failedRecords }),
       }),
       new BottleneckMetricProducer(this.bottlenecks, this.assembler),
       new HealthMetricProducer(this.health),
       ...(this.alerts ? [new AlertMetricProducer(this.alerts)] : []),
+      ...(this.influxPush ? [new InfluxDbMetricProducer(this.influxPush)] : []),
       ...this.extraProducers(),
     ];
     return producers.map((producer) => ({
@@ -236,9 +291,16 @@ export class FedscopePipeline {
     for (const span of spans) this.spanProcessor.recordReceived(span);
   }
 
-  /** Starts the alert engine, the history's ticks and the runtime and host collectors the options ask for (on slow, unref'd timers). */
+  /**
+   * Starts the alert engine, the history's ticks (after loading the saved history when `history.dir`
+   * is set, and its saves every 60 s) and the runtime and host collectors the options ask for (on
+   * slow, unref'd timers).
+   */
   start(): void {
     this.alerts?.start();
+    // The saved history first: the first tick then adds to it.
+    this.historyPersistence?.load();
+    this.historyPersistence?.start();
     this.historyTimer ??= setInterval(() => this.recordHistory(), this.historyTickMs).unref();
     if (this.config.runtimeMetrics) {
       this.runtime = new RuntimeMetricsCollector({ meterProvider: this.meterProvider });
@@ -277,21 +339,80 @@ export class FedscopePipeline {
     return this.alerts?.snapshot() ?? null;
   }
 
+  /** The circuit breakers' states and recent transitions and the connection pools' gauges (see {@link SourceStatesReport}). */
+  sourceStatesReport(): SourceStatesReport {
+    return sourceStatesReport(this.breakerStates());
+  }
+
+  /** What the history holds: its tiers, every series with its kind and labels, the services, its bounds and what its persistence did. */
+  seriesReport(): HistorySeriesReport {
+    const series = this.history.seriesIndex();
+    const services = new Set<string>();
+    for (const each of series) if (each.labels.service !== undefined) services.add(each.labels.service);
+    return {
+      tiers: this.history.tiers.map((tier) => ({ ...tier })),
+      series,
+      services: [...services].sort(),
+      stats: this.history.stats(),
+      persistence: this.historyPersistence?.stats() ?? null,
+    };
+  }
+
+  /**
+   * The slowest federated queries of each query name in the window (10 per query, slowest first),
+   * each linked to Jaeger's UI when `jaegerUiUrl` is configured.
+   */
+  slowTracesReport(query: SlowTracesQuery): SlowTracesReport {
+    this.recordWaitingSpans();
+    const base = this.config.jaegerUiUrl;
+    return {
+      windowSeconds: query.windowSeconds,
+      jaegerUiUrl: base ?? null,
+      queries: this.state.slowTraces(query.windowSeconds, query.service, SLOW_TRACES_PER_QUERY).map((entry) => ({
+        ...entry,
+        traces: entry.traces.map((trace) => ({ ...trace, jaegerUrl: base === undefined ? null : `${base}/trace/${trace.traceId}` })),
+      })),
+    };
+  }
+
   /** One series of the history over a range (see {@link HistoryStore}), or the parameter refused and why. */
   historyReport(query: HistoryQuery): HistoryReport | HistoryQueryError {
     return this.history.query(query);
   }
 
-  /** Records one history tick: the statistics, the overall health score and the alert transitions. */
+  /**
+   * The current figures (the analysis' shortest window) or, with `from`/`to`, the history's points
+   * in the range, as the rows `/fedscope/export` writes; or the parameter refused and why.
+   */
+  exportReport(query: ExportQuery): ExportReport | HistoryQueryError {
+    return buildExportReport(this, query);
+  }
+
+  /**
+   * Records one history tick: the statistics, the overall health score and the alert transitions;
+   * and pushes the current figures to InfluxDB when configured.
+   */
   recordHistory(): void {
     try {
-      this.history.record(this.reusableSnapshot.snapshot(), {
-        healthScore: this.healthReport().overall.score,
-        alertTransitions: this.alerts?.snapshot().history,
-      });
+      const snapshot = this.reusableSnapshot.snapshot();
+      const health = this.healthReport();
+      this.history.record(snapshot, { healthScore: health.overall.score, alertTransitions: this.alerts?.snapshot().history });
+      this.influxPush?.push(currentExportRows(snapshot, health, Date.parse(snapshot.generatedAt) / 1000));
     } catch (error) {
       fedscopeLog.warn('the history could not read the figures of a tick', error);
     }
+  }
+
+  /**
+   * With persistence on: records the figures since the latest tick (when a second or more has
+   * passed, so that a tick is not counted twice) and saves the history one last time.
+   */
+  private saveHistoryAtShutdown(): Promise<void> | undefined {
+    // Not started (nothing loaded, so nothing to save) or kept in memory only: no last tick either.
+    if (this.historyPersistence?.savesEnabled !== true) return this.historyPersistence?.stop();
+    const since = this.history.secondsSinceLatestTick();
+    if (since === undefined || since >= 1) this.recordHistory();
+    return this.historyPersistence.stop();
   }
 
   /** Records what waits and flushes the meter provider's readers. */
@@ -302,14 +423,20 @@ export class FedscopePipeline {
 
   /**
    * Stops recording, the history's and the collectors' timers and the alert engine (delivering what is queued, for
-   * up to 5 s), then shuts the meter provider down (its readers' last export).
+   * up to 5 s) and the InfluxDB push (writing what is queued, for up to 5 s), saves the history (with a last tick) when
+   * `history.dir` is set, then shuts the meter provider down (its readers' last export).
    */
   async shutdown(): Promise<void> {
     clearInterval(this.historyTimer);
     this.historyTimer = undefined;
     this.host?.stop();
     this.runtime?.stop();
-    const results = await Promise.allSettled([this.spanProcessor.shutdown(), this.alerts?.shutdown()]);
+    const results = await Promise.allSettled([
+      this.saveHistoryAtShutdown(),
+      this.spanProcessor.shutdown(),
+      this.alerts?.shutdown(),
+      this.influxPush?.shutdown(INFLUXDB_SHUTDOWN_MS),
+    ]);
     results.push(...(await Promise.allSettled([this.meterProvider.shutdown()])));
     for (const result of results)
       if (result.status === 'rejected') fedscopeLog.warn('a shutdown step of the pipeline failed', result.reason);

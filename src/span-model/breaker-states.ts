@@ -17,10 +17,22 @@ export type BreakerState = 'closed' | 'open' | 'half_open';
 /** `error.type` of a call its source's open circuit breaker refused (the call never left the process). */
 export const ERROR_TYPE_BREAKER_OPEN = 'breaker_open';
 
+/** One state change of a circuit breaker. */
+export interface BreakerTransition {
+  /** The breaker's name (the source's name). */
+  breaker: string;
+  /** The state entered. */
+  state: BreakerState;
+  /** When, ms since the epoch. */
+  timeMs: number;
+}
+
 /** Something that knows breakers (one federation runtime): read at every health snapshot and alert evaluation. */
 export interface BreakerStatePublisher {
   /** The current state of each breaker, by name (the source's name). Must be cheap and must not throw. */
   breakerStates(): Iterable<readonly [string, BreakerState]>;
+  /** Its breakers' recent state changes (bounded), oldest first, when it keeps them. Must not throw. */
+  breakerTransitions?(): Iterable<BreakerTransition>;
 }
 
 /** Most publishers shown at once; a runtime created past it is left off (and counted). */
@@ -117,4 +129,21 @@ export function publishedBreakerStates(
     }
   }
   return states;
+}
+
+/**
+ * The recent state changes of every published breaker that keeps them, oldest first, at most
+ * `limit` (the latest). A publisher that throws is skipped.
+ */
+export function publishedBreakerTransitions(limit = 200): BreakerTransition[] {
+  const transitions: BreakerTransition[] = [];
+  for (const ref of board().publishers) {
+    try {
+      for (const transition of ref.deref()?.breakerTransitions?.() ?? []) transitions.push(transition);
+    } catch {
+      // A broken publisher shows nothing; the others still count.
+    }
+  }
+  transitions.sort((a, b) => a.timeMs - b.timeMs);
+  return transitions.slice(Math.max(0, transitions.length - limit));
 }

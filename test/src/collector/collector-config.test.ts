@@ -9,6 +9,8 @@ import { COLLECTOR_SETTINGS, resolveCollectorConfig, type CollectorConfig } from
 import { FedscopeConfigError } from '../../../src/diagnostics/fedscope-config-error.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'fedscope-collector-config-'));
+/** A file where a directory is expected (the bad history directory). */
+writeFileSync(join(dir, 'a-file'), 'x');
 const ruleFile = (name: string): string => {
   const path = join(dir, `${name}.yaml`);
   writeFileSync(path, `rules:\n  - alert: ${name}\n    figure: query.p95Ms\n    op: ">"\n    threshold: 250\n`);
@@ -44,6 +46,8 @@ interface PrecedenceRow {
   read: (config: CollectorConfig) => unknown;
   expected: [unknown, unknown, unknown];
   defaultValue: unknown;
+  /** Other settings the value needs to be valid (given as variables whenever the row's own is given). */
+  companions?: Record<string, string>;
 }
 
 const [ruleA, ruleB, ruleC] = [ruleFile('FromFlag'), ruleFile('FromEnv'), ruleFile('FromFile')];
@@ -213,6 +217,45 @@ const ROWS: PrecedenceRow[] = [
     expected: [4000, 5000, 6000],
     defaultValue: undefined,
   },
+  {
+    key: 'historyDir',
+    flag: '/history/flag',
+    env: '/history/env',
+    file: '/history/file',
+    read: (c) => c.pipeline.history?.dir,
+    expected: ['/history/flag', '/history/env', '/history/file'],
+    defaultValue: undefined,
+  },
+  {
+    key: 'jaegerUiUrl',
+    flag: 'http://jaeger-flag:16686/',
+    env: 'http://jaeger-env:16686',
+    file: 'https://jaeger-file/ui',
+    read: (c) => c.pipeline.jaegerUiUrl,
+    expected: ['http://jaeger-flag:16686', 'http://jaeger-env:16686', 'https://jaeger-file/ui'],
+    defaultValue: undefined,
+  },
+  ...(
+    [
+      ['influxdbUrl', 'url', { influxdbDatabase: 'd' }],
+      ['influxdbDatabase', 'database', { influxdbUrl: 'http://i:8086' }],
+      ['influxdbUsername', 'username', { influxdbUrl: 'http://i:8086', influxdbDatabase: 'd', influxdbPassword: 'p' }],
+      ['influxdbPassword', 'password', { influxdbUrl: 'http://i:8086', influxdbDatabase: 'd', influxdbUsername: 'u' }],
+      ['influxdbOrg', 'org', { influxdbUrl: 'http://i:8086', influxdbBucket: 'b', influxdbToken: 't' }],
+      ['influxdbBucket', 'bucket', { influxdbUrl: 'http://i:8086', influxdbOrg: 'o', influxdbToken: 't' }],
+      ['influxdbToken', 'token', { influxdbUrl: 'http://i:8086', influxdbOrg: 'o', influxdbBucket: 'b' }],
+    ] as const
+  ).map(([key, option, companions]): PrecedenceRow => ({
+    key,
+    flag: option === 'url' ? 'http://flag:1' : `${option}-flag`,
+    env: option === 'url' ? 'http://env:2' : `${option}-env`,
+    // A YAML number is the text it reads as (a numeric password, a database named 2026).
+    file: option === 'url' ? 'http://file:3' : 2026,
+    read: (c) => c.pipeline.influxdb?.[option],
+    expected: option === 'url' ? ['http://flag:1', 'http://env:2', 'http://file:3'] : [`${option}-flag`, `${option}-env`, '2026'],
+    defaultValue: undefined,
+    companions,
+  })),
 ];
 
 describe('resolveCollectorConfig precedence: flags > FEDSCOPE_COLLECTOR_* > YAML file > defaults', () => {
@@ -225,12 +268,15 @@ describe('resolveCollectorConfig precedence: flags > FEDSCOPE_COLLECTOR_* > YAML
       const { flag, variable } = setting(row.key);
       const config = yamlFile({ [row.key]: row.file });
       const flags = [flag, row.flag, '--config', config];
-      const env = { [variable]: row.env };
+      const companions = Object.fromEntries(Object.entries(row.companions ?? {}).map(([key, value]) => [setting(key).variable, value]));
+      const env = { ...companions, [variable]: row.env };
       expect(row.read(resolveCollectorConfig({ args: flags, env }))).toEqual(row.expected[0]);
-      expect(row.read(resolveCollectorConfig({ args: [`${flag}=${row.flag}`], env: {} }))).toEqual(row.expected[0]);
+      expect(row.read(resolveCollectorConfig({ args: [`${flag}=${row.flag}`], env: companions }))).toEqual(row.expected[0]);
       expect(row.read(resolveCollectorConfig({ args: ['--config', config], env }))).toEqual(row.expected[1]);
       expect(row.read(resolveCollectorConfig({ args: [], env: { ...env, FEDSCOPE_COLLECTOR_CONFIG: config } }))).toEqual(row.expected[1]);
-      expect(row.read(resolveCollectorConfig({ args: [], env: { FEDSCOPE_COLLECTOR_CONFIG: config } }))).toEqual(row.expected[2]);
+      expect(row.read(resolveCollectorConfig({ args: [], env: { ...companions, FEDSCOPE_COLLECTOR_CONFIG: config } }))).toEqual(
+        row.expected[2],
+      );
       expect(row.read(resolveCollectorConfig({ args: [], env: {} }))).toEqual(row.defaultValue);
     });
   }
@@ -311,6 +357,15 @@ describe('resolveCollectorConfig errors name the field and where it was given', 
     { key: 'maxStatements', value: '1.5', problem: /integer/ },
     { key: 'topStatements', value: '-3', problem: /integer from 1/ },
     { key: 'idleExpirySeconds', value: '60', problem: /must exceed the longest window \(900 s\)/ },
+    { key: 'historyDir', value: join(dir, 'a-file'), problem: /a-file is not a directory/ },
+    { key: 'jaegerUiUrl', value: 'jaeger:16686', problem: /expected an http:\/\/ or https:\/\/ URL/ },
+    { key: 'influxdbUrl', value: 'ftp://influx', problem: /http:\/\/ or https:\/\/ URL/ },
+    // A control character would split the request's headers; the value is never echoed.
+    ...['influxdbDatabase', 'influxdbUsername', 'influxdbPassword', 'influxdbOrg', 'influxdbBucket', 'influxdbToken'].map((key) => ({
+      key,
+      value: 'se\u0007cret',
+      problem: /^fedscope: invalid .*: the value has a control character \(CR, LF, NUL, …\)$/,
+    })),
   ];
 
   it('has a bad value for every setting', () => {
