@@ -17,7 +17,16 @@ import type {
 import type { SourceInstrumentationsOptions } from '../../instrumentations/source-instrumentations.js';
 import type { AnalysisOptions, FedscopeOptions, OtlpProtocol, QueryTextMode, SamplerName } from './types.js';
 import { describeValue } from '../text/describe-value.js';
-import { expectBoolean, expectHttpUrl, expectNumber, expectObject, expectOneOf, expectString, expectStringRecord } from './value-checks.js';
+import {
+  expectBoolean,
+  expectHttpBaseUrl,
+  expectHttpUrl,
+  expectNumber,
+  expectObject,
+  expectOneOf,
+  expectString,
+  expectStringRecord,
+} from './value-checks.js';
 
 const TOP_LEVEL_KEYS = [
   'serviceName',
@@ -287,7 +296,10 @@ function resolveInfluxDb(value: FedscopeOptions['influxdb'], env: Environment): 
     if (!anyGiven) return undefined;
     throw new FedscopeConfigError(urlField, 'required: the InfluxDB base URL, e.g. http://127.0.0.1:8086');
   }
-  const url = influxDbBaseUrl(urlField, urlText);
+  const url = expectHttpBaseUrl(urlField, urlText, {
+    credentials: 'give username/password (1.x) or a token (2.x) in their own settings',
+    example: 'http://127.0.0.1:8086; the write path and its parameters are added',
+  })!;
   const v2 = (['org', 'bucket', 'token'] as const).filter((key) => text[key] !== undefined);
   if (text.database !== undefined && v2.length > 0)
     throw new FedscopeConfigError(
@@ -340,18 +352,6 @@ function optionText(field: string, value: unknown, secret: boolean): string | un
   throw new FedscopeConfigError(field, `expected a non-empty string, got ${typeof value === 'string' ? 'an empty string' : typeof value}`);
 }
 
-/** An http(s) base URL without credentials, query or fragment, without its trailing slashes. */
-function influxDbBaseUrl(field: string, text: string): string {
-  expectHttpUrl(field, text);
-  const url = new URL(text);
-  // Not echoed: the URL may hold a password.
-  if (url.username !== '' || url.password !== '')
-    throw new FedscopeConfigError(field, 'must not hold credentials: give username/password (1.x) or a token (2.x) in their own settings');
-  if (url.search !== '' || url.hash !== '')
-    throw new FedscopeConfigError(field, 'expected a base URL without a query or fragment (the write path and its parameters are added)');
-  return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
-}
-
 /** `history.dir`, else `FEDSCOPE_HISTORY_DIR`, made absolute (against the working directory). */
 function resolveHistory(value: FedscopeOptions['history'], env: Environment): ResolvedConfig['history'] {
   const opts = value === undefined ? {} : expectObject('history', value, ['dir']);
@@ -384,14 +384,10 @@ export function resolveHistoryDir(field: string, dir: string, baseDir: string): 
  */
 export function resolveJaegerUiUrl(value: unknown, env: Environment, field = 'jaegerUiUrl'): string | undefined {
   const name = value !== undefined ? field : 'FEDSCOPE_JAEGER_UI_URL';
-  const text = expectHttpUrl(name, value ?? envValue(env, 'FEDSCOPE_JAEGER_UI_URL'));
-  if (text === undefined) return undefined;
-  const url = new URL(text);
-  if (url.username !== '' || url.password !== '')
-    throw new FedscopeConfigError(name, 'must not hold credentials: the URL is shown to every reader of the dashboard');
-  if (url.search !== '' || url.hash !== '')
-    throw new FedscopeConfigError(name, 'expected the base URL of the Jaeger UI without a query or fragment (e.g. http://localhost:16686)');
-  return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
+  return expectHttpBaseUrl(name, value ?? envValue(env, 'FEDSCOPE_JAEGER_UI_URL'), {
+    credentials: 'the URL is shown to every reader of the dashboard',
+    example: 'http://localhost:16686',
+  });
 }
 
 function resolveHealth(value: FedscopeOptions['health']): FedscopeOptions['health'] {

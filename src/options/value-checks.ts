@@ -74,6 +74,21 @@ export function expectHttpUrl(field: string, value: unknown): string | undefined
   return text;
 }
 
+/**
+ * An http(s) base URL without credentials, query or fragment (paths are appended to it), returned
+ * without its trailing slashes. The URL itself is never echoed in the error: it may hold a password.
+ * @param why - what the messages add: why credentials are refused and an example of a base URL
+ */
+export function expectHttpBaseUrl(field: string, value: unknown, why: { credentials: string; example: string }): string | undefined {
+  const text = expectHttpUrl(field, value);
+  if (text === undefined) return undefined;
+  const url = new URL(text);
+  if (url.username !== '' || url.password !== '') throw new FedscopeConfigError(field, `must not hold credentials: ${why.credentials}`);
+  if (url.search !== '' || url.hash !== '')
+    throw new FedscopeConfigError(field, `expected a base URL without a query or fragment (e.g. ${why.example})`);
+  return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
+}
+
 /** Checks an optional record of string values (e.g. headers). */
 export function expectStringRecord(field: string, value: unknown): Record<string, string> | undefined {
   if (value === undefined) return undefined;

@@ -62,7 +62,7 @@ describe('fedscope collector: history directory, series.json and slow-traces.jso
       new FedscopeConfigError('--jaeger-ui-url', "expected an http:// or https:// URL, got protocol 'ftp:'"),
     );
     expect(() => resolveCollectorConfig({ args: [], env: { FEDSCOPE_COLLECTOR_JAEGER_UI_URL: 'http://jaeger:16686/?x=1' } })).toThrow(
-      /FEDSCOPE_COLLECTOR_JAEGER_UI_URL: expected the base URL of the Jaeger UI without a query or fragment/,
+      /FEDSCOPE_COLLECTOR_JAEGER_UI_URL: expected a base URL without a query or fragment/,
     );
     expect(collectorHelp()).toMatch(/--history-dir DIR .*\[FEDSCOPE_COLLECTOR_HISTORY_DIR\]/);
     expect(collectorHelp()).toMatch(/--jaeger-ui-url URL .*\[FEDSCOPE_COLLECTOR_JAEGER_UI_URL\]/);

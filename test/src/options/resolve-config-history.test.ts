@@ -34,7 +34,7 @@ describe('resolveConfig: history.dir and jaegerUiUrl', () => {
       new FedscopeConfigError('jaegerUiUrl', 'must not hold credentials: the URL is shown to every reader of the dashboard'),
     );
     expect(() => resolveConfig({ jaegerUiUrl: 'http://jaeger:16686/#search' }, {})).toThrow(
-      /jaegerUiUrl: expected the base URL of the Jaeger UI/,
+      /jaegerUiUrl: expected a base URL without a query or fragment \(e.g. http:\/\/localhost:16686\)/,
     );
   });
 });
