@@ -7,7 +7,13 @@ export { DEFAULT_ALERT_RULE_DEFINITIONS, DEFAULT_ALERT_RULES } from './default-r
 export { AlertDeliveryQueue } from './delivery-queue.js';
 export type { AlertDeliveryQueueOptions, DeliveryStats } from './delivery-queue.js';
 export { formatDuration, parseDuration } from './duration.js';
-export { loadAlertRulesFile, loadAlertRulesFileSync, parseAlertRules } from './load-alert-rules.js';
+export {
+  loadAlertRulesFile,
+  loadAlertRulesFileSync,
+  MAX_RULES_FILE_BYTES,
+  MAX_RULES_PER_FILE,
+  parseAlertRules,
+} from './load-alert-rules.js';
 export { PIPELINE_FIGURE_NAMES } from './rule-figures.js';
 export type { AlertRuleContext } from './rule-figures.js';
 export { SnapshotFigureProvider } from './snapshot-figure-provider.js';

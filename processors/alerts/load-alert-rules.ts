@@ -1,5 +1,5 @@
-import { readFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { readFileSync, statSync } from 'node:fs';
+import { readFile, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { describeValue } from '../../src/text/describe-value.js';
 import { parseYamlText } from '../../src/text/parse-yaml-text.js';
@@ -7,6 +7,11 @@ import { AlertRulesError, type AlertRuleProblem } from './alert-rules-error.js';
 import type { AlertRuleContext } from './rule-figures.js';
 import type { ResolvedAlertRule } from './types.js';
 import { collectAlertRules } from './validate-alert-rules.js';
+
+/** Largest rules file read (bytes): a thousand rules take about 300 KB. */
+export const MAX_RULES_FILE_BYTES = 1024 * 1024;
+/** Most rules in one file: each is evaluated every interval, and a start must stay quick. */
+export const MAX_RULES_PER_FILE = 1000;
 
 /**
  * Parses a rules file's text: YAML or JSON (JSON is YAML), either `{ rules: [...] }` or a bare
@@ -19,6 +24,8 @@ import { collectAlertRules } from './validate-alert-rules.js';
  * @throws AlertRulesError listing every problem, each naming the file, the rule and the field
  */
 export function parseAlertRules(text: string, fileName: string, context?: AlertRuleContext): ResolvedAlertRule[] {
+  const bytes = Buffer.byteLength(text, 'utf8');
+  if (bytes > MAX_RULES_FILE_BYTES) throw tooLarge(fileName, bytes);
   let document: unknown;
   try {
     document = parseYamlText(text);
@@ -38,6 +45,14 @@ export function parseAlertRules(text: string, fileName: string, context?: AlertR
     fileProblem('rules', `expected \`rules:\` with a list of rules, got ${describeValue(document)}`);
     rules = [];
   }
+  if (Array.isArray(rules) && rules.length > MAX_RULES_PER_FILE)
+    throw new AlertRulesError(
+      fileName,
+      undefined,
+      undefined,
+      'rules',
+      `holds ${rules.length} rules, more than the ${MAX_RULES_PER_FILE} a file may hold (each is evaluated every interval); split it or drop rules`,
+    );
   const resolved = collectAlertRules(rules ?? [], fileName, context, problems);
   if (problems.length > 0) throw AlertRulesError.of(problems);
   return resolved;
@@ -52,8 +67,12 @@ export function parseAlertRules(text: string, fileName: string, context?: AlertR
 export async function loadAlertRulesFile(path: string, context?: AlertRuleContext): Promise<ResolvedAlertRule[]> {
   let text: string;
   try {
+    // Checked before reading: a huge file is refused without holding it.
+    const { size } = await stat(path);
+    if (size > MAX_RULES_FILE_BYTES) throw tooLarge(basename(path), size);
     text = await readFile(path, 'utf8');
   } catch (error) {
+    if (error instanceof AlertRulesError) throw error;
     throw new AlertRulesError(
       basename(path),
       undefined,
@@ -75,8 +94,11 @@ export async function loadAlertRulesFile(path: string, context?: AlertRuleContex
 export function loadAlertRulesFileSync(path: string, context?: AlertRuleContext): ResolvedAlertRule[] {
   let text: string;
   try {
+    const { size } = statSync(path);
+    if (size > MAX_RULES_FILE_BYTES) throw tooLarge(basename(path), size);
     text = readFileSync(path, 'utf8');
   } catch (error) {
+    if (error instanceof AlertRulesError) throw error;
     throw new AlertRulesError(
       basename(path),
       undefined,
@@ -86,4 +108,14 @@ export function loadAlertRulesFileSync(path: string, context?: AlertRuleContext)
     );
   }
   return parseAlertRules(text, basename(path), context);
+}
+
+function tooLarge(fileName: string, bytes: number): AlertRulesError {
+  return new AlertRulesError(
+    fileName,
+    undefined,
+    undefined,
+    'file',
+    `is ${bytes} bytes, more than the ${MAX_RULES_FILE_BYTES} bytes a rules file may have`,
+  );
 }

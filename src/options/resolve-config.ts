@@ -6,6 +6,7 @@ import { AlertRulesError, type AlertRuleProblem } from '../../processors/alerts/
 import { loadAlertRulesFileSync } from '../../processors/alerts/load-alert-rules.js';
 import { PIPELINE_FIGURE_NAMES, type AlertRuleContext } from '../../processors/alerts/rule-figures.js';
 import { collectAlertRules } from '../../processors/alerts/validate-alert-rules.js';
+import { FEDSCOPE_ROUTE_PREFIX } from '../output/http/route-prefix.js';
 import { DEFAULT_WINDOWS_SECONDS } from '../stats/sliding-window-stats.js';
 import type {
   ResolvedAlertsConfig,
@@ -25,7 +26,7 @@ import {
   expectObject,
   expectOneOf,
   expectString,
-  expectStringRecord,
+  expectHeaders,
 } from './value-checks.js';
 
 const TOP_LEVEL_KEYS = [
@@ -257,13 +258,13 @@ function resolveAlerts(value: FedscopeOptions['alerts'], env: Environment, conte
               max: 600_000,
               integer: true,
             }),
-            headers: expectStringRecord('alerts.alertmanager.headers', alertmanagerOpts?.['headers']),
+            headers: expectHeaders('alerts.alertmanager.headers', alertmanagerOpts?.['headers']),
           },
     webhooks: webhooks.map((hook: unknown, i) => {
       const entry = expectObject(`alerts.webhooks[${i}]`, hook, ['url', 'headers']);
       return {
         url: expectHttpUrl(`alerts.webhooks[${i}].url`, entry['url'])!,
-        headers: expectStringRecord(`alerts.webhooks[${i}].headers`, entry['headers']),
+        headers: expectHeaders(`alerts.webhooks[${i}].headers`, entry['headers']),
       };
     }),
     log: expectBoolean('alerts.log', opts['log']) ?? true,
@@ -399,21 +400,46 @@ function resolveHealth(value: FedscopeOptions['health']): FedscopeOptions['healt
       `expected a function returning breaker states by source, got ${describeValue(opts['breakers'])}`,
     );
   }
-  if (opts['objectives'] !== undefined)
-    expectObject('health.objectives', opts['objectives'], [
-      'latency',
-      'errors',
-      'cpu',
-      'memory',
-      'eventLoop',
-      'cache',
-      'breakers',
-      'overall',
-      'latencyP95Ms',
-    ]);
-  if (opts['latencyObjectivesMs'] !== undefined)
-    expectObject('health.latencyObjectivesMs', opts['latencyObjectivesMs'], ['queries', 'sources']);
+  if (opts['objectives'] !== undefined) checkHealthObjectives(opts['objectives']);
+  if (opts['latencyObjectivesMs'] !== undefined) {
+    const perScope = expectObject('health.latencyObjectivesMs', opts['latencyObjectivesMs'], ['queries', 'sources']);
+    for (const scope of ['queries', 'sources'] as const) {
+      if (perScope[scope] === undefined) continue;
+      const byName = expectObject(`health.latencyObjectivesMs.${scope}`, perScope[scope], Object.keys(perScope[scope] as object));
+      for (const [name, ms] of Object.entries(byName))
+        expectNumber(`health.latencyObjectivesMs.${scope}.${name}`, ms, { min: 0.001, max: 3_600_000 });
+    }
+  }
   return value;
+}
+
+/** The health rules' components, each `{ weight, objective, limit }`. */
+const HEALTH_RULE_KEYS = ['latency', 'errors', 'cpu', 'memory', 'eventLoop', 'cache'] as const;
+
+/** Every health objective given is a number in its range (a string or NaN would silently skew every score). */
+function checkHealthObjectives(value: unknown): void {
+  const objectives = expectObject('health.objectives', value, [...HEALTH_RULE_KEYS, 'breakers', 'overall', 'latencyP95Ms']);
+  const anyNumber = { min: -1e12, max: 1e12 };
+  for (const key of HEALTH_RULE_KEYS) {
+    if (objectives[key] === undefined) continue;
+    const rule = expectObject(`health.objectives.${key}`, objectives[key], ['weight', 'objective', 'limit']);
+    expectNumber(`health.objectives.${key}.weight`, rule['weight'], { min: 0, max: 100 });
+    expectNumber(`health.objectives.${key}.objective`, rule['objective'], anyNumber);
+    expectNumber(`health.objectives.${key}.limit`, rule['limit'], anyNumber);
+    if (typeof rule['objective'] === 'number' && rule['objective'] === rule['limit'])
+      throw new FedscopeConfigError(`health.objectives.${key}`, 'objective and limit must differ: deductions grow from one to the other');
+  }
+  if (objectives['breakers'] !== undefined) {
+    const breakers = expectObject('health.objectives.breakers', objectives['breakers'], ['weight', 'halfOpenFactor']);
+    expectNumber('health.objectives.breakers.weight', breakers['weight'], { min: 0, max: 100 });
+    expectNumber('health.objectives.breakers.halfOpenFactor', breakers['halfOpenFactor'], { min: 0, max: 1 });
+  }
+  if (objectives['overall'] !== undefined) {
+    const overall = expectObject('health.objectives.overall', objectives['overall'], ['worstQueryMargin', 'worstQueryMinCount']);
+    expectNumber('health.objectives.overall.worstQueryMargin', overall['worstQueryMargin'], { min: 0, max: 100 });
+    expectNumber('health.objectives.overall.worstQueryMinCount', overall['worstQueryMinCount'], { min: 1, max: 1_000_000, integer: true });
+  }
+  expectNumber('health.objectives.latencyP95Ms', objectives['latencyP95Ms'], { min: 0.001, max: 3_600_000 });
 }
 
 function resolveHostMetrics(value: FedscopeOptions['hostMetrics'], env: Environment): { intervalMs: number } | undefined {
@@ -441,6 +467,8 @@ function resolveAnalysis(value: unknown): AnalysisOptions {
       .map((w, i) => expectNumber(`analysis.windowsSeconds[${i}]`, w, { min: 5, max: 86_400, integer: true })!)
       .sort((a, b) => a - b);
     sorted.forEach((w, i) => {
+      if (i > 0 && sorted[i - 1] === w)
+        throw new FedscopeConfigError('analysis.windowsSeconds', `${w} s is given twice: each window must be different`);
       const unit = i === 0 ? 5 : 60;
       if (w % unit !== 0)
         throw new FedscopeConfigError(
@@ -496,7 +524,7 @@ function resolveOtlp(value: FedscopeOptions['otlp'], env: Environment): Resolved
       expectOneOf('otlp.protocol', opts['protocol'], PROTOCOLS) ??
       expectOneOf(envName(env, 'OTEL_EXPORTER_OTLP_TRACES_PROTOCOL', 'OTEL_EXPORTER_OTLP_PROTOCOL'), protocolEnv, PROTOCOLS) ??
       'http/protobuf',
-    headers: expectStringRecord('otlp.headers', opts['headers']) ?? envHeaders(env),
+    headers: expectHeaders('otlp.headers', opts['headers']) ?? envHeaders(env),
     compression:
       expectOneOf('otlp.compression', opts['compression'], COMPRESSIONS) ??
       expectOneOf(
@@ -525,8 +553,17 @@ function resolvePrometheus(value: FedscopeOptions['prometheus'], env: Environmen
   if (value === undefined && envValue(env, 'FEDSCOPE_PROMETHEUS') === 'off') return undefined;
   const opts = value === undefined ? {} : expectObject('prometheus', value, PROMETHEUS_KEYS);
   const endpoint = expectString('prometheus.endpoint', opts['endpoint']) ?? '/metrics';
-  if (!endpoint.startsWith('/'))
-    throw new FedscopeConfigError('prometheus.endpoint', `expected a path starting with '/', got ${describeValue(endpoint)}`);
+  if (!endpoint.startsWith('/') || /[?#\s]/.test(endpoint))
+    throw new FedscopeConfigError(
+      'prometheus.endpoint',
+      `expected a path starting with '/', without a query, fragment or space, got ${describeValue(endpoint)}`,
+    );
+  // fedscope's own routes (reports, history, exports, dashboard) live under /fedscope: the exposition must not hide one.
+  if (endpoint === FEDSCOPE_ROUTE_PREFIX || endpoint.startsWith(`${FEDSCOPE_ROUTE_PREFIX}/`))
+    throw new FedscopeConfigError(
+      'prometheus.endpoint',
+      `${describeValue(endpoint)} would shadow fedscope's own routes under ${FEDSCOPE_ROUTE_PREFIX}/; choose a path outside it, e.g. /metrics`,
+    );
   return {
     startServer: expectBoolean('prometheus.startServer', opts['startServer']) ?? true,
     host: expectString('prometheus.host', opts['host']) ?? envValue(env, 'OTEL_EXPORTER_PROMETHEUS_HOST') ?? '127.0.0.1',
@@ -605,6 +642,7 @@ function envHeaders(env: Environment): Record<string, string> {
         throw new FedscopeConfigError(name, `invalid percent-encoding in ${JSON.stringify(pair.trim())}`);
       }
     }
+    expectHeaders(name, headers);
   }
   return headers;
 }

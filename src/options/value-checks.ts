@@ -89,6 +89,29 @@ export function expectHttpBaseUrl(field: string, value: unknown, why: { credenti
   return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
 }
 
+/** An HTTP header name: an RFC 9110 token. */
+const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+/** Control characters other than horizontal tab: a CR or LF would split the request's headers. */
+const HEADER_VALUE_FORBIDDEN = /[\x00-\x08\x0a-\x1f\x7f]/;
+
+/**
+ * Checks optional HTTP headers: names must be tokens, values free of control characters (CR, LF,
+ * NUL, … — a tab is allowed). Errors name the header, never its value (it may be a secret).
+ */
+export function expectHeaders(field: string, value: unknown): Record<string, string> | undefined {
+  const headers = expectStringRecord(field, value);
+  if (headers === undefined) return undefined;
+  for (const [name, item] of Object.entries(headers)) {
+    if (!HEADER_NAME.test(name)) throw new FedscopeConfigError(field, `${describeValue(name)} is not a valid header name`);
+    if (HEADER_VALUE_FORBIDDEN.test(item))
+      throw new FedscopeConfigError(
+        `${field}.${name}`,
+        'the value has a control character (CR, LF, NUL, …), which would split or corrupt the request',
+      );
+  }
+  return headers;
+}
+
 /** Checks an optional record of string values (e.g. headers). */
 export function expectStringRecord(field: string, value: unknown): Record<string, string> | undefined {
   if (value === undefined) return undefined;

@@ -23,6 +23,7 @@ import { fnv1a64Hex } from './fnv1a64.js';
 import type { SqlDialect } from './sql-dialect.js';
 import { resolveSqlLexerMode, SqlLexer, SqlTokenKind } from './sql-lexer.js';
 import { lookupKeyword } from './sql-keywords.js';
+import { leadingSqlText } from './sql-input-bound.js';
 
 /** Options of {@link normalizeSql} and {@link fingerprintSql}. */
 export interface NormalizeSqlOptions {
@@ -31,15 +32,16 @@ export interface NormalizeSqlOptions {
 }
 
 /**
- * The normalised form of a SQL text (see the module notes for the rules). Never throws: on an
- * internal error the result is `?`.
+ * The normalised form of a SQL text (see the module notes for the rules); only its leading 1 MiB
+ * is read (`MAX_SQL_TEXT_LENGTH`). Never throws: on an internal error the result is `?`.
  *
- * @param sql - the statement text
+ * @param text - the statement text
  * @param options - dialect
  */
-export function normalizeSql(sql: string, options: NormalizeSqlOptions = {}): string {
-  if (typeof sql !== 'string') return '';
+export function normalizeSql(text: string, options: NormalizeSqlOptions = {}): string {
+  if (typeof text !== 'string') return '';
   try {
+    const sql = leadingSqlText(text);
     const lexer = new SqlLexer(sql, resolveSqlLexerMode(sql, options.dialect));
     const normalizer = new SqlNormalizer(sql);
     for (let kind = lexer.next(); kind !== SqlTokenKind.End; kind = lexer.next()) normalizer.token(kind, lexer.start, lexer.end);

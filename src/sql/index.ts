@@ -9,6 +9,7 @@ export type { SanitizeSqlOptions } from './sanitize.js';
 export { MAX_QUERY_SUMMARY_LENGTH, SqlSummarizer, summarizeSql } from './query-summary.js';
 export type { SqlQuerySummary, SummarizeSqlOptions } from './query-summary.js';
 export { fnv1a64Hex } from './fnv1a64.js';
+export { leadingSqlText, MAX_SQL_TEXT_LENGTH } from './sql-input-bound.js';
 export { fingerprintOfNormalized, fingerprintSql, normalizeSql, SqlNormalizer } from './fingerprint.js';
 export type { NormalizeSqlOptions } from './fingerprint.js';
 export { LruCache } from './lru-cache.js';

@@ -35,6 +35,7 @@
 import type { SqlDialect } from './sql-dialect.js';
 import { resolveSqlLexerMode, SqlLexer, SqlTokenKind } from './sql-lexer.js';
 import { lookupKeyword } from './sql-keywords.js';
+import { leadingSqlText } from './sql-input-bound.js';
 
 /** Maximum length of `db.query.summary`, as the conventions ask. */
 export const MAX_QUERY_SUMMARY_LENGTH = 255;
@@ -63,12 +64,13 @@ export interface SummarizeSqlOptions {
  * Parses a SQL text (as far as needed) for its operations and targets. Never throws: on an internal
  * error the result is `{ statementCount: 0 }`.
  *
- * @param sql - the statement text
+ * @param text - the statement text; only its leading 1 MiB is read
  * @param options - dialect and summary bound
  */
-export function summarizeSql(sql: string, options: SummarizeSqlOptions = {}): SqlQuerySummary {
-  if (typeof sql !== 'string') return { statementCount: 0 };
+export function summarizeSql(text: string, options: SummarizeSqlOptions = {}): SqlQuerySummary {
+  if (typeof text !== 'string') return { statementCount: 0 };
   try {
+    const sql = leadingSqlText(text);
     const lexer = new SqlLexer(sql, resolveSqlLexerMode(sql, options.dialect));
     const summarizer = new SqlSummarizer(sql, options.maxSummaryLength);
     for (let kind = lexer.next(); kind !== SqlTokenKind.End; kind = lexer.next()) summarizer.token(kind, lexer.start, lexer.end);

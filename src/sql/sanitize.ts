@@ -9,6 +9,7 @@
  */
 import type { SqlDialect } from './sql-dialect.js';
 import { resolveSqlLexerMode, SqlLexer, SqlTokenKind } from './sql-lexer.js';
+import { leadingSqlText } from './sql-input-bound.js';
 
 /** The marker appended to sanitised text that was cut to `maxLength`. */
 export const DEFAULT_TRUNCATION_MARKER = '…';
@@ -43,13 +44,14 @@ export interface SanitizeSqlOptions {
  * into a single `?`; an unterminated comment is dropped. Never throws: on any internal error the
  * result is `?`.
  *
- * @param sql - the statement text (non-strings give `''`)
+ * @param text - the statement text (non-strings give `''`); only its leading 1 MiB is read
  * @param options - dialect and length bound
  * @returns the sanitised text
  */
-export function sanitizeSql(sql: string, options: SanitizeSqlOptions = {}): string {
-  if (typeof sql !== 'string') return '';
+export function sanitizeSql(text: string, options: SanitizeSqlOptions = {}): string {
+  if (typeof text !== 'string') return '';
   try {
+    const sql = leadingSqlText(text);
     const lexer = new SqlLexer(sql, resolveSqlLexerMode(sql, options.dialect));
     const sanitizer = new SqlSanitizer(sql, options);
     for (let kind = lexer.next(); kind !== SqlTokenKind.End && !sanitizer.full; kind = lexer.next()) {

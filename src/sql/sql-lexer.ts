@@ -13,6 +13,7 @@
  */
 import type { SqlDialect } from './sql-dialect.js';
 import { lookupKeyword } from './sql-keywords.js';
+import { leadingSqlText } from './sql-input-bound.js';
 
 /** Kinds of token the lexer produces. */
 export const SqlTokenKind = {
@@ -739,11 +740,11 @@ export interface TokenizeSqlOptions {
  * All tokens of a SQL text as objects (convenient for tests and tooling; hot paths use
  * {@link SqlLexer} directly). Never throws.
  *
- * @param sql - the SQL text
+ * @param sql - the SQL text; only its leading 1 MiB is read
  * @param options - dialect and whether to keep comments
  */
 export function tokenizeSql(sql: string, options: TokenizeSqlOptions = {}): SqlToken[] {
-  const text = typeof sql === 'string' ? sql : '';
+  const text = typeof sql === 'string' ? leadingSqlText(sql) : '';
   const lexer = new SqlLexer(text, resolveSqlLexerMode(text, options.dialect));
   const tokens: SqlToken[] = [];
   for (let kind = lexer.next(); kind !== SqlTokenKind.End; kind = lexer.next()) {

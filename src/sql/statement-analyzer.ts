@@ -10,6 +10,7 @@ import { SqlSummarizer } from './query-summary.js';
 import { DEFAULT_TRUNCATION_MARKER, SqlSanitizer, truncateWithMarker } from './sanitize.js';
 import { type SqlDialect, SQL_DIALECTS, sqlDialectIndex } from './sql-dialect.js';
 import { resolveSqlLexerMode, SqlLexer, SqlTokenKind } from './sql-lexer.js';
+import { leadingSqlText, MAX_SQL_TEXT_LENGTH } from './sql-input-bound.js';
 
 /** The analysis of one statement text. Shared between callers: frozen. */
 export interface StatementAnalysis {
@@ -62,7 +63,7 @@ export interface StatementAnalyzerStats {
 const DEFAULTS = {
   maxEntries: 1000,
   maxCachedTextLength: 4096,
-  maxTextLength: 1 << 20,
+  maxTextLength: MAX_SQL_TEXT_LENGTH,
   maxQueryTextLength: 8192,
 } as const;
 
@@ -169,13 +170,7 @@ export class StatementAnalyzer {
   private compute(text: string, dialect: SqlDialect): StatementAnalysis {
     try {
       const cut = text.length > this.maxTextLength;
-      let input = text;
-      if (cut) {
-        let end = this.maxTextLength;
-        const last = text.charCodeAt(end - 1);
-        if (last >= 0xd800 && last <= 0xdbff) end--;
-        input = text.slice(0, end);
-      }
+      const input = leadingSqlText(text, this.maxTextLength);
       const limit = this.maxQueryTextLength;
       const marker = this.marker;
       // One lexer pass feeds the three consumers.

@@ -1,11 +1,12 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { DashboardAssets, type DashboardAsset } from './dashboard-assets.js';
 import { getRoute, type HttpRoute } from './metrics-server.js';
+import { FEDSCOPE_ROUTE_PREFIX } from './route-prefix.js';
 
 /** Path of the dashboard page (`/fedscope` redirects here). */
-export const DASHBOARD_PATH = '/fedscope/';
+export const DASHBOARD_PATH = `${FEDSCOPE_ROUTE_PREFIX}/`;
 /** Prefix of the dashboard's scripts and styles: `/fedscope/assets/<version>/<name>`. */
-export const DASHBOARD_ASSETS_PREFIX = '/fedscope/assets/';
+export const DASHBOARD_ASSETS_PREFIX = `${FEDSCOPE_ROUTE_PREFIX}/assets/`;
 
 /**
  * The page's Content-Security-Policy: scripts, styles and data from this origin only — no inline
@@ -32,7 +33,7 @@ const SECURITY_HEADERS = {
  */
 export function dashboardRoutes(assets: DashboardAssets = new DashboardAssets()): HttpRoute[] {
   return [
-    getRoute('/fedscope', (req, res) => {
+    getRoute(FEDSCOPE_ROUTE_PREFIX, (req, res) => {
       const query = (req.url ?? '').includes('?') ? (req.url ?? '').slice((req.url ?? '').indexOf('?')) : '';
       res.writeHead(308, { location: `${DASHBOARD_PATH}${query}`, 'content-type': 'text/plain; charset=utf-8', ...SECURITY_HEADERS });
       res.end(`see ${DASHBOARD_PATH}\n`);

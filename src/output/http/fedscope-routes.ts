@@ -14,25 +14,26 @@ import type { ExportQuery, ExportReport } from '../export/export-report.js';
 import { parseExportQuery, parseHistoryQuery } from './history-query-params.js';
 import { getRoute, type HttpRoute } from './metrics-server.js';
 import { parseSlowTracesQuery } from './slow-traces-query-params.js';
+import { FEDSCOPE_ROUTE_PREFIX } from './route-prefix.js';
 
 /** Path of the JSON snapshot of the statistics. */
-export const SNAPSHOT_PATH = '/fedscope/snapshot.json';
+export const SNAPSHOT_PATH = `${FEDSCOPE_ROUTE_PREFIX}/snapshot.json`;
 /** Path of the bottleneck and suggestion report. */
-export const BOTTLENECKS_PATH = '/fedscope/bottlenecks.json';
+export const BOTTLENECKS_PATH = `${FEDSCOPE_ROUTE_PREFIX}/bottlenecks.json`;
 /** Path of the alert report. */
-export const ALERTS_PATH = '/fedscope/alerts.json';
+export const ALERTS_PATH = `${FEDSCOPE_ROUTE_PREFIX}/alerts.json`;
 /** Path of the health report. */
-export const HEALTH_PATH = '/fedscope/health.json';
+export const HEALTH_PATH = `${FEDSCOPE_ROUTE_PREFIX}/health.json`;
 /** Path of the history of one series: `?series=…&from=…&to=…&step=…`. */
-export const HISTORY_PATH = '/fedscope/history.json';
+export const HISTORY_PATH = `${FEDSCOPE_ROUTE_PREFIX}/history.json`;
 /** Path of the list of the history's series, its tiers, services and persistence. */
-export const SERIES_PATH = '/fedscope/series.json';
+export const SERIES_PATH = `${FEDSCOPE_ROUTE_PREFIX}/series.json`;
 /** Path of the slowest traces per query: `?window=60|300|900&service=…`. */
-export const SLOW_TRACES_PATH = '/fedscope/slow-traces.json';
+export const SLOW_TRACES_PATH = `${FEDSCOPE_ROUTE_PREFIX}/slow-traces.json`;
 /** Path of the export of the current or historical figures: `?format=json|csv|influx&series=…&from=…&to=…&step=…`. */
-export const EXPORT_PATH = '/fedscope/export';
+export const EXPORT_PATH = `${FEDSCOPE_ROUTE_PREFIX}/export`;
 /** Path of the circuit breakers' states and transitions and the connection pools' gauges. */
-export const SOURCES_PATH = '/fedscope/sources.json';
+export const SOURCES_PATH = `${FEDSCOPE_ROUTE_PREFIX}/sources.json`;
 
 /** The reports fedscope's JSON routes serve (a `FedscopePipeline` is one). */
 export interface FedscopeReports {

@@ -7,6 +7,8 @@ import {
   AlertRulesError,
   DEFAULT_ALERT_RULE_DEFINITIONS,
   loadAlertRulesFile,
+  MAX_RULES_FILE_BYTES,
+  MAX_RULES_PER_FILE,
   parseAlertRules,
   PIPELINE_FIGURE_NAMES,
   validateAlertRules,
@@ -194,6 +196,35 @@ const sevenLines = [
   'rules.yaml: rule 2 ("Broken"): window: "2m" is not an analysis window; use one of 1m, 5m, 15m, sinceStart',
   'rules.yaml: rule 2 ("Broken"): threshold: expected a finite number, got "high"',
 ];
+
+describe('rules files are bounded', () => {
+  const manyRules = (n: number) =>
+    `rules:\n${Array.from({ length: n }, (_, i) => `  - { alert: R${i}, figure: query.p95Ms, op: '>', threshold: ${i} }`).join('\n')}\n`;
+
+  test('1,000 rules are accepted; 1,001 are refused with the count, before any rule is validated', () => {
+    expect(parseAlertRules(manyRules(MAX_RULES_PER_FILE), 'rules.yaml')).toHaveLength(1000);
+    expect(errorOf(manyRules(MAX_RULES_PER_FILE + 1))).toMatch(/rules\.yaml.*holds 1001 rules, more than the 1000 a file may hold/);
+  });
+
+  test('a file over 1 MiB is refused by its size, read from disk or given as text, at start-up too', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fedscope-rules-'));
+    const path = join(dir, 'huge.yaml');
+    // 2 MiB of comments: refused by its size, not after parsing.
+    writeFileSync(path, `rules: []\n${'# padding padding padding padding padding padding padding\n'.repeat(36_000)}`);
+    expect(errorOf(`rules: []\n${'#'.repeat(MAX_RULES_FILE_BYTES)}`)).toMatch(/more than the 1048576 bytes/);
+    const started = Date.now();
+    let error: unknown;
+    try {
+      resolveConfig({ alerts: { rulesFile: path } }, {});
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(FedscopeConfigError);
+    expect((error as Error).message).toMatch(/huge\.yaml.*is 2\d{6} bytes, more than the 1048576 bytes a rules file may have/);
+    expect(Date.now() - started).toBeLessThan(1000);
+    return expect(loadAlertRulesFile(path)).rejects.toThrow(/more than the 1048576 bytes/);
+  });
+});
 
 describe("start-up's rule validation: every problem at once, figures and windows of the pipeline", () => {
   const context = alertRuleContext({});

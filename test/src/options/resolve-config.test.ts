@@ -130,6 +130,57 @@ describe('resolveConfig errors name the field and what is allowed', () => {
     ['analysis windows', { analysis: { windowsSeconds: [60, 90] } }, {}, 'analysis.windowsSeconds', /multiple of 5 s, the others of 60 s/],
     ['analysis idle', { analysis: { idleExpirySeconds: 600 } }, {}, 'analysis.idleExpirySeconds', /exceed the longest window \(900 s\)/],
     ['analysis unknown key', { analysis: { maxStatement: 5 } }, {}, 'analysis.maxStatement', /did you mean 'maxStatements'/],
+    // Nonsense that used to be accepted (issue 17).
+    ['header value with CR/LF', { otlp: { headers: { 'x-a': 'v\r\nx-b: injected' } } }, {}, 'otlp.headers.x-a', /control character/],
+    [
+      'header value with NUL',
+      { alerts: { webhooks: [{ url: 'http://h/', headers: { a: 'v\u0000' } }] } },
+      {},
+      'alerts.webhooks[0].headers.a',
+      /control character/,
+    ],
+    ['header name not a token', { otlp: { headers: { 'x a:': 'v' } } }, {}, 'otlp.headers', /"x a:" is not a valid header name/],
+    [
+      'env header with LF',
+      {},
+      { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4318', OTEL_EXPORTER_OTLP_HEADERS: 'auth=a%0Ab' },
+      'OTEL_EXPORTER_OTLP_HEADERS.auth',
+      /control character/,
+    ],
+    [
+      'endpoint shadowing a report',
+      { prometheus: { endpoint: '/fedscope/snapshot.json' } },
+      {},
+      'prometheus.endpoint',
+      /shadow fedscope's own routes/,
+    ],
+    ['endpoint on the dashboard', { prometheus: { endpoint: '/fedscope' } }, {}, 'prometheus.endpoint', /shadow/],
+    ['endpoint with a query', { prometheus: { endpoint: '/metrics?x=1' } }, {}, 'prometheus.endpoint', /without a query/],
+    ['duplicate windows', { analysis: { windowsSeconds: [60, 60] } }, {}, 'analysis.windowsSeconds', /60 s is given twice/],
+    ['objective not a number', { health: { objectives: { latency: 'x' } } }, {}, 'health.objectives.latency', /expected an object/],
+    [
+      'objective field not a number',
+      { health: { objectives: { errors: { limit: 'high' } } } },
+      {},
+      'health.objectives.errors.limit',
+      /expected a number/,
+    ],
+    ['objective NaN', { health: { objectives: { latencyP95Ms: Number.NaN } } }, {}, 'health.objectives.latencyP95Ms', /expected a number/],
+    [
+      'objective equal to its limit',
+      { health: { objectives: { cpu: { objective: 0.8, limit: 0.8 } } } },
+      {},
+      'health.objectives.cpu',
+      /must differ/,
+    ],
+    ['weight past 100', { health: { objectives: { memory: { weight: 250 } } } }, {}, 'health.objectives.memory.weight', /from 0 to 100/],
+    [
+      'per-query objective',
+      { health: { latencyObjectivesMs: { queries: { orders: -5 } } } },
+      {},
+      'health.latencyObjectivesMs.queries.orders',
+      /expected a number/,
+    ],
   ];
   it.each(cases)('%s', (_label, options, env, field, message) => {
     const error = errorOf(options, env);

@@ -4,9 +4,10 @@
  * pathological input.
  */
 import { describe, expect, it } from 'vitest';
-import { normalizeSql } from '../../../src/sql/fingerprint.js';
+import { fingerprintSql, normalizeSql } from '../../../src/sql/fingerprint.js';
 import { summarizeSql } from '../../../src/sql/query-summary.js';
 import { sanitizeSql } from '../../../src/sql/sanitize.js';
+import { leadingSqlText, MAX_SQL_TEXT_LENGTH } from '../../../src/sql/sql-input-bound.js';
 import { SQL_DIALECTS, type SqlDialect } from '../../../src/sql/sql-dialect.js';
 import { tokenizeSql } from '../../../src/sql/sql-lexer.js';
 import { StatementAnalyzer } from '../../../src/sql/statement-analyzer.js';
@@ -251,5 +252,34 @@ describe('linear on pathological 1 MB input', () => {
     const analysis = new StatementAnalyzer().analyze(text);
     expect(analysis.sanitized.length).toBeLessThanOrEqual(8192);
     expect(analysis.normalized.length).toBeLessThanOrEqual(8192);
+  });
+});
+
+describe('every public SQL function reads at most 1 MiB of its input', () => {
+  // 10 MB of a statement whose normal form is longer than its text (every literal becomes "?"s and spaces).
+  const huge = `SELECT ${Array.from({ length: 1_100_000 }, (_, i) => `a${i % 10}=${i}`).join(',')}`;
+
+  it('bounds normalizeSql, fingerprintSql, sanitizeSql, summarizeSql and tokenizeSql in time and output', () => {
+    expect(huge.length).toBeGreaterThan(10_000_000);
+    const started = performance.now();
+    const normalized = normalizeSql(huge);
+    const sanitized = sanitizeSql(huge);
+    const summary = summarizeSql(huge);
+    const tokens = tokenizeSql(huge);
+    expect(fingerprintSql(huge)).toBe(fingerprintSql(leadingSqlText(huge)));
+    expect(normalized.length).toBeLessThanOrEqual(2 * MAX_SQL_TEXT_LENGTH);
+    expect(normalized).toBe(normalizeSql(leadingSqlText(huge)));
+    expect(sanitized.length).toBeLessThanOrEqual(2 * MAX_SQL_TEXT_LENGTH);
+    expect(summary.statementCount).toBe(1);
+    expect(tokens.at(-1)!.end).toBeLessThanOrEqual(MAX_SQL_TEXT_LENGTH);
+    // Four passes over 1 MiB each, not over 10 MB.
+    expect(performance.now() - started).toBeLessThan(5_000);
+  });
+
+  it('never cuts a surrogate pair in half', () => {
+    const text = `${'x'.repeat(MAX_SQL_TEXT_LENGTH - 1)}😀tail`;
+    const cut = leadingSqlText(text);
+    expect(cut.length).toBe(MAX_SQL_TEXT_LENGTH - 1);
+    expect(leadingSqlText('short')).toBe('short');
   });
 });
