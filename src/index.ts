@@ -20,6 +20,7 @@ export type {
   PrometheusOptions,
   QueryTextMode,
   SamplerOptions,
+  TraceAssemblyOptions,
 } from './options/types.js';
 export { FedscopeConfigError } from './diagnostics/fedscope-config-error.js';
 export { registerShutdownOnSignals } from './sdk/shutdown-on-signals.js';

@@ -17,10 +17,14 @@ interface PendingTrace {
   truncated: boolean;
 }
 
-const REASONS: readonly TraceDropReason[] = ['trace_limit', 'span_limit', 'expired_without_root', 'late', 'untraced'];
+const REASONS: readonly TraceDropReason[] = ['trace_limit', 'sampled_out', 'span_limit', 'expired_without_root', 'late', 'untraced'];
+/** Trace-id hashes are 32-bit: a trace is taken when its hash is below `rate × 2^32`. */
+const HASH_SPACE = 2 ** 32;
+/** The lowest sampling rate saturation drives it to (1 trace in 1,024). */
+const MIN_SAMPLING_RATE = 1 / 1024;
 
 function zeroCounts(): Record<TraceDropReason, number> {
-  return { trace_limit: 0, span_limit: 0, expired_without_root: 0, late: 0, untraced: 0 };
+  return { trace_limit: 0, sampled_out: 0, span_limit: 0, expired_without_root: 0, late: 0, untraced: 0 };
 }
 
 /**
@@ -33,7 +37,11 @@ function zeroCounts(): Record<TraceDropReason, number> {
  * results (metric producers, snapshots) call `flush()` first.
  *
  * **Bounds** (each drop is counted by reason, see {@link TraceDropReason}): spans per trace,
- * traces in flight, age of a trace without root. Spans with role `other` start no trace on their
+ * traces in flight, age of a trace without root. When the traces in flight reach their bound the
+ * assembler halves its sampling rate and from then on takes a trace only if its trace id hashes
+ * below the rate (whole traces, uniformly, whatever their arrival order), doubling the rate back
+ * while fewer than a quarter of the bound are in flight; `coverage` in {@link TraceAssembler.stats}
+ * says which share of the traces the analysis describes. Spans with role `other` start no trace on their
  * own (most are unrelated to federation: HTTP server spans, user spans); they are kept only when
  * their trace is already pending, which is the case inside a federated query whose stages or
  * source calls ended first. A bounded memory of recently finished and rejected trace ids keeps
@@ -58,6 +66,12 @@ export class TraceAssembler implements ClassifiedSpanSink {
   private readonly droppedSpans = zeroCounts();
   private readonly droppedTraces = zeroCounts();
   private assembledCount = 0;
+  /** Federated query roots that ended in a trace left out for the bounds (`trace_limit`, `sampled_out`). */
+  private rootsLeftOut = 0;
+  /** Traces are taken when their id hashes below this (`rate × 2^32`). */
+  private sampleBelow = HASH_SPACE;
+  /** When the sampling rate last changed: it changes at most once per grace period (≥ 100 ms). */
+  private rateChangedAtMs = Number.NEGATIVE_INFINITY;
   private withoutQueryCount = 0;
   private sinkFailures = 0;
 
@@ -104,13 +118,27 @@ export class TraceAssembler implements ClassifiedSpanSink {
       if (seen !== undefined) {
         // Finished: a child ending after the grace period. Rejected: the rest of a dropped trace.
         this.droppedSpans[seen ? 'late' : 'trace_limit']++;
+        if (!seen) this.countRootLeftOut(span);
         return;
       }
       if (span.role === 'other') return;
+      if (this.sampleBelow < HASH_SPACE && traceIdHash(traceId) >= this.sampleBelow) {
+        this.droppedSpans.sampled_out++;
+        this.droppedTraces.sampled_out++;
+        this.remember(traceId, false);
+        this.countRootLeftOut(span);
+        return;
+      }
       if (this.pending.size >= this.maxTracesInFlight) {
         this.droppedSpans.trace_limit++;
         this.droppedTraces.trace_limit++;
         this.remember(traceId, false);
+        this.countRootLeftOut(span);
+        // Saturated: take half as many traces from now on (a uniform sample), not whichever come first.
+        if (now - this.rateChangedAtMs >= this.rateIntervalMs()) {
+          this.sampleBelow = Math.max(this.sampleBelow / 2, HASH_SPACE * MIN_SAMPLING_RATE);
+          this.rateChangedAtMs = now;
+        }
         return;
       }
       trace = { traceId, firstSeenMs: now, spans: [], root: undefined, readyAtMs: Number.NaN, truncated: false };
@@ -160,6 +188,24 @@ export class TraceAssembler implements ClassifiedSpanSink {
       this.droppedSpans.expired_without_root += trace.spans.length;
       this.remember(trace.traceId, false);
     }
+    if (
+      this.sampleBelow < HASH_SPACE &&
+      this.pending.size < this.maxTracesInFlight / 4 &&
+      nowMs - this.rateChangedAtMs >= this.rateIntervalMs()
+    ) {
+      this.sampleBelow = Math.min(this.sampleBelow * 2, HASH_SPACE);
+      this.rateChangedAtMs = nowMs;
+    }
+  }
+
+  /** A federated query's root left out: what coverage counts (one per query, however its spans were dropped). */
+  private countRootLeftOut(span: ClassifiedSpan): void {
+    if (span.role === 'query' && span.queryName !== undefined) this.rootsLeftOut++;
+  }
+
+  /** Least time between two changes of the sampling rate: a trace admitted now leaves after about a grace period. */
+  private rateIntervalMs(): number {
+    return Math.max(this.graceMs, 100);
   }
 
   /** Counters and bounds. */
@@ -176,6 +222,8 @@ export class TraceAssembler implements ClassifiedSpanSink {
         maxTraceAgeMs: this.maxTraceAgeMs,
         graceMs: this.graceMs,
       },
+      samplingRate: this.sampleBelow / HASH_SPACE,
+      coverage: this.rootsLeftOut === 0 ? 1 : this.assembledCount / (this.assembledCount + this.rootsLeftOut),
     };
   }
 
@@ -225,4 +273,15 @@ function positiveInt(name: string, value: number): number {
 function nonNegative(name: string, value: number): number {
   if (!(value >= 0) || !Number.isFinite(value)) throw new RangeError(`${name} must be a non-negative number of milliseconds, got ${value}`);
   return value;
+}
+
+/**
+ * A 32-bit hash of a trace id: its last 8 hex digits (W3C Trace Context level 2 makes the rightmost
+ * 7 bytes the random part; some systems put a time in the leading ones), else FNV-1a of the text.
+ */
+export function traceIdHash(traceId: string): number {
+  if (/[0-9a-fA-F]{8}$/.test(traceId)) return Number.parseInt(traceId.slice(-8), 16);
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < traceId.length; i++) hash = Math.imul(hash ^ traceId.charCodeAt(i), 0x01000193);
+  return hash >>> 0;
 }

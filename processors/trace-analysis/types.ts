@@ -9,6 +9,11 @@ import type { ClassifiedSpan } from '../classified-span.js';
 export type TraceDropReason =
   /** A span arrived while `maxTracesInFlight` traces were already pending; its whole trace is dropped. */
   | 'trace_limit'
+  /**
+   * The assembler was saturated, so it analyses a uniform sample of traces (chosen by trace id) and
+   * this trace was not in it; the whole trace is left out.
+   */
+  | 'sampled_out'
   /** A trace already held `maxSpansPerTrace` spans; the trace is analysed as truncated. */
   | 'span_limit'
   /** A trace's root never arrived within `maxTraceAgeMs`. */
@@ -79,6 +84,18 @@ export interface TraceAssemblyStats {
   droppedTraces: Record<TraceDropReason, number>;
   /** Configured bounds. */
   limits: { maxSpansPerTrace: number; maxTracesInFlight: number; maxTraceAgeMs: number; graceMs: number };
+  /**
+   * Share of traces the assembler takes now (1 unless saturated): when `maxTracesInFlight` is
+   * reached it halves, so that a uniform sample of whole traces (by trace id) is analysed rather
+   * than whichever arrived first; it doubles back while under a quarter of the bound.
+   */
+  samplingRate: number;
+  /**
+   * Federated queries analysed ÷ (analysed + those whose trace was left out for the bounds:
+   * `trace_limit`, `sampled_out`, counted by their root span), since start; 1 when none was left
+   * out. The critical-path and bottleneck figures describe this share of the federated queries.
+   */
+  coverage: number;
 }
 
 /** One span of an analysed trace. */

@@ -16,7 +16,7 @@ import type {
   ResolvedPrometheusConfig,
 } from './resolved-config.js';
 import type { SourceInstrumentationsOptions } from '../../instrumentations/source-instrumentations.js';
-import type { AnalysisOptions, FedscopeOptions, OtlpProtocol, QueryTextMode, SamplerName } from './types.js';
+import type { AnalysisOptions, FedscopeOptions, OtlpProtocol, QueryTextMode, SamplerName, TraceAssemblyOptions } from './types.js';
 import { describeValue } from '../text/describe-value.js';
 import {
   expectBoolean,
@@ -49,6 +49,7 @@ const TOP_LEVEL_KEYS = [
   'influxdb',
   'history',
   'jaegerUiUrl',
+  'traceAssembly',
 ] as const;
 const INFLUXDB_KEYS = [
   'url',
@@ -146,6 +147,7 @@ export function resolveConfig(options: FedscopeOptions = {}, env: Environment = 
     influxdb: resolveInfluxDb(opts.influxdb, env),
     history: resolveHistory(opts.history, env),
     jaegerUiUrl: resolveJaegerUiUrl(opts.jaegerUiUrl, env),
+    traceAssembly: resolveTraceAssembly(opts.traceAssembly),
     analyzeUnsampled: expectBoolean('analyzeUnsampled', opts.analyzeUnsampled) ?? envBoolean(env, 'FEDSCOPE_ANALYZE_UNSAMPLED') ?? true,
     queryText:
       expectOneOf('queryText', opts.queryText, QUERY_TEXT_MODES) ??
@@ -440,6 +442,19 @@ function checkHealthObjectives(value: unknown): void {
     expectNumber('health.objectives.overall.worstQueryMinCount', overall['worstQueryMinCount'], { min: 1, max: 1_000_000, integer: true });
   }
   expectNumber('health.objectives.latencyP95Ms', objectives['latencyP95Ms'], { min: 0.001, max: 3_600_000 });
+}
+
+function resolveTraceAssembly(value: unknown): TraceAssemblyOptions {
+  if (value === undefined) return {};
+  const opts = expectObject('traceAssembly', value, ['graceMs', 'maxTracesInFlight', 'maxSpansPerTrace']);
+  const resolved: TraceAssemblyOptions = {};
+  const graceMs = expectNumber('traceAssembly.graceMs', opts['graceMs'], { min: 0, max: 60_000, integer: true });
+  if (graceMs !== undefined) resolved.graceMs = graceMs;
+  const traces = expectNumber('traceAssembly.maxTracesInFlight', opts['maxTracesInFlight'], { min: 1, max: 1_000_000, integer: true });
+  if (traces !== undefined) resolved.maxTracesInFlight = traces;
+  const spans = expectNumber('traceAssembly.maxSpansPerTrace', opts['maxSpansPerTrace'], { min: 1, max: 100_000, integer: true });
+  if (spans !== undefined) resolved.maxSpansPerTrace = spans;
+  return resolved;
 }
 
 function resolveHostMetrics(value: FedscopeOptions['hostMetrics'], env: Environment): { intervalMs: number } | undefined {

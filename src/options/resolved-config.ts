@@ -2,7 +2,15 @@ import type { Instrumentation } from '@opentelemetry/instrumentation';
 import type { SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import type { SourceInstrumentationsOptions } from '../../instrumentations/source-instrumentations.js';
 import type { ResolvedAlertRule } from '../../processors/alerts/types.js';
-import type { AlertsOptions, AnalysisOptions, FedscopeOptions, OtlpProtocol, QueryTextMode, SamplerName } from './types.js';
+import type {
+  AlertsOptions,
+  AnalysisOptions,
+  FedscopeOptions,
+  OtlpProtocol,
+  QueryTextMode,
+  SamplerName,
+  TraceAssemblyOptions,
+} from './types.js';
 
 /** OTLP export settings after options and environment are merged. */
 export interface ResolvedOtlpConfig {
@@ -97,6 +105,8 @@ export interface ResolvedConfig {
   history: { dir: string | undefined };
   /** Jaeger's UI base URL without a trailing slash, when configured. */
   jaegerUiUrl: string | undefined;
+  /** The trace assembler's grace period and bounds, those given (the assembler's defaults for the rest). */
+  traceAssembly: TraceAssemblyOptions;
   /** How query text goes on spans. */
   queryText: QueryTextMode;
   /** Whether the providers are registered globally. */

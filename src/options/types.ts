@@ -211,6 +211,16 @@ export interface InfluxDbOptions {
   maxQueuedBatches?: number;
 }
 
+/** Options of the trace assembler (see {@link FedscopeOptions.traceAssembly}). */
+export interface TraceAssemblyOptions {
+  /** Milliseconds to wait after a root span ended for its late children. @default 1000 */
+  graceMs?: number;
+  /** Most traces gathered at once; past it, a uniform sample of traces is analysed. @default 5000 */
+  maxTracesInFlight?: number;
+  /** Most spans kept per trace (the rest are dropped, the trace analysed as truncated). @default 1000 */
+  maxSpansPerTrace?: number;
+}
+
 /** The history of the derived figures (10 s points for 1 h, 1 min for 24 h, 10 min for 7 days; 200 series at most). */
 export interface HistoryOptions {
   /**
@@ -280,6 +290,14 @@ export interface FedscopeOptions {
   alerts?: AlertsOptions | false;
   /** The history of the derived figures: where it is kept across restarts. */
   history?: HistoryOptions;
+  /**
+   * How the trace assembler gathers each federated query's spans for the critical-path analysis:
+   * the grace period after a root ends, and its bounds. When `maxTracesInFlight` is reached it
+   * analyses a uniform sample of traces and reports its coverage (`bottlenecks.json`,
+   * `fedscope_trace_assembly_coverage`).
+   * @default { graceMs: 1000, maxTracesInFlight: 5000, maxSpansPerTrace: 1000 }
+   */
+  traceAssembly?: TraceAssemblyOptions;
   /**
    * Base URL of Jaeger's UI (e.g. `http://localhost:16686`): `/fedscope/slow-traces.json` and the
    * dashboard link each slow trace to `<jaegerUiUrl>/trace/<traceId>`.

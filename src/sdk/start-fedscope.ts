@@ -34,6 +34,7 @@ export function startFedscope(options: FedscopeOptions = {}): FedscopeHandle {
     // error.type), so contrib pg's own series of it is dropped rather than counted twice.
     views: dropContribOperationDurationViews(),
     scopesRecordingDbDuration: new Set(),
+    traceAssembly: config.traceAssembly,
   });
   pipeline.start();
   const tracing = startTracing(config, pipeline, resource);

@@ -108,6 +108,18 @@ export class BottleneckMetricProducer extends FedscopeMetricProducer {
       const stats = this.assembler.stats();
       metrics.push(
         gaugeMetric('fedscope.trace_assembly.in_flight', 'Traces being assembled now.', '{trace}', [this.point(now, {}, stats.inFlight)]),
+        gaugeMetric(
+          'fedscope.trace_assembly.coverage',
+          'Share of federated query traces analysed since start (the rest were left out for the assembler bounds).',
+          '1',
+          [this.point(now, {}, stats.coverage)],
+        ),
+        gaugeMetric(
+          'fedscope.trace_assembly.sampling_rate',
+          'Share of traces the assembler takes now: below 1 while saturated (a uniform sample by trace id).',
+          '1',
+          [this.point(now, {}, stats.samplingRate)],
+        ),
         counterMetric('fedscope.trace_assembly.assembled', 'Federated query traces assembled and analysed.', '{trace}', [
           this.point(now, {}, stats.assembled),
         ]),

@@ -5,6 +5,7 @@ import { FederationSpanProcessor } from '../../../processors/federation-span-pro
 import { TraceAssembler } from '../../../processors/trace-analysis/trace-assembler.js';
 import type { AssembledTrace } from '../../../processors/trace-analysis/types.js';
 import { ManualClock } from '../../../src/stats/manual-clock.js';
+import { seededRandom } from '../../support/seeded-random.js';
 import { endOrder, syntheticTrace } from '../../support/synthetic-trace.js';
 
 function collector() {
@@ -66,7 +67,11 @@ describe('TraceAssembler', () => {
     // First every trace's source call ends (10,000 traces in flight at once) …
     for (const spans of all) assembler.record(spans[0]!);
     expect(assembler.stats().inFlight).toBe(1000);
-    expect(assembler.stats().droppedTraces.trace_limit).toBe(9000);
+    // Saturated at once: the rest are left out, most by the halved sampling rate, the others by the bound.
+    const left = assembler.stats().droppedTraces;
+    expect(left.trace_limit + left.sampled_out).toBe(9000);
+    expect(left.sampled_out).toBeGreaterThan(4000);
+    expect(assembler.stats().samplingRate).toBe(0.5);
     // … then their stages and roots.
     for (const spans of all) assembler.record(spans[1]!);
     for (const spans of all) assembler.record(spans[2]!);
@@ -77,9 +82,48 @@ describe('TraceAssembler', () => {
     expect(traces).toHaveLength(1000);
     expect(stats.assembled).toBe(1000);
     // The rest of each rejected trace is dropped too (never half a trace), and counted.
-    expect(stats.droppedSpans.trace_limit).toBe(9000 * 3);
+    expect(stats.droppedSpans.trace_limit + stats.droppedSpans.sampled_out).toBe(9000 * 3);
+    expect(stats.coverage).toBe(0.1);
     expect(stats.droppedSpans.span_limit).toBe(0);
     expect(traces.every((t) => t.spans.length === 3 && !t.truncated)).toBe(true);
+  });
+
+  it('under saturation analyses a uniform sample of whole traces, says how much, and recovers', () => {
+    const clock = new ManualClock(0);
+    const { traces, sink } = collector();
+    const assembler = new TraceAssembler([sink], { graceMs: 100, maxTracesInFlight: 200 }, clock);
+    const random = seededRandom(5);
+    const hexId = () => Array.from({ length: 32 }, () => Math.floor(random() * 16).toString(16)).join('');
+    const order: string[] = [];
+    // 3 s of 4,000 traces/s, each done after 50 ms: 200 in flight at most take 400/s with the 100 ms grace, a tenth.
+    for (let ms = 0; ms < 3000; ms++) {
+      for (let k = 0; k < 4; k++) {
+        const id = hexId();
+        order.push(id);
+        for (const span of simple(id)) assembler.record(span);
+      }
+      clock.advance(1);
+      assembler.flush();
+    }
+    const saturated = assembler.stats();
+    expect(saturated.samplingRate).toBeLessThanOrEqual(0.5);
+    // The analysed traces are spread over the whole run, not the first ones that got in.
+    clock.advance(200);
+    assembler.flush();
+    const analysed = new Set(traces.map((t) => t.traceId));
+    const inThird = (third: number) => order.slice(third * 4000, (third + 1) * 4000).filter((id) => analysed.has(id)).length;
+    const thirds = [inThird(0), inThird(1), inThird(2)];
+    for (const n of thirds) expect(n).toBeGreaterThan(0.2 * analysed.size);
+    const stats = assembler.stats();
+    expect(stats.coverage).toBeCloseTo(analysed.size / order.length, 6);
+    // Every analysed trace is whole.
+    expect(traces.every((t) => t.spans.length === 3)).toBe(true);
+    // The load gone, the rate climbs back to 1 (doubling once per grace period).
+    for (let i = 0; i < 20; i++) {
+      clock.advance(100);
+      assembler.flush();
+    }
+    expect(assembler.stats().samplingRate).toBe(1);
   });
 
   it('truncates a trace at maxSpansPerTrace and expires traces whose root never came', () => {

@@ -32,6 +32,26 @@ function endSourceCall(h: FedscopeHandle, source: string): void {
     .end();
 }
 
+describe('startFedscope traceAssembly', () => {
+  it('gives the trace assembler the grace period and bounds the options name', async () => {
+    const handle = startFedscope({
+      prometheus: false,
+      otlp: false,
+      hostMetrics: false,
+      alerts: false,
+      registerGlobal: false,
+      traceAssembly: { graceMs: 250, maxTracesInFlight: 64, maxSpansPerTrace: 32 },
+    });
+    try {
+      const { assembly } = handle.bottlenecks();
+      expect(assembly.limits).toMatchObject({ graceMs: 250, maxTracesInFlight: 64, maxSpansPerTrace: 32 });
+      expect(assembly).toMatchObject({ samplingRate: 1, coverage: 1 });
+    } finally {
+      await handle.shutdown();
+    }
+  });
+});
+
 describe('deferred span recording under startFedscope', () => {
   it('leaves the span off the request path, yet every report sees it', () => {
     handle = startFedscope({ prometheus: false, otlp: false, hostMetrics: false, alerts: false, registerGlobal: false });
