@@ -1,4 +1,53 @@
 import protobuf from 'protobufjs';
+import { MAX_ANY_VALUE_DEPTH } from './wire-model.js';
+
+/**
+ * The AnyValue messages, one set per nesting depth: `AnyValue`, `ArrayValue`, `KeyValueList` and
+ * `KeyValue` are depth 0 (as opentelemetry-proto names them), `AnyValue_1` … the values nested in
+ * them, and so on to one past `maxDepth`, whose array and kvlist members are opaque bytes. The
+ * wire format is the same; the decoder just never recurses deeper than that, so a value nested
+ * past the limit reaches fedscope's reader, which rejects its span (partial success), instead of
+ * failing the whole request at protobufjs' recursion limit (100 messages, ~48 levels).
+ */
+function boundedAnyValueMessages(maxDepth: number): string {
+  const suffix = (depth: number) => (depth === 0 ? '' : `_${depth}`);
+  const out: string[] = [];
+  for (let depth = 0; depth <= maxDepth + 1; depth++) {
+    const here = suffix(depth);
+    const next = suffix(depth + 1);
+    const last = depth === maxDepth + 1;
+    out.push(`message AnyValue${here} {
+  oneof value {
+    string string_value = 1;
+    bool bool_value = 2;
+    int64 int_value = 3;
+    double double_value = 4;
+    ${last ? 'bytes' : `ArrayValue${next}`} array_value = 5;
+    ${last ? 'bytes' : `KeyValueList${next}`} kvlist_value = 6;
+    bytes bytes_value = 7;
+  }
+}
+`);
+  }
+  // ArrayValue/KeyValueList/KeyValue of depth d hold values of depth d; AnyValue of depth d points to depth d + 1's.
+  for (let depth = 0; depth <= maxDepth + 1; depth++) {
+    const here = suffix(depth);
+    out.push(`message ArrayValue${here} {
+  repeated AnyValue${here} values = 1;
+}
+
+message KeyValueList${here} {
+  repeated KeyValue${here} values = 1;
+}
+
+message KeyValue${here} {
+  string key = 1;
+  AnyValue${here} value = 2;
+}
+`);
+  }
+  return out.join('\n');
+}
 
 // The opentelemetry-proto v1 messages an OTLP trace export carries (common, resource, trace,
 // collector trace service) plus google.rpc.Status for OTLP/HTTP error bodies and google.rpc.RetryInfo
@@ -9,31 +58,7 @@ syntax = "proto3";
 
 package opentelemetry.proto.common.v1;
 
-message AnyValue {
-  oneof value {
-    string string_value = 1;
-    bool bool_value = 2;
-    int64 int_value = 3;
-    double double_value = 4;
-    ArrayValue array_value = 5;
-    KeyValueList kvlist_value = 6;
-    bytes bytes_value = 7;
-  }
-}
-
-message ArrayValue {
-  repeated AnyValue values = 1;
-}
-
-message KeyValueList {
-  repeated KeyValue values = 1;
-}
-
-message KeyValue {
-  string key = 1;
-  AnyValue value = 2;
-}
-
+${boundedAnyValueMessages(MAX_ANY_VALUE_DEPTH)}
 message InstrumentationScope {
   string name = 1;
   string version = 2;

@@ -270,8 +270,9 @@ describe('decodeTraceRequest: bad input', () => {
     expect((await decodeError(jsonBytes(collectorStyleRequest()), PROTO_TYPE)).status).toBe(400);
   });
 
-  it('answers 400 for protobuf nested past the decoder limit', async () => {
-    // AnyValue{array_value{values{array_value{…}}}} 200 levels deep inside a span attribute.
+  it('rejects the span, not the request, for protobuf nested past the recursion limit of protobufjs', async () => {
+    // AnyValue{array_value{values{array_value{…}}}} 200 levels deep inside a span attribute: 400
+    // nested messages, four times protobufjs' limit; the decoder reads 33 levels and no deeper.
     let value: Uint8Array = Buffer.from([0x0a, 0x01, 0x78]); // AnyValue{string_value: "x"}
     for (let i = 0; i < 200; i++) {
       const arrayValue = Buffer.concat([Buffer.from([0x0a]), varint(value.length), value]); // ArrayValue{values: value}
@@ -282,9 +283,10 @@ describe('decodeTraceRequest: bad input', () => {
     const scopeSpans = Buffer.concat([Buffer.from([0x12]), varint(span.length), span]);
     const resourceSpans = Buffer.concat([Buffer.from([0x12]), varint(scopeSpans.length), scopeSpans]);
     const request = Buffer.concat([Buffer.from([0x0a]), varint(resourceSpans.length), resourceSpans]);
-    const error = await decodeError(request, PROTO_TYPE);
-    expect(error.status).toBe(400);
-    expect(error.message).toMatch(/max depth exceeded/);
+    const decoded = await decodeTraceRequest(request, PROTO_TYPE);
+    expect(decoded.spans).toEqual([]);
+    expect(decoded.rejectedSpans).toBe(1);
+    expect(decoded.rejections[0]!.reason).toMatch(/attribute value too deep at .*: more than 32 nested arrays\/maps/);
   });
 
   it('answers 400 for malformed JSON, naming the problem', async () => {
