@@ -1,6 +1,7 @@
 /**
- * Classification of database driver errors: a low-cardinality `error.type` (the code the driver
- * or server gives), the `db.response.status_code` and one of six classes an operator acts on.
+ * Classification of database driver errors: a low-cardinality `error.type` (the code the database
+ * gives, else the class of a client-side failure), the `db.response.status_code` and one of six
+ * classes an operator acts on.
  *
  * Sources of the codes, in the order they are tried:
  * - SQLite (better-sqlite3 `SqliteError.code`: `SQLITE_CONSTRAINT_UNIQUE`, `SQLITE_BUSY`, …)
@@ -47,9 +48,12 @@ export const DB_ERROR_CLASSES: readonly DbErrorClass[] = Object.freeze([
 /** Result of {@link classifyDbError}. */
 export interface DbErrorClassification {
   /**
-   * `error.type`: the driver's or server's code (SQLSTATE, `ER_…` name, `SQLITE_…`, `ECONN…`,
-   * `DUCKDB_ERROR_…`); the class name when the driver gave no code but the message was recognised;
-   * else the error's class name or `_OTHER`. Always low-cardinality.
+   * `error.type`: the database's code when the database gave one (SQLSTATE, `ER_…` name,
+   * `SQLITE_…`, `DUCKDB_ERROR_…`); for a client-side failure (a socket error such as `ECONNRESET`,
+   * a MySQL client protocol code, a recognised driver message) the class name — `connection_error`,
+   * `timeout` — so that one fault (a reset seen as a socket error by one query and as "Connection
+   * terminated" by the seven queued behind it) has one `error.type` on every span; else the error's
+   * class name or `_OTHER`. Always low-cardinality.
    */
   errorType: string;
   /** The failure's class (`federation.error.class`). */
@@ -108,7 +112,8 @@ function classify(error: unknown, options: ClassifyDbErrorOptions): DbErrorClass
   }
   if (code !== undefined) {
     const clientClass = MYSQL_CLIENT_CODES.get(code) ?? NODE_NET_CODES.get(code);
-    if (clientClass !== undefined) return { errorType: code, errorClass: clientClass, statusCode: undefined };
+    // Client-side: typed by the class, as the same fault is on spans that saw only a message.
+    if (clientClass !== undefined) return { errorType: clientClass, errorClass: clientClass, statusCode: undefined };
     if (isSqlState(code)) return { errorType: code, errorClass: sqlStateClass(code), statusCode: code };
   }
   if (sqlState !== undefined && isSqlState(sqlState)) {
@@ -432,12 +437,7 @@ function classifyMessage(message: string, system: string | undefined): DbErrorCl
     }
   }
   for (const [pattern, errorClass] of GENERIC_MESSAGES) {
-    // Socket codes quoted in a message are the driver's own code, so they make the better type.
-    const quoted = /\b(E[A-Z]{3,15})\b/.exec(message)?.[1];
-    if (pattern.test(message)) {
-      const errorType = quoted !== undefined && NODE_NET_CODES.has(quoted) ? quoted : errorClass;
-      return { errorType, errorClass, statusCode: undefined };
-    }
+    if (pattern.test(message)) return { errorType: errorClass, errorClass, statusCode: undefined };
   }
   return undefined;
 }

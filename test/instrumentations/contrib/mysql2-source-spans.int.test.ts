@@ -174,7 +174,7 @@ describe.skipIf(mariadb.skip)(`instrumentation-mysql2 via fedscope (${mariadb.la
     const port = await freePort();
     const error = await failure(() => mysql.createConnection({ ...config, port }));
     expect(classifyDbError(error, { system: 'mysql' })).toEqual({
-      errorType: 'ECONNREFUSED',
+      errorType: 'connection_error',
       errorClass: 'connection_error',
       statusCode: undefined,
     });

@@ -181,7 +181,7 @@ describe.skipIf(postgres.skip)(`instrumentation-pg via fedscope (${postgres.labe
     expect(connect.status.code).toBe(SpanStatusCode.ERROR);
     expect(connect.attributes).toMatchObject({
       'server.port': port,
-      'error.type': 'ECONNREFUSED',
+      'error.type': 'connection_error',
       'federation.error.class': 'connection_error',
       'federation.source': `postgresql://${config.host}:${port}/${config.database}`,
     });

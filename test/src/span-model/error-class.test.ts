@@ -86,9 +86,9 @@ describe('classifyDbError', () => {
     ['ENOTFOUND', 'connection_error'],
     ['EPIPE', 'connection_error'],
     ['ETIMEDOUT', 'timeout'],
-  ] as const)('client code %s → %s', (code, errorClass) => {
+  ] as const)('client code %s → %s, typed by the class', (code, errorClass) => {
     expect(classifyDbError(Object.assign(new Error('x'), { code, errno: -111 }))).toEqual({
-      errorType: code,
+      errorType: errorClass,
       errorClass,
       statusCode: undefined,
     });
@@ -96,7 +96,7 @@ describe('classifyDbError', () => {
 
   it('reads the code of the first failed attempt inside an AggregateError (happy eyeballs)', () => {
     const error = new AggregateError([Object.assign(new Error('connect ECONNREFUSED ::1:1'), { code: 'ECONNREFUSED' })], '');
-    expect(classifyDbError(error)).toMatchObject({ errorType: 'ECONNREFUSED', errorClass: 'connection_error' });
+    expect(classifyDbError(error)).toMatchObject({ errorType: 'connection_error', errorClass: 'connection_error' });
   });
 
   it.each([
@@ -156,10 +156,19 @@ describe('classifyDbError', () => {
     });
     expect(classifyDbError(new Error('Connection terminated unexpectedly')).errorClass).toBe('connection_error');
     expect(classifyDbError({ message: 'connect ECONNREFUSED 127.0.0.1:1' })).toEqual({
-      errorType: 'ECONNREFUSED',
+      errorType: 'connection_error',
       errorClass: 'connection_error',
       statusCode: undefined,
     });
+  });
+
+  it('gives one error.type to one fault: a reset seen as a socket code and as a message alike', () => {
+    const socket = classifyDbError(Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }), { system: 'postgresql' });
+    const queued = classifyDbError(new Error('Connection terminated unexpectedly'), { system: 'postgresql' });
+    const mysqlLost = classifyDbError(Object.assign(new Error('Connection lost'), { code: 'PROTOCOL_CONNECTION_LOST' }), {
+      system: 'mysql',
+    });
+    expect(new Set([socket.errorType, queued.errorType, mysqlLost.errorType])).toEqual(new Set(['connection_error']));
   });
 
   it('keeps anything else low-cardinality: the error class name, or _OTHER', () => {
