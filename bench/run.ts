@@ -16,12 +16,15 @@ const ENTRY_MODULES: Record<string, () => Promise<{ default: BenchEntry }>> = {
   sql: () => import('./sql-fingerprint.bench.js'),
   percentiles: () => import('./percentiles.bench.js'),
   derive: () => import('./derive-processor.bench.js'),
+  'span-cost': () => import('./span-cost.bench.js'),
   sources: () => import('./sources.bench.js'),
   heap: () => import('./analysis-heap.bench.js'),
   federation: () => import('./federation.bench.js'),
   anomaly: () => import('./anomaly.bench.js'),
   'critical-path': () => import('./trace-analysis.bench.js'),
   collector: () => import('./collector.bench.js'),
+  'history-save': () => import('./history-save.bench.js'),
+  dashboard: () => import('./dashboard-watch.bench.js'),
 };
 
 function formatTable(table: BenchTable): string {

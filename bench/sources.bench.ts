@@ -1,10 +1,15 @@
 /**
  * Cost of instrumentation per `SELECT 1`: on the real PostgreSQL, uninstrumented vs the contrib
  * instrumentation-pg alone vs fedscope (contrib pg with fedscope's enrichment + fedscope's
- * pipeline); on DuckDB in-memory, uninstrumented vs fedscope. Variants alternate round by round.
+ * pipeline); on DuckDB in-memory, uninstrumented vs fedscope's DuckDB instrumentation under plain
+ * OTel vs under fedscope. Every variant with metrics has a Prometheus reader whose `/metrics` is
+ * fetched over HTTP every second of its rounds: contrib pg records `db.client.operation.duration`
+ * into a PrometheusExporter of its own meter provider, fedscope runs with `prometheus: { port: 0 }`.
+ * Variants alternate round by round, the order flipped each round.
  */
 import { createRequire } from 'node:module';
 import { context, metrics, propagation, trace } from '@opentelemetry/api';
+import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
 import { registerInstrumentations } from '@opentelemetry/instrumentation';
 import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
 import { MeterProvider } from '@opentelemetry/sdk-metrics';
@@ -14,16 +19,28 @@ import { fedscopePgInstrumentation } from '../dist/instrumentations/contrib/cont
 import { DuckDBInstrumentation } from '../dist/instrumentations/duckdb/instrumentation.js';
 import { startFedscope } from '../dist/src/sdk/start-fedscope.js';
 import { DiscardExporter } from './discard-exporter.js';
-import { round } from './measure.js';
+import { alternateRounds, figureOf, formatSpread, measureCost, pairedRatios, round, spreadOf, type Cost } from './measure.js';
+import { MetricsScraper, type ScrapeStats } from './metrics-scraper.js';
+import { servePrometheusExporter } from './prometheus-endpoint.js';
 import type { BenchEntry, BenchTable } from './types.js';
 
-const ITERATIONS = 1_000;
+const ITERATIONS = 2_000;
+/** Untimed queries after a variant is set up in a round. */
 const WARM_UP = 300;
-const ROUNDS = 25;
+const ROUNDS = 10;
 
-/** none: uninstrumented; sdk: the instrumentation under a plain OTel SDK; fedscope: under startFedscope(). */
+/**
+ * none: uninstrumented; sdk: the instrumentation under a plain OTel SDK (with a scraped Prometheus
+ * reader when `metricReader`); fedscope: under startFedscope() with Prometheus on and scraped.
+ */
 type VariantKind = 'none' | 'sdk' | 'fedscope';
-type Variant = string;
+interface Variant<V extends string> {
+  name: V;
+  kind: VariantKind;
+  instrumentation?: Switchable;
+  /** The baseline records metrics of its own: give it a Prometheus reader, scraped as fedscope's is. */
+  metricReader?: boolean;
+}
 interface Switchable {
   enable(): void;
   disable(): void;
@@ -38,90 +55,104 @@ function unregisterGlobals(): void {
   metrics.disable();
 }
 
-interface Cost {
-  /** Wall-clock nanoseconds per awaited call. */
-  wallNs: number;
-  /** CPU nanoseconds of this process (user + system) per call. */
-  cpuNs: number;
+/** A variant set up for one round: the URL its Prometheus reader answers on, if any, and its teardown. */
+interface SetUpVariant {
+  metricsUrl: string | undefined;
+  stop(): Promise<void>;
 }
 
-/** Times `ITERATIONS` awaited calls after a warm-up: wall clock and this process's CPU time. */
-async function measure(call: () => Promise<unknown>): Promise<Cost> {
-  for (let i = 0; i < WARM_UP; i++) await call();
-  const cpu = process.cpuUsage();
-  const start = process.hrtime.bigint();
-  for (let i = 0; i < ITERATIONS; i++) await call();
-  const wallNs = Number(process.hrtime.bigint() - start) / ITERATIONS;
-  const used = process.cpuUsage(cpu);
-  return { wallNs, cpuNs: ((used.user + used.system) * 1000) / ITERATIONS };
-}
-
-const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
-
-/** Per variant: its costs round by round (rounds are paired across variants). */
-type Rounds = Map<Variant, Cost[]>;
-
-/** Runs `call` under each variant in alternating rounds; returns every round's costs. */
-async function alternate(
-  call: () => Promise<unknown>,
-  variants: Array<{ name: Variant; kind: VariantKind; instrumentation?: Switchable }>,
-): Promise<Rounds> {
-  const samples: Rounds = new Map(variants.map((v) => [v.name, []]));
-  for (let round = -1; round < ROUNDS; round++) {
-    for (const variant of variants) {
-      let stop = async (): Promise<void> => {};
-      if (variant.kind === 'sdk') {
-        const tracerProvider = new NodeTracerProvider({ spanProcessors: [new BatchSpanProcessor(new DiscardExporter())] });
-        const meterProvider = new MeterProvider();
-        tracerProvider.register();
-        variant.instrumentation?.setTracerProvider(tracerProvider);
-        variant.instrumentation?.setMeterProvider(meterProvider);
-        stop = async () => {
-          await tracerProvider.shutdown();
-          await meterProvider.shutdown();
-          unregisterGlobals();
-        };
-      } else if (variant.kind === 'fedscope') {
-        const handle = startFedscope({
-          prometheus: false,
-          otlp: false,
-          hostMetrics: false,
-          sourceInstrumentations: false,
-          spanProcessors: [new BatchSpanProcessor(new DiscardExporter())],
-        });
-        variant.instrumentation?.setTracerProvider(handle.tracerProvider);
-        variant.instrumentation?.setMeterProvider(handle.meterProvider);
-        stop = () => handle.shutdown();
-      }
-      variant.instrumentation?.enable();
-      const cost = await measure(call);
-      variant.instrumentation?.disable();
-      await stop();
-      if (round >= 0) samples.get(variant.name)!.push(cost);
-    }
+async function setUp(variant: Variant<string>): Promise<SetUpVariant> {
+  if (variant.kind === 'none') return { metricsUrl: undefined, stop: () => Promise.resolve() };
+  if (variant.kind === 'fedscope') {
+    const handle = startFedscope({
+      prometheus: { port: 0 },
+      otlp: false,
+      hostMetrics: false,
+      sourceInstrumentations: false, // the instrumentation under test is set up here
+      spanProcessors: [new BatchSpanProcessor(new DiscardExporter())],
+    });
+    await handle.ready;
+    variant.instrumentation?.setTracerProvider(handle.tracerProvider);
+    variant.instrumentation?.setMeterProvider(handle.meterProvider);
+    return { metricsUrl: `${handle.metricsUrl!}/metrics`, stop: () => handle.shutdown() };
   }
-  return samples;
+  const tracerProvider = new NodeTracerProvider({ spanProcessors: [new BatchSpanProcessor(new DiscardExporter())] });
+  const exporter = variant.metricReader ? new PrometheusExporter({ preventServerStart: true }) : undefined;
+  const meterProvider = new MeterProvider({ readers: exporter ? [exporter] : [] });
+  const endpoint = exporter ? await servePrometheusExporter(exporter) : undefined;
+  tracerProvider.register();
+  variant.instrumentation?.setTracerProvider(tracerProvider);
+  variant.instrumentation?.setMeterProvider(meterProvider);
+  return {
+    metricsUrl: endpoint?.url,
+    stop: async () => {
+      await tracerProvider.shutdown();
+      await meterProvider.shutdown();
+      await endpoint?.close();
+      unregisterGlobals();
+    },
+  };
 }
 
-/** Median over rounds of `variant`'s cost divided by `baseline`'s in the same round: drift between rounds cancels. */
-function pairedRatio(rounds: Rounds, variant: Variant, baseline: Variant, of: keyof Cost): number {
-  const base = rounds.get(baseline)!;
-  return median(rounds.get(variant)!.map((cost, i) => cost[of] / base[i]![of]));
+/** Runs `call` under each variant in alternating rounds; returns every round's costs and the scrapes made. */
+async function alternate<V extends string>(call: () => Promise<unknown>, variants: Array<Variant<V>>) {
+  // One scraper per variant with metrics: a scrape every second of that variant's timed rounds.
+  const scrapers = new Map(variants.map((v) => [v.name, new MetricsScraper()]));
+  const rounds = await alternateRounds<V, keyof Cost>(
+    variants.map((v) => v.name),
+    async (name) => {
+      const variant = variants.find((v) => v.name === name)!;
+      const running = await setUp(variant);
+      variant.instrumentation?.enable();
+      try {
+        for (let i = 0; i < WARM_UP; i++) await call();
+        const scraper = running.metricsUrl === undefined ? undefined : scrapers.get(name)!.start(running.metricsUrl);
+        const cost = await measureCost(async () => {
+          for (let i = 0; i < ITERATIONS; i++) await call();
+        }, ITERATIONS);
+        await scraper?.stop();
+        return cost;
+      } finally {
+        variant.instrumentation?.disable();
+        await running.stop();
+      }
+    },
+    { rounds: ROUNDS },
+  );
+  const scrapes = new Map<V, ScrapeStats>();
+  for (const [name, scraper] of scrapers) {
+    const stats = await scraper.stop();
+    if (stats.scrapes + stats.failures > 0) scrapes.set(name, stats);
+  }
+  return { rounds, scrapes };
 }
 
-function table(title: string, rounds: Rounds, baseline: Variant, notes: string[]): BenchTable {
+function table<V extends string>(
+  title: string,
+  result: Awaited<ReturnType<typeof alternate<V>>>,
+  baseline: V,
+  none: V,
+  notes: string[],
+): BenchTable {
+  const { rounds, scrapes } = result;
+  const µs = (ns: number) => ns / 1000;
+  const scraped = [...scrapes].map(([name, s]) => `${name} ${s.scrapes} (${s.failures} failed, last ${round(s.lastBytes / 1024)} KiB)`);
   return {
     title,
     columns: ['variant', 'µs/query', `× ${baseline}`, '× uninstrumented', 'CPU µs/query', `CPU × ${baseline}`],
-    rows: [...rounds].map(([name, costs]) => [
+    rows: (Object.keys(rounds) as V[]).map((name) => [
       name,
-      round(median(costs.map((c) => c.wallNs)) / 1000),
-      round(pairedRatio(rounds, name, baseline, 'wallNs'), 3),
-      round(pairedRatio(rounds, name, 'none', 'wallNs'), 3),
-      round(median(costs.map((c) => c.cpuNs)) / 1000),
-      round(pairedRatio(rounds, name, baseline, 'cpuNs'), 3),
+      formatSpread(figureOf(rounds, name, 'wallNs', µs)),
+      formatSpread(pairedRatios(rounds, name, baseline, 'wallNs')),
+      formatSpread(pairedRatios(rounds, name, none, 'wallNs')),
+      formatSpread(figureOf(rounds, name, 'cpuNs', µs)),
+      formatSpread(pairedRatios(rounds, name, baseline, 'cpuNs')),
     ]),
-    notes,
+    notes: [
+      `Each cell: median (min–max) over ${ROUNDS} rounds after a warm-up round; ${ITERATIONS.toLocaleString('en-US')} awaited queries per variant per round after ${WARM_UP} untimed ones; variants alternate, the order flipped each round; ratios are taken within each round, so drift of the machine between rounds cancels. CPU = the process's CPU time (every thread).`,
+      ...notes,
+      `Prometheus scrapes, one per second of each variant's timed rounds (the first at its first round's start): ${scraped.join('; ')}.`,
+    ],
   };
 }
 
@@ -144,18 +175,19 @@ const entry: BenchEntry = {
     const client = new pg.Client(postgresConfig());
     try {
       await client.connect();
-      const rounds = await alternate(
+      const result = await alternate(
         () => client.query('SELECT 1'),
         [
           { name: 'none', kind: 'none' },
-          { name: 'contrib', kind: 'sdk', instrumentation: contrib },
+          { name: 'contrib', kind: 'sdk', instrumentation: contrib, metricReader: true },
           { name: 'fedscope', kind: 'fedscope', instrumentation: fedscopePg },
         ],
       );
+      const goal = (of: keyof Cost) => spreadOf(pairedRatios(result.rounds, 'fedscope', 'contrib', of));
       tables.push(
-        table('SELECT 1 on the real PostgreSQL (pg Client over TCP loopback)', rounds, 'contrib', [
-          `${ITERATIONS} awaited queries per round, variants alternating, ${ROUNDS} rounds; µs columns are medians over rounds, ratios are medians of the ratios within each round (paired, so drift of the machine between rounds cancels). contrib = @opentelemetry/instrumentation-pg alone with a BatchSpanProcessor; fedscope = the same instrumentation with fedscope's enrichment, under startFedscope() (span processor, statistics, trace analysis, health, alerts) with the same BatchSpanProcessor.`,
-          `Goal: fedscope ≤ 1.10× contrib alone. Measured: ${round(pairedRatio(rounds, 'fedscope', 'contrib', 'wallNs'), 3)}× wall clock, ${round(pairedRatio(rounds, 'fedscope', 'contrib', 'cpuNs'), 3)}× this process's CPU time. contrib's meter provider has no reader (the cheapest contrib set-up); CPU = process.cpuUsage() over the timed calls.`,
+        table('SELECT 1 on the real PostgreSQL (pg Client over TCP loopback)', result, 'contrib', 'none', [
+          `contrib = @opentelemetry/instrumentation-pg alone with a BatchSpanProcessor to a discarding exporter, and a MeterProvider with a PrometheusExporter reader (its db.client.operation.duration) served on a loopback port and scraped. fedscope = the same instrumentation with fedscope's enrichment under startFedscope({ prometheus: { port: 0 } }) (span processor, statistics, trace analysis, health, alerts; contrib's own duration series dropped, fedscope records it) with the same BatchSpanProcessor.`,
+          `Goal: fedscope ≤ 1.10× contrib alone, wall and CPU. Measured: ${round(goal('wallNs').median, 3)}× wall, ${round(goal('cpuNs').median, 3)}× CPU (medians of the paired ratios).`,
         ]),
       );
     } catch (error) {
@@ -170,7 +202,7 @@ const entry: BenchEntry = {
 
     const instance = await DuckDBInstance.create(':memory:');
     const connection = await instance.connect();
-    const rounds = await alternate(
+    const result = await alternate(
       () => connection.runAndReadAll('SELECT 1'),
       [
         { name: 'none', kind: 'none' },
@@ -181,8 +213,8 @@ const entry: BenchEntry = {
     connection.closeSync();
     instance.closeSync();
     tables.push(
-      table('SELECT 1 on DuckDB in-memory (@duckdb/node-api runAndReadAll)', rounds, 'none', [
-        `${ITERATIONS} awaited queries per round, variants alternating, ${ROUNDS} rounds, ratios paired by round; plain OTel = fedscope's DuckDB instrumentation under a bare NodeTracerProvider with a BatchSpanProcessor to a discarding exporter (what any OTel tracing costs here: the AsyncLocalStorage context manager turns on promise hooks, and DuckDB's calls make many promises); fedscope = the same instrumentation under startFedscope() with the same BatchSpanProcessor. CPU includes DuckDB's own threads.`,
+      table('SELECT 1 on DuckDB in-memory (@duckdb/node-api runAndReadAll)', result, 'plain OTel', 'none', [
+        `plain OTel = fedscope's DuckDB instrumentation under a bare NodeTracerProvider with a BatchSpanProcessor to a discarding exporter (what any OTel tracing costs here: the AsyncLocalStorage context manager turns on promise hooks, and DuckDB's calls make many promises); it records no metrics of its own, so it has no reader. fedscope = the same instrumentation under startFedscope({ prometheus: { port: 0 } }) with the same BatchSpanProcessor. CPU includes DuckDB's own threads.`,
       ]),
     );
     return tables;

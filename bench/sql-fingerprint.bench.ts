@@ -4,7 +4,7 @@
  * instrumentations use (a repeated statement costs one map lookup).
  */
 import { fingerprintSql, sanitizeSql, StatementAnalyzer, summarizeSql } from '../dist/src/sql/index.js';
-import { round, timeSync } from './measure.js';
+import { alternateSync, figureOf, formatSpread, pairedRatios } from './measure.js';
 import type { BenchEntry } from './types.js';
 
 /** A realistic statement: joins, literals of several kinds, an IN list, a comment. */
@@ -19,6 +19,7 @@ LIMIT 50`;
 
 const UNCACHED_ITERATIONS = 4_000;
 const CACHED_ITERATIONS = 400_000;
+const ROUNDS = 10;
 
 let sink = 0;
 
@@ -26,51 +27,53 @@ const entry: BenchEntry = {
   id: 'sql',
   async run() {
     const lookup = new Map([[SQL, 1]]);
-    const baseline = timeSync(() => {
-      sink += lookup.get(SQL) ?? 0;
-    }, CACHED_ITERATIONS);
-
-    const sanitize = timeSync(() => {
-      sink += sanitizeSql(SQL, { dialect: 'postgresql' }).length;
-    }, UNCACHED_ITERATIONS);
-    const fingerprint = timeSync(() => {
-      sink += fingerprintSql(SQL, { dialect: 'postgresql' }).length;
-    }, UNCACHED_ITERATIONS);
-    const summary = timeSync(() => {
-      sink += summarizeSql(SQL, { dialect: 'postgresql' }).statementCount;
-    }, UNCACHED_ITERATIONS);
     const noCache = new StatementAnalyzer({ maxEntries: 0 });
-    const analyzeUncached = timeSync(() => {
-      sink += noCache.analyze(SQL, 'postgresql').fingerprint.length;
-    }, UNCACHED_ITERATIONS);
     const cache = new StatementAnalyzer();
-    const analyzeCached = timeSync(() => {
-      sink += cache.analyze(SQL, 'postgresql').fingerprint.length;
-    }, CACHED_ITERATIONS);
+    const variants = {
+      'baseline: Map.get(text)': {
+        operation: () => void (sink += lookup.get(SQL) ?? 0),
+        iterations: CACHED_ITERATIONS,
+      },
+      'sanitizeSql (uncached)': {
+        operation: () => void (sink += sanitizeSql(SQL, { dialect: 'postgresql' }).length),
+        iterations: UNCACHED_ITERATIONS,
+      },
+      'fingerprintSql (uncached: normalise + FNV-1a 64)': {
+        operation: () => void (sink += fingerprintSql(SQL, { dialect: 'postgresql' }).length),
+        iterations: UNCACHED_ITERATIONS,
+      },
+      'summarizeSql (uncached)': {
+        operation: () => void (sink += summarizeSql(SQL, { dialect: 'postgresql' }).statementCount),
+        iterations: UNCACHED_ITERATIONS,
+      },
+      'StatementAnalyzer.analyze, cache disabled (all of the above, one lexer pass)': {
+        operation: () => void (sink += noCache.analyze(SQL, 'postgresql').fingerprint.length),
+        iterations: UNCACHED_ITERATIONS,
+      },
+      'StatementAnalyzer.analyze, cached (repeated statement)': {
+        operation: () => void (sink += cache.analyze(SQL, 'postgresql').fingerprint.length),
+        iterations: CACHED_ITERATIONS,
+      },
+    };
+    type Variant = keyof typeof variants;
+    const rounds = await alternateSync(variants, { rounds: ROUNDS });
     if (sink === 42) console.log(''); // keep the results alive
 
-    const row = (name: string, ns: number) => [
+    const row = (name: Variant) => [
       name,
-      round(ns),
-      round(1e9 / ns),
-      round(ns / baseline.nsPerOp, 3),
-      round(ns / analyzeCached.nsPerOp, 3),
+      formatSpread(figureOf(rounds, name, 'ns')),
+      formatSpread(figureOf(rounds, name, 'ns', (ns) => 1e9 / ns)),
+      formatSpread(pairedRatios(rounds, name, 'baseline: Map.get(text)', 'ns')),
+      formatSpread(pairedRatios(rounds, name, 'StatementAnalyzer.analyze, cached (repeated statement)', 'ns')),
     ];
     const stats = cache.stats();
     return [
       {
         title: `SQL text handling per call (${SQL.length}-character statement, PostgreSQL dialect)`,
         columns: ['operation', 'ns/call', 'calls/s', '× Map.get', '× cached analyze'],
-        rows: [
-          row('baseline: Map.get(text)', baseline.nsPerOp),
-          row('sanitizeSql (uncached)', sanitize.nsPerOp),
-          row('fingerprintSql (uncached: normalise + FNV-1a 64)', fingerprint.nsPerOp),
-          row('summarizeSql (uncached)', summary.nsPerOp),
-          row('StatementAnalyzer.analyze, cache disabled (all of the above, one lexer pass)', analyzeUncached.nsPerOp),
-          row('StatementAnalyzer.analyze, cached (repeated statement)', analyzeCached.nsPerOp),
-        ],
+        rows: (Object.keys(variants) as Variant[]).map(row),
         notes: [
-          `Median of 7 rounds; ${UNCACHED_ITERATIONS} calls per round uncached, ${CACHED_ITERATIONS} cached. Cache after the run: ${stats.hits} hits, ${stats.misses} miss, ${stats.entries} entry.`,
+          `Each cell: median (min–max) over ${ROUNDS} rounds after a warm-up round, the operations alternating round by round (order flipped each round), ratios taken within each round; ${UNCACHED_ITERATIONS} calls per round uncached, ${CACHED_ITERATIONS} cached. Cache after the run: ${stats.hits} hits, ${stats.misses} miss, ${stats.entries} entry.`,
           'Goal: a repeated statement costs about one map lookup (cached row within a small multiple of the Map.get baseline); an unseen statement costs tens of microseconds at most.',
         ],
       },

@@ -6,7 +6,7 @@ import type { ClassifiedSpan } from '../dist/processors/classified-span.js';
 import { classifySpan } from '../dist/processors/span-classifier.js';
 import { BottleneckAggregator } from '../dist/processors/trace-analysis/bottleneck-aggregator.js';
 import { TraceAssembler } from '../dist/processors/trace-analysis/trace-assembler.js';
-import { round, timeSync } from './measure.js';
+import { alternateSync, figureOf, formatSpread, pairedRatios, round, timeSync } from './measure.js';
 import { SpanCapture } from './span-capture.js';
 import type { BenchEntry } from './types.js';
 
@@ -79,6 +79,7 @@ function makeTraces(): ReadableSpan[][] {
 }
 
 const ITERATIONS = 20_000;
+const ROUNDS = 10;
 
 const entry: BenchEntry = {
   id: 'critical-path',
@@ -91,42 +92,59 @@ const entry: BenchEntry = {
     const options = { graceMs: 0, maxTracesInFlight: 64 };
 
     const derive = new AnalysisState();
-    const derivePath = timeSync(() => {
-      for (const span of traces[i++ % TRACES]!) derive.record(classifySpan(span));
-    }, ITERATIONS);
-
     const aggregator = new BottleneckAggregator();
     const assembler = new TraceAssembler([aggregator], options);
-    const analysisOnly = timeSync(() => {
-      for (const span of classified[i++ % TRACES]!) assembler.record(span);
-    }, ITERATIONS);
-
     const both = new AnalysisState();
     const aggregator2 = new BottleneckAggregator();
     const assembler2 = new TraceAssembler([aggregator2], options);
-    const full = timeSync(() => {
-      for (const span of traces[i++ % TRACES]!) {
-        const c = classifySpan(span);
-        both.record(c);
-        assembler2.record(c);
-      }
-    }, ITERATIONS);
+    const rounds = await alternateSync(
+      {
+        derive: {
+          operation: () => {
+            for (const span of traces[i++ % TRACES]!) derive.record(classifySpan(span));
+          },
+          iterations: ITERATIONS,
+        },
+        analysis: {
+          operation: () => {
+            for (const span of classified[i++ % TRACES]!) assembler.record(span);
+          },
+          iterations: ITERATIONS,
+        },
+        full: {
+          operation: () => {
+            for (const span of traces[i++ % TRACES]!) {
+              const c = classifySpan(span);
+              both.record(c);
+              assembler2.record(c);
+            }
+          },
+          iterations: ITERATIONS,
+        },
+      },
+      { rounds: ROUNDS },
+    );
     const stats = assembler2.stats();
     const snapshotTiming = timeSync(() => void aggregator2.snapshot(), 200, 5);
 
-    const row = (name: string, ns: number) => [name, round(ns / 1000), round(1e9 / ns / 1000, 3), round(ns / derivePath.nsPerOp, 3)];
+    const row = (name: string, variant: keyof typeof rounds) => [
+      name,
+      formatSpread(figureOf(rounds, variant, 'ns', (ns) => ns / 1000)),
+      formatSpread(figureOf(rounds, variant, 'ns', (ns) => 1e6 / ns)),
+      formatSpread(pairedRatios(rounds, variant, 'derive', 'ns')),
+    ];
     return [
       {
         title: 'Trace analysis cost per federated query of 10 spans (one core)',
         columns: ['path', 'µs/query', 'k queries/s', '× derive path'],
         rows: [
-          row('baseline: derive path (classifySpan + AnalysisState.record) × 10 spans', derivePath.nsPerOp),
-          row('trace analysis alone (assemble + self time + critical path + aggregate), pre-classified', analysisOnly.nsPerOp),
-          row('derive path + trace analysis (classify once, record into both)', full.nsPerOp),
+          row('baseline: derive path (classifySpan + AnalysisState.record) × 10 spans', 'derive'),
+          row('trace analysis alone (assemble + self time + critical path + aggregate), pre-classified', 'analysis'),
+          row('derive path + trace analysis (classify once, record into both)', 'full'),
           ['BottleneckAggregator.snapshot() (5 queries, suggestions)', round(snapshotTiming.nsPerOp / 1000), '', ''],
         ],
         notes: [
-          `${ITERATIONS} queries per round replayed from ${TRACES} pre-ended SDK traces (root, plan, cache, fetch with 4 parallel source calls, merge, one user span), median of 7 rounds.`,
+          `${ITERATIONS} queries per round replayed from ${TRACES} pre-ended SDK traces (root, plan, cache, fetch with 4 parallel source calls, merge, one user span); each cell: median (min–max) over ${ROUNDS} rounds after a warm-up round, the paths alternating round by round (order flipped each round), ratios taken within each round. The snapshot row: median of 5 rounds of 200.`,
           `Assembled ${stats.assembled} traces in the last run, dropped spans: ${JSON.stringify(stats.droppedSpans)}.`,
           'The ratio column is the price of critical-path analysis relative to the per-span statistics fedscope already derives.',
         ],

@@ -6,6 +6,12 @@ import { statementHash, TotalTimeSketch } from './total-time-sketch.js';
 const EVICTION_SAMPLE = 5;
 /** Sketch counters per statement held: few enough collisions that a one-off statement's estimate stays near its own time. */
 const SKETCH_COUNTERS_PER_STATEMENT = 8;
+/**
+ * How much more estimated time a newcomer needs than the resident it would evict: among statements
+ * of about equal weight (a uniform mix wider than the table) estimates differ by noise, and without
+ * a margin they would evict each other on every span.
+ */
+const ADMISSION_MARGIN = 1.5;
 
 /** One statement: the service that ran it, the source it runs on, its fingerprint, its text and statistics. */
 export interface StatementEntry {
@@ -146,7 +152,7 @@ export class StatementTable {
         victimTime = time;
       }
     }
-    if (this.sketch.estimate(hash) <= victimTime) return false;
+    if (this.sketch.estimate(hash) <= victimTime * ADMISSION_MARGIN) return false;
     this.removeAt(victim);
     this.evictedCount++;
     return true;
