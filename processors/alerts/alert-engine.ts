@@ -8,6 +8,7 @@ import { AlertRulesError } from './alert-rules-error.js';
 import { AnomalyCondition } from './anomaly-condition.js';
 import { BurnRateCondition } from './burn-rate-condition.js';
 import type { AlertChannel } from './channels/types.js';
+import type { AlertSpool } from './alert-spool.js';
 import { AlertDeliveryQueue, type AlertDeliveryQueueOptions, type DeliveryStats } from './delivery-queue.js';
 import { RegressionCondition } from './regression-condition.js';
 import { labelKey, spanSeriesLabels, type ConditionSample, type FigureReader, type RuleCondition } from './rule-condition.js';
@@ -41,6 +42,12 @@ export interface AlertEngineOptions {
   channels?: readonly AlertChannel[];
   /** Options of each channel's delivery queue. @default the queue's defaults */
   delivery?: AlertDeliveryQueueOptions;
+  /**
+   * Where notifications still undelivered at shutdown are kept for the next start, whose queues
+   * send them first (in order, an identical one once): nothing is lost across a restart.
+   * @default none: they are dropped at shutdown, counted and logged
+   */
+  spool?: AlertSpool;
   /** Time source for evaluations (a manual clock in tests). @default the system clock */
   clock?: Clock;
   /** Evaluation interval of {@link AlertEngine.start}. @default 15000 */
@@ -154,6 +161,7 @@ export class AlertEngine {
   private timer: NodeJS.Timeout | undefined;
   private readonly beforeEvaluation: () => void;
   private counts = { evaluations: 0, ruleErrors: 0, droppedAlerts: 0 };
+  private readonly spool: AlertSpool | undefined;
 
   /** @throws AlertRulesError on an invalid rule, a duplicate name, or a figure/window no provider accepts */
   constructor(options: AlertEngineOptions = {}) {
@@ -205,6 +213,8 @@ export class AlertEngine {
     this.spanConditions = this.rules.map((r) => r.condition).filter((c) => c.spanScope !== undefined);
     const onFailure = (channel: string, error: unknown) => this.onError(`alert delivery to ${channel} failed`, error);
     this.queues = (options.channels ?? []).map((channel) => new AlertDeliveryQueue(channel, { onFailure, ...options.delivery }));
+    this.spool = options.spool;
+    this.replaySpooled();
     const conditions = this.spanConditions;
     this.spanSink = {
       record(span: ClassifiedSpan): void {
@@ -242,6 +252,7 @@ export class AlertEngine {
     if (this.timer !== undefined) clearInterval(this.timer);
     this.timer = undefined;
     await Promise.all(this.queues.map((q) => q.drain(timeoutMs)));
+    if (this.spool !== undefined) this.spoolUndelivered(this.spool);
     const discarded = this.queues.map((q) => ({ channel: q.channel.name, count: q.close() })).filter((d) => d.count > 0);
     const total = discarded.reduce((sum, d) => sum + d.count, 0);
     if (total > 0) {
@@ -251,6 +262,30 @@ export class AlertEngine {
         undefined,
       );
     }
+  }
+
+  /** Queues what a previous run spooled, per channel, before anything else. */
+  private replaySpooled(): void {
+    const spool = this.spool;
+    if (spool === undefined) return;
+    let total = 0;
+    this.queues.forEach((queue, index) => (total += queue.replay(spool.take(index, queue.channel.name))));
+    if (total > 0)
+      fedscopeLog.warn(`${total} alert notification${total === 1 ? '' : 's'} undelivered at the last shutdown replayed from ${spool.dir}`);
+  }
+
+  /** Writes each channel's undelivered notifications to the spool and closes its queue (counted as spooled). */
+  private spoolUndelivered(spool: AlertSpool): void {
+    let total = 0;
+    this.queues.forEach((queue, index) => {
+      const written = spool.put(index, queue.channel.name, queue.undelivered());
+      total += written;
+      if (written > 0 || queue.undelivered().length === 0) queue.close(true);
+    });
+    if (total > 0)
+      fedscopeLog.warn(
+        `${total} alert notification${total === 1 ? '' : 's'} still undelivered at shutdown spooled to ${spool.dir} for the next start`,
+      );
   }
 
   /** Waits until every channel's queue is empty, or `timeoutMs`; true when all drained. */

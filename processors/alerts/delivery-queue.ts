@@ -35,6 +35,10 @@ export interface DeliveryStats {
   readonly rejected: number;
   /** Notifications still undelivered when the queue was closed (at shutdown), discarded. */
   readonly discarded: number;
+  /** Notifications still undelivered when the queue was closed, spooled for the next start instead. */
+  readonly spooled: number;
+  /** Notifications a previous run spooled, queued again at this start. */
+  readonly replayed: number;
 }
 
 interface Entry {
@@ -68,7 +72,7 @@ export class AlertDeliveryQueue {
   private attempt = 0;
   private closed = false;
   private idleWaiters: (() => void)[] = [];
-  private counts = { delivered: 0, failedAttempts: 0, dropped: 0, rejected: 0, discarded: 0 };
+  private counts = { delivered: 0, failedAttempts: 0, dropped: 0, rejected: 0, discarded: 0, spooled: 0, replayed: 0 };
 
   /** @param channel - where to deliver */
   constructor(
@@ -86,11 +90,14 @@ export class AlertDeliveryQueue {
 
   /**
    * Queues a notification. A re-send (`resend: true`) is skipped when the alert already has a
-   * notification queued: that one carries the same news.
+   * notification queued, and so is one identical to a queued one (same alert, status, start and
+   * end): that one carries the same news.
    */
   enqueue(notification: AlertNotification): void {
     if (this.closed) return;
     if (notification.resend && this.entries.some((e) => e.notification.key === notification.key)) return;
+    // The same news already waiting (e.g. replayed from the spool, then raised again by the rule).
+    if (this.entries.some((e) => sameNews(e.notification, notification))) return;
     while (this.entries.length >= this.capacity && this.dropOne()) this.counts.dropped++;
     if (this.entries.length >= this.capacity) {
       this.counts.dropped++; // everything queued is in flight: the newcomer is what gives way
@@ -98,6 +105,27 @@ export class AlertDeliveryQueue {
     }
     this.entries.push({ notification, inFlight: false });
     this.schedule(0);
+  }
+
+  /**
+   * Queues notifications a previous run could not deliver (oldest first), ahead of nothing but
+   * what is already queued; one identical to a queued one (same alert, status, start and end) is
+   * skipped, so a replay never sends the same news twice. Returns how many were queued.
+   */
+  replay(notifications: readonly AlertNotification[]): number {
+    let queued = 0;
+    for (const notification of notifications) {
+      const before = this.entries.length;
+      this.enqueue({ ...notification, resend: false });
+      if (this.entries.length > before) queued++;
+    }
+    this.counts.replayed += queued;
+    return queued;
+  }
+
+  /** The notifications not yet delivered, oldest first (to spool them at shutdown). */
+  undelivered(): AlertNotification[] {
+    return this.entries.map((e) => e.notification);
   }
 
   /** Counters. */
@@ -119,14 +147,15 @@ export class AlertDeliveryQueue {
   }
 
   /**
-   * Stops retrying; queued notifications are discarded and counted (`discarded`). Returns how many
-   * were discarded by this call.
+   * Stops retrying; queued notifications are discarded and counted (`discarded`), or — `spooled`
+   * — counted as spooled (the caller wrote them to the spool first). Returns how many were left.
    */
-  close(): number {
+  close(spooled = false): number {
     if (this.closed) return 0;
     this.closed = true;
     const discarded = this.entries.length;
-    this.counts.discarded += discarded;
+    if (spooled) this.counts.spooled += discarded;
+    else this.counts.discarded += discarded;
     this.entries.length = 0;
     this.firingDeliveredAt.clear();
     if (this.timer !== undefined) clearTimeout(this.timer);
@@ -190,8 +219,8 @@ export class AlertDeliveryQueue {
     try {
       await this.channel.send(batch.map((e) => e.notification));
       this.counts.delivered += batch.length;
-      // Sent while closing: close() counted it as discarded, but it arrived.
-      if (this.closed) this.counts.discarded -= batch.length;
+      // Sent while closing: close() counted it as discarded (or spooled), but it arrived.
+      if (this.closed) this.uncountClosed(batch.length);
       this.attempt = 0;
       const deliveredAt = this.clock.now();
       for (const { notification } of batch) {
@@ -203,7 +232,7 @@ export class AlertDeliveryQueue {
       this.onFailure(this.channel.name, error);
       if (error instanceof PermanentDeliveryError) {
         this.counts.rejected += batch.length;
-        if (this.closed) this.counts.discarded -= batch.length; // counted once, as rejected
+        if (this.closed) this.uncountClosed(batch.length); // counted once, as rejected
       } else retryable = true;
     } finally {
       this.sending = false;
@@ -222,10 +251,22 @@ export class AlertDeliveryQueue {
     else this.notifyIdle();
   }
 
+  /** Takes back what close() counted for a batch that settled after it. */
+  private uncountClosed(n: number): void {
+    const fromSpooled = Math.min(n, this.counts.spooled);
+    this.counts.spooled -= fromSpooled;
+    this.counts.discarded -= n - fromSpooled;
+  }
+
   private notifyIdle(): void {
     if (this.entries.length > 0) return;
     const waiters = this.idleWaiters;
     this.idleWaiters = [];
     for (const resolve of waiters) resolve();
   }
+}
+
+/** Two notifications of the same alert with the same status, start and end: the same news. */
+function sameNews(a: AlertNotification, b: AlertNotification): boolean {
+  return a.key === b.key && a.status === b.status && a.startsAt === b.startsAt && a.endsAt === b.endsAt;
 }

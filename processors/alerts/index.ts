@@ -5,6 +5,8 @@ export { AlertRulesError } from './alert-rules-error.js';
 export type { AlertRuleProblem } from './alert-rules-error.js';
 export { DEFAULT_ALERT_RULE_DEFINITIONS, DEFAULT_ALERT_RULES } from './default-rules.js';
 export { AlertDeliveryQueue } from './delivery-queue.js';
+export { AlertSpool } from './alert-spool.js';
+export type { AlertSpoolOptions } from './alert-spool.js';
 export type { AlertDeliveryQueueOptions, DeliveryStats } from './delivery-queue.js';
 export { formatDuration, parseDuration } from './duration.js';
 export {

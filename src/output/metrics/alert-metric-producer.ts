@@ -65,6 +65,15 @@ export class AlertMetricProducer extends FedscopeMetricProducer {
           point({ channel: d.channel, reason: 'shutdown' }, d.discarded),
         ]),
       ),
+      counterMetric(
+        'fedscope.alerts.notifications.spooled',
+        'Alert notifications still undelivered at shutdown kept in the spool for the next start (spooled), and taken from it at this start (replayed), per channel.',
+        '1',
+        delivery.flatMap((d) => [
+          point({ channel: d.channel, direction: 'spooled' }, d.spooled),
+          point({ channel: d.channel, direction: 'replayed' }, d.replayed),
+        ]),
+      ),
       counterMetric('fedscope.alerts.dropped', 'Alerts not raised because the bound on active alerts was reached.', '1', [
         point({}, engine.droppedAlerts),
       ]),
