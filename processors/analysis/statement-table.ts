@@ -142,6 +142,9 @@ export class StatementTable {
    * estimate is above it; says whether it did.
    */
   private admitOverResident(hash: number): boolean {
+    const estimate = this.sketch.estimate(hash);
+    // Seen once (the doorkeeper took it): no resident can have less, so none is sampled.
+    if (estimate === 0) return false;
     let victim = this.randomIndex();
     let victimTime = this.sketch.estimate(this.list[victim]!.hash);
     for (let i = 1; i < EVICTION_SAMPLE; i++) {
@@ -152,7 +155,7 @@ export class StatementTable {
         victimTime = time;
       }
     }
-    if (this.sketch.estimate(hash) <= victimTime * ADMISSION_MARGIN) return false;
+    if (estimate <= victimTime * ADMISSION_MARGIN) return false;
     this.removeAt(victim);
     this.evictedCount++;
     return true;
