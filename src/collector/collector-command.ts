@@ -103,15 +103,16 @@ function hostPort(address: ListeningAddress): string {
   return `${address.host.includes(':') ? `[${address.host}]` : address.host}:${address.port}`;
 }
 
-/** `fedscope collector: listening otlp-http=… otlp-grpc=… http=http://…/metrics …`: one line, every address. */
+/** `fedscope collector: listening otlp-http=… otlp-grpc=… http=http(s)://…/metrics forward=… token=…`: one line, every address. */
 function listeningLine(collector: RunningCollector, config: CollectorConfig): string {
   const { otlpHttp, otlpGrpc, http } = collector.addresses;
   return [
     'fedscope collector: listening',
     `otlp-http=${hostPort(otlpHttp)}`,
     `otlp-grpc=${otlpGrpc ? hostPort(otlpGrpc) : 'off'}`,
-    `http=http://${hostPort(http)}/metrics`,
+    `http=${config.access.tls ? 'https' : 'http'}://${hostPort(http)}/metrics`,
     `forward=${config.forward ?? 'off'}`,
+    `token=${config.access.tokenSha256 ? 'required' : 'off'}`,
   ].join(' ');
 }
 

@@ -6,7 +6,9 @@ import { DEFAULT_ANALYSIS_BOUNDS } from '../../processors/analysis/analysis-opti
 import { FedscopeConfigError } from '../diagnostics/fedscope-config-error.js';
 import { DEFAULT_MAX_BYTES } from '../otlp/decode-trace-request.js';
 import { DEFAULT_MAX_SPANS } from '../otlp/decode-trace-payload.js';
-import { resolveConfig, resolveHistoryDir, resolveJaegerUiUrl, type Environment } from '../options/resolve-config.js';
+import { resolveConfig, resolveDirectoryPath, resolveJaegerUiUrl, type Environment } from '../options/resolve-config.js';
+import { DEFAULT_HTTP_RATE_LIMIT, resolveHttpAccess } from '../options/resolve-http-access.js';
+import type { ResolvedHttpAccessConfig } from '../options/resolved-config.js';
 import { expectHttpUrl, expectNumber, expectString } from '../options/value-checks.js';
 import type { FedscopePipelineConfig } from '../pipeline/fedscope-pipeline.js';
 import { DEFAULT_WINDOWS_SECONDS } from '../stats/sliding-window-stats.js';
@@ -23,6 +25,12 @@ export interface CollectorConfig {
   readonly otlpGrpc: ListeningAddress | undefined;
   /** Where `/metrics` and `/fedscope/*.json` are served. */
   readonly http: ListeningAddress;
+  /**
+   * Access control and TLS, one for the whole companion: the token guards the HTTP server (but the
+   * dashboard's static files and, when `metricsOpen`, `/metrics`) and both OTLP receivers; the
+   * certificate serves all three; the rate limits apply to the HTTP server's `/fedscope` routes.
+   */
+  readonly access: ResolvedHttpAccessConfig;
   /** The OTLP/HTTP traces URL every received request is forwarded to unchanged, when set. */
   readonly forward: string | undefined;
   /** The alert rules file (absolute path), added to the default rules, when set. */
@@ -108,6 +116,23 @@ export const COLLECTOR_SETTINGS: readonly CollectorSetting[] = [
   setting('otlpHttp', 'HOST:PORT', '127.0.0.1:4318', 'OTLP/HTTP receiver: POST /v1/traces, protobuf or JSON, gzip or deflate'),
   setting('otlpGrpc', 'HOST:PORT|off', '127.0.0.1:4317', 'OTLP/gRPC receiver (TraceService/Export); off turns it off'),
   setting('http', 'HOST:PORT', '127.0.0.1:9464', '/metrics and the /fedscope/*.json reports'),
+  setting(
+    'httpToken',
+    'TOKEN',
+    'none',
+    'bearer token required by the HTTP server and both OTLP receivers (prefer the variable or the file: flags show in ps)',
+  ),
+  setting('httpTokenFile', 'FILE', 'none', 'file holding the bearer token (instead of --http-token)'),
+  setting('metricsOpen', 'true|false', 'false', 'serve /metrics without the token, for scrapers that cannot send one'),
+  setting('tlsCertFile', 'FILE', 'none', 'certificate (PEM) to serve HTTPS and OTLP/gRPC over TLS with, with --tls-key-file'),
+  setting('tlsKeyFile', 'FILE', 'none', 'private key (PEM) of --tls-cert-file'),
+  setting(
+    'rateLimit',
+    'N|off',
+    String(DEFAULT_HTTP_RATE_LIMIT.requestsPerSecond),
+    'requests per second per client on /fedscope/* (429 with Retry-After beyond); off turns it off',
+  ),
+  setting('rateLimitBurst', 'N', String(DEFAULT_HTTP_RATE_LIMIT.burst), 'requests per client at once after a pause'),
   setting('forward', 'URL', 'none', 'forward every received request unchanged to this OTLP/HTTP traces URL'),
   setting('rules', 'FILE', 'none', 'alert rules file (YAML or JSON), added to the default rules'),
   setting('alertmanager', 'URL', 'none', 'Alertmanager (API v2) base URL alerts are delivered to'),
@@ -147,6 +172,12 @@ export const COLLECTOR_SETTINGS: readonly CollectorSetting[] = [
     'keep the history across restarts in DIR/history.bin (saved every 60 s and on stop)',
   ),
   setting('jaegerUiUrl', 'URL', 'none', 'Jaeger UI base URL the slow traces link to (URL/trace/<trace id>)'),
+  setting(
+    'alertSpoolDir',
+    'DIR',
+    'none (dropped, counted)',
+    'keep alert notifications undelivered at stop in DIR and send them first at the next start',
+  ),
   setting('windowsSeconds', 'S,S,...', DEFAULT_WINDOWS_SECONDS.join(','), 'sliding windows of the statistics (as analysis.windowsSeconds)'),
   setting('maxQueries', 'N', String(DEFAULT_ANALYSIS_BOUNDS.maxQueries), 'most query names tracked (as analysis.maxQueries)'),
   setting('maxStages', 'N', String(DEFAULT_ANALYSIS_BOUNDS.maxStages), 'most (query, stage) pairs tracked'),
@@ -241,6 +272,11 @@ export function resolveCollectorConfig(sources: CollectorConfigSources): Collect
   const rules = rulesValue === undefined ? undefined : resolvePath(rulesValue.baseDir, expectString(rulesValue.label, rulesValue.value)!);
   const alertmanagerValue = given('alertmanager');
   const alertmanager = alertmanagerValue === undefined ? undefined : alertmanagerValue.value;
+  const spoolValue = given('alertSpoolDir');
+  const alertSpoolDir =
+    spoolValue === undefined
+      ? undefined
+      : resolveDirectoryPath(spoolValue.label, expectString(spoolValue.label, spoolValue.value)!, spoolValue.baseDir);
   const forwardValue = given('forward');
 
   const analysis: Record<string, unknown> = {};
@@ -255,13 +291,13 @@ export function resolveCollectorConfig(sources: CollectorConfigSources): Collect
     if (value !== undefined)
       influxdb[option] = typeof value.value === 'number' || typeof value.value === 'boolean' ? String(value.value) : value.value;
   }
-  const pipeline = resolvePipelineConfig(analysis, rules, alertmanager, influxdb, labelOf);
+  const pipeline = resolvePipelineConfig(analysis, rules, alertmanager, alertSpoolDir, influxdb, labelOf);
 
   const historyValue = given('historyDir');
   const historyDir =
     historyValue === undefined
       ? undefined
-      : resolveHistoryDir(historyValue.label, expectString(historyValue.label, historyValue.value)!, historyValue.baseDir);
+      : resolveDirectoryPath(historyValue.label, expectString(historyValue.label, historyValue.value)!, historyValue.baseDir);
   const jaegerValue = given('jaegerUiUrl');
   const jaegerUiUrl = jaegerValue === undefined ? undefined : resolveJaegerUiUrl(jaegerValue.value, {}, jaegerValue.label);
 
@@ -269,6 +305,7 @@ export function resolveCollectorConfig(sources: CollectorConfigSources): Collect
     otlpHttp: address('otlpHttp', '127.0.0.1:4318'),
     otlpGrpc,
     http: address('http', '127.0.0.1:9464'),
+    access: resolveCollectorAccess(given, labelOf),
     forward: forwardValue === undefined ? undefined : expectHttpUrl(forwardValue.label, forwardValue.value),
     rules,
     alertmanager: pipeline.alerts?.alertmanager?.url,
@@ -292,6 +329,7 @@ function resolvePipelineConfig(
   analysis: Record<string, unknown>,
   rulesFile: string | undefined,
   alertmanager: unknown,
+  spoolDir: string | undefined,
   influxdb: Record<string, unknown>,
   labelOf: (key: string) => string,
 ): FedscopePipelineConfig {
@@ -303,6 +341,7 @@ function resolvePipelineConfig(
         alerts: {
           ...(rulesFile === undefined ? {} : { rulesFile }),
           ...(alertmanager === undefined ? {} : { alertmanager: { url: alertmanager as string } }),
+          ...(spoolDir === undefined ? {} : { spoolDir }),
         },
         hostMetrics: false,
         runtimeMetrics: true,
@@ -333,6 +372,60 @@ function resolvePipelineConfig(
     const item = /\[(\d+)\]$/.exec(error.field)?.[1];
     throw new FedscopeConfigError(labelOf(key), item === undefined ? problem : `item ${Number(item) + 1}: ${problem}`);
   }
+}
+
+/** Which setting each field of `resolveHttpAccess` is given by, to rename its errors. */
+const ACCESS_FIELDS: Readonly<Record<string, string>> = {
+  'http.token': 'httpToken',
+  'http.tokenFile': 'httpTokenFile',
+  'http.metricsOpen': 'metricsOpen',
+  'http.tls': 'tlsCertFile',
+  'http.tls.certFile': 'tlsCertFile',
+  'http.tls.keyFile': 'tlsKeyFile',
+  'http.rateLimit.requestsPerSecond': 'rateLimit',
+  'http.rateLimit.burst': 'rateLimitBurst',
+};
+
+/** The access settings, through `resolveHttpAccess` (its checks, its messages), each error renamed to where the value was given. */
+function resolveCollectorAccess(
+  given: (key: string) => GivenValue | undefined,
+  labelOf: (key: string) => string,
+): ResolvedHttpAccessConfig {
+  // A YAML number (a numeric token) is the text it reads as; paths are relative to where they were given.
+  const text = (key: string): unknown => {
+    const value = given(key)?.value;
+    return typeof value === 'number' ? String(value) : value;
+  };
+  const path = (key: string): unknown => {
+    const value = given(key);
+    return typeof value?.value === 'string' && value.value.trim() !== '' ? resolvePath(value.baseDir, value.value) : value?.value;
+  };
+  const rate = given('rateLimit');
+  const certFile = path('tlsCertFile');
+  const keyFile = path('tlsKeyFile');
+  const options: Record<string, unknown> = {
+    token: text('httpToken'),
+    tokenFile: path('httpTokenFile'),
+    metricsOpen: booleanOrText(given('metricsOpen')?.value),
+    tls: certFile === undefined && keyFile === undefined ? undefined : { certFile, keyFile },
+    rateLimit: isOff(rate?.value)
+      ? false
+      : { requestsPerSecond: numberOrText(rate?.value), burst: numberOrText(given('rateLimitBurst')?.value) },
+  };
+  try {
+    return resolveHttpAccess(options, {});
+  } catch (error) {
+    const key = error instanceof FedscopeConfigError ? ACCESS_FIELDS[error.field] : undefined;
+    if (key === undefined || !(error instanceof FedscopeConfigError)) throw error;
+    throw new FedscopeConfigError(labelOf(key), error.message.slice(`fedscope: invalid ${error.field}: `.length));
+  }
+}
+
+/** `true`/`false` (any case) from a flag's or variable's text; YAML booleans and anything else as they are (for the error). */
+function booleanOrText(value: unknown): unknown {
+  if (typeof value !== 'string') return value;
+  const lower = value.trim().toLowerCase();
+  return lower === 'true' ? true : lower === 'false' ? false : value;
 }
 
 function settingOf(key: string): CollectorSetting {

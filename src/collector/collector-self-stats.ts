@@ -17,6 +17,8 @@ export type RequestOutcome =
   | 'refused'
   /** Not an export (wrong path or method). */
   | 'not_found'
+  /** Without the bearer token the companion requires (HTTP 401, gRPC UNAUTHENTICATED). */
+  | 'unauthorized'
   /** fedscope failed while handling it (HTTP 500, gRPC INTERNAL); logged. */
   | 'internal_error';
 

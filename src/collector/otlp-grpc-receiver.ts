@@ -85,8 +85,10 @@ function transportFailureOf(code: GrpcStatus | undefined): { outcome: RequestOut
 /**
  * The collector companion's OTLP/gRPC receiver: serves
  * `opentelemetry.proto.collector.trace.v1.TraceService/Export` with `@grpc/grpc-js` (insecure
- * credentials) and maps the OTLP flow onto gRPC status codes:
+ * credentials, or TLS from `options.tls`) and maps the OTLP flow onto gRPC status codes:
  *
+ * - a call without the bearer token in its `authorization` metadata, when `options.authorization`
+ *   requires one: UNAUTHENTICATED, before it is admitted or any of its message read;
  * - every call is admitted by the intake when its headers arrive, before grpc-js reads any of
  *   its message: the message's size is not known then, so the call holds `maxBytes` of the
  *   in-flight budget until it is answered, and the messages being read at once stay within that
@@ -140,7 +142,11 @@ export class OtlpGrpcReceiver {
     const { host } = this.options;
     const address = host.includes(':') && !host.startsWith('[') ? `[${host}]:${this.options.port}` : `${host}:${this.options.port}`;
     const port = await new Promise<number>((resolve, reject) => {
-      server.bindAsync(address, ServerCredentials.createInsecure(), (error, boundPort) => {
+      const tls = this.options.tls;
+      const credentials = tls
+        ? ServerCredentials.createSsl(null, [{ cert_chain: tls.cert, private_key: tls.key }], false)
+        : ServerCredentials.createInsecure();
+      server.bindAsync(address, credentials, (error, boundPort) => {
         if (error) {
           server.forceShutdown();
           reject(new Error(`cannot listen for OTLP/gRPC on ${address}: ${error.message}`, { cause: error }));
@@ -188,7 +194,7 @@ export class OtlpGrpcReceiver {
    * `sendStatus`, so that is wrapped here to count them like the handler's own answers.
    */
   private readonly admitCalls: ServerInterceptor = (_method, call: ServerInterceptingCallInterface) => {
-    const { intake, stats, maxBytes } = this.options;
+    const { intake, stats, maxBytes, authorization } = this.options;
     let admitted = false;
     let delivered = false;
     const release = (): void => {
@@ -210,6 +216,12 @@ export class OtlpGrpcReceiver {
     };
     const listener = new ServerListenerBuilder()
       .withOnReceiveMetadata((metadata, next) => {
+        const presented = metadata.get('authorization')[0];
+        if (authorization !== undefined && !authorization.acceptsAuthorization(typeof presented === 'string' ? presented : undefined)) {
+          stats.request('grpc', 'unauthorized');
+          call.sendStatus({ code: GrpcStatus.UNAUTHENTICATED, details: 'unauthorized', metadata: new Metadata() });
+          return;
+        }
         const refusal = intake.admit(maxBytes);
         if (refusal !== undefined) {
           stats.refusal('grpc', refusal.reason);

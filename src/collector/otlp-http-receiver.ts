@@ -1,7 +1,9 @@
 import { createServer, type IncomingMessage, type OutgoingHttpHeaders, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import { fedscopeLog } from '../diagnostics/fedscope-log.js';
+import { BEARER_CHALLENGE } from '../output/http/http-access-guard.js';
 import {
   contentEncodingsOf,
   decodeTraceRequest,
@@ -130,14 +132,16 @@ export class OtlpHttpReceiver {
    */
   start(): Promise<ListeningAddress> {
     if (this.server !== undefined) return Promise.reject(new Error('the OTLP/HTTP receiver is already started'));
-    const server = createServer(
-      {
-        requestTimeout: OTLP_HTTP_REQUEST_TIMEOUT_MS,
-        headersTimeout: OTLP_HTTP_REQUEST_TIMEOUT_MS,
-        connectionsCheckingInterval: TIMEOUT_CHECK_INTERVAL_MS,
-      },
-      (req, res) => this.track(req, res),
-    );
+    const serverOptions = {
+      requestTimeout: OTLP_HTTP_REQUEST_TIMEOUT_MS,
+      headersTimeout: OTLP_HTTP_REQUEST_TIMEOUT_MS,
+      connectionsCheckingInterval: TIMEOUT_CHECK_INTERVAL_MS,
+    };
+    const track = (req: IncomingMessage, res: ServerResponse): void => this.track(req, res);
+    const tls = this.options.tls;
+    const server: Server = tls
+      ? createHttpsServer({ ...serverOptions, cert: tls.cert, key: tls.key }, track)
+      : createServer(serverOptions, track);
     // Node answers requests it cannot parse or that time out itself, uncounted: answer and count them here.
     server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => this.answerClientError(error, socket));
     this.server = server;
@@ -194,7 +198,14 @@ export class OtlpHttpReceiver {
 
   /** Checks path, method, content type, encoding and declared size, then asks the intake before reading anything. */
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const { stats } = this.options;
+    const { stats, authorization } = this.options;
+    if (authorization !== undefined && !authorization.acceptsAuthorization(req.headers.authorization)) {
+      stats.request('http', 'unauthorized');
+      this.send(req, res, encodeErrorResponse({ status: 401, message: 'unauthorized' }, undefined), {
+        'www-authenticate': BEARER_CHALLENGE,
+      });
+      return;
+    }
     const path = (req.url ?? '/').split('?', 1)[0]!;
     if (path !== OTLP_TRACES_PATH) {
       stats.request('http', 'not_found');

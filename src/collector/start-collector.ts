@@ -2,9 +2,11 @@ import { defaultResource, resourceFromAttributes } from '@opentelemetry/resource
 import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
 import { fedscopeLog } from '../diagnostics/fedscope-log.js';
 import { fedscopeRoutes } from '../output/http/fedscope-routes.js';
+import { HttpAccessGuard } from '../output/http/http-access-guard.js';
 import { MetricsServer } from '../output/http/metrics-server.js';
 import { configuredMetricReaders } from '../output/metric-readers.js';
 import { CollectorMetricProducer } from '../output/metrics/collector-metric-producer.js';
+import { HttpAccessMetricProducer } from '../output/metrics/http-access-metric-producer.js';
 import { FedscopePipeline } from '../pipeline/fedscope-pipeline.js';
 import { FEDSCOPE_VERSION } from '../version.js';
 import type { CollectorConfig } from './collector-config.js';
@@ -69,6 +71,7 @@ export async function startCollector(config: CollectorConfig): Promise<RunningCo
     prometheus: { startServer: true, host: config.http.host, port: config.http.port, endpoint: '/metrics' },
     otlp: undefined,
   });
+  const guard = new HttpAccessGuard(config.access, '/metrics');
   const pipeline = new FedscopePipeline(config.pipeline, {
     resource: defaultResource().merge(
       resourceFromAttributes({ [ATTR_SERVICE_NAME]: COLLECTOR_SERVICE_NAME, [ATTR_SERVICE_VERSION]: FEDSCOPE_VERSION }),
@@ -77,7 +80,10 @@ export async function startCollector(config: CollectorConfig): Promise<RunningCo
     // No driver instrumentation runs here: the span processor records db.client.operation.duration for every received span.
     scopesRecordingDbDuration: new Set(),
     traceAssembly: { graceMs: config.traceGraceMs, maxTracesInFlight: config.maxTracesInFlight },
-    extraProducers: () => [new CollectorMetricProducer({ stats, intake: budget, ...(forwarder ? { forwarder } : {}) })],
+    extraProducers: () => [
+      new CollectorMetricProducer({ stats, intake: budget, ...(forwarder ? { forwarder } : {}) }),
+      new HttpAccessMetricProducer(guard),
+    ],
   });
   const intake = new PipelineTraceIntake({ pipeline, budget, ...(forwarder ? { forwarder } : {}) });
   const receiverOptions = (address: ListeningAddress): TraceReceiverOptions => ({
@@ -86,16 +92,18 @@ export async function startCollector(config: CollectorConfig): Promise<RunningCo
     stats,
     maxBytes: config.maxBodyBytes,
     maxSpans: config.maxSpansPerRequest,
+    ...(guard.requiresToken ? { authorization: guard } : {}),
+    ...(config.access.tls ? { tls: config.access.tls } : {}),
   });
   const httpReceiver: Receiver = new OtlpHttpReceiver(receiverOptions(config.otlpHttp));
   const grpcReceiver: Receiver | undefined = config.otlpGrpc ? new OtlpGrpcReceiver(receiverOptions(config.otlpGrpc)) : undefined;
-  const server = new MetricsServer(fedscopeRoutes(pipeline, metricReaders.prometheusRoute()));
+  const server = new MetricsServer(fedscopeRoutes(pipeline, metricReaders.prometheusRoute()), { guard, tls: config.access.tls });
 
   const stopAll = async (): Promise<void> => {
     const results = await Promise.allSettled([httpReceiver.stop(), grpcReceiver?.stop()]);
     results.push(
       ...(await Promise.allSettled([
-        pipeline.forceFlush().finally(() => pipeline.shutdown()),
+        pipeline.forceFlush().finally(() => pipeline.shutdown(config.shutdownTimeoutMs)),
         forwarder?.shutdown(config.shutdownTimeoutMs),
       ])),
     );

@@ -64,6 +64,14 @@ export interface TraceReceiverOptions {
   maxBytes: number;
   /** Most spans in one request. */
   maxSpans: number;
+  /**
+   * Whether a request's `Authorization` value (HTTP header, gRPC metadata) lets it in (an
+   * `HttpAccessGuard`); refused requests get 401 / UNAUTHENTICATED before anything is read.
+   * @default every request let in
+   */
+  authorization?: { acceptsAuthorization(authorization: string | undefined): boolean };
+  /** Serve over TLS with this certificate chain and key (PEM). @default plain (h2c for gRPC) */
+  tls?: { cert: Buffer; key: Buffer };
 }
 
 /** A receiver once listening. */

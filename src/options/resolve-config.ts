@@ -8,6 +8,7 @@ import { PIPELINE_FIGURE_NAMES, type AlertRuleContext } from '../../processors/a
 import { collectAlertRules } from '../../processors/alerts/validate-alert-rules.js';
 import { FEDSCOPE_ROUTE_PREFIX } from '../output/http/route-prefix.js';
 import { DEFAULT_WINDOWS_SECONDS } from '../stats/sliding-window-stats.js';
+import { resolveHttpAccess } from './resolve-http-access.js';
 import type {
   ResolvedAlertsConfig,
   ResolvedConfig,
@@ -50,6 +51,8 @@ const TOP_LEVEL_KEYS = [
   'history',
   'jaegerUiUrl',
   'traceAssembly',
+  'shutdownTimeoutMs',
+  'http',
 ] as const;
 const INFLUXDB_KEYS = [
   'url',
@@ -72,7 +75,7 @@ const INFLUXDB_TEXT_SETTINGS = [
   ['bucket', 'FEDSCOPE_INFLUXDB_BUCKET'],
   ['token', 'FEDSCOPE_INFLUXDB_TOKEN'],
 ] as const;
-const ALERTS_KEYS = ['defaultRules', 'rules', 'rulesFile', 'evaluationIntervalMs', 'alertmanager', 'webhooks', 'log'] as const;
+const ALERTS_KEYS = ['defaultRules', 'rules', 'rulesFile', 'evaluationIntervalMs', 'alertmanager', 'webhooks', 'log', 'spoolDir'] as const;
 const HEALTH_KEYS = ['objectives', 'latencyObjectivesMs', 'breakers'] as const;
 const SOURCE_INSTRUMENTATION_KEYS = [
   'pg',
@@ -145,9 +148,14 @@ export function resolveConfig(options: FedscopeOptions = {}, env: Environment = 
     runtimeMetrics: expectBoolean('runtimeMetrics', opts.runtimeMetrics) ?? true,
     alerts: resolveAlerts(opts.alerts, env, alertRuleContext(analysis)),
     influxdb: resolveInfluxDb(opts.influxdb, env),
+    http: resolveHttpAccess(opts.http, env),
     history: resolveHistory(opts.history, env),
     jaegerUiUrl: resolveJaegerUiUrl(opts.jaegerUiUrl, env),
     traceAssembly: resolveTraceAssembly(opts.traceAssembly),
+    shutdownTimeoutMs:
+      expectNumber('shutdownTimeoutMs', opts.shutdownTimeoutMs, SHUTDOWN_TIMEOUT_RANGE) ??
+      envNumber(env, 'FEDSCOPE_SHUTDOWN_TIMEOUT_MS', SHUTDOWN_TIMEOUT_RANGE) ??
+      5000,
     analyzeUnsampled: expectBoolean('analyzeUnsampled', opts.analyzeUnsampled) ?? envBoolean(env, 'FEDSCOPE_ANALYZE_UNSAMPLED') ?? true,
     queryText:
       expectOneOf('queryText', opts.queryText, QUERY_TEXT_MODES) ??
@@ -270,7 +278,16 @@ function resolveAlerts(value: FedscopeOptions['alerts'], env: Environment, conte
       };
     }),
     log: expectBoolean('alerts.log', opts['log']) ?? true,
+    spoolDir: resolveSpoolDir(opts['spoolDir'], env),
   };
+}
+
+/** `alerts.spoolDir`, else `FEDSCOPE_ALERT_SPOOL_DIR`, made absolute; one that exists must be a directory. */
+function resolveSpoolDir(value: unknown, env: Environment): string | undefined {
+  const given = expectString('alerts.spoolDir', value);
+  const dir = given ?? envValue(env, 'FEDSCOPE_ALERT_SPOOL_DIR');
+  if (dir === undefined) return undefined;
+  return resolveDirectoryPath(given !== undefined ? 'alerts.spoolDir' : 'FEDSCOPE_ALERT_SPOOL_DIR', dir, process.cwd());
 }
 
 /**
@@ -360,15 +377,15 @@ function resolveHistory(value: FedscopeOptions['history'], env: Environment): Re
   const opts = value === undefined ? {} : expectObject('history', value, ['dir']);
   const field = opts['dir'] !== undefined ? 'history.dir' : 'FEDSCOPE_HISTORY_DIR';
   const dir = expectString('history.dir', opts['dir']) ?? envValue(env, 'FEDSCOPE_HISTORY_DIR');
-  return { dir: dir === undefined ? undefined : resolveHistoryDir(field, dir, process.cwd()) };
+  return { dir: dir === undefined ? undefined : resolveDirectoryPath(field, dir, process.cwd()) };
 }
 
 /**
- * The history directory made absolute against `baseDir`; one that exists must be a directory (a
+ * A directory setting (the history's, the alert spool's) made absolute against `baseDir`; one that exists must be a directory (a
  * missing one is created at start; one that cannot be written is reported then).
  * @throws FedscopeConfigError naming `field` when the path is a file
  */
-export function resolveHistoryDir(field: string, dir: string, baseDir: string): string {
+export function resolveDirectoryPath(field: string, dir: string, baseDir: string): string {
   const path = resolvePath(baseDir, dir);
   let isDirectory = true;
   try {
@@ -443,6 +460,9 @@ function checkHealthObjectives(value: unknown): void {
   }
   expectNumber('health.objectives.latencyP95Ms', objectives['latencyP95Ms'], { min: 0.001, max: 3_600_000 });
 }
+
+/** A shutdown budget: at least 100 ms, at most 2 minutes. */
+const SHUTDOWN_TIMEOUT_RANGE = { min: 100, max: 120_000, integer: true } as const;
 
 function resolveTraceAssembly(value: unknown): TraceAssemblyOptions {
   if (value === undefined) return {};

@@ -33,6 +33,18 @@ export interface ResolvedPrometheusConfig {
   endpoint: string;
 }
 
+/** Access control of fedscope's HTTP server after options and environment are merged; files read. */
+export interface ResolvedHttpAccessConfig {
+  /** SHA-256 digest of the bearer token (the token itself is not kept); `undefined`: no token required. */
+  tokenSha256: Buffer | undefined;
+  /** Whether the Prometheus exposition is served without the token. */
+  metricsOpen: boolean;
+  /** The certificate chain and private key (PEM) to serve HTTPS with; `undefined`: plain HTTP. */
+  tls: { cert: Buffer; key: Buffer } | undefined;
+  /** Per-client rate limits of the `/fedscope` routes; `undefined`: off. */
+  rateLimit: { requestsPerSecond: number; burst: number; maxClients: number } | undefined;
+}
+
 /** Alert engine settings after options and environment are merged; rules validated. */
 export interface ResolvedAlertsConfig {
   rules: ResolvedAlertRule[];
@@ -40,6 +52,8 @@ export interface ResolvedAlertsConfig {
   alertmanager: AlertsOptions['alertmanager'];
   webhooks: NonNullable<AlertsOptions['webhooks']>;
   log: boolean;
+  /** Where undelivered notifications wait across a restart (absolute), `undefined`: not kept. */
+  spoolDir: string | undefined;
 }
 
 /**
@@ -101,12 +115,16 @@ export interface ResolvedConfig {
   alerts: ResolvedAlertsConfig | undefined;
   /** The InfluxDB push, when configured. */
   influxdb: ResolvedInfluxDbConfig | undefined;
+  /** Access control and TLS of the HTTP server (`/metrics`, `/fedscope/*`). */
+  http: ResolvedHttpAccessConfig;
   /** The history's persistence: its directory (absolute), `undefined` for memory only. */
   history: { dir: string | undefined };
   /** Jaeger's UI base URL without a trailing slash, when configured. */
   jaegerUiUrl: string | undefined;
   /** The trace assembler's grace period and bounds, those given (the assembler's defaults for the rest). */
   traceAssembly: TraceAssemblyOptions;
+  /** The shutdown budget, ms. */
+  shutdownTimeoutMs: number;
   /** How query text goes on spans. */
   queryText: QueryTextMode;
   /** Whether the providers are registered globally. */

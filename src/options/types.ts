@@ -103,6 +103,69 @@ export interface PrometheusOptions {
   endpoint?: string;
 }
 
+/** TLS of fedscope's HTTP server: PEM files read once at start. */
+export interface HttpTlsOptions {
+  /** The certificate (chain), PEM. @default `FEDSCOPE_HTTP_TLS_CERT_FILE` */
+  certFile: string;
+  /** Its private key, PEM (unencrypted). @default `FEDSCOPE_HTTP_TLS_KEY_FILE` */
+  keyFile: string;
+}
+
+/** Per-client rate limits of the `/fedscope` routes (JSON reports, exports, dashboard): a token bucket per remote address. */
+export interface HttpRateLimitOptions {
+  /**
+   * Requests per second one client may make in the long run.
+   * @default 20
+   */
+  requestsPerSecond?: number;
+  /**
+   * Requests one client may make at once after a pause (the dashboard loads about 15 at first).
+   * @default 40
+   */
+  burst?: number;
+  /**
+   * Clients remembered at once; the least recently seen is forgotten beyond (bounds memory).
+   * @default 10000
+   */
+  maxClients?: number;
+}
+
+/**
+ * Access control of fedscope's HTTP server (`/metrics`, `/fedscope/*.json`, `/fedscope/export`, the
+ * dashboard), also applied to `handle.metricsHandler` when mounted on a server of yours.
+ */
+export interface HttpAccessOptions {
+  /**
+   * Bearer token every request must carry (`Authorization: Bearer <token>`): printable ASCII
+   * without spaces, at least 16 characters. Requests without it get 401 with
+   * `WWW-Authenticate: Bearer realm="fedscope"`. The dashboard's page and assets (no data in them)
+   * are served without it; the page asks for the token once and keeps it in `sessionStorage`.
+   * @default `FEDSCOPE_HTTP_TOKEN`, else none (no authentication)
+   */
+  token?: string;
+  /**
+   * A file holding the token (surrounding whitespace ignored), instead of `token`.
+   * @default `FEDSCOPE_HTTP_TOKEN_FILE`, else none
+   */
+  tokenFile?: string;
+  /**
+   * Serve the Prometheus exposition without the token, for scrapers that cannot send one.
+   * @default false (or `FEDSCOPE_HTTP_METRICS_OPEN`)
+   */
+  metricsOpen?: boolean;
+  /**
+   * Serve HTTPS with this certificate and key.
+   * @default plain HTTP (both `FEDSCOPE_HTTP_TLS_CERT_FILE` and `FEDSCOPE_HTTP_TLS_KEY_FILE` set: HTTPS)
+   */
+  tls?: HttpTlsOptions;
+  /**
+   * Per-client rate limits of the `/fedscope` routes (429 with `Retry-After` beyond); false turns them off.
+   * `/metrics` is not limited.
+   * @default `{ requestsPerSecond: 20, burst: 40, maxClients: 10000 }`
+   */
+  rateLimit?: HttpRateLimitOptions | false;
+}
+
 /** Host metrics (CPU, memory, filesystems, network) read through systeminformation on a slow timer. */
 export interface HostMetricsOptions {
   /**
@@ -129,6 +192,14 @@ export interface AlertsOptions {
    * @default `FEDSCOPE_ALERT_RULES_FILE`
    */
   rulesFile?: string;
+  /**
+   * A directory where notifications still undelivered at shutdown (a channel down, the shutdown
+   * budget spent) are kept for the next start, which sends them first, in order, an identical one
+   * once (at least once: one in flight at shutdown may arrive twice). Bounded: 1,000 notifications
+   * and 1 MiB per channel. One directory per process.
+   * @default `FEDSCOPE_ALERT_SPOOL_DIR`, else none (undelivered notifications are dropped, counted and logged)
+   */
+  spoolDir?: string;
   /**
    * Milliseconds between evaluations.
    * @default 15000
@@ -254,6 +325,8 @@ export interface FedscopeOptions {
    * @default enabled on 127.0.0.1:9464 (`FEDSCOPE_PROMETHEUS=off` turns it off)
    */
   prometheus?: PrometheusOptions | false;
+  /** Access control and TLS of the HTTP server: bearer token, open `/metrics`, HTTPS, rate limits. @default no token, plain HTTP, rate limits on */
+  http?: HttpAccessOptions;
   /** Trace sampling for export. fedscope's analysis still sees unsampled spans when {@link FedscopeOptions.analyzeUnsampled} holds. */
   sampler?: SamplerOptions;
   /**
@@ -298,6 +371,13 @@ export interface FedscopeOptions {
    * @default { graceMs: 1000, maxTracesInFlight: 5000, maxSpansPerTrace: 1000 }
    */
   traceAssembly?: TraceAssemblyOptions;
+  /**
+   * The one budget of `handle.shutdown()` (and of the signal handling of `fedscope/register`), in
+   * ms, shared by the last span export, the metrics' last export, alert notifications and the
+   * InfluxDB push; what is undelivered when it runs out is dropped, counted and logged.
+   * @default 5000 (or `FEDSCOPE_SHUTDOWN_TIMEOUT_MS`)
+   */
+  shutdownTimeoutMs?: number;
   /**
    * Base URL of Jaeger's UI (e.g. `http://localhost:16686`): `/fedscope/slow-traces.json` and the
    * dashboard link each slow trace to `<jaegerUiUrl>/trace/<traceId>`.

@@ -4,6 +4,7 @@ import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { HostMetricsCollector } from '../../instrumentations/system-metrics/host-metrics-collector.js';
 import { RuntimeMetricsCollector } from '../../instrumentations/system-metrics/runtime-metrics-collector.js';
 import { AlertEngine, type AlertsSnapshot } from '../../processors/alerts/alert-engine.js';
+import { AlertSpool } from '../../processors/alerts/alert-spool.js';
 import { AlertmanagerChannel } from '../../processors/alerts/channels/alertmanager-channel.js';
 import { LogChannel } from '../../processors/alerts/channels/log-channel.js';
 import type { AlertChannel } from '../../processors/alerts/channels/types.js';
@@ -101,6 +102,9 @@ const INFLUXDB_SHUTDOWN_MS = 5_000;
 
 /** Slow traces listed per query by {@link FedscopePipeline.slowTracesReport}. */
 const SLOW_TRACES_PER_QUERY = 10;
+
+/** Shutdown budget when none is given: what every delivery (alerts, InfluxDB, the readers' last export) shares. */
+export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 5000;
 
 /** The OTel SDK's default bucket count of an exponential histogram, for a reader that names none. */
 const DEFAULT_EXPONENTIAL_MAX_SIZE = 160;
@@ -235,6 +239,7 @@ export class FedscopePipeline {
       evaluationIntervalMs: alerts.evaluationIntervalMs,
       onError: (message, error) => fedscopeLog.warn(message, error),
       beforeEvaluation: () => this.recordWaitingSpans(),
+      ...(alerts.spoolDir !== undefined ? { spool: new AlertSpool(alerts.spoolDir) } : {}),
     });
   }
 
@@ -422,11 +427,14 @@ export class FedscopePipeline {
   }
 
   /**
-   * Stops recording, the history's and the collectors' timers and the alert engine (delivering what is queued, for
-   * up to 5 s) and the InfluxDB push (writing what is queued, for up to 5 s), saves the history (with a last tick) when
-   * `history.dir` is set, then shuts the meter provider down (its readers' last export).
+   * Stops recording, the history's and the collectors' timers, the alert engine (delivering what is queued) and the
+   * InfluxDB push (writing what is queued), saves the history (with a last tick) when `history.dir` is set, then shuts
+   * the meter provider down (its readers' last export) — all within one budget; what is undelivered when it runs out
+   * is dropped, counted and logged by each.
+   * @param timeoutMs - the budget @default 5000
    */
-  async shutdown(): Promise<void> {
+  async shutdown(timeoutMs: number = DEFAULT_SHUTDOWN_TIMEOUT_MS): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
     clearInterval(this.historyTimer);
     this.historyTimer = undefined;
     this.host?.stop();
@@ -434,10 +442,12 @@ export class FedscopePipeline {
     const results = await Promise.allSettled([
       this.saveHistoryAtShutdown(),
       this.spanProcessor.shutdown(),
-      this.alerts?.shutdown(),
-      this.influxPush?.shutdown(INFLUXDB_SHUTDOWN_MS),
+      this.alerts?.shutdown(timeoutMs),
+      this.influxPush?.shutdown(Math.min(timeoutMs, INFLUXDB_SHUTDOWN_MS)),
     ]);
-    results.push(...(await Promise.allSettled([this.meterProvider.shutdown()])));
+    // The readers' last export gets what is left of the budget.
+    const left = Math.max(0, deadline - Date.now());
+    results.push(...(await Promise.allSettled([this.meterProvider.shutdown({ timeoutMillis: Math.max(left, 1) })])));
     for (const result of results)
       if (result.status === 'rejected') fedscopeLog.warn('a shutdown step of the pipeline failed', result.reason);
   }

@@ -20,11 +20,12 @@ export interface FedscopeHandle {
    * cannot listen (e.g. the port is taken) — fedscope keeps tracing either way.
    */
   readonly ready: Promise<void>;
-  /** Base URL of fedscope's own metrics server, once it listens (`http://127.0.0.1:9464`). */
+  /** Base URL of fedscope's own metrics server, once it listens (`http://127.0.0.1:9464`; `https://` with `http.tls`). */
   readonly metricsUrl: string | undefined;
   /**
-   * Serves fedscope's routes (`/metrics` and `/fedscope/*`) from a `node:http` server of yours;
-   * returns false when the path is not fedscope's.
+   * Serves fedscope's routes (`/metrics` and `/fedscope/*`) from a `node:http` server of yours,
+   * behind the same token and rate limits as fedscope's own server (`http` options); returns false
+   * when the path is not fedscope's.
    */
   readonly metricsHandler: (req: IncomingMessage, res: ServerResponse) => boolean;
   /** The derived state now: statistics per query, stage, source and statement (also at `/fedscope/snapshot.json`). */
@@ -37,6 +38,13 @@ export interface FedscopeHandle {
   alerts(): AlertsSnapshot | null;
   /** Exports what is buffered (spans, metrics); an export failure is logged (stderr), never thrown. */
   forceFlush(): Promise<void>;
-  /** Flushes, stops the server and the providers, and unregisters the globals it set. */
+  /**
+   * Flushes, stops the server and the providers, and unregisters the globals it set, within one
+   * budget ({@link FedscopeHandle.shutdownTimeoutMs}) shared by the span export, the metrics' last
+   * export, alert notifications and the InfluxDB push; what is undelivered when it runs out is
+   * dropped, counted and logged. Resolves by then at the latest.
+   */
   shutdown(): Promise<void>;
+  /** The shutdown budget in ms (`shutdownTimeoutMs`, 5000 by default). */
+  readonly shutdownTimeoutMs: number;
 }

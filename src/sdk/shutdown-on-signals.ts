@@ -1,7 +1,7 @@
 import type { FedscopeHandle } from './fedscope-handle.js';
 
-/** Longest a signal-triggered flush may hold the process. */
-const SHUTDOWN_TIMEOUT_MS = 5_000;
+/** Past the shutdown budget, how long the process may still take before it is made to exit. */
+const EXIT_MARGIN_MS = 500;
 
 /**
  * On SIGINT/SIGTERM: flush and shut fedscope down, then exit — but only when no other handler
@@ -14,7 +14,8 @@ export function registerShutdownOnSignals(handle: FedscopeHandle): void {
         void handle.shutdown();
         return;
       }
-      setTimeout(() => process.exit(signalExitCode(signal)), SHUTDOWN_TIMEOUT_MS).unref();
+      // The shutdown resolves within its budget; the margin is for a step that ignored it.
+      setTimeout(() => process.exit(signalExitCode(signal)), handle.shutdownTimeoutMs + EXIT_MARGIN_MS).unref();
       void handle.shutdown().finally(() => process.exit(signalExitCode(signal)));
     });
   }

@@ -3,8 +3,10 @@ import { fedscopeLog } from '../diagnostics/fedscope-log.js';
 import { resolveConfig } from '../options/resolve-config.js';
 import type { FedscopeOptions } from '../options/types.js';
 import { fedscopeRoutes } from '../output/http/fedscope-routes.js';
+import { HttpAccessGuard } from '../output/http/http-access-guard.js';
 import { MetricsServer } from '../output/http/metrics-server.js';
 import { configuredMetricReaders } from '../output/metric-readers.js';
+import { HttpAccessMetricProducer } from '../output/metrics/http-access-metric-producer.js';
 import { FedscopePipeline } from '../pipeline/fedscope-pipeline.js';
 import { setDefaultQueryTextMode } from '../span-model/query-text-mode.js';
 import { buildResource } from './build-resource.js';
@@ -27,6 +29,7 @@ export function startFedscope(options: FedscopeOptions = {}): FedscopeHandle {
   setDefaultQueryTextMode(config.queryText);
   const resource = buildResource(config);
   const metricReaders = configuredMetricReaders(config);
+  const guard = new HttpAccessGuard(config.http, config.prometheus?.endpoint);
   const pipeline = new FedscopePipeline(config, {
     resource,
     readers: metricReaders.readers,
@@ -35,10 +38,11 @@ export function startFedscope(options: FedscopeOptions = {}): FedscopeHandle {
     views: dropContribOperationDurationViews(),
     scopesRecordingDbDuration: new Set(),
     traceAssembly: config.traceAssembly,
+    extraProducers: () => [new HttpAccessMetricProducer(guard)],
   });
   pipeline.start();
   const tracing = startTracing(config, pipeline, resource);
-  const server = new MetricsServer(fedscopeRoutes(pipeline, metricReaders.prometheusRoute()));
+  const server = new MetricsServer(fedscopeRoutes(pipeline, metricReaders.prometheusRoute()), { guard, tls: config.http.tls });
   let metricsUrl: string | undefined;
   const ready = config.prometheus?.startServer
     ? server.listen(config.prometheus.host, config.prometheus.port).then((url) => void (metricsUrl = url))
@@ -68,8 +72,13 @@ export function startFedscope(options: FedscopeOptions = {}): FedscopeHandle {
       const results = await Promise.allSettled([tracing.tracerProvider.forceFlush(), pipeline.forceFlush()]);
       for (const result of results) if (result.status === 'rejected') fedscopeLog.warn('flush failed', result.reason);
     },
+    shutdownTimeoutMs: config.shutdownTimeoutMs,
     shutdown: () =>
-      (shutDown ??= Promise.allSettled([tracing.stop(), pipeline.shutdown(), server.close()]).then((results) => {
+      (shutDown ??= Promise.allSettled([
+        tracing.stop(config.shutdownTimeoutMs),
+        pipeline.shutdown(config.shutdownTimeoutMs),
+        server.close(),
+      ]).then((results) => {
         for (const result of results) if (result.status === 'rejected') fedscopeLog.warn('a shutdown step failed', result.reason);
         fedscopeLog.flushRepeats();
       })),

@@ -7,15 +7,21 @@ import type { ResolvedConfig } from '../options/resolved-config.js';
 import { createOtlpSpanProcessor } from '../output/otlp/otlp-span-processor.js';
 import { SpanLossLog } from '../output/otlp/span-loss-log.js';
 import type { FedscopePipeline } from '../pipeline/fedscope-pipeline.js';
+import { fedscopeLog } from '../diagnostics/fedscope-log.js';
 import { driverInstrumentations } from './driver-instrumentations.js';
 import { buildSampler, RecordAllSampler } from './sampler.js';
+import { settlesWithin } from './settles-within.js';
 
 /** The tracing side of a started fedscope. */
 export interface StartedTracing {
   /** The tracer provider: fedscope's span processor, the OTLP batch processor, the user's. */
   tracerProvider: NodeTracerProvider;
-  /** Unpatches the instrumentations and, when registered globally, disables the global API. */
-  stop(): Promise<void>;
+  /**
+   * Unpatches the instrumentations, shuts the tracer provider down (its last span export) within
+   * `timeoutMs` — spans still queued or in flight then are counted as dropped (`shutdown`) and
+   * logged — and, when registered globally, disables the global API.
+   */
+  stop(timeoutMs: number): Promise<void>;
 }
 
 /**
@@ -26,7 +32,8 @@ export function startTracing(config: ResolvedConfig, pipeline: FedscopePipeline,
   const spanProcessors: SpanProcessor[] = [pipeline.spanProcessor];
   // Spans the export loses (queue full, endpoint down or slow) are counted on /metrics and logged.
   const spanLoss = config.otlp ? new SpanLossLog() : undefined;
-  if (config.otlp && spanLoss) spanProcessors.push(createOtlpSpanProcessor(config.otlp, pipeline.meterProvider, spanLoss));
+  const otlpProcessor = config.otlp && spanLoss ? createOtlpSpanProcessor(config.otlp, pipeline.meterProvider, spanLoss) : undefined;
+  if (otlpProcessor) spanProcessors.push(otlpProcessor);
   spanProcessors.push(...config.spanProcessors);
   const sampler = buildSampler(config.sampler.name, config.sampler.ratio);
   const tracerProvider = new NodeTracerProvider({
@@ -45,9 +52,14 @@ export function startTracing(config: ResolvedConfig, pipeline: FedscopePipeline,
       : undefined;
   return {
     tracerProvider,
-    stop: async () => {
+    stop: async (timeoutMs) => {
       unregister?.();
-      await tracerProvider.shutdown();
+      if (!(await settlesWithin(tracerProvider.shutdown(), timeoutMs))) {
+        // The budget ran out with spans still queued or being exported: they are lost; say how many.
+        const lost = otlpProcessor?.unsettled() ?? 0;
+        if (lost > 0) spanLoss?.recordDropped('shutdown', lost);
+        fedscopeLog.warn(`the tracer provider's shutdown did not finish within ${timeoutMs} ms; fedscope stopped waiting`);
+      }
       if (config.registerGlobal) {
         trace.disable();
         metrics.disable();

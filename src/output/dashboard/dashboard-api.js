@@ -31,8 +31,69 @@
  * @typedef {{ ok: true, data: T } | { ok: false, missing: boolean, message: string }} ReadResult
  */
 
+/** Where the page keeps the bearer token: this tab only, gone when it closes. */
+const TOKEN_KEY = 'fedscope.token';
+/** @type {Promise<string | null> | undefined} the question being asked, shared by the reads refused meanwhile */
+let asking;
+/** Set when the user cancelled the question: the reads then fail with their 401 until the page is reloaded. */
+let declined = false;
+
+/** @returns {string | null} the token kept for this tab */
+function storedToken() {
+  try {
+    return sessionStorage.getItem(TOKEN_KEY);
+  } catch {
+    return null; // storage disabled: the user is asked each load
+  }
+}
+
 /**
- * GETs one JSON route.
+ * Asks the user for the token, once for every read refused meanwhile. A token another read
+ * stored since `rejected` was sent is used without asking again.
+ * @param {string | null} rejected - the token that was refused (null: none was sent)
+ * @returns {Promise<string | null>} the token to try, or null when the user cancelled
+ */
+function askToken(rejected) {
+  asking ??= (async () => {
+    const current = storedToken();
+    if (current !== null && current !== rejected) return current;
+    const answer = window.prompt(rejected === null ? 'fedscope access token' : 'That token was refused. fedscope access token');
+    const token = answer?.trim() ?? '';
+    if (token === '') {
+      declined = true;
+      return null;
+    }
+    try {
+      sessionStorage.setItem(TOKEN_KEY, token);
+    } catch {
+      // storage disabled: asked again on the next load
+    }
+    return token;
+  })().finally(() => (asking = undefined));
+  return asking;
+}
+
+/**
+ * GETs a URL with the kept token as `Authorization: Bearer`; on 401 asks for the token (see
+ * {@link askToken}) and tries once more.
+ * @param {string} url
+ * @returns {Promise<Response>}
+ */
+async function fetchWithToken(url) {
+  const send = (/** @type {string | null} */ token) =>
+    fetch(url, {
+      headers: token === null ? { accept: 'application/json' } : { accept: 'application/json', authorization: `Bearer ${token}` },
+      cache: 'no-store',
+    });
+  const token = storedToken();
+  const response = await send(token);
+  if (response.status !== 401 || declined) return response;
+  const fresh = await askToken(token);
+  return fresh === null ? response : send(fresh);
+}
+
+/**
+ * GETs one JSON route, with the bearer token when the server asks for one.
  * @template T
  * @param {string} path - relative to the page, e.g. `snapshot.json`
  * @param {Record<string, string | number | undefined>} [params] - query parameters (undefined left out)
@@ -43,7 +104,7 @@ export async function readJson(path, params = {}) {
   for (const [name, value] of Object.entries(params)) if (value !== undefined && value !== '') search.set(name, String(value));
   const url = search.size > 0 ? `${path}?${search.toString()}` : path;
   try {
-    const response = await fetch(url, { headers: { accept: 'application/json' }, cache: 'no-store' });
+    const response = await fetchWithToken(url);
     if (!response.ok) {
       const text = await response.text();
       return { ok: false, missing: response.status === 404, message: `${path}: HTTP ${response.status} ${text.slice(0, 200)}` };

@@ -1,9 +1,19 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { fedscopeLog } from '../../diagnostics/fedscope-log.js';
+import type { HttpAccessGuard } from './http-access-guard.js';
 
 /** A route of the metrics server: returns true when it handled the request. */
 export type HttpRoute = (req: IncomingMessage, res: ServerResponse, path: string) => boolean;
+
+/** Access control and TLS of a {@link MetricsServer}. */
+export interface MetricsServerSecurity {
+  /** Checks the token and the rate limits before any route (the mounted handler too). @default none: every request goes on */
+  guard?: HttpAccessGuard;
+  /** Serve HTTPS with this certificate chain and key (PEM). @default plain HTTP */
+  tls?: { cert: Buffer; key: Buffer };
+}
 
 /**
  * fedscope's HTTP surface: `/metrics` and fedscope's JSON endpoints on one small server, or the
@@ -12,8 +22,14 @@ export type HttpRoute = (req: IncomingMessage, res: ServerResponse, path: string
 export class MetricsServer {
   private server: Server | undefined;
 
-  /** @param routes - tried in order; the first that handles a request wins */
-  constructor(private readonly routes: HttpRoute[]) {}
+  /**
+   * @param routes - tried in order; the first that handles a request wins
+   * @param security - the access guard and TLS files
+   */
+  constructor(
+    private readonly routes: HttpRoute[],
+    private readonly security: MetricsServerSecurity = {},
+  ) {}
 
   /**
    * Handles one request: for mounting on an existing `node:http` server.
@@ -22,6 +38,7 @@ export class MetricsServer {
   readonly handler = (req: IncomingMessage, res: ServerResponse): boolean => {
     const path = (req.url ?? '/').split('?', 1)[0] ?? '/';
     try {
+      if (this.security.guard?.refuse(req, res, path)) return true;
       for (const route of this.routes) if (route(req, res, path)) return true;
     } catch (error) {
       fedscopeLog.error('an HTTP route of the metrics server failed', error);
@@ -33,16 +50,19 @@ export class MetricsServer {
   };
 
   /**
-   * Starts listening; resolves with the base URL (`http://host:port`). Rejects when the address
+   * Starts listening; resolves with the base URL (`http://host:port`, `https://` with TLS). Rejects when the address
    * cannot be bound, with a message naming `host:port` and the reason (e.g. `EADDRINUSE`).
    */
   listen(host: string, port: number): Promise<string> {
-    const server = createServer((req, res) => {
+    const answer = (req: IncomingMessage, res: ServerResponse): void => {
       if (!this.handler(req, res)) {
         res.writeHead(404, { 'content-type': 'text/plain' });
         res.end('not found\n');
       }
-    });
+    };
+    const tls = this.security.tls;
+    const server: Server = tls ? createHttpsServer({ cert: tls.cert, key: tls.key }, answer) : createServer(answer);
+    const scheme = tls ? 'https' : 'http';
     this.server = server;
     return new Promise((resolve, reject) => {
       const fail = (error: Error) => {
@@ -56,7 +76,7 @@ export class MetricsServer {
         server.unref();
         const address = server.address() as AddressInfo;
         const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-        resolve(`http://${shownHost}:${address.port}`);
+        resolve(`${scheme}://${shownHost}:${address.port}`);
       });
     });
   }

@@ -17,6 +17,8 @@ export interface CountingSpanExporterOptions {
   componentType?: string;
   /** Told of each failed export call with its `error.type` and span count; must not throw. */
   onFailure?: (errorType: string, spans: number) => void;
+  /** Told of each finished export call (success or failure) with its span count; must not throw. */
+  onSettled?: (spans: number) => void;
 }
 
 /**
@@ -32,6 +34,7 @@ export class CountingSpanExporter implements SpanExporter {
   private readonly exported: Counter | undefined;
   private readonly attributes: Record<string, string>;
   private readonly onFailure: (errorType: string, spans: number) => void;
+  private readonly onSettled: (spans: number) => void;
 
   /** @param exporter - the exporter doing the work */
   constructor(
@@ -45,6 +48,7 @@ export class CountingSpanExporter implements SpanExporter {
       description: 'Spans whose export finished, successfully or not (error.type says why).',
     });
     this.onFailure = options.onFailure ?? (() => {});
+    this.onSettled = options.onSettled ?? (() => {});
   }
 
   export(spans: ReadableSpan[], resultCallback: (result: ExportResult) => void): void {
@@ -61,6 +65,7 @@ export class CountingSpanExporter implements SpanExporter {
           this.exported?.add(count, { ...this.attributes, 'error.type': errorType });
           this.onFailure(errorType, count);
         }
+        this.onSettled(count);
       } catch {
         // Counting must not keep the batch processor from hearing the result.
       }

@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { getHeapStatistics } from 'node:v8';
@@ -7,10 +7,26 @@ import { describe, expect, it } from 'vitest';
 import { AlertRulesError } from '../../../processors/alerts/alert-rules-error.js';
 import { COLLECTOR_SETTINGS, resolveCollectorConfig, type CollectorConfig } from '../../../src/collector/collector-config.js';
 import { FedscopeConfigError } from '../../../src/diagnostics/fedscope-config-error.js';
+import { BearerTokenCheck } from '../../../src/output/http/bearer-token-check.js';
+import { makeTestCertificates } from '../../support/test-certificates.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'fedscope-collector-config-'));
 /** A file where a directory is expected (the bad history directory). */
 writeFileSync(join(dir, 'a-file'), 'x');
+/** Copies of one certificate and key, each marked after its PEM block (which PEM readers skip), to tell which was read. */
+const certificates = makeTestCertificates();
+const markedCopy = (source: string, mark: string): string => {
+  const path = join(dir, `${mark}-${source.split('/').at(-1)!}`);
+  writeFileSync(path, `${readFileSync(source, 'utf8')}${mark}\n`);
+  return path;
+};
+const markOf = (pem: Buffer | undefined): string | undefined => /(\w+)\n$/.exec(pem?.toString() ?? '')?.[1];
+const tokenFile = (token: string): string => {
+  const path = join(dir, `${token}.txt`);
+  writeFileSync(path, `${token}\n`);
+  return path;
+};
+const tokenDigest = (token: string): string => BearerTokenCheck.digest(token).toString('hex');
 const ruleFile = (name: string): string => {
   const path = join(dir, `${name}.yaml`);
   writeFileSync(path, `rules:\n  - alert: ${name}\n    figure: query.p95Ms\n    op: ">"\n    threshold: 250\n`);
@@ -227,6 +243,85 @@ const ROWS: PrecedenceRow[] = [
     defaultValue: undefined,
   },
   {
+    key: 'alertSpoolDir',
+    flag: '/spool/flag',
+    env: '/spool/env',
+    file: '/spool/file',
+    read: (c) => c.pipeline.alerts?.spoolDir,
+    expected: ['/spool/flag', '/spool/env', '/spool/file'],
+    defaultValue: undefined,
+  },
+  {
+    key: 'httpToken',
+    flag: 'flag-token-0123456789',
+    env: 'env-token-0123456789',
+    // A YAML number is the text it reads as.
+    file: 1234567890123456,
+    read: (c) => c.access.tokenSha256?.toString('hex'),
+    expected: [tokenDigest('flag-token-0123456789'), tokenDigest('env-token-0123456789'), tokenDigest('1234567890123456')],
+    defaultValue: undefined,
+  },
+  {
+    key: 'httpTokenFile',
+    flag: tokenFile('flag-file-token-0123456789'),
+    env: tokenFile('env-file-token-0123456789'),
+    file: tokenFile('file-file-token-0123456789'),
+    read: (c) => c.access.tokenSha256?.toString('hex'),
+    expected: [
+      tokenDigest('flag-file-token-0123456789'),
+      tokenDigest('env-file-token-0123456789'),
+      tokenDigest('file-file-token-0123456789'),
+    ],
+    defaultValue: undefined,
+  },
+  {
+    key: 'metricsOpen',
+    flag: 'true',
+    env: 'false',
+    file: true,
+    read: (c) => c.access.metricsOpen,
+    expected: [true, false, true],
+    defaultValue: false,
+  },
+  {
+    key: 'tlsCertFile',
+    flag: markedCopy(certificates.certFile, 'flag'),
+    env: markedCopy(certificates.certFile, 'env'),
+    file: markedCopy(certificates.certFile, 'file'),
+    read: (c) => markOf(c.access.tls?.cert),
+    expected: ['flag', 'env', 'file'],
+    defaultValue: undefined,
+    companions: { tlsKeyFile: certificates.keyFile },
+  },
+  {
+    key: 'tlsKeyFile',
+    flag: markedCopy(certificates.keyFile, 'flag'),
+    env: markedCopy(certificates.keyFile, 'env'),
+    file: markedCopy(certificates.keyFile, 'file'),
+    read: (c) => markOf(c.access.tls?.key),
+    expected: ['flag', 'env', 'file'],
+    defaultValue: undefined,
+    companions: { tlsCertFile: certificates.certFile },
+  },
+  {
+    key: 'rateLimit',
+    flag: '5',
+    env: '6',
+    file: 7,
+    read: (c) => c.access.rateLimit?.requestsPerSecond,
+    expected: [5, 6, 7],
+    defaultValue: 20,
+  },
+  {
+    key: 'rateLimitBurst',
+    flag: '8',
+    env: '9',
+    file: 10,
+    read: (c) => c.access.rateLimit?.burst,
+    expected: [8, 9, 10],
+    defaultValue: 40,
+  },
+  {
     key: 'jaegerUiUrl',
     flag: 'http://jaeger-flag:16686/',
     env: 'http://jaeger-env:16686',
@@ -358,7 +453,16 @@ describe('resolveCollectorConfig errors name the field and where it was given', 
     { key: 'topStatements', value: '-3', problem: /integer from 1/ },
     { key: 'idleExpirySeconds', value: '60', problem: /must exceed the longest window \(900 s\)/ },
     { key: 'historyDir', value: join(dir, 'a-file'), problem: /a-file is not a directory/ },
+    { key: 'alertSpoolDir', value: join(dir, 'a-file'), problem: /a-file is not a directory/ },
     { key: 'jaegerUiUrl', value: 'jaeger:16686', problem: /expected an http:\/\/ or https:\/\/ URL/ },
+    // The token is never echoed.
+    { key: 'httpToken', value: 'short-secret', problem: /^fedscope: invalid .*: the token has 12 characters; at least 16 are required/ },
+    { key: 'httpTokenFile', value: join(dir, 'missing-token'), problem: /cannot read .*missing-token: ENOENT/ },
+    { key: 'metricsOpen', value: 'maybe', problem: /expected true or false, got "maybe"/ },
+    { key: 'tlsCertFile', value: join(dir, 'missing.pem'), problem: /cannot read .*missing\.pem: ENOENT/ },
+    { key: 'tlsKeyFile', value: join(dir, 'missing.key'), problem: /cannot read .*missing\.key: ENOENT/ },
+    { key: 'rateLimit', value: '0', problem: /number from 0\.01/ },
+    { key: 'rateLimitBurst', value: 'many', problem: /integer from 1 .*"many"/ },
     { key: 'influxdbUrl', value: 'ftp://influx', problem: /http:\/\/ or https:\/\/ URL/ },
     // A control character would split the request's headers; the value is never echoed.
     ...['influxdbDatabase', 'influxdbUsername', 'influxdbPassword', 'influxdbOrg', 'influxdbBucket', 'influxdbToken'].map((key) => ({

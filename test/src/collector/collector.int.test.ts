@@ -1,5 +1,5 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { createServer, request as httpRequest, type IncomingHttpHeaders } from 'node:http';
+import { createServer, request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,6 +16,7 @@ import { FedscopePipeline } from '../../../src/pipeline/fedscope-pipeline.js';
 import { startWatched, type WatchedProcess } from '../../support/child-process.js';
 import { startOtlpReceiver, type OtlpReceiver } from '../../support/otlp-receiver.js';
 import { federationSpanSet, SPAN_SET_QUERIES, SPANS_PER_QUERY } from './federation-span-set.js';
+import { sendHttp, type HttpGetAnswer } from '../../support/http-get.js';
 
 const root = fileURLToPath(new URL('../../..', import.meta.url));
 const SET_SPANS = SPAN_SET_QUERIES * SPANS_PER_QUERY;
@@ -23,28 +24,11 @@ const PROTOBUF = 'application/x-protobuf';
 const MIB = 1024 * 1024;
 const LOOPBACK_PORT_0 = ['--otlp-http', '127.0.0.1:0', '--otlp-grpc', '127.0.0.1:0', '--http', '127.0.0.1:0'];
 
-interface HttpAnswer {
-  status: number;
-  headers: IncomingHttpHeaders;
-  body: string;
-}
+type HttpAnswer = HttpGetAnswer;
 
 /** POSTs `body` to `url` over a fresh connection. */
 function post(url: string, body: Uint8Array, headers: Record<string, string> = { 'content-type': PROTOBUF }): Promise<HttpAnswer> {
-  return new Promise((resolve, reject) => {
-    const req = httpRequest(
-      url,
-      { method: 'POST', agent: false, headers: { ...headers, 'content-length': String(body.byteLength) } },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
-        res.on('error', reject);
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
-  });
+  return sendHttp(url, 'POST', body, { headers });
 }
 
 /** A POST whose body is sent in two parts: the first now, the rest when `finish()` is called. */

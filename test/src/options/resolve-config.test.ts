@@ -173,6 +173,8 @@ describe('resolveConfig errors name the field and what is allowed', () => {
       'health.objectives.cpu',
       /must differ/,
     ],
+    ['shutdown budget', { shutdownTimeoutMs: 10 }, {}, 'shutdownTimeoutMs', /integer from 100 to 120000/],
+    ['env shutdown budget', {}, { FEDSCOPE_SHUTDOWN_TIMEOUT_MS: 'soon' }, 'FEDSCOPE_SHUTDOWN_TIMEOUT_MS', /got "soon"/],
     ['assembler bound', { traceAssembly: { maxTracesInFlight: 0 } }, {}, 'traceAssembly.maxTracesInFlight', /integer from 1/],
     ['assembler unknown key', { traceAssembly: { grace: 5 } }, {}, 'traceAssembly.grace', /did you mean 'graceMs'/],
     ['weight past 100', { health: { objectives: { memory: { weight: 250 } } } }, {}, 'health.objectives.memory.weight', /from 0 to 100/],

@@ -18,6 +18,9 @@ import { Federation, FunctionSource } from '../../../src/federation/index.js';
 import { resolveConfig } from '../../../src/options/resolve-config.js';
 import { fedscopeRoutes } from '../../../src/output/http/fedscope-routes.js';
 import { MetricsServer } from '../../../src/output/http/metrics-server.js';
+import { BearerTokenCheck } from '../../../src/output/http/bearer-token-check.js';
+import { HttpAccessGuard } from '../../../src/output/http/http-access-guard.js';
+import { DEFAULT_HTTP_RATE_LIMIT } from '../../../src/options/resolve-http-access.js';
 import { FedscopePipeline } from '../../../src/pipeline/fedscope-pipeline.js';
 import { launchChromium, needsChromium } from '../../support/chromium.js';
 import { needsPostgres, postgresConfig } from '../../support/real-servers.js';
@@ -378,5 +381,51 @@ chromium.describe('dashboard in headless Chromium', () => {
       await page.close();
       expect(problems).toEqual([]);
     }, 90_000);
+
+    it('with a token: asks for it once, keeps it for the tab, sends it on every read, within the default rate limits', async () => {
+      const token = 'dashboard-token-0123456789abcdef';
+      const guard = new HttpAccessGuard(
+        { tokenSha256: BearerTokenCheck.digest(token), metricsOpen: false, rateLimit: { ...DEFAULT_HTTP_RATE_LIMIT } },
+        undefined,
+      );
+      const guarded = new MetricsServer(fedscopeRoutes(pipeline), { guard });
+      const guardedBase = await guarded.listen('127.0.0.1', 0);
+      const seen: string[] = [];
+      const prompts: string[] = [];
+      const page = await browser!.newPage();
+      try {
+        await page.setViewport({ width: 1280, height: 800 });
+        page.on('dialog', (dialog) => {
+          prompts.push(`${dialog.type()}: ${dialog.message()}`);
+          void dialog.accept(token);
+        });
+        page.on('pageerror', (error: unknown) => seen.push(`pageerror: ${error instanceof Error ? error.message : String(error)}`));
+        page.on('response', (response: HTTPResponse) => {
+          if (response.status() >= 400) seen.push(`HTTP ${response.status()}: ${new URL(response.url()).pathname}`);
+        });
+        await page.goto(`${guardedBase}/fedscope/`, { waitUntil: 'load' });
+        await waitForView(page, 'overview');
+        await expectChartsDrawn(page, 'overview with a token', 4);
+        expect(await page.evaluate(`sessionStorage.getItem('fedscope.token')`)).toBe(token);
+        await showView(page, 'statements');
+        expect(await textOf(page, 'main')).toContain('SELECT id, total FROM invoices WHERE customer_id = ?');
+        // A reload keeps the token for the tab: no new question, no refusal.
+        const asked = prompts.length;
+        const refusedBefore = seen.length;
+        await page.reload({ waitUntil: 'load' });
+        await waitForView(page, 'statements');
+        expect(await textOf(page, 'main')).toContain('SELECT id, total FROM invoices WHERE customer_id = ?');
+        expect(prompts).toEqual(['prompt: fedscope access token']);
+        expect(prompts.length).toBe(asked);
+        expect(seen.slice(refusedBefore)).toEqual([]);
+        // Only the first reads, before the question was answered, were refused; nothing was rate limited.
+        expect(seen.length).toBeGreaterThan(0);
+        for (const problem of seen) expect(problem).toMatch(/^HTTP 401: \/fedscope\/[a-z-]+\.json$/);
+        expect(guard.stats().refusals.get('rate_limited') ?? 0).toBe(0);
+      } finally {
+        await page.close();
+        await guarded.close();
+      }
+    }, 60_000);
   });
 });

@@ -172,3 +172,31 @@ describe('startFedscope: spans the OTLP export loses are counted on /metrics and
     expect(lines).toEqual([]);
   });
 });
+
+describe('shutdown within one budget', () => {
+  it('resolves within shutdownTimeoutMs against an endpoint that never answers, counting and logging the spans it could not send', async () => {
+    // Accepts the export requests and never answers them.
+    server = createServer(() => {});
+    await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
+    const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    handle = startFedscope({
+      serviceName: 'slow-shutdown',
+      prometheus: false,
+      otlp: { endpoint, timeoutMillis: 30_000 },
+      hostMetrics: false,
+      shutdownTimeoutMs: 600,
+    });
+    expect(handle.shutdownTimeoutMs).toBe(600);
+    const tracer = handle.tracerProvider.getTracer('test');
+    for (let i = 0; i < 300; i++) tracer.startSpan(`op ${i}`).end();
+    const started = Date.now();
+    await handle.shutdown();
+    const took = Date.now() - started;
+    handle = undefined;
+    expect(took).toBeGreaterThanOrEqual(500);
+    expect(took).toBeLessThan(2_000);
+    // Every span was queued or in flight to the silent endpoint: all 300 are lost, and said so.
+    expect(lines.join('\n')).toMatch(/300 spans dropped \(shutdown\)/);
+    expect(lines.join('\n')).toMatch(/did not finish within 600 ms/);
+  });
+});
