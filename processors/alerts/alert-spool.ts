@@ -1,6 +1,7 @@
 import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { fedscopeLog } from '../../src/diagnostics/fedscope-log.js';
+import { setCorruptFileAside } from '../../src/diagnostics/set-corrupt-file-aside.js';
 import type { AlertNotification } from './types.js';
 
 /** Options of an {@link AlertSpool}. */
@@ -62,9 +63,9 @@ export class AlertSpool {
       unlinkSync(path);
       return notifications;
     } catch (error) {
-      const aside = `${path}.corrupt-${new Date().toISOString().replace(/[:.]/g, '-')}`;
+      let aside = path;
       try {
-        renameSync(path, aside);
+        aside = setCorruptFileAside(path);
       } catch {
         // Left where it is: the next start reports it again.
       }

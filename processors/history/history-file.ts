@@ -1,4 +1,5 @@
-import { mkdirSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, statSync, unlinkSync } from 'node:fs';
+import { setCorruptFileAside } from '../../src/diagnostics/set-corrupt-file-aside.js';
 import * as fsPromises from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { describeError } from '../../src/diagnostics/fedscope-log.js';
@@ -97,10 +98,7 @@ export class HistoryFile {
    * @throws the file system's error
    */
   setAside(nowMs: number): string {
-    const stamp = new Date(nowMs).toISOString().replace(/[:.]/g, '-');
-    const aside = `${this.path}.corrupt-${stamp}`;
-    renameSync(this.path, aside);
-    return aside;
+    return setCorruptFileAside(this.path, nowMs);
   }
 
   /**

@@ -21,6 +21,7 @@ import {
 import type { DecodeErrorReason, RequestOutcome } from './collector-self-stats.js';
 import { exportOutcomeOf } from './export-outcome.js';
 import type { IntakeRefusal, ListeningAddress, TraceReceiverOptions } from './trace-intake.js';
+import { settlesWithin } from '../output/delivery/settles-within.js';
 
 /** The one path the receiver serves (OTLP/HTTP's default traces path). */
 export const OTLP_TRACES_PATH = '/v1/traces';
@@ -179,10 +180,7 @@ export class OtlpHttpReceiver {
     const deadline = Date.now() + OTLP_HTTP_STOP_TIMEOUT_MS;
     // Requests may still start on connections that were busy when close() was called: loop until none is left.
     while (this.inFlight.size > 0 && Date.now() < deadline) {
-      let timer: NodeJS.Timeout | undefined;
-      const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, deadline - Date.now())));
-      await Promise.race([Promise.allSettled([...this.inFlight]), timeout]);
-      clearTimeout(timer);
+      await settlesWithin(Promise.allSettled([...this.inFlight]), deadline - Date.now());
     }
     server.closeAllConnections();
     await closed;

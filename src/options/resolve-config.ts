@@ -9,12 +9,13 @@ import { collectAlertRules } from '../../processors/alerts/validate-alert-rules.
 import { FEDSCOPE_ROUTE_PREFIX } from '../output/http/route-prefix.js';
 import { DEFAULT_WINDOWS_SECONDS } from '../stats/sliding-window-stats.js';
 import { resolveHttpAccess } from './resolve-http-access.js';
-import type {
-  ResolvedAlertsConfig,
-  ResolvedConfig,
-  ResolvedInfluxDbConfig,
-  ResolvedOtlpConfig,
-  ResolvedPrometheusConfig,
+import {
+  DEFAULT_SHUTDOWN_TIMEOUT_MS,
+  type ResolvedAlertsConfig,
+  type ResolvedConfig,
+  type ResolvedInfluxDbConfig,
+  type ResolvedOtlpConfig,
+  type ResolvedPrometheusConfig,
 } from './resolved-config.js';
 import type { SourceInstrumentationsOptions } from '../../instrumentations/source-instrumentations.js';
 import type { AnalysisOptions, FedscopeOptions, OtlpProtocol, QueryTextMode, SamplerName, TraceAssemblyOptions } from './types.js';
@@ -155,7 +156,7 @@ export function resolveConfig(options: FedscopeOptions = {}, env: Environment = 
     shutdownTimeoutMs:
       expectNumber('shutdownTimeoutMs', opts.shutdownTimeoutMs, SHUTDOWN_TIMEOUT_RANGE) ??
       envNumber(env, 'FEDSCOPE_SHUTDOWN_TIMEOUT_MS', SHUTDOWN_TIMEOUT_RANGE) ??
-      5000,
+      DEFAULT_SHUTDOWN_TIMEOUT_MS,
     analyzeUnsampled: expectBoolean('analyzeUnsampled', opts.analyzeUnsampled) ?? envBoolean(env, 'FEDSCOPE_ANALYZE_UNSAMPLED') ?? true,
     queryText:
       expectOneOf('queryText', opts.queryText, QUERY_TEXT_MODES) ??
@@ -278,16 +279,18 @@ function resolveAlerts(value: FedscopeOptions['alerts'], env: Environment, conte
       };
     }),
     log: expectBoolean('alerts.log', opts['log']) ?? true,
-    spoolDir: resolveSpoolDir(opts['spoolDir'], env),
+    spoolDir: resolveDirectorySetting('alerts.spoolDir', opts['spoolDir'], 'FEDSCOPE_ALERT_SPOOL_DIR', env),
   };
 }
 
-/** `alerts.spoolDir`, else `FEDSCOPE_ALERT_SPOOL_DIR`, made absolute; one that exists must be a directory. */
-function resolveSpoolDir(value: unknown, env: Environment): string | undefined {
-  const given = expectString('alerts.spoolDir', value);
-  const dir = given ?? envValue(env, 'FEDSCOPE_ALERT_SPOOL_DIR');
-  if (dir === undefined) return undefined;
-  return resolveDirectoryPath(given !== undefined ? 'alerts.spoolDir' : 'FEDSCOPE_ALERT_SPOOL_DIR', dir, process.cwd());
+/**
+ * A directory option (`field`), else its variable, made absolute against the working directory;
+ * one that exists must be a directory (errors name the option or the variable, whichever gave it).
+ */
+function resolveDirectorySetting(field: string, value: unknown, variable: string, env: Environment): string | undefined {
+  const given = expectString(field, value);
+  const dir = given ?? envValue(env, variable);
+  return dir === undefined ? undefined : resolveDirectoryPath(given !== undefined ? field : variable, dir, process.cwd());
 }
 
 /**
@@ -375,9 +378,7 @@ function optionText(field: string, value: unknown, secret: boolean): string | un
 /** `history.dir`, else `FEDSCOPE_HISTORY_DIR`, made absolute (against the working directory). */
 function resolveHistory(value: FedscopeOptions['history'], env: Environment): ResolvedConfig['history'] {
   const opts = value === undefined ? {} : expectObject('history', value, ['dir']);
-  const field = opts['dir'] !== undefined ? 'history.dir' : 'FEDSCOPE_HISTORY_DIR';
-  const dir = expectString('history.dir', opts['dir']) ?? envValue(env, 'FEDSCOPE_HISTORY_DIR');
-  return { dir: dir === undefined ? undefined : resolveDirectoryPath(field, dir, process.cwd()) };
+  return { dir: resolveDirectorySetting('history.dir', opts['dir'], 'FEDSCOPE_HISTORY_DIR', env) };
 }
 
 /**

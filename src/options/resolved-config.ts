@@ -12,6 +12,9 @@ import type {
   TraceAssemblyOptions,
 } from './types.js';
 
+/** The shutdown budget when none is set: what the span export, the metrics' last export, alerts and the InfluxDB push share. */
+export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 5000;
+
 /** OTLP export settings after options and environment are merged. */
 export interface ResolvedOtlpConfig {
   /** Full traces URL. */
@@ -123,7 +126,7 @@ export interface ResolvedConfig {
   jaegerUiUrl: string | undefined;
   /** The trace assembler's grace period and bounds, those given (the assembler's defaults for the rest). */
   traceAssembly: TraceAssemblyOptions;
-  /** The shutdown budget, ms. */
+  /** The shutdown budget, ms ({@link DEFAULT_SHUTDOWN_TIMEOUT_MS} unless set). */
   shutdownTimeoutMs: number;
   /** How query text goes on spans. */
   queryText: QueryTextMode;

@@ -29,7 +29,7 @@ import { BottleneckAggregator } from '../../processors/trace-analysis/bottleneck
 import { TraceAssembler } from '../../processors/trace-analysis/trace-assembler.js';
 import type { BottleneckSnapshot, TraceAssemblerOptions, TraceAssemblyStats } from '../../processors/trace-analysis/types.js';
 import { fedscopeLog } from '../diagnostics/fedscope-log.js';
-import type { ResolvedAlertsConfig, ResolvedConfig } from '../options/resolved-config.js';
+import { DEFAULT_SHUTDOWN_TIMEOUT_MS, type ResolvedAlertsConfig, type ResolvedConfig } from '../options/resolved-config.js';
 import { buildExportReport, type ExportQuery, type ExportReport } from '../output/export/export-report.js';
 import { currentExportRows } from '../output/export/export-rows.js';
 import { InfluxDbPush } from '../output/export/influxdb-push.js';
@@ -102,9 +102,6 @@ const INFLUXDB_SHUTDOWN_MS = 5_000;
 
 /** Slow traces listed per query by {@link FedscopePipeline.slowTracesReport}. */
 const SLOW_TRACES_PER_QUERY = 10;
-
-/** Shutdown budget when none is given: what every delivery (alerts, InfluxDB, the readers' last export) shares. */
-export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 5000;
 
 /** The OTel SDK's default bucket count of an exponential histogram, for a reader that names none. */
 const DEFAULT_EXPONENTIAL_MAX_SIZE = 160;

@@ -10,7 +10,7 @@ import type { FedscopePipeline } from '../pipeline/fedscope-pipeline.js';
 import { fedscopeLog } from '../diagnostics/fedscope-log.js';
 import { driverInstrumentations } from './driver-instrumentations.js';
 import { buildSampler, RecordAllSampler } from './sampler.js';
-import { settlesWithin } from './settles-within.js';
+import { settlesWithin } from '../output/delivery/settles-within.js';
 
 /** The tracing side of a started fedscope. */
 export interface StartedTracing {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { settlesWithin } from '../../../src/sdk/settles-within.js';
+import { settlesWithin } from '../../../../src/output/delivery/settles-within.js';
 
 describe('settlesWithin', () => {
   it('is true for work that resolves or rejects in time, false when the time runs out first', async () => {
