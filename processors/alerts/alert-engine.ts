@@ -252,8 +252,10 @@ export class AlertEngine {
     if (this.timer !== undefined) clearInterval(this.timer);
     this.timer = undefined;
     await Promise.all(this.queues.map((q) => q.drain(timeoutMs)));
-    if (this.spool !== undefined) this.spoolUndelivered(this.spool);
-    const discarded = this.queues.map((q) => ({ channel: q.channel.name, count: q.close() })).filter((d) => d.count > 0);
+    const spooled = this.spool !== undefined ? this.spoolUndelivered(this.spool) : [];
+    const discarded = this.queues
+      .map((q, index) => ({ channel: q.channel.name, count: q.close(spooled[index] ?? 0) }))
+      .filter((d) => d.count > 0);
     const total = discarded.reduce((sum, d) => sum + d.count, 0);
     if (total > 0) {
       const perChannel = discarded.map((d) => `${d.channel}: ${d.count}`).join(', ');
@@ -274,18 +276,18 @@ export class AlertEngine {
       fedscopeLog.warn(`${total} alert notification${total === 1 ? '' : 's'} undelivered at the last shutdown replayed from ${spool.dir}`);
   }
 
-  /** Writes each channel's undelivered notifications to the spool and closes its queue (counted as spooled). */
-  private spoolUndelivered(spool: AlertSpool): void {
-    let total = 0;
-    this.queues.forEach((queue, index) => {
-      const written = spool.put(index, queue.channel.name, queue.undelivered());
-      total += written;
-      if (written > 0 || queue.undelivered().length === 0) queue.close(true);
-    });
+  /**
+   * Writes each channel's undelivered notifications to the spool; returns how many each got there
+   * (what the spool could not take — its bounds, a failed write — is then discarded, counted and told).
+   */
+  private spoolUndelivered(spool: AlertSpool): number[] {
+    const written = this.queues.map((queue, index) => spool.put(index, queue.channel.name, queue.undelivered()));
+    const total = written.reduce((sum, n) => sum + n, 0);
     if (total > 0)
       fedscopeLog.warn(
         `${total} alert notification${total === 1 ? '' : 's'} still undelivered at shutdown spooled to ${spool.dir} for the next start`,
       );
+    return written;
   }
 
   /** Waits until every channel's queue is empty, or `timeoutMs`; true when all drained. */

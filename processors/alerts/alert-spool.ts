@@ -86,7 +86,12 @@ export class AlertSpool {
       kept = kept.slice(Math.ceil(kept.length / 10));
       text = serialize(kept);
     }
-    this.droppedCount += notifications.length - kept.length;
+    const leftOut = notifications.length - kept.length;
+    this.droppedCount += leftOut;
+    if (leftOut > 0)
+      fedscopeLog.warn(
+        `${leftOut} alert notifications of channel ${name} left out of the spool ${path} (bounds: ${this.maxPerChannel} notifications, ${this.maxFileBytes} bytes; the newest are kept)`,
+      );
     try {
       if (kept.length === 0) {
         unlinkIfPresent(path);

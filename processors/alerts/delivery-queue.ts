@@ -147,15 +147,18 @@ export class AlertDeliveryQueue {
   }
 
   /**
-   * Stops retrying; queued notifications are discarded and counted (`discarded`), or — `spooled`
-   * — counted as spooled (the caller wrote them to the spool first). Returns how many were left.
+   * Stops retrying; queued notifications are discarded and counted (`discarded`), but for the
+   * first `spooled` of them, which the caller wrote to the spool (counted as spooled). Returns how
+   * many were discarded by this call.
    */
-  close(spooled = false): number {
+  close(spooled = 0): number {
     if (this.closed) return 0;
     this.closed = true;
-    const discarded = this.entries.length;
-    if (spooled) this.counts.spooled += discarded;
-    else this.counts.discarded += discarded;
+    const left = this.entries.length;
+    const kept = Math.min(spooled, left);
+    this.counts.spooled += kept;
+    this.counts.discarded += left - kept;
+    const discarded = left - kept;
     this.entries.length = 0;
     this.firingDeliveredAt.clear();
     if (this.timer !== undefined) clearTimeout(this.timer);

@@ -82,6 +82,18 @@ describe('the alert spool', () => {
     expect(readdirSync(dir)).toEqual([]);
   });
 
+  it('counts what the spool could not take as discarded and says so, the rest as spooled', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fedscope-spool-'));
+    const down = new RecordingChannel('alertmanager');
+    down.down = true;
+    const engine = engineWith(down, new AlertSpool(dir, { maxPerChannel: 1 }));
+    engine.evaluate();
+    await engine.shutdown(100);
+    expect(engine.deliveryStats()[0]).toMatchObject({ spooled: 1, discarded: 1, delivered: 0 });
+    expect(lines.join('\n')).toMatch(/1 alert notifications of channel alertmanager left out of the spool .* \(bounds: 1 notifications/);
+    expect(lines.join('\n')).toMatch(/1 alert notification still undelivered at shutdown spooled to /);
+  });
+
   it('is bounded: the newest notifications per channel, the rest counted', () => {
     const dir = mkdtempSync(join(tmpdir(), 'fedscope-spool-'));
     const spool = new AlertSpool(dir, { maxPerChannel: 10 });
