@@ -43,12 +43,13 @@ export function createFederation(
       .source('catalog', new SqliteSource(catalog), { concurrency: 1, metadata: { kind: 'reference data' } })
       // The CRM answers 503s in runs and has short blips: four attempts with backoff (up to
       // 100 + 200 + 400 ms of jittered waits) outlast them. The breaker opens only on a real outage
-      // (8 failed attempts in a row, or half of the last 40), which a run of 503s does not reach.
+      // (20 failed attempts in a row, or half of the last 40): a 300 ms blip can fail all four
+      // attempts of each of the 4 concurrent calls (16 in a row), which must not open it.
       .source('crm', new HttpSource({ baseUrl: crmUrl }), {
         concurrency: 4,
         timeoutMs: 2_000,
         retry: { maxAttempts: 4, baseDelayMs: 100, maxDelayMs: 1_000 },
-        breaker: { consecutiveFailures: 8, failureRate: 0.5, windowSize: 40, coolDownMs: 5_000 },
+        breaker: { consecutiveFailures: 20, failureRate: 0.5, windowSize: 40, coolDownMs: 5_000 },
       })
   );
 }
