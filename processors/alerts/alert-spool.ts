@@ -1,7 +1,8 @@
 import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fedscopeLog } from '../../src/diagnostics/fedscope-log.js';
 import { setCorruptFileAside } from '../../src/diagnostics/set-corrupt-file-aside.js';
+import { isUnsupportedDirectorySync } from '../../src/diagnostics/unsupported-directory-sync.js';
 import type { AlertNotification } from './types.js';
 
 /** Options of an {@link AlertSpool}. */
@@ -163,6 +164,20 @@ function writeAtomically(path: string, text: string): void {
     closeSync(fd);
   }
   renameSync(temp, path);
+  syncDirectory(dirname(path));
+}
+
+/** Flushes the directory entry of the rename so it survives a power cut; file systems that cannot are skipped. */
+function syncDirectory(directory: string): void {
+  let fd: number | undefined;
+  try {
+    fd = openSync(directory, 'r');
+    fsyncSync(fd);
+  } catch (error) {
+    if (!isUnsupportedDirectorySync(error)) throw error;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
 }
 
 function unlinkIfPresent(path: string): void {

@@ -1,5 +1,6 @@
 import { mkdirSync, readdirSync, readFileSync, statSync, unlinkSync } from 'node:fs';
 import { setCorruptFileAside } from '../../src/diagnostics/set-corrupt-file-aside.js';
+import { isUnsupportedDirectorySync } from '../../src/diagnostics/unsupported-directory-sync.js';
 import * as fsPromises from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { describeError } from '../../src/diagnostics/fedscope-log.js';
@@ -139,8 +140,7 @@ export class HistoryFile {
       handle = await this.fs.open(dirname(this.path), 'r');
       await handle.sync();
     } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      if (code !== 'EISDIR' && code !== 'EINVAL' && code !== 'EPERM' && code !== 'EBADF') throw error;
+      if (!isUnsupportedDirectorySync(error)) throw error;
     } finally {
       await handle?.close().catch(() => undefined);
     }
