@@ -290,6 +290,30 @@ function seriesHeading(service, name, level = 'h2') {
   return el(level, {}, el('span', { class: 'muted' }, `${service} / `), name);
 }
 
+/**
+ * A query's or source's card: its heading, the calls/s and p95 tiles then `tiles`, then `children`.
+ * @param {'query' | 'source'} kind
+ * @param {{ service: string, name: string, key: string, now: ReturnType<typeof shortest> }} series
+ * @param {HTMLElement[]} tiles
+ * @param {...(import('./dashboard-dom.js').Child | import('./dashboard-dom.js').Child[])} children
+ */
+function seriesSection(kind, series, tiles, ...children) {
+  const { service, name, key, now } = series;
+  return el(
+    'section',
+    { class: `card ${kind}`, [`data-${kind}`]: key, 'aria-label': `${kind} ${key}` },
+    seriesHeading(service, name),
+    el(
+      'div',
+      { class: 'tiles' },
+      tile(`calls/s (${now.windowSeconds} s)`, formatNumber(now.throughputPerSecond)),
+      tile('p95', formatMs(now.p95)),
+      ...tiles,
+    ),
+    ...children,
+  );
+}
+
 /** @type {View} */
 const queries = {
   id: 'queries',
@@ -313,18 +337,10 @@ const queries = {
       const bottleneck = report?.queries.find((q) => q.service === service && q.queryName === name);
       const window = bottleneck?.windows[0];
       nodes.push(
-        el(
-          'section',
-          { class: 'card query', 'data-query': key, 'aria-label': `query ${key}` },
-          seriesHeading(service, name),
-          el(
-            'div',
-            { class: 'tiles' },
-            tile(`calls/s (${now.windowSeconds} s)`, formatNumber(now.throughputPerSecond)),
-            tile('p95', formatMs(now.p95)),
-            tile('error rate', formatPercent(now.errorRate)),
-            tile('running now', formatNumber(query.concurrency.now)),
-          ),
+        seriesSection(
+          'query',
+          { service, name, key, now },
+          [tile('error rate', formatPercent(now.errorRate)), tile('running now', formatNumber(query.concurrency.now))],
           charts,
           el('h3', {}, 'Stages'),
           stages.length > 0 ? table(['Stage', 'Calls#', 'p50#', 'p95#', 'Errors#'], stages) : notice('No stage spans.'),
@@ -364,18 +380,13 @@ const sources = {
       const breaker = report?.breakers.find((b) => b.name === name);
       const pools = report?.pools.filter((p) => p.source === name) ?? [];
       nodes.push(
-        el(
-          'section',
-          { class: 'card source', 'data-source': key, 'aria-label': `source ${key}` },
-          seriesHeading(service, name),
-          el(
-            'div',
-            { class: 'tiles' },
-            tile(`calls/s (${now.windowSeconds} s)`, formatNumber(now.throughputPerSecond)),
-            tile('p95', formatMs(now.p95)),
+        seriesSection(
+          'source',
+          { service, name, key, now },
+          [
             tile('errors', `${formatNumber(now.errors)} (${formatPercent(now.errorRate)})`),
             tile('breaker', breaker ? breaker.state : 'none'),
-          ),
+          ],
           charts,
           pools.length > 0
             ? table(
