@@ -10,7 +10,7 @@ import protobuf from 'protobufjs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CollectorSelfStats } from '../../../src/collector/collector-self-stats.js';
 import { IntakeBudget } from '../../../src/collector/intake-budget.js';
-import { OtlpGrpcReceiver, TRACE_EXPORT_PATH } from '../../../src/collector/otlp-grpc-receiver.js';
+import { OtlpGrpcReceiver, TRACE_EXPORT_PATH, type OtlpGrpcReceiverSettings } from '../../../src/collector/otlp-grpc-receiver.js';
 import type { IntakeRefusal, IntakeResult, RawTraceBody, TraceIntake, TraceReceiverOptions } from '../../../src/collector/trace-intake.js';
 import { fedscopeLog } from '../../../src/diagnostics/fedscope-log.js';
 import { otlpTraceTypes, type DecodedTraceRequest } from '../../../src/otlp/index.js';
@@ -82,12 +82,15 @@ interface Started {
   port: number;
 }
 
-async function startReceiver(limits: Partial<Pick<TraceReceiverOptions, 'maxBytes' | 'maxSpans'>> = {}, shutdownGraceMs?: number) {
+async function startReceiver(
+  limits: Partial<Pick<TraceReceiverOptions, 'maxBytes' | 'maxSpans'>> = {},
+  settings: OtlpGrpcReceiverSettings = {},
+) {
   const intake = recordingIntake();
   const stats = new CollectorSelfStats();
   const receiver = new OtlpGrpcReceiver(
     { host: '127.0.0.1', port: 0, intake, stats, maxBytes: limits.maxBytes ?? 4 * 1024 * 1024, maxSpans: limits.maxSpans ?? 1000 },
-    shutdownGraceMs === undefined ? {} : { shutdownGraceMs },
+    settings,
   );
   receivers.push(receiver);
   const address = await receiver.start();
@@ -106,6 +109,11 @@ function countsOf(stats: CollectorSelfStats): Record<string, Record<string, numb
     decodeErrors: Object.fromEntries(counts.decodeErrors),
     refusals: Object.fromEntries(counts.refusals),
   };
+}
+
+/** The counts of a stats object that counted only `times` requests that failed to decode, with this outcome and reason. */
+function failedOnly(outcome: string, reason: string, times = 1): Record<string, Record<string, number>> {
+  return { requests: { [`grpc|${outcome}`]: times }, spans: {}, decodeErrors: { [`grpc|${reason}`]: times }, refusals: {} };
 }
 
 /** What a raw unary call gave back. */
@@ -206,11 +214,15 @@ function rawSession(port: number): http2.ClientHttp2Session {
   return session;
 }
 
-/** Opens a gRPC export stream by hand (to send broken frames, odd encodings or half a message), on a new connection unless one is given. */
+/**
+ * Opens a gRPC export stream by hand (to send broken frames, odd encodings or half a message), on a
+ * new connection unless one is given; `headers` add to or replace the gRPC request headers.
+ */
 function openRawStream(
   port: number,
   encoding?: string,
   session = rawSession(port),
+  headers: http2.OutgoingHttpHeaders = {},
 ): { stream: http2.ClientHttp2Stream; answer: Promise<RawStreamAnswer> } {
   const stream = session.request({
     ':method': 'POST',
@@ -218,6 +230,7 @@ function openRawStream(
     'content-type': 'application/grpc',
     te: 'trailers',
     ...(encoding === undefined ? {} : { 'grpc-encoding': encoding }),
+    ...headers,
   });
   const answer = new Promise<RawStreamAnswer>((resolve, reject) => {
     let headers: RawStreamAnswer = {};
@@ -240,6 +253,25 @@ function framePrefix(compressed: boolean, length: number): Buffer {
   prefix.writeUInt8(compressed ? 1 : 0, 0);
   prefix.writeUInt32BE(length, 1);
   return prefix;
+}
+
+/** `mebibytes` MiB of zeros as concatenated gzip members of 1 MiB each: about 1 KiB on the wire per MiB inflated. */
+function gzipBomb(mebibytes: number): Buffer {
+  const member = zlib.gzipSync(Buffer.alloc(1024 * 1024), { level: 9 });
+  return Buffer.concat(Array.from({ length: mebibytes }, () => member));
+}
+
+/**
+ * `mebibytes` MiB of zeros as one zlib stream (gRPC's deflate), built without inflating it: 1 MiB
+ * deflated up to a full flush (byte-aligned, no reference back) repeated, an empty final block,
+ * and the Adler-32 of the zeros (A stays 1, B counts the bytes).
+ */
+function deflateBomb(mebibytes: number): Buffer {
+  const block = zlib.deflateRawSync(Buffer.alloc(1024 * 1024), { level: 9, finishFlush: zlib.constants.Z_FULL_FLUSH });
+  const adler32 = Buffer.alloc(4);
+  adler32.writeUInt32BE((((mebibytes * 1024 * 1024) % 65521) * 65536 + 1) >>> 0);
+  const emptyFinalBlock = Buffer.from([0x03, 0x00]);
+  return Buffer.concat([Buffer.from([0x78, 0xda]), ...Array.from({ length: mebibytes }, () => block), emptyFinalBlock, adler32]);
 }
 
 function exportWith(exporter: OTLPTraceExporter, spans: ReadableSpan[]): Promise<ExportResult> {
@@ -322,7 +354,7 @@ describe('OtlpGrpcReceiver with hostile and unusual input', () => {
     });
   });
 
-  it.each(['gzip', 'deflate'] as const)('accepts a %s-compressed message (grpc-js inflates it per message)', async (compression) => {
+  it.each(['gzip', 'deflate'] as const)('accepts a %s-compressed message (inflated per message)', async (compression) => {
     const { intake, stats, port } = await startReceiver();
     const answer = await exportRaw(rawClient(port, compression), requestBytes([wireSpan(0), wireSpan(1)]));
     expect(answer.error).toBeNull();
@@ -331,7 +363,7 @@ describe('OtlpGrpcReceiver with hostile and unusual input', () => {
     expect(countsOf(stats).requests).toEqual({ 'grpc|success': 1 });
   });
 
-  it('answers a corrupt gzip message (INTERNAL, from grpc-js) and an unknown grpc-encoding (UNIMPLEMENTED), counting both', async () => {
+  it('answers a corrupt gzip message (INTERNAL) and an unknown grpc-encoding (UNIMPLEMENTED), counting both', async () => {
     const { intake, stats, port } = await startReceiver();
     const corrupt = Buffer.from('1f8b0800000000000003ffffffffffff', 'hex');
     const broken = openRawStream(port, 'gzip');
@@ -350,6 +382,35 @@ describe('OtlpGrpcReceiver with hostile and unusual input', () => {
       refusals: {},
     });
   });
+
+  it.each([
+    { encoding: 'gzip', bomb: gzipBomb, inflate: zlib.gunzipSync },
+    { encoding: 'deflate', bomb: deflateBomb, inflate: zlib.inflateSync },
+  ])(
+    'stops inflating a 1 GiB $encoding bomb at maxBytes: RESOURCE_EXHAUSTED within a second, memory untouched',
+    async ({ encoding, bomb: build, inflate }) => {
+      // The bomb is what it claims: a small one inflates to its size.
+      expect(inflate(build(3)).length).toBe(3 * 1024 * 1024);
+      const maxBytes = 4 * 1024 * 1024;
+      const { intake, stats, port } = await startReceiver({ maxBytes });
+      const bomb = build(1024);
+      expect(bomb.length).toBeLessThan(maxBytes);
+      const peakBefore = process.resourceUsage().maxRSS;
+      const started = performance.now();
+      const { stream, answer } = openRawStream(port, encoding);
+      stream.end(Buffer.concat([framePrefix(true, bomb.length), bomb]));
+      const trailers = await answer;
+      const ms = performance.now() - started;
+      expect(Number(trailers['grpc-status'])).toBe(GrpcStatus.RESOURCE_EXHAUSTED);
+      expect(decodeURIComponent(String(trailers['grpc-message']))).toMatch(/decompresses to a size larger than 4194304/);
+      expect(ms).toBeLessThan(1000);
+      // Peak RSS (KiB) grows by far less than the 1 GiB the bomb inflates to.
+      expect(process.resourceUsage().maxRSS - peakBefore).toBeLessThan(128 * 1024);
+      expect(intake.admits).toBe(1);
+      expect(intake.inFlight).toBe(0);
+      expect(countsOf(stats)).toMatchObject({ requests: { 'grpc|too_large': 1 }, decodeErrors: { 'grpc|too_large': 1 } });
+    },
+  );
 
   it('answers more than maxSpans spans with RESOURCE_EXHAUSTED and no RetryInfo (not retryable)', async () => {
     const { intake, stats, port } = await startReceiver({ maxSpans: 2 });
@@ -506,6 +567,160 @@ describe('OtlpGrpcReceiver with hostile and unusual input', () => {
   });
 });
 
+describe('OtlpGrpcReceiver and the gRPC over HTTP/2 protocol', () => {
+  it('answers a framed length over maxBytes at once, before any of the message is sent, and reads none of it', async () => {
+    const maxBytes = 64 * 1024;
+    const { intake, stats, port } = await startReceiver({ maxBytes });
+    const started = performance.now();
+    const { stream, answer } = openRawStream(port);
+    // Only the prefix: the 1 GiB it announces never comes, and the stream stays open on the client's side.
+    stream.write(framePrefix(false, 1024 * 1024 * 1024));
+    const trailers = await answer;
+    expect(performance.now() - started).toBeLessThan(1000);
+    expect(Number(trailers['grpc-status'])).toBe(GrpcStatus.RESOURCE_EXHAUSTED);
+    expect(decodeURIComponent(String(trailers['grpc-message']))).toMatch(/larger than max \(1073741824 vs\. 65536 bytes\)/);
+    expect(intake.admits).toBe(1);
+    expect(intake.inFlight).toBe(0);
+    expect(countsOf(stats)).toEqual(failedOnly('too_large', 'too_large'));
+  });
+
+  it('answers a message cut short by the end of the stream, or no message at all, with INTERNAL and never hangs', async () => {
+    const { intake, stats, port } = await startReceiver();
+    const body = Buffer.from(requestBytes([wireSpan(0)]));
+    const truncated = openRawStream(port);
+    truncated.stream.end(Buffer.concat([framePrefix(false, body.length), body.subarray(0, 10)]));
+    const truncatedAnswer = await truncated.answer;
+    expect(Number(truncatedAnswer['grpc-status'])).toBe(GrpcStatus.INTERNAL);
+    expect(decodeURIComponent(String(truncatedAnswer['grpc-message']))).toBe(
+      `the call ended inside its message: 10 of ${body.length} bytes received`,
+    );
+    const empty = openRawStream(port);
+    empty.stream.end();
+    expect(Number((await empty.answer)['grpc-status'])).toBe(GrpcStatus.INTERNAL);
+    const halfPrefix = openRawStream(port);
+    halfPrefix.stream.end(framePrefix(false, body.length).subarray(0, 3));
+    expect(Number((await halfPrefix.answer)['grpc-status'])).toBe(GrpcStatus.INTERNAL);
+    // Two messages in a unary call is broken framing too.
+    const twice = openRawStream(port);
+    const message = Buffer.concat([framePrefix(false, body.length), body]);
+    twice.stream.end(Buffer.concat([message, message]));
+    expect(Number((await twice.answer)['grpc-status'])).toBe(GrpcStatus.INTERNAL);
+    expect(intake.ingested).toHaveLength(0);
+    expect(intake.inFlight).toBe(0);
+    expect(countsOf(stats)).toEqual(failedOnly('bad_data', 'malformed', 4));
+  });
+
+  it('answers a request that is no gRPC call with plain HTTP: 415 for another content type, 405 for another method', async () => {
+    const { intake, stats, port } = await startReceiver();
+    const session = rawSession(port);
+    const json = openRawStream(port, undefined, session, { 'content-type': 'application/json' });
+    json.stream.end('{}');
+    const jsonAnswer = await json.answer;
+    expect(jsonAnswer[':status']).toBe(415);
+    expect(jsonAnswer['grpc-status']).toBeUndefined();
+    const get = openRawStream(port, undefined, session, { ':method': 'GET' });
+    get.stream.end();
+    const getAnswer = await get.answer;
+    expect(getAnswer[':status']).toBe(405);
+    expect(getAnswer['allow']).toBe('POST');
+    expect(intake.admits).toBe(0);
+    expect(countsOf(stats)).toEqual({
+      requests: { 'grpc|unsupported_media_type': 1, 'grpc|not_found': 1 },
+      spans: {},
+      decodeErrors: { 'grpc|content_type': 1 },
+      refusals: {},
+    });
+  });
+
+  it('answers a method other than TraceService/Export with UNIMPLEMENTED, unadmitted', async () => {
+    const { intake, stats, port } = await startReceiver();
+    const answer = await new Promise<ServiceError | null>((resolve) => {
+      rawClient(port).makeUnaryRequest(
+        '/opentelemetry.proto.collector.metrics.v1.MetricsService/Export',
+        (bytes: Buffer) => bytes,
+        (bytes: Buffer) => bytes,
+        Buffer.alloc(0),
+        new Metadata(),
+        { deadline: Date.now() + 10_000 },
+        (error) => resolve(error),
+      );
+    });
+    expect(answer?.code).toBe(GrpcStatus.UNIMPLEMENTED);
+    expect(answer?.details).toMatch(/MetricsService\/Export.* is not served/);
+    expect(intake.admits).toBe(0);
+    expect(countsOf(stats)).toEqual({ requests: { 'grpc|not_found': 1 }, spans: {}, decodeErrors: {}, refusals: {} });
+  });
+
+  it('keeps at most 100 calls of one connection open: of 200 opened at once, the rest wait on the client and all are answered', async () => {
+    const maxBytes = 16 * 1024;
+    const { intake, stats, port } = await startReceiver({ maxBytes });
+    const session = rawSession(port);
+    const body = Buffer.from(requestBytes([wireSpan(0)]));
+    const message = Buffer.concat([framePrefix(false, body.length), body]);
+    const calls = Array.from({ length: 200 }, () => {
+      const call = openRawStream(port, undefined, session);
+      // All but the last byte: each call the server takes stays open, holding its admission.
+      call.stream.write(message.subarray(0, -1));
+      return call;
+    });
+    await expect.poll(() => intake.admits).toBe(100);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(intake.admits).toBe(100);
+    expect(intake.inFlight).toBe(100 * maxBytes);
+    for (const call of calls) call.stream.end(message.subarray(-1));
+    const answers = await Promise.all(calls.map((call) => call.answer));
+    expect(answers.map((answer) => Number(answer['grpc-status']))).toEqual(Array.from({ length: 200 }, () => GrpcStatus.OK));
+    expect(intake.admits).toBe(200);
+    expect(intake.ingested).toHaveLength(200);
+    expect(intake.inFlight).toBe(0);
+    expect(countsOf(stats).requests).toEqual({ 'grpc|success': 200 });
+  });
+
+  it('answers a call whose message has not arrived within the read timeout DEADLINE_EXCEEDED, counted, its admission given back', async () => {
+    const { intake, stats, port } = await startReceiver({}, { readTimeoutMs: 200 });
+    const body = Buffer.from(requestBytes([wireSpan(0)]));
+    const { stream, answer } = openRawStream(port);
+    stream.write(Buffer.concat([framePrefix(false, body.length), body.subarray(0, 10)]));
+    await expect.poll(() => intake.inFlight).toBe(4 * 1024 * 1024);
+    const trailers = await answer;
+    expect(Number(trailers['grpc-status'])).toBe(GrpcStatus.DEADLINE_EXCEEDED);
+    expect(decodeURIComponent(String(trailers['grpc-message']))).toBe('the request message was not received within 200 ms');
+    expect(intake.inFlight).toBe(0);
+    expect(countsOf(stats)).toEqual(failedOnly('bad_data', 'malformed'));
+  });
+
+  it('resets a call whose headers are over 16 KiB before it is admitted, and keeps serving the connection', async () => {
+    const { intake, port } = await startReceiver();
+    const session = rawSession(port);
+    // The limit holds once the client has acknowledged the receiver's settings (before that, Node's own 64 KiB does).
+    await new Promise((resolve) => session.once('remoteSettings', resolve));
+    const { stream, answer } = openRawStream(port, undefined, session, { 'x-padding': 'x'.repeat(20 * 1024) });
+    stream.end();
+    await expect(answer).rejects.toThrow(/NGHTTP2_ENHANCE_YOUR_CALM/);
+    expect(intake.admits).toBe(0);
+    const body = Buffer.from(requestBytes([wireSpan(0)]));
+    const next = openRawStream(port, undefined, session);
+    next.stream.end(Buffer.concat([framePrefix(false, body.length), body]));
+    expect(Number((await next.answer)['grpc-status'])).toBe(GrpcStatus.OK);
+  });
+
+  it('honours grpc-timeout: a call of 1m (one millisecond) still being sent is answered DEADLINE_EXCEEDED, uncounted', async () => {
+    const { intake, stats, port } = await startReceiver();
+    const body = Buffer.from(requestBytes([wireSpan(0)]));
+    const started = performance.now();
+    const { stream, answer } = openRawStream(port, undefined, undefined, { 'grpc-timeout': '1m' });
+    stream.write(Buffer.concat([framePrefix(false, body.length), body.subarray(0, 10)]));
+    const trailers = await answer;
+    expect(performance.now() - started).toBeLessThan(1000);
+    expect(Number(trailers['grpc-status'])).toBe(GrpcStatus.DEADLINE_EXCEEDED);
+    expect(intake.admits).toBe(1);
+    expect(intake.inFlight).toBe(0);
+    expect(intake.ingested).toHaveLength(0);
+    // The client gave up: no export was answered.
+    expect(countsOf(stats)).toEqual({ requests: {}, spans: {}, decodeErrors: {}, refusals: {} });
+  });
+});
+
 describe('OtlpGrpcReceiver start and stop', () => {
   it('stop() lets a call in flight finish before it resolves', async () => {
     const { receiver, intake, port } = await startReceiver();
@@ -531,7 +746,7 @@ describe('OtlpGrpcReceiver start and stop', () => {
   it('stop() cancels calls still open after the grace period and says so', async () => {
     const lines: string[] = [];
     fedscopeLog.configure({ write: (line) => lines.push(line) });
-    const { receiver, intake, port } = await startReceiver({}, 200);
+    const { receiver, intake, port } = await startReceiver({}, { shutdownGraceMs: 200 });
     const { stream, answer } = openRawStream(port);
     stream.write(framePrefix(false, 1000));
     answer.catch(() => {});
@@ -565,35 +780,5 @@ describe('OtlpGrpcReceiver start and stop', () => {
     } finally {
       await new Promise((resolve) => blocker.close(resolve));
     }
-  });
-});
-
-// Last in the file, on purpose: grpc-js stops inflating at its message limit by destroying the gunzip
-// stream from inside its 'data' handler, and on Node 20.20 that now and then corrupts the native heap
-// ("corrupted size vs. prev_size"), which a later allocation in the same process detects by aborting.
-// Run last, the worker ends right after it. The receiver's answer is right; the crash risk is an open
-// bug of the gRPC path (said in the closing note of issue 17), not hidden: this test still sends the bomb.
-describe('OtlpGrpcReceiver and a gzip bomb', () => {
-  it('stops inflating a 1 GiB gzip bomb at maxBytes: RESOURCE_EXHAUSTED within a second, memory untouched', async () => {
-    const maxBytes = 4 * 1024 * 1024;
-    const { intake, stats, port } = await startReceiver({ maxBytes });
-    // 1024 concatenated gzip members of 1 MiB of zeros each: 1 GiB inflated, about 1 MiB on the wire.
-    const member = zlib.gzipSync(Buffer.alloc(1024 * 1024), { level: 9 });
-    const bomb = Buffer.concat(Array.from({ length: 1024 }, () => member));
-    expect(bomb.length).toBeLessThan(maxBytes);
-    const peakBefore = process.resourceUsage().maxRSS;
-    const started = performance.now();
-    const { stream, answer } = openRawStream(port, 'gzip');
-    stream.end(Buffer.concat([framePrefix(true, bomb.length), bomb]));
-    const trailers = await answer;
-    const ms = performance.now() - started;
-    expect(Number(trailers['grpc-status'])).toBe(GrpcStatus.RESOURCE_EXHAUSTED);
-    expect(decodeURIComponent(String(trailers['grpc-message']))).toMatch(/decompresses to a size larger than 4194304/);
-    expect(ms).toBeLessThan(1000);
-    // Peak RSS (KiB) grows by far less than the 1 GiB the bomb inflates to.
-    expect(process.resourceUsage().maxRSS - peakBefore).toBeLessThan(128 * 1024);
-    expect(intake.admits).toBe(1);
-    expect(intake.inFlight).toBe(0);
-    expect(countsOf(stats)).toMatchObject({ requests: { 'grpc|too_large': 1 }, decodeErrors: { 'grpc|too_large': 1 } });
   });
 });
