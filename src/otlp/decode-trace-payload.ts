@@ -32,7 +32,14 @@ function summarise(rejected: number, total: number, rejections: readonly SpanRej
   return `${rejected} of ${total} spans rejected: ${shown}${more}`;
 }
 
-function normaliseRequest(format: OtlpFormat, request: WireTraceRequest<unknown>, kvlistMode: KvlistMode): DecodedTraceRequest {
+/**
+ * Normalises a request that a reader (protobuf or JSON) has read into the wire view: resources,
+ * scopes and spans in fedscope's model, spans that fail on their own rejected and reported.
+ *
+ * @throws OtlpFieldError for a malformed resource or scope; whatever `readSpan` throws besides
+ *   OtlpFieldError (a request-wide error)
+ */
+export function normaliseRequest(format: OtlpFormat, request: WireTraceRequest<unknown>, kvlistMode: KvlistMode): DecodedTraceRequest {
   const spans: DecodedSpan[] = [];
   const rejections: SpanRejection[] = [];
   let rejectedSpans = 0;

@@ -5,9 +5,9 @@ import { MAX_ANY_VALUE_DEPTH } from './wire-model.js';
  * The AnyValue messages, one set per nesting depth: `AnyValue`, `ArrayValue`, `KeyValueList` and
  * `KeyValue` are depth 0 (as opentelemetry-proto names them), `AnyValue_1` … the values nested in
  * them, and so on to one past `maxDepth`, whose array and kvlist members are opaque bytes. The
- * wire format is the same; the decoder just never recurses deeper than that, so a value nested
- * past the limit reaches fedscope's reader, which rejects its span (partial success), instead of
- * failing the whole request at protobufjs' recursion limit (100 messages, ~48 levels).
+ * wire format is the same; a reflection decode never recurses deeper than that. fedscope itself
+ * decodes requests with its own reader (read-protobuf.ts); these types encode requests in tests
+ * and decode them in the test that holds that reader to protobufjs's decoding.
  */
 function boundedAnyValueMessages(maxDepth: number): string {
   const suffix = (depth: number) => (depth === 0 ? '' : `_${depth}`);
