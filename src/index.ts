@@ -16,6 +16,7 @@ export type {
   FedscopeOptions,
   HistoryOptions,
   HostMetricsOptions,
+  MetricsOptions,
   OtlpOptions,
   PrometheusOptions,
   QueryTextMode,

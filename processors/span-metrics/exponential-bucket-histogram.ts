@@ -26,6 +26,10 @@ export interface ExponentialHistogramValue {
 export interface ExponentialHistogramAccumulation {
   record(value: number): void;
   toPointValue(): ExponentialHistogramValue;
+  /** Adds `other`'s buckets to this one's (downscaling as needed), as the SDK merges accumulations. */
+  merge(other: ExponentialHistogramAccumulation): void;
+  /** A copy with the same buckets and bounds. */
+  clone(): ExponentialHistogramAccumulation;
 }
 
 type AccumulationConstructor = new (startTime: HrTime, maxSize: number, recordMinMax: boolean) => ExponentialHistogramAccumulation;

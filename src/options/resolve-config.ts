@@ -7,6 +7,7 @@ import { loadAlertRulesFileSync } from '../../processors/alerts/load-alert-rules
 import { PIPELINE_FIGURE_NAMES, type AlertRuleContext } from '../../processors/alerts/rule-figures.js';
 import { collectAlertRules } from '../../processors/alerts/validate-alert-rules.js';
 import { FEDSCOPE_ROUTE_PREFIX } from '../output/http/route-prefix.js';
+import { DEFAULT_MAX_SERIES_PER_METRIC, MAX_SERIES_PER_METRIC_LIMIT } from '../output/metrics/exposition-budget.js';
 import { DEFAULT_WINDOWS_SECONDS } from '../stats/sliding-window-stats.js';
 import { resolveHttpAccess } from './resolve-http-access.js';
 import {
@@ -39,6 +40,7 @@ const TOP_LEVEL_KEYS = [
   'sampler',
   'analyzeUnsampled',
   'analysis',
+  'metrics',
   'queryText',
   'registerGlobal',
   'spanProcessors',
@@ -144,6 +146,7 @@ export function resolveConfig(options: FedscopeOptions = {}, env: Environment = 
         1,
     },
     analysis,
+    metrics: resolveMetrics(opts.metrics),
     health: resolveHealth(opts.health),
     hostMetrics: resolveHostMetrics(opts.hostMetrics, env),
     runtimeMetrics: expectBoolean('runtimeMetrics', opts.runtimeMetrics) ?? true,
@@ -476,6 +479,15 @@ function resolveTraceAssembly(value: unknown): TraceAssemblyOptions {
   const spans = expectNumber('traceAssembly.maxSpansPerTrace', opts['maxSpansPerTrace'], { min: 1, max: 100_000, integer: true });
   if (spans !== undefined) resolved.maxSpansPerTrace = spans;
   return resolved;
+}
+
+function resolveMetrics(value: unknown): { maxSeriesPerMetric: number } {
+  const opts = value === undefined ? {} : expectObject('metrics', value, ['maxSeriesPerMetric']);
+  return {
+    maxSeriesPerMetric:
+      expectNumber('metrics.maxSeriesPerMetric', opts['maxSeriesPerMetric'], { min: 2, max: MAX_SERIES_PER_METRIC_LIMIT, integer: true }) ??
+      DEFAULT_MAX_SERIES_PER_METRIC,
+  };
 }
 
 function resolveHostMetrics(value: FedscopeOptions['hostMetrics'], env: Environment): { intervalMs: number } | undefined {

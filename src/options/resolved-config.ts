@@ -108,6 +108,8 @@ export interface ResolvedConfig {
   analyzeUnsampled: boolean;
   /** Windows and bounds of the statistics. */
   analysis: AnalysisOptions;
+  /** The exposition budget of the exported metrics. */
+  metrics: { maxSeriesPerMetric: number };
   /** Health objectives and extra breakers, as given. */
   health: FedscopeOptions['health'];
   /** Host metrics, unless turned off. */

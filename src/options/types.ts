@@ -292,6 +292,23 @@ export interface TraceAssemblyOptions {
   maxSpansPerTrace?: number;
 }
 
+/**
+ * The exposition budget of the metrics fedscope exports (`/metrics` and OTLP metrics): what keeps
+ * their size bounded when many queries, stages, sources or statements are tracked.
+ */
+export interface MetricsOptions {
+  /**
+   * Series one metric exports at most, counting one query, stage, source or statement once
+   * whatever its windows and percentiles. Over it, a metric exports its series with the most
+   * traffic (total time, or count for counters) and folds the rest into one
+   * `otel.metric.overflow="true"` series (sums and histograms exactly; percentiles and health
+   * scores are left out of it), counted on `fedscope.metrics.series.omitted{metric}` and logged.
+   * The default keeps `/metrics` under 2 MB with every table of fedscope at its bound.
+   * @default 50
+   */
+  maxSeriesPerMetric?: number;
+}
+
 /** The history of the derived figures (10 s points for 1 h, 1 min for 24 h, 10 min for 7 days; 200 series at most). */
 export interface HistoryOptions {
   /**
@@ -336,6 +353,8 @@ export interface FedscopeOptions {
   analyzeUnsampled?: boolean;
   /** Windows and bounds of the derived statistics. */
   analysis?: AnalysisOptions;
+  /** The exposition budget of the exported metrics: series per metric. @default `{ maxSeriesPerMetric: 50 }` */
+  metrics?: MetricsOptions;
   /**
    * Health score objectives and inputs (see the README's health formula): `objectives` overrides
    * the per-component objective/limit/weight (and `overall`: how the overall score follows the

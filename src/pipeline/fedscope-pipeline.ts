@@ -9,6 +9,7 @@ import { AlertmanagerChannel } from '../../processors/alerts/channels/alertmanag
 import { LogChannel } from '../../processors/alerts/channels/log-channel.js';
 import type { AlertChannel } from '../../processors/alerts/channels/types.js';
 import { WebhookChannel } from '../../processors/alerts/channels/webhook-channel.js';
+import { DEFAULT_ANALYSIS_BOUNDS } from '../../processors/analysis/analysis-options.js';
 import { AnalysisState } from '../../processors/analysis/analysis-state.js';
 import type { FedscopeSnapshot } from '../../processors/analysis/snapshot-types.js';
 import { FederationSpanProcessor } from '../../processors/federation-span-processor.js';
@@ -36,6 +37,8 @@ import { InfluxDbPush } from '../output/export/influxdb-push.js';
 import { AlertMetricProducer } from '../output/metrics/alert-metric-producer.js';
 import { AnalysisMetricProducer } from '../output/metrics/analysis-metric-producer.js';
 import { BottleneckMetricProducer } from '../output/metrics/bottleneck-metric-producer.js';
+import { ExpositionBudget } from '../output/metrics/exposition-budget.js';
+import { ExpositionBudgetMetricProducer } from '../output/metrics/exposition-budget-metric-producer.js';
 import { HealthMetricProducer } from '../output/metrics/health-metric-producer.js';
 import { InfluxDbMetricProducer } from '../output/metrics/influxdb-metric-producer.js';
 import { histogramFlavorOf, SpanMetricProducer, type HistogramFlavor } from '../output/metrics/span-metric-producer.js';
@@ -46,7 +49,7 @@ import { sourceStatesReport, type SourceStatesReport } from './source-states-rep
 
 /** What the pipeline takes of the resolved options: pass `resolveConfig(options)` (see {@link resolveConfig}). */
 export type FedscopePipelineConfig = Pick<ResolvedConfig, 'analysis' | 'health' | 'alerts' | 'hostMetrics' | 'runtimeMetrics'> &
-  Partial<Pick<ResolvedConfig, 'influxdb' | 'history' | 'jaegerUiUrl'>>;
+  Partial<Pick<ResolvedConfig, 'influxdb' | 'history' | 'jaegerUiUrl' | 'metrics'>>;
 
 /** How a {@link FedscopePipeline} is wired to its outputs. */
 export interface FedscopePipelineOptions {
@@ -105,6 +108,15 @@ const SLOW_TRACES_PER_QUERY = 10;
 
 /** The OTel SDK's default bucket count of an exponential histogram, for a reader that names none. */
 const DEFAULT_EXPONENTIAL_MAX_SIZE = 160;
+
+/** The series bound of each span-derived metric: the largest of the analysis' bounds on queries, stages and sources. */
+function spanMetricSeriesBound(analysis: FedscopePipelineConfig['analysis']): number {
+  return Math.max(
+    analysis.maxQueries ?? DEFAULT_ANALYSIS_BOUNDS.maxQueries,
+    analysis.maxStages ?? DEFAULT_ANALYSIS_BOUNDS.maxStages,
+    analysis.maxSources ?? DEFAULT_ANALYSIS_BOUNDS.maxSources,
+  );
+}
 
 /** Seconds between history ticks when none are configured. */
 const DEFAULT_HISTORY_TICK_SECONDS = 10;
@@ -199,9 +211,11 @@ export class FedscopePipeline {
     this.influxPush = config.influxdb ? new InfluxDbPush(config.influxdb) : undefined;
     this.historyTickMs = (options.history?.tickSeconds ?? DEFAULT_HISTORY_TICK_SECONDS) * 1000;
     this.extraProducers = options.extraProducers ?? (() => []);
-    this.spanMetrics = new SpanMetricTable(
-      options.scopesRecordingDbDuration ? { scopesRecordingDbDuration: options.scopesRecordingDbDuration } : {},
-    );
+    this.spanMetrics = new SpanMetricTable({
+      // The span metrics' series follow the analysis' bounds (the largest: stages, 2,000 by default).
+      maxSeriesPerMetric: spanMetricSeriesBound(config.analysis),
+      ...(options.scopesRecordingDbDuration ? { scopesRecordingDbDuration: options.scopesRecordingDbDuration } : {}),
+    });
     // Data flows one way: spans → processor → sinks; the readers' producers read the sinks.
     this.meterProvider = new MeterProvider({
       resource: options.resource,
@@ -261,18 +275,24 @@ export class FedscopePipeline {
     return reader;
   }
 
-  /** A fresh set of metric producers for one metric reader; `histograms`: the flavor of its span metrics. */
+  /**
+   * A fresh set of metric producers for one metric reader, sharing one exposition budget whose
+   * own producer comes last (it reports what the others left out); `histograms`: the flavor of its span metrics.
+   */
   private metricProducers(histograms: () => HistogramFlavor): MetricProducer[] {
+    const budget = new ExpositionBudget(this.config.metrics?.maxSeriesPerMetric);
     const producers: MetricProducer[] = [
-      new SpanMetricProducer(this.spanMetrics, histograms),
+      new SpanMetricProducer(this.spanMetrics, histograms, { budget }),
       new AnalysisMetricProducer(this.reusableSnapshot, {
+        budget,
         selfCounters: () => ({ 'fedscope.span_processor.failures': this.spanProcessor.failedRecords }),
       }),
-      new BottleneckMetricProducer(this.bottlenecks, this.assembler),
-      new HealthMetricProducer(this.health),
-      ...(this.alerts ? [new AlertMetricProducer(this.alerts)] : []),
-      ...(this.influxPush ? [new InfluxDbMetricProducer(this.influxPush)] : []),
+      new BottleneckMetricProducer(this.bottlenecks, this.assembler, { budget }),
+      new HealthMetricProducer(this.health, { budget }),
+      ...(this.alerts ? [new AlertMetricProducer(this.alerts, { budget })] : []),
+      ...(this.influxPush ? [new InfluxDbMetricProducer(this.influxPush, { budget })] : []),
       ...this.extraProducers(),
+      new ExpositionBudgetMetricProducer(budget),
     ];
     return producers.map((producer) => ({
       collect: (options) => {

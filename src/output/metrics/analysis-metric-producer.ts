@@ -8,10 +8,11 @@ import {
   ATTR_FEDERATION_STAGE,
 } from '../../span-model/attributes.js';
 import { windowLabel } from '../../stats/window-label.js';
+import { OVERFLOW_LABEL } from '../../../processors/analysis/keyed-series.js';
 import { FedscopeMetricProducer, type FedscopeMetricProducerOptions } from './fedscope-metric-producer.js';
 import { counterMetric, gaugeMetric } from './metric-data.js';
 import type { AnalysisState } from '../../../processors/analysis/analysis-state.js';
-import type { FedscopeSnapshot, SeriesSnapshot, WindowSummary } from '../../../processors/analysis/snapshot-types.js';
+import type { FedscopeSnapshot, QuerySeriesSnapshot, SeriesSnapshot, WindowSummary } from '../../../processors/analysis/snapshot-types.js';
 
 /**
  * Percentiles exported as the `percentile` attribute of the `*.latency` gauges. Not `quantile`:
@@ -43,6 +44,9 @@ interface Dimension {
  * concurrency peaks; and the state of every memory bound (`fedscope.series.*`).
  *
  * Statement series are exported for the top statements only (by total time), to bound cardinality.
+ * Each metric keeps within the exposition budget (`exposition-budget.ts`): over it, the
+ * series with the most total time since start, and one `otel.metric.overflow` series adding up
+ * the rest (no percentiles: those of several series cannot be computed from theirs).
  */
 export class AnalysisMetricProducer extends FedscopeMetricProducer {
   private readonly extraCounters: () => Record<string, number>;
@@ -60,17 +64,23 @@ export class AnalysisMetricProducer extends FedscopeMetricProducer {
     this.extraCounters = options.selfCounters ?? (() => ({}));
   }
 
-  /** Reads the state and returns it as gauges and counters. */
+  /** Reads the state and returns it as gauges and counters, each metric within the exposition budget. */
   protected override metricsAt(now: HrTime): MetricData[] {
     const snapshot = this.state.snapshot();
     const metrics: MetricData[] = [];
-    for (const dimension of dimensionsOf(snapshot)) metrics.push(...this.dimensionMetrics(dimension, snapshot.windowsSeconds, now));
+    let queries: QuerySeriesSnapshot[] = snapshot.queries;
+    for (const dimension of dimensionsOf(snapshot)) {
+      const budgeted = this.withinBudget(dimension);
+      // The peaks of the queries kept; a folded overflow series has none (a peak of the sum is not known).
+      if (dimension.stem === 'query') queries = budgeted.series.filter((q): q is QuerySeriesSnapshot => 'concurrency' in q);
+      metrics.push(...this.dimensionMetrics(budgeted, snapshot.windowsSeconds, now));
+    }
     metrics.push(
       gaugeMetric(
         'federation.query.peak_concurrency',
         'Most federated queries running at once since start.',
         '{query}',
-        snapshot.queries.map((q) =>
+        queries.map((q) =>
           this.point(
             now,
             { ...serviceOf(q.labels), [ATTR_FEDERATION_QUERY_NAME]: q.labels['query'] ?? '', ...overflowOf(q.labels) },
@@ -81,6 +91,30 @@ export class AnalysisMetricProducer extends FedscopeMetricProducer {
       ...this.limitMetrics(snapshot, now),
     );
     return metrics;
+  }
+
+  /**
+   * The dimension's series within the exposition budget: all of them when they fit; else the
+   * heaviest by total time since start, and one overflow series adding up the rest (and the
+   * overflow series of fedscope's bound), whose percentiles cannot be added up and are left out.
+   */
+  private withinBudget(dimension: Dimension): Dimension {
+    if (dimension.stem === 'overall') return dimension;
+    const stem = `federation.${dimension.stem}`;
+    const selection = this.budget.select(
+      [
+        `${stem}.latency`,
+        `${stem}.error_ratio`,
+        `${stem}.throughput`,
+        `${stem}.rows_returned`,
+        ...(dimension.stem === 'query' ? ['federation.query.peak_concurrency'] : []),
+      ],
+      dimension.series,
+      (series) => series.sinceStart.count * (series.sinceStart.mean ?? 0),
+      (series) => series.labels[OVERFLOW_LABEL] !== undefined,
+    );
+    if (selection.omitted.length === 0) return dimension;
+    return { ...dimension, series: [...selection.kept, foldedSeries([...selection.overflow, ...selection.omitted])] };
   }
 
   private dimensionMetrics(dimension: Dimension, windowsSeconds: number[], now: HrTime): MetricData[] {
@@ -147,8 +181,53 @@ export class AnalysisMetricProducer extends FedscopeMetricProducer {
   }
 }
 
+/**
+ * One overflow series standing for `series`: per window, the counts, errors, throughput and rows
+ * added up, the error ratio of the sums; no percentiles (a percentile of several series cannot be
+ * computed from theirs) and no cache hit ratio (the lookups behind each ratio are not known).
+ */
+function foldedSeries(series: readonly SeriesSnapshot[]): SeriesSnapshot {
+  const fold = (summaries: WindowSummary[]): WindowSummary => {
+    const count = sum(summaries, (w) => w.count);
+    const errors = sum(summaries, (w) => w.errors);
+    const timed = summaries.filter((w) => w.mean !== null);
+    const timedCount = sum(timed, (w) => w.count);
+    const maxes = summaries.flatMap((w) => (w.max === null ? [] : [w.max]));
+    return {
+      windowSeconds: summaries[0]?.windowSeconds ?? 0,
+      count,
+      errors,
+      errorRate: count > 0 ? errors / count : null,
+      throughputPerSecond: sum(summaries, (w) => w.throughputPerSecond),
+      mean: timedCount > 0 ? sum(timed, (w) => w.count * (w.mean ?? 0)) / timedCount : null,
+      max: maxes.length > 0 ? Math.max(...maxes) : null,
+      p50: null,
+      p90: null,
+      p95: null,
+      p99: null,
+      p999: null,
+      rowsReturned: sum(summaries, (w) => w.rowsReturned),
+      cacheHitRatio: null,
+    };
+  };
+  const windows = series[0]?.windows.map((_, i) => fold(series.map((s) => s.windows[i]!))) ?? [];
+  const lastUpdates = series.map((s) => s.lastUpdate).sort();
+  return {
+    labels: { [OVERFLOW_LABEL]: 'true' },
+    windows,
+    sinceStart: fold(series.map((s) => s.sinceStart)),
+    lastUpdate: lastUpdates[lastUpdates.length - 1] ?? new Date(0).toISOString(),
+  };
+}
+
+function sum<T>(items: readonly T[], value: (item: T) => number): number {
+  let total = 0;
+  for (const item of items) total += value(item);
+  return total;
+}
+
 function overflowOf(labels: Record<string, string>): Attributes {
-  return labels['otel.metric.overflow'] === undefined ? {} : { 'otel.metric.overflow': true };
+  return labels[OVERFLOW_LABEL] === undefined ? {} : { [OVERFLOW_LABEL]: true };
 }
 
 /** `service.name` of a series (the snapshot's `service` label); none for the overflow series, which has no service. */
@@ -196,6 +275,7 @@ function dimensionsOf(snapshot: FedscopeSnapshot): Dimension[] {
         ...serviceOf(l),
         [ATTR_FEDERATION_SOURCE]: l['source'] ?? '',
         [ATTR_FEDERATION_QUERY_FINGERPRINT]: l['fingerprint'] ?? '',
+        ...overflowOf(l),
       }),
     },
   ];

@@ -8,6 +8,7 @@ import { windowLabel } from '../../stats/window-label.js';
 import { OVERFLOW_LABEL } from '../../../processors/analysis/keyed-series.js';
 import { OVERFLOW_QUERY, type BottleneckAggregator } from '../../../processors/trace-analysis/bottleneck-aggregator.js';
 import { TraceAssembler } from '../../../processors/trace-analysis/trace-assembler.js';
+import type { BottleneckEntry, QueryBottleneckSnapshot } from '../../../processors/trace-analysis/types.js';
 
 /**
  * Exports the bottleneck aggregates and suggestions through any metric reader:
@@ -27,6 +28,8 @@ import { TraceAssembler } from '../../../processors/trace-analysis/trace-assembl
  *   `fedscope.trace_assembly.dropped_spans{reason}`, `fedscope.trace_assembly.dropped_traces{reason}`.
  *
  * It calls the assembler's `flush()` first, so traces whose grace period ended are counted.
+ * Each metric keeps within the exposition budget: over it, the queries and the (query, stage or
+ * source) pairs with the most critical-path time, and the suggestions with the largest saving.
  */
 export class BottleneckMetricProducer extends FedscopeMetricProducer {
   /**
@@ -51,25 +54,46 @@ export class BottleneckMetricProducer extends FedscopeMetricProducer {
     const duration: DataPoint<number>[] = [];
     const efficiency: DataPoint<number>[] = [];
     const skew: DataPoint<number>[] = [];
-    for (const query of snapshot.queries) {
+    const isOverflow = (query: QueryBottleneckSnapshot) => query.queryName === OVERFLOW_QUERY;
+    // Within the exposition budget: the queries, and the (query, stage or source) pairs, with the
+    // most critical-path time; the overflow query of the aggregator's bound as it is (its pairs
+    // are ranked with the others: means and ratios of several pairs cannot be folded into one).
+    const queries = this.budget.select(
+      ['federation.critical_path.duration', 'federation.fanout.efficiency', 'federation.fanout.skew'],
+      snapshot.queries,
+      (query) => Math.max(0, ...query.windows.map((w) => w.traces * (w.meanDurationMs ?? 0))),
+      isOverflow,
+    );
+    const exportedQueries = new Set([...queries.kept, ...queries.overflow]);
+    const pairs = this.budget.select(
+      ['federation.bottleneck.share', 'federation.bottleneck.frequency'],
+      snapshot.queries.flatMap((query, index) => pairsOf(query, index)),
+      (pair) => pair.criticalMs,
+    );
+    const exportedPairs = new Set([...pairs.kept, ...pairs.overflow].map((pair) => pair.key));
+    snapshot.queries.forEach((query, index) => {
       const q: Attributes =
         query.queryName === OVERFLOW_QUERY
           ? { [ATTR_FEDERATION_QUERY_NAME]: '', [OVERFLOW_LABEL]: true }
           : { [ATTR_SERVICE_NAME]: query.service, [ATTR_FEDERATION_QUERY_NAME]: query.queryName };
+      const queryExported = exportedQueries.has(query);
       for (const w of query.windows) {
         const window = windowLabel(w.windowSeconds);
         if (w.traces === 0) continue;
         for (const entry of [...w.stages, ...w.sources]) {
+          if (!exportedPairs.has(pairKey(index, entry))) continue;
           const attributes = { ...q, kind: entry.kind, name: entry.name, window };
           share.push(this.point(now, attributes, entry.meanShare));
           frequency.push(this.point(now, attributes, entry.bottleneckRatio));
         }
+        if (!queryExported) continue;
         if (w.meanDurationMs !== null) duration.push(this.point(now, { ...q, window }, w.meanDurationMs / 1000));
         if (w.fanOut.meanEfficiency !== null) efficiency.push(this.point(now, { ...q, window }, w.fanOut.meanEfficiency));
         if (w.fanOut.meanSkew !== null) skew.push(this.point(now, { ...q, window }, w.fanOut.meanSkew));
       }
-    }
-    const saving = snapshot.suggestions.map((s) =>
+    });
+    const savings = this.budget.select(['federation.suggestion.saving'], snapshot.suggestions, (s) => s.estimatedSavingMs);
+    const saving = [...savings.kept, ...savings.overflow].map((s) =>
       this.point(
         now,
         { [ATTR_SERVICE_NAME]: s.service, [ATTR_FEDERATION_QUERY_NAME]: s.queryName, kind: s.kind, subject: s.subject },
@@ -139,4 +163,30 @@ export class BottleneckMetricProducer extends FedscopeMetricProducer {
     }
     return metrics;
   }
+}
+
+/** A (query, stage or source) pair of the bottleneck figures, with its critical-path time for the exposition budget. */
+interface BottleneckPair {
+  key: string;
+  query: QueryBottleneckSnapshot;
+  /** Most critical-path ms it took in one window (the window's traces × its mean critical-path ms per trace). */
+  criticalMs: number;
+}
+
+function pairKey(queryIndex: number, entry: Pick<BottleneckEntry, 'kind' | 'name'>): string {
+  return `${queryIndex}\u0000${entry.kind}\u0000${entry.name}`;
+}
+
+/** The query's stages and sources over its windows, each once. */
+function pairsOf(query: QueryBottleneckSnapshot, index: number): BottleneckPair[] {
+  const pairs = new Map<string, BottleneckPair>();
+  for (const w of query.windows)
+    for (const entry of [...w.stages, ...w.sources]) {
+      const key = pairKey(index, entry);
+      const criticalMs = w.traces * entry.meanCriticalMs;
+      const pair = pairs.get(key);
+      if (pair === undefined) pairs.set(key, { key, query, criticalMs });
+      else pair.criticalMs = Math.max(pair.criticalMs, criticalMs);
+    }
+  return [...pairs.values()];
 }

@@ -5,11 +5,18 @@ import type { CollectionResult, DataPoint, MetricData, MetricProducer } from '@o
 import { fedscopeLog } from '../../diagnostics/fedscope-log.js';
 import { FEDSCOPE_SCOPE_NAME } from '../../span-model/attributes.js';
 import { FEDSCOPE_VERSION } from '../../version.js';
+import { ExpositionBudget } from './exposition-budget.js';
 
 /** Options every fedscope metric producer takes. */
 export interface FedscopeMetricProducerOptions {
   /** Only for readers that use a producer's resource (the SDK's readers use their own); default: empty. */
   resource?: Resource;
+  /**
+   * The exposition budget of the producer's reader, shared by its producers (series per metric,
+   * what is left out counted and logged); the pipeline gives every reader one.
+   * @default none: every series is exported
+   */
+  budget?: ExpositionBudget;
 }
 
 /**
@@ -26,6 +33,8 @@ export abstract class FedscopeMetricProducer implements MetricProducer {
   private readonly startTime: HrTime = millisToHrTime(Date.now());
   private readonly resource: Resource;
   private readonly scope: InstrumentationScope;
+  /** The most series each metric exports; what is left out is counted here. */
+  protected readonly budget: ExpositionBudget;
 
   /**
    * @param part - what the producer reports, the scope's suffix: `fedscope.{part}`; `null` for the bare
@@ -34,6 +43,7 @@ export abstract class FedscopeMetricProducer implements MetricProducer {
    */
   protected constructor(part: string | null, options: FedscopeMetricProducerOptions) {
     this.resource = options.resource ?? emptyResource();
+    this.budget = options.budget ?? new ExpositionBudget(Number.POSITIVE_INFINITY);
     this.scope = { name: part === null ? FEDSCOPE_SCOPE_NAME : `${FEDSCOPE_SCOPE_NAME}.${part}`, version: FEDSCOPE_VERSION };
   }
 

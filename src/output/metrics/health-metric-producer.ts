@@ -10,7 +10,8 @@ import type { HealthScore } from '../../../processors/health/types.js';
  * Exports the health scores: `federation.health.score{scope, name}` (0–100) and
  * `federation.health.deduction{scope, name, component}` (points taken off, only components that
  * took some), so a dashboard can show why a score dropped. Query and source scores also carry
- * `service.name` (their labels' `service`); the overall score has none.
+ * `service.name` (their labels' `service`); the overall score has none. Over the exposition
+ * budget, the overall score and the lowest scores are exported.
  */
 export class HealthMetricProducer extends FedscopeMetricProducer {
   /**
@@ -37,9 +38,13 @@ export class HealthMetricProducer extends FedscopeMetricProducer {
       for (const c of s.components)
         if (c.deduction > 0) deductions.push(this.point(now, { ...attributes, component: c.name }, c.deduction));
     };
-    add(snapshot.overall);
-    snapshot.queries.forEach(add);
-    snapshot.sources.forEach(add);
+    // Within the exposition budget: the overall score and the lowest scores (those an operator looks for).
+    const scored = this.budget.select(
+      ['federation.health.score', 'federation.health.deduction'],
+      [snapshot.overall, ...snapshot.queries, ...snapshot.sources],
+      (s) => (s === snapshot.overall ? Number.MAX_VALUE : 100 - s.score),
+    );
+    scored.kept.forEach(add);
     const metrics: MetricData[] = [
       gaugeMetric('federation.health.score', 'Health score 0–100 (100 − Σ deductions) per scope (overall, query, source).', '1', scores),
     ];

@@ -1,4 +1,4 @@
-import { ValueType, type HrTime } from '@opentelemetry/api';
+import { ValueType, type Attributes, type HrTime } from '@opentelemetry/api';
 import {
   AggregationTemporality,
   AggregationType,
@@ -8,7 +8,10 @@ import {
   type Histogram,
   type MetricData,
 } from '@opentelemetry/sdk-metrics';
-import type { SpanMetricTable } from '../../../processors/span-metrics/span-metric-table.js';
+import type { CounterSeries, HistogramSeries, SpanMetricTable } from '../../../processors/span-metrics/span-metric-table.js';
+import { ExplicitBucketHistogram } from '../../../processors/span-metrics/explicit-bucket-histogram.js';
+import type { ExponentialHistogramAccumulation } from '../../../processors/span-metrics/exponential-bucket-histogram.js';
+import { OVERFLOW_LABEL } from '../../../processors/analysis/keyed-series.js';
 import { SPAN_METRICS, type SpanMetricDefinition } from '../../../processors/span-metrics/span-metric-definitions.js';
 import type { SpanCounterId, SpanHistogramId } from '../../../processors/span-metrics/span-metric-attributes.js';
 import { FedscopeMetricProducer, type FedscopeMetricProducerOptions } from './fedscope-metric-producer.js';
@@ -34,6 +37,9 @@ export function histogramFlavorOf(aggregation: { type: AggregationType }): Histo
  * scope the OTel instruments used: cumulative series from the table's start, histograms with
  * explicit buckets or — for a reader that selects them — base-2 exponential buckets. Also
  * `fedscope.span_metrics.overflowed`: recordings that went to a metric's overflow series.
+ * Each metric keeps within the exposition budget: over it, the series with the most total time
+ * (histograms) or the largest value (counters), and one `otel.metric.overflow` series adding up
+ * the rest exactly.
  */
 export class SpanMetricProducer extends FedscopeMetricProducer {
   /**
@@ -59,10 +65,14 @@ export class SpanMetricProducer extends FedscopeMetricProducer {
     }
     for (const id of COUNTERS) {
       const definition = SPAN_METRICS[id];
-      const points = [...this.table.counterSeries(id)].map((series) => this.cumulative(now, series.attributes, series.value));
+      const points = this.countersWithinBudget(definition.name, [...this.table.counterSeries(id)], (s) => s.value).map((series) =>
+        this.cumulative(now, series.attributes, series.value),
+      );
       if (points.length > 0) metrics.push(sumMetric(definition, true, points));
     }
-    const active = [...this.table.activeQuerySeries()].map((series) => this.cumulative(now, series.attributes, series.value));
+    const active = this.countersWithinBudget(SPAN_METRICS.activeQueries.name, [...this.table.activeQuerySeries()], (s) =>
+      Math.abs(s.value),
+    ).map((series) => this.cumulative(now, series.attributes, series.value));
     if (active.length > 0) metrics.push(sumMetric(SPAN_METRICS.activeQueries, false, active));
     const overflowed = [...this.table.overflowed()].map(([metric, count]) => this.cumulative(now, { metric }, count));
     if (overflowed.length > 0) {
@@ -78,9 +88,43 @@ export class SpanMetricProducer extends FedscopeMetricProducer {
     return metrics;
   }
 
+  /**
+   * The counter's series within the exposition budget: all when they fit, else the largest and
+   * one overflow series holding the sum of the rest (the table's overflow series included).
+   */
+  private countersWithinBudget(metric: string, series: CounterSeries[], weight: (series: CounterSeries) => number): CounterSeries[] {
+    const selection = this.budget.select([metric], series, weight, isOverflowSeries);
+    if (selection.omitted.length === 0) return selection.kept;
+    let value = 0;
+    for (const each of [...selection.overflow, ...selection.omitted]) value += each.value;
+    return [...selection.kept, { attributes: OVERFLOW_ATTRIBUTES, value }];
+  }
+
+  /**
+   * The histogram's series within the exposition budget: all when they fit, else those with the
+   * most total time (sum) and one overflow series whose buckets add up the rest's (the table's
+   * overflow series included) — exact, as the series share their buckets.
+   */
+  private histogramsWithinBudget(id: SpanHistogramId): HistogramSeries[] {
+    const series = [...this.table.histogramSeries(id)];
+    const selection = this.budget.select([SPAN_METRICS[id].name], series, (s) => s.explicit.sum, isOverflowSeries);
+    if (selection.omitted.length === 0) return selection.kept;
+    const folded = [...selection.overflow, ...selection.omitted];
+    const first = folded[0]!.explicit;
+    const explicit = new ExplicitBucketHistogram(first.boundaries);
+    let exponential: ExponentialHistogramAccumulation | undefined;
+    for (const each of folded) {
+      addBuckets(explicit, each.explicit);
+      if (each.exponential === undefined) continue;
+      if (exponential === undefined) exponential = each.exponential.clone();
+      else exponential.merge(each.exponential);
+    }
+    return [...selection.kept, { attributes: OVERFLOW_ATTRIBUTES, explicit, exponential }];
+  }
+
   private explicitMetric(id: SpanHistogramId, now: HrTime): MetricData {
     const dataPoints: DataPoint<Histogram>[] = [];
-    for (const series of this.table.histogramSeries(id)) {
+    for (const series of this.histogramsWithinBudget(id)) {
       const h = series.explicit;
       if (h.count === 0) continue;
       dataPoints.push({
@@ -101,7 +145,7 @@ export class SpanMetricProducer extends FedscopeMetricProducer {
 
   private exponentialMetric(id: SpanHistogramId, now: HrTime): MetricData {
     const dataPoints: DataPoint<ExponentialHistogram>[] = [];
-    for (const series of this.table.histogramSeries(id)) {
+    for (const series of this.histogramsWithinBudget(id)) {
       const point = series.exponential?.toPointValue();
       if (point === undefined || point.count === 0) continue;
       dataPoints.push({
@@ -131,6 +175,21 @@ export class SpanMetricProducer extends FedscopeMetricProducer {
   private cumulative(now: HrTime, attributes: DataPoint<number>['attributes'], value: number): DataPoint<number> {
     return { startTime: this.table.startTime, endTime: now, attributes, value };
   }
+}
+
+const OVERFLOW_ATTRIBUTES: Attributes = { [OVERFLOW_LABEL]: true };
+
+/** Adds `source`'s buckets, sum, count and extremes to `target` (same boundaries). */
+function addBuckets(target: ExplicitBucketHistogram, source: ExplicitBucketHistogram): void {
+  source.counts.forEach((count, i) => (target.counts[i] = (target.counts[i] ?? 0) + count));
+  target.sum += source.sum;
+  target.count += source.count;
+  target.min = Math.min(target.min, source.min);
+  target.max = Math.max(target.max, source.max);
+}
+
+function isOverflowSeries(series: { attributes: Attributes }): boolean {
+  return series.attributes[OVERFLOW_LABEL] === true;
 }
 
 /** A cumulative sum with double values, as the OTel counters (`createCounter`, `createUpDownCounter`) report them. */
