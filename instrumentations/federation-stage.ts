@@ -106,9 +106,22 @@ export function stage<T>(name: FederationStageName, fn: (span: Span) => T, optio
   return runInSpan(span, trace.setSpan(context.active(), span), () => fn(span));
 }
 
-/** fedscope's tracer; looked up per call so a provider registered later (or replaced in tests) is used. */
+/** fedscope's tracer of each provider seen: getTracer builds a key and searches a map on every call. */
+const tracers = new WeakMap<TracerProvider, Tracer>();
+
+/**
+ * fedscope's tracer of `provider`, or of the global provider as it is now: the global one is
+ * looked up per call (a provider registered later, or the global API disabled and set again in
+ * tests, is used), its tracer is kept per provider object.
+ */
 export function tracerOf(provider: TracerProvider | undefined): Tracer {
-  return (provider ?? trace).getTracer(FEDSCOPE_SCOPE_NAME, FEDSCOPE_VERSION);
+  const from = provider ?? trace.getTracerProvider();
+  let tracer = tracers.get(from);
+  if (tracer === undefined) {
+    tracer = from.getTracer(FEDSCOPE_SCOPE_NAME, FEDSCOPE_VERSION);
+    tracers.set(from, tracer);
+  }
+  return tracer;
 }
 
 function nameOrDefault(name: unknown, caller: string): string {

@@ -48,11 +48,47 @@ import {
 import { stableDbSystemName, urlHost, urlPort } from '../src/span-model/older-conventions.js';
 import { UNKNOWN_SERVICE, type ClassifiedSpan, type SpanRole } from './classified-span.js';
 
-/** First characters (`n`, `h`, `u`) of the keys the classifier reads in its second switch. */
-const OLDER_NAME_FIRST_CHARS: ReadonlySet<number> = new Set(
-  [ATTR_NET_PEER_NAME_OLD, ATTR_NET_PEER_PORT_OLD, ATTR_HTTP_METHOD_OLD, ATTR_HTTP_STATUS_CODE_OLD, ATTR_URL_FULL, ATTR_HTTP_URL_OLD].map(
-    (key) => key.charCodeAt(0),
-  ),
+/**
+ * The attribute keys the classifier reads, each with its position in {@link classifySpan}'s switch:
+ * one map lookup per key a span has (V8 keeps the hash of a property name) instead of comparing the
+ * key with every case of a switch over strings, which a key read by none of them went through whole.
+ */
+const ATTRIBUTE_SLOTS: ReadonlyMap<string, number> = new Map(
+  [
+    ATTR_FEDERATION_STAGE,
+    ATTR_DB_SYSTEM_NAME,
+    ATTR_DB_SYSTEM_OLD,
+    ATTR_HTTP_REQUEST_METHOD,
+    ATTR_FEDERATION_QUERY_NAME,
+    ATTR_FEDERATION_SOURCE,
+    ATTR_HTTP_RESPONSE_STATUS_CODE,
+    ATTR_ERROR_TYPE,
+    ATTR_DB_OPERATION_NAME,
+    ATTR_DB_OPERATION_OLD,
+    ATTR_DB_NAMESPACE,
+    ATTR_DB_NAME_OLD,
+    ATTR_SERVER_ADDRESS,
+    ATTR_SERVER_PORT,
+    ATTR_DB_QUERY_TEXT,
+    ATTR_DB_STATEMENT_OLD,
+    ATTR_FEDERATION_QUERY_FINGERPRINT,
+    ATTR_DB_RESPONSE_RETURNED_ROWS,
+    ATTR_FEDERATION_ROWS_RETURNED,
+    ATTR_FEDERATION_CACHE_HIT,
+    ATTR_FEDERATION_PART,
+    ATTR_FEDERATION_DEPENDS_ON,
+    ATTR_FEDERATION_RETRY_ATTEMPT,
+    ATTR_HTTP_REQUEST_RESEND_COUNT,
+    ATTR_FEDERATION_ERROR_CLASS,
+    ATTR_FEDERATION_POOL_WAIT,
+    ATTR_DB_QUERY_SUMMARY,
+    ATTR_NET_PEER_NAME_OLD,
+    ATTR_NET_PEER_PORT_OLD,
+    ATTR_HTTP_METHOD_OLD,
+    ATTR_HTTP_STATUS_CODE_OLD,
+    ATTR_URL_FULL,
+    ATTR_HTTP_URL_OLD,
+  ].map((key, slot): [string, number] => [key, slot]),
 );
 
 /** Names a source for a DB or HTTP client span that carries no `federation.source`. */
@@ -80,113 +116,109 @@ export function classifySpan(span: ReadableSpan, resolveSource: SourceResolver =
   let errorClass: unknown, poolWait: unknown, summary: unknown;
   let netPeerName: unknown, netPeerPort: unknown, httpMethodOld: unknown, httpStatusOld: unknown, urlFull: unknown, httpUrlOld: unknown;
   for (const key in a) {
+    const slot = ATTRIBUTE_SLOTS.get(key);
+    if (slot === undefined) continue;
     const value = a[key];
-    switch (key) {
-      case ATTR_FEDERATION_STAGE:
+    switch (slot) {
+      case 0: // ATTR_FEDERATION_STAGE
         stage = value;
         break;
-      case ATTR_DB_SYSTEM_NAME:
+      case 1: // ATTR_DB_SYSTEM_NAME
         dbSystem = value;
         break;
-      case ATTR_DB_SYSTEM_OLD:
+      case 2: // ATTR_DB_SYSTEM_OLD
         dbSystemOld = value;
         break;
-      case ATTR_HTTP_REQUEST_METHOD:
+      case 3: // ATTR_HTTP_REQUEST_METHOD
         httpMethod = value;
         break;
-      case ATTR_FEDERATION_QUERY_NAME:
+      case 4: // ATTR_FEDERATION_QUERY_NAME
         queryName = value;
         break;
-      case ATTR_FEDERATION_SOURCE:
+      case 5: // ATTR_FEDERATION_SOURCE
         source = value;
         break;
-      case ATTR_HTTP_RESPONSE_STATUS_CODE:
+      case 6: // ATTR_HTTP_RESPONSE_STATUS_CODE
         httpStatus = value;
         break;
-      case ATTR_ERROR_TYPE:
+      case 7: // ATTR_ERROR_TYPE
         errorType = value;
         break;
-      case ATTR_DB_OPERATION_NAME:
+      case 8: // ATTR_DB_OPERATION_NAME
         operation = value;
         break;
-      case ATTR_DB_OPERATION_OLD:
+      case 9: // ATTR_DB_OPERATION_OLD
         operationOld = value;
         break;
-      case ATTR_DB_NAMESPACE:
+      case 10: // ATTR_DB_NAMESPACE
         namespace = value;
         break;
-      case ATTR_DB_NAME_OLD:
+      case 11: // ATTR_DB_NAME_OLD
         nameOld = value;
         break;
-      case ATTR_SERVER_ADDRESS:
+      case 12: // ATTR_SERVER_ADDRESS
         serverAddress = value;
         break;
-      case ATTR_SERVER_PORT:
+      case 13: // ATTR_SERVER_PORT
         serverPort = value;
         break;
-      case ATTR_DB_QUERY_TEXT:
+      case 14: // ATTR_DB_QUERY_TEXT
         queryText = value;
         break;
-      case ATTR_DB_STATEMENT_OLD:
+      case 15: // ATTR_DB_STATEMENT_OLD
         statementOld = value;
         break;
-      case ATTR_FEDERATION_QUERY_FINGERPRINT:
+      case 16: // ATTR_FEDERATION_QUERY_FINGERPRINT
         fingerprint = value;
         break;
-      case ATTR_DB_RESPONSE_RETURNED_ROWS:
+      case 17: // ATTR_DB_RESPONSE_RETURNED_ROWS
         returnedRows = value;
         break;
-      case ATTR_FEDERATION_ROWS_RETURNED:
+      case 18: // ATTR_FEDERATION_ROWS_RETURNED
         federationRows = value;
         break;
-      case ATTR_FEDERATION_CACHE_HIT:
+      case 19: // ATTR_FEDERATION_CACHE_HIT
         cacheHit = value;
         break;
-      case ATTR_FEDERATION_PART:
+      case 20: // ATTR_FEDERATION_PART
         part = value;
         break;
-      case ATTR_FEDERATION_DEPENDS_ON:
+      case 21: // ATTR_FEDERATION_DEPENDS_ON
         dependsOn = value;
         break;
-      case ATTR_FEDERATION_RETRY_ATTEMPT:
+      case 22: // ATTR_FEDERATION_RETRY_ATTEMPT
         retryAttempt = value;
         break;
-      case ATTR_HTTP_REQUEST_RESEND_COUNT:
+      case 23: // ATTR_HTTP_REQUEST_RESEND_COUNT
         resendCount = value;
         break;
-      case ATTR_FEDERATION_ERROR_CLASS:
+      case 24: // ATTR_FEDERATION_ERROR_CLASS
         errorClass = value;
         break;
-      case ATTR_FEDERATION_POOL_WAIT:
+      case 25: // ATTR_FEDERATION_POOL_WAIT
         poolWait = value;
         break;
-      case ATTR_DB_QUERY_SUMMARY:
+      case 26: // ATTR_DB_QUERY_SUMMARY
         summary = value;
         break;
-      default:
-        // The older names and url.full, in a switch of their own behind a one-character test: a
-        // key that matches no case above is compared with every case, and most spans have none of these.
-        if (!OLDER_NAME_FIRST_CHARS.has(key.charCodeAt(0))) break;
-        switch (key) {
-          case ATTR_NET_PEER_NAME_OLD:
-            netPeerName = value;
-            break;
-          case ATTR_NET_PEER_PORT_OLD:
-            netPeerPort = value;
-            break;
-          case ATTR_HTTP_METHOD_OLD:
-            httpMethodOld = value;
-            break;
-          case ATTR_HTTP_STATUS_CODE_OLD:
-            httpStatusOld = value;
-            break;
-          case ATTR_URL_FULL:
-            urlFull = value;
-            break;
-          case ATTR_HTTP_URL_OLD:
-            httpUrlOld = value;
-            break;
-        }
+      case 27: // ATTR_NET_PEER_NAME_OLD
+        netPeerName = value;
+        break;
+      case 28: // ATTR_NET_PEER_PORT_OLD
+        netPeerPort = value;
+        break;
+      case 29: // ATTR_HTTP_METHOD_OLD
+        httpMethodOld = value;
+        break;
+      case 30: // ATTR_HTTP_STATUS_CODE_OLD
+        httpStatusOld = value;
+        break;
+      case 31: // ATTR_URL_FULL
+        urlFull = value;
+        break;
+      case 32: // ATTR_HTTP_URL_OLD
+        httpUrlOld = value;
+        break;
     }
   }
   const stageName = stringAttribute(stage);

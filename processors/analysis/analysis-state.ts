@@ -66,7 +66,10 @@ export class AnalysisState implements ClassifiedSpanSink {
   private readonly sourceKeys: PairKeys;
   private readonly statements: StatementTable;
   private readonly topN: number;
-  private readonly fingerprint: (text: string, system: string | undefined) => { fingerprint: string; normalized: string };
+  /** The fingerprint of a statement text (spans that carry none). */
+  private readonly fingerprintOf: (text: string, system: string | undefined) => string;
+  /** The normalised text of a statement text, for a statement the table admits. */
+  private readonly normalizedOf: (text: string, system: string | undefined) => string;
   /** Reused for every record: a stable object shape keeps the series' record path monomorphic. */
   private readonly sample: Required<SeriesSample> = {
     latencyMs: 0,
@@ -118,16 +121,21 @@ export class AnalysisState implements ClassifiedSpanSink {
       positive('maxStatements', options.maxStatements ?? DEFAULT_ANALYSIS_BOUNDS.maxStatements),
       idleExpiryMs,
       newStats,
+      (span) => (span.queryText !== undefined ? this.normalizedOf(span.queryText, span.system) : undefined),
     );
     // Statements are kept for sources past the source bound too: room for both tables' pairs.
     this.sourceKeys = new PairKeys(2 * Math.max(this.sources.limit, this.statements.limit));
     this.topN = options.topStatements ?? DEFAULT_ANALYSIS_BOUNDS.topStatements;
-    this.fingerprint =
-      options.fingerprint ??
-      ((text, system) => {
-        const analysis = sharedStatementAnalyzer().analyze(text, dialectForSystem(system));
-        return { fingerprint: analysis.fingerprint, normalized: analysis.normalized };
-      });
+    const fingerprint = options.fingerprint;
+    if (fingerprint !== undefined) {
+      this.fingerprintOf = (text, system) => fingerprint(text, system).fingerprint;
+      this.normalizedOf = (text, system) => fingerprint(text, system).normalized;
+    } else {
+      // Only the fingerprint per span: the analyzer computes the rest of a text's analysis (and
+      // caches it) once the text comes back, and the normalised text when the table admits it.
+      this.fingerprintOf = (text, system) => sharedStatementAnalyzer().fingerprint(text, dialectForSystem(system));
+      this.normalizedOf = (text, system) => sharedStatementAnalyzer().analyze(text, dialectForSystem(system)).normalized;
+    }
   }
 
   /** Counts a federated query of `service` that started (for concurrency now and peak). */
@@ -176,13 +184,14 @@ export class AnalysisState implements ClassifiedSpanSink {
         const query = span.queryName ?? UNKNOWN;
         const stage = span.stage ?? UNKNOWN;
         const key = this.stageKeys.key(service, this.queryStageKeys.key(query, stage));
-        this.stages.get(key, () => ({ service, query, stage })).stats.record(sample, now);
+        // peek first: the label closure is built only for a new series.
+        (this.stages.peek(key) ?? this.stages.get(key, () => ({ service, query, stage }))).stats.record(sample, now);
         return;
       }
       case 'source': {
         const source = span.source ?? UNKNOWN;
         const key = this.sourceKeys.key(service, source);
-        this.sources.get(key, () => ({ service, source })).stats.record(sample, now);
+        (this.sources.peek(key) ?? this.sources.get(key, () => ({ service, source }))).stats.record(sample, now);
         this.recordStatement(span, key, service, source, sample, now);
         return;
       }
@@ -251,7 +260,8 @@ export class AnalysisState implements ClassifiedSpanSink {
   }
 
   private queryEntry(service: string, queryName: string): QueryEntry {
-    return this.queries.get(this.queryKeys.key(service, queryName), () => ({ service, query: queryName }));
+    const key = this.queryKeys.key(service, queryName);
+    return this.queries.peek(key) ?? this.queries.get(key, () => ({ service, query: queryName }));
   }
 
   private recordStatement(
@@ -263,22 +273,11 @@ export class AnalysisState implements ClassifiedSpanSink {
     now: number,
   ): void {
     let fingerprint = span.fingerprint;
-    let normalized: string | undefined;
     if (fingerprint === undefined) {
       if (span.queryText === undefined) return;
-      const computed = this.fingerprint(span.queryText, span.system);
-      fingerprint = computed.fingerprint;
-      normalized = computed.normalized;
+      fingerprint = this.fingerprintOf(span.queryText, span.system);
     }
-    const entry = this.statements.get(
-      sourceKey,
-      service,
-      source,
-      fingerprint,
-      () => normalized ?? (span.queryText !== undefined ? this.fingerprint(span.queryText, span.system).normalized : undefined),
-      span.durationMs,
-    );
-    entry?.stats.record(sample, now);
+    this.statements.get(sourceKey, service, source, fingerprint, span)?.stats.record(sample, now);
   }
 }
 

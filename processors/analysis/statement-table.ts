@@ -1,4 +1,5 @@
 import type { SlidingWindowStats } from '../../src/stats/sliding-window-stats.js';
+import type { ClassifiedSpan } from '../classified-span.js';
 import type { LimitSnapshot } from './snapshot-types.js';
 import { statementHash, TotalTimeSketch } from './total-time-sketch.js';
 
@@ -44,6 +45,8 @@ export class StatementTable {
   private readonly bySource = new Map<string, Map<string, StatementEntry>>();
   /** The same entries in an array, for O(1) random sampling. */
   private readonly list: StatementEntry[] = [];
+  /** `hashes[i]` is `list[i].hash`: sampling reads one compact array instead of the entries scattered over the heap. */
+  private readonly hashes: Uint32Array;
   private evictedCount = 0;
   private expiredCount = 0;
   private notAdmittedCount = 0;
@@ -55,43 +58,50 @@ export class StatementTable {
    * @param limit - most statements held
    * @param idleExpiryMs - a statement idle this long is dropped by expireIdle
    * @param createStats - builds the statistics of a new statement
+   * @param describe - the statement text shown for a new statement, from the span that brought it
    */
   constructor(
     readonly limit: number,
     private readonly idleExpiryMs: number,
     private readonly createStats: () => SlidingWindowStats,
+    private readonly describe: (span: ClassifiedSpan) => string | undefined,
   ) {
     this.sketch = new TotalTimeSketch(limit * SKETCH_COUNTERS_PER_STATEMENT);
+    this.hashes = new Uint32Array(limit);
   }
 
   /**
-   * Adds `ms` to the statement's estimated time and returns its entry: the one held, a new one
-   * (room left, or admitted over a resident it evicts), or `undefined` when not admitted.
+   * Adds the span's duration to the statement's estimated time and returns its entry: the one held,
+   * a new one (room left, or admitted over a resident it evicts), or `undefined` when not admitted.
    * `sourceKey` identifies (service, source): the same string for the same pair (e.g. from `PairKeys`).
+   * A held statement costs two map lookups and the sketch update: no object is built.
    */
-  get(
-    sourceKey: string,
-    service: string,
-    source: string,
-    fingerprint: string,
-    statement: () => string | undefined,
-    ms: number,
-  ): StatementEntry | undefined {
-    const hash = statementHash(sourceKey, fingerprint);
-    this.sketch.add(hash, ms);
+  get(sourceKey: string, service: string, source: string, fingerprint: string, span: ClassifiedSpan): StatementEntry | undefined {
     const found = this.bySource.get(sourceKey)?.get(fingerprint);
+    // A held statement's hash was computed when it was admitted.
+    const hash = found !== undefined ? found.hash : statementHash(sourceKey, fingerprint);
+    this.sketch.add(hash, span.durationMs);
     if (found !== undefined) return found;
     if (this.list.length >= this.limit && !this.admitOverResident(hash)) {
       this.notAdmittedCount++;
       return undefined;
     }
-    const entry: StatementEntry = { service, source, sourceKey, fingerprint, statement: statement(), stats: this.createStats(), hash };
+    const entry: StatementEntry = {
+      service,
+      source,
+      sourceKey,
+      fingerprint,
+      statement: this.describe(span),
+      stats: this.createStats(),
+      hash,
+    };
     let byFingerprint = this.bySource.get(sourceKey);
     if (byFingerprint === undefined) {
       byFingerprint = new Map();
       this.bySource.set(sourceKey, byFingerprint);
     }
     byFingerprint.set(fingerprint, entry);
+    this.hashes[this.list.length] = hash;
     this.list.push(entry);
     return entry;
   }
@@ -146,10 +156,10 @@ export class StatementTable {
     // Seen once (the doorkeeper took it): no resident can have less, so none is sampled.
     if (estimate === 0) return false;
     let victim = this.randomIndex();
-    let victimTime = this.sketch.estimate(this.list[victim]!.hash);
+    let victimTime = this.sketch.estimate(this.hashes[victim]!);
     for (let i = 1; i < EVICTION_SAMPLE; i++) {
       const candidate = this.randomIndex();
-      const time = this.sketch.estimate(this.list[candidate]!.hash);
+      const time = this.sketch.estimate(this.hashes[candidate]!);
       if (time < victimTime) {
         victim = candidate;
         victimTime = time;
@@ -168,7 +178,10 @@ export class StatementTable {
     // A source with no statement left is forgotten, so the outer map stays bounded too.
     if (byFingerprint?.size === 0) this.bySource.delete(entry.sourceKey);
     const last = this.list.pop()!;
-    if (index < this.list.length) this.list[index] = last;
+    if (index < this.list.length) {
+      this.list[index] = last;
+      this.hashes[index] = last.hash;
+    }
   }
 
   private randomIndex(): number {

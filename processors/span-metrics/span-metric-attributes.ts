@@ -60,8 +60,11 @@ export function visitSpanMetrics(span: ClassifiedSpan, scopesRecordingDbDuration
   }
 }
 
+/** Reads the value of one attribute of a span-derived metric from a classified span (`undefined`: absent). */
+export type SpanMetricValueReader = (span: ClassifiedSpan) => string | number | undefined;
+
 /** One attribute of a span-derived metric and how it is read from a classified span. */
-type Field = readonly [attribute: string, read: (span: ClassifiedSpan) => string | number | undefined];
+type Field = readonly [attribute: string, read: SpanMetricValueReader];
 
 const SERVICE: Field = [ATTR_SERVICE_NAME, (span) => span.service ?? UNKNOWN_SERVICE];
 const QUERY: Field = [ATTR_FEDERATION_QUERY_NAME, (span) => span.queryName];
@@ -92,23 +95,17 @@ const FIELDS: Record<SpanHistogramId | SpanCounterId, readonly Field[]> = {
   ],
 };
 
-// A key joins the values in the metric's field order; an absent value is written as a character no
-// attribute value of these metrics holds, so absent and empty stay apart.
-const SEP = '\u0000';
-const ABSENT = '\u0001';
-
 /**
- * A string that is the same for two spans exactly when {@link spanMetricAttributes} gives them the
- * same attributes for metric `id`: the table's series key, built without an attribute object.
+ * How metric `id`'s attribute values are read from a span, in its attribute order: two spans get
+ * the same attributes from {@link spanMetricAttributes} exactly when every reader gives them the
+ * same value (the span metric table finds a series by these values, without an attribute object).
  */
-export function spanMetricKey(id: SpanHistogramId | SpanCounterId, span: ClassifiedSpan): string {
-  let key = '';
-  for (const [, read] of FIELDS[id]) {
-    const value = read(span);
-    key += (value === undefined ? ABSENT : String(value)) + SEP;
-  }
-  return key;
+export function spanMetricValueReaders(id: SpanHistogramId | SpanCounterId): readonly SpanMetricValueReader[] {
+  return FIELDS[id].map(([, read]) => read);
 }
+
+// The active-queries key joins service and query name with a character no name holds.
+const SEP = '\u0000';
 
 /** The attributes of metric `id` for `span`, absent values left out. */
 export function spanMetricAttributes(id: SpanHistogramId | SpanCounterId, span: ClassifiedSpan): Attributes {

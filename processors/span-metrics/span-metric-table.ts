@@ -8,7 +8,7 @@ import {
   activeQueryAttributes,
   activeQueryKey,
   spanMetricAttributes,
-  spanMetricKey,
+  spanMetricValueReaders,
   visitSpanMetrics,
   type SpanCounterId,
   type SpanHistogramId,
@@ -16,6 +16,7 @@ import {
 } from './span-metric-attributes.js';
 import { SCOPES_RECORDING_DB_DURATION, SPAN_METRICS } from './span-metric-definitions.js';
 import type { SpanMetricRecorder } from './span-metric-instruments.js';
+import { SpanSeriesIndex } from './span-series-index.js';
 
 /** One histogram series: its attributes and its cumulative buckets. */
 export interface HistogramSeries {
@@ -65,17 +66,19 @@ export class SpanMetricTable implements SpanMetricVisitor, SpanMetricRecorder {
   readonly startTime: HrTime = millisToHrTime(Date.now());
   private readonly maxSeries: number;
   private readonly scopesRecordingDbDuration: ReadonlySet<string>;
-  private readonly histograms: Record<SpanHistogramId, Map<string, HistogramSeries>> = {
-    dbDuration: new Map(),
-    queryDuration: new Map(),
-    stageDuration: new Map(),
-    sourceDuration: new Map(),
+  private readonly histograms: Record<SpanHistogramId, SpanSeriesIndex<HistogramSeries>> = {
+    dbDuration: new SpanSeriesIndex(spanMetricValueReaders('dbDuration')),
+    queryDuration: new SpanSeriesIndex(spanMetricValueReaders('queryDuration')),
+    stageDuration: new SpanSeriesIndex(spanMetricValueReaders('stageDuration')),
+    sourceDuration: new SpanSeriesIndex(spanMetricValueReaders('sourceDuration')),
   };
-  private readonly counters: Record<SpanCounterId, Map<string, CounterSeries>> = {
-    queries: new Map(),
-    queryErrors: new Map(),
-    sourceErrors: new Map(),
+  private readonly counters: Record<SpanCounterId, SpanSeriesIndex<CounterSeries>> = {
+    queries: new SpanSeriesIndex(spanMetricValueReaders('queries')),
+    queryErrors: new SpanSeriesIndex(spanMetricValueReaders('queryErrors')),
+    sourceErrors: new SpanSeriesIndex(spanMetricValueReaders('sourceErrors')),
   };
+  /** The overflow series of each metric that reached its bound. */
+  private readonly overflowSeries = new Map<SpanHistogramId | SpanCounterId, { attributes: Attributes }>();
   private readonly active = new Map<string, CounterSeries>();
   private exponentialMaxSize: number | undefined;
   private readonly overflowCounts = new Map<string, number>();
@@ -103,10 +106,9 @@ export class SpanMetricTable implements SpanMetricVisitor, SpanMetricRecorder {
   /** @inheritdoc */
   histogram(id: SpanHistogramId, span: ClassifiedSpan, seconds: number): void {
     const series = this.histograms[id];
-    const key = spanMetricKey(id, span);
-    let found = series.get(key);
+    let found = series.get(span);
     if (found === undefined) {
-      found = this.admit(id, series, key, () => this.newHistogram(id, spanMetricAttributes(id, span)));
+      found = this.admitSpan(id, series, span, () => this.newHistogram(id, spanMetricAttributes(id, span)));
     }
     found.explicit.record(seconds);
     found.exponential?.record(seconds);
@@ -115,8 +117,7 @@ export class SpanMetricTable implements SpanMetricVisitor, SpanMetricRecorder {
   /** @inheritdoc */
   counter(id: SpanCounterId, span: ClassifiedSpan): void {
     const series = this.counters[id];
-    const key = spanMetricKey(id, span);
-    const found = series.get(key) ?? this.admit(id, series, key, () => ({ attributes: spanMetricAttributes(id, span), value: 0 }));
+    const found = series.get(span) ?? this.admitSpan(id, series, span, () => ({ attributes: spanMetricAttributes(id, span), value: 0 }));
     found.value++;
   }
 
@@ -171,6 +172,28 @@ export class SpanMetricTable implements SpanMetricVisitor, SpanMetricRecorder {
     };
   }
 
+  /** A new series of `span`'s attribute values, or — the metric at its bound — the overflow series, counted. */
+  private admitSpan<T extends { attributes: Attributes }>(
+    id: SpanHistogramId | SpanCounterId,
+    series: SpanSeriesIndex<T>,
+    span: ClassifiedSpan,
+    create: () => T,
+  ): T {
+    if (series.size < this.maxSeries - 1) {
+      const created = create();
+      series.add(span, created);
+      return created;
+    }
+    this.countOverflow(id);
+    let overflow = this.overflowSeries.get(id) as T | undefined;
+    if (overflow === undefined) {
+      overflow = { ...create(), attributes: OVERFLOW_ATTRIBUTES };
+      this.overflowSeries.set(id, overflow);
+      series.addUnindexed(overflow);
+    }
+    return overflow;
+  }
+
   /** A new series under `key`, or — the metric at its bound — the overflow series, counted. */
   private admit<T extends { attributes: Attributes }>(
     id: keyof typeof SPAN_METRICS,
@@ -183,6 +206,17 @@ export class SpanMetricTable implements SpanMetricVisitor, SpanMetricRecorder {
       series.set(key, created);
       return created;
     }
+    this.countOverflow(id);
+    let overflow = series.get(OVERFLOW_KEY);
+    if (overflow === undefined) {
+      overflow = { ...create(), attributes: OVERFLOW_ATTRIBUTES };
+      series.set(OVERFLOW_KEY, overflow);
+    }
+    return overflow;
+  }
+
+  /** Counts a recording that went to metric `id`'s overflow series; the first one is logged. */
+  private countOverflow(id: keyof typeof SPAN_METRICS): void {
     const name = SPAN_METRICS[id].name;
     const before = this.overflowCounts.get(name) ?? 0;
     this.overflowCounts.set(name, before + 1);
@@ -190,12 +224,5 @@ export class SpanMetricTable implements SpanMetricVisitor, SpanMetricRecorder {
       fedscopeLog.warn(
         `${name} reached its bound of ${this.maxSeries} series; further attribute sets are added to its otel.metric.overflow series`,
       );
-    let overflow = series.get(OVERFLOW_KEY);
-    if (overflow === undefined) {
-      const created = create();
-      overflow = { ...created, attributes: OVERFLOW_ATTRIBUTES };
-      series.set(OVERFLOW_KEY, overflow);
-    }
-    return overflow;
   }
 }

@@ -10,10 +10,12 @@
  * so no BigInt and no allocation per byte. Non-cryptographic: fine for grouping, not for security.
  */
 
-const HEX = '0123456789abcdef';
+/** Character codes of the hex digits `0`–`9`, `a`–`f`. */
+const HEX_CODES = [48, 49, 50, 51, 52, 53, 54, 55, 56, 57, 97, 98, 99, 100, 101, 102];
 
-function hex16(value: number): string {
-  return HEX[(value >>> 12) & 15]! + HEX[(value >>> 8) & 15]! + HEX[(value >>> 4) & 15]! + HEX[value & 15]!;
+/** The hex digit of the low four bits of `value`, as a character code. */
+function hexCode(value: number): number {
+  return HEX_CODES[value & 15]!;
 }
 
 /**
@@ -23,7 +25,7 @@ function hex16(value: number): string {
  * @returns e.g. `cbf29ce484222325` for the empty string
  */
 export function fnv1a64Hex(text: string): string {
-  // Hash state as four 16-bit limbs, h0 least significant.
+  // Hash state as four 16-bit limbs, h0 least significant (small integers: no heap numbers).
   let h0 = 0x2325;
   let h1 = 0x8422;
   let h2 = 0x9ce4;
@@ -78,5 +80,23 @@ export function fnv1a64Hex(text: string): string {
       h2 = t2 & 0xffff;
     }
   }
-  return hex16(h3) + hex16(h2) + hex16(h1) + hex16(h0);
+  // One string from 16 character codes: no intermediate strings to build and join.
+  return String.fromCharCode(
+    hexCode(h3 >>> 12),
+    hexCode(h3 >>> 8),
+    hexCode(h3 >>> 4),
+    hexCode(h3),
+    hexCode(h2 >>> 12),
+    hexCode(h2 >>> 8),
+    hexCode(h2 >>> 4),
+    hexCode(h2),
+    hexCode(h1 >>> 12),
+    hexCode(h1 >>> 8),
+    hexCode(h1 >>> 4),
+    hexCode(h1),
+    hexCode(h0 >>> 12),
+    hexCode(h0 >>> 8),
+    hexCode(h0 >>> 4),
+    hexCode(h0),
+  );
 }

@@ -6,6 +6,7 @@
 import { fnv1a64Hex } from './fnv1a64.js';
 import { SqlNormalizer } from './fingerprint.js';
 import { LruCache } from './lru-cache.js';
+import { SeenTextFilter } from './seen-text-filter.js';
 import { SqlSummarizer } from './query-summary.js';
 import { DEFAULT_TRUNCATION_MARKER, SqlSanitizer, truncateWithMarker } from './sanitize.js';
 import { type SqlDialect, SQL_DIALECTS, sqlDialectIndex } from './sql-dialect.js';
@@ -46,7 +47,7 @@ export interface StatementAnalyzerOptions {
 export interface StatementAnalyzerStats {
   /** Calls answered from the cache. */
   hits: number;
-  /** Calls that analysed a cacheable text. */
+  /** Calls that analysed a cacheable text (for {@link StatementAnalyzer.fingerprint}, a text seen the first time, not cached). */
   misses: number;
   /** Cache entries evicted to respect `maxEntries`. */
   evictions: number;
@@ -92,6 +93,8 @@ type DialectSlots = Array<StatementAnalysis | undefined>;
  */
 export class StatementAnalyzer {
   private readonly cache: LruCache<string, DialectSlots>;
+  /** Texts {@link fingerprint} saw lately: only one that comes back is analysed in full and cached. */
+  private readonly seenTexts: SeenTextFilter;
   private readonly maxCachedTextLength: number;
   private readonly maxTextLength: number;
   private readonly maxQueryTextLength: number;
@@ -115,6 +118,8 @@ export class StatementAnalyzer {
       throw new RangeError('StatementAnalyzer option truncationMarker must be a string shorter than maxQueryTextLength');
     }
     this.marker = marker;
+    // A text seen again within about four cache-fulls of other texts is cached; one seen once is not.
+    this.seenTexts = new SeenTextFilter(Math.max(256, 4 * this.cache.maxEntries));
   }
 
   /**
@@ -137,6 +142,40 @@ export class StatementAnalyzer {
       this.hits++;
       return cached;
     }
+    return this.analyzeAndCache(text, slot, slots);
+  }
+
+  /**
+   * The fingerprint of a statement text: `analyze(text, dialect).fingerprint`, computed more cheaply
+   * for a text not seen lately. A cached text answers from the cache; a text seen once before
+   * (within about four cache-fulls of other texts) is analysed in full and cached, as `analyze`
+   * does; a text seen the first time is only normalised and hashed, and not cached, so that a flood
+   * of one-off texts neither pays for the sanitised text and summary nor evicts the statements that
+   * come back. Never throws.
+   *
+   * @param text - the statement text as the application passed it
+   * @param dialect - how to lex it (see `dialectForSystem`); `generic` when unknown
+   */
+  fingerprint(text: string, dialect: SqlDialect = 'generic'): string {
+    if (typeof text !== 'string') text = '';
+    const slot = sqlDialectIndex(dialect);
+    if (text.length > this.maxCachedTextLength || this.cache.maxEntries === 0) {
+      this.uncached++;
+      return this.computeFingerprint(text, SQL_DIALECTS[slot] ?? 'generic');
+    }
+    const slots = this.cache.get(text);
+    const cached = slots?.[slot];
+    if (cached !== undefined) {
+      this.hits++;
+      return cached.fingerprint;
+    }
+    if (slots !== undefined || this.seenTexts.seenBefore(text, this.maxCachedTextLength))
+      return this.analyzeAndCache(text, slot, slots).fingerprint;
+    this.misses++;
+    return this.computeFingerprint(text, SQL_DIALECTS[slot] ?? 'generic');
+  }
+
+  private analyzeAndCache(text: string, slot: number, slots: DialectSlots | undefined): StatementAnalysis {
     this.misses++;
     const analysis = this.compute(text, SQL_DIALECTS[slot] ?? 'generic');
     if (slots !== undefined) {
@@ -165,6 +204,20 @@ export class StatementAnalyzer {
   /** Empties the cache (counters are kept). */
   clear(): void {
     this.cache.clear();
+  }
+
+  /** `compute(text, dialect).fingerprint` without the sanitised text and the summary. */
+  private computeFingerprint(text: string, dialect: SqlDialect): string {
+    try {
+      const input = leadingSqlText(text, this.maxTextLength);
+      const lexer = new SqlLexer(input, resolveSqlLexerMode(input, dialect));
+      const normalizer = new SqlNormalizer(input);
+      for (let kind = lexer.next(); kind !== SqlTokenKind.End; kind = lexer.next()) normalizer.token(kind, lexer.start, lexer.end);
+      return fnv1a64Hex(normalizer.result());
+    } catch {
+      this.errors++;
+      return FAILED.fingerprint;
+    }
   }
 
   private compute(text: string, dialect: SqlDialect): StatementAnalysis {
