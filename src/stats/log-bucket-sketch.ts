@@ -1,7 +1,10 @@
+import type { BitReader } from './bit-reader.js';
+import type { BitWriter } from './bit-writer.js';
+import type { CountArray } from './bucket-count-model.js';
 import { LogBucketMapping } from './log-bucket-mapping.js';
 import type { LogBucketSketchOptions, QuantileSketch, QuantileSketchJSON } from './types.js';
 
-type Counts = Uint8Array | Uint16Array | Uint32Array | Float64Array;
+type Counts = CountArray;
 
 const FORMAT = 'fedscope.logbucket/1';
 const DEFAULT_RELATIVE_ACCURACY = 0.01;
@@ -14,7 +17,16 @@ const UINT32_LIMIT = 0xffffffff;
 const INITIAL_BUCKETS = 32;
 /** Estimated bytes of the sketch object and of a typed array with its buffer, on a 64-bit heap. */
 const OBJECT_BYTES = 136;
-const TYPED_ARRAY_BYTES = 160;
+/**
+ * Packed counts list the occupied buckets (gap and count each an Elias-gamma code) when at most
+ * 4 in 5 buckets of the range are occupied and they hold 3 values each or fewer on average, else
+ * entropy-code every bucket of the range. Measured on lognormal latencies: a 5 s slot at 100
+ * values/s takes the same bits either way, and listing it brought the windowed statistics'
+ * record cost at 100 spans/s from 1.5× to 1.15× that of plain sketches; busier slots list longer.
+ */
+const SPARSE_RATIO = 1.25;
+const SPARSE_MEAN_COUNT = 3;
+const TYPED_ARRAY_BYTES = 200;
 
 /**
  * A DDSketch-style quantile sketch: logarithmic buckets (see {@link LogBucketMapping}), so every
@@ -267,6 +279,85 @@ export class LogBucketSketch implements QuantileSketch {
     if (last - first + 1 === counts.length) return;
     this.counts = counts.slice(first, last + 1);
     this.offset += first;
+  }
+
+  /**
+   * Writes this sketch's values (not its options) in packed form: the zero bucket, sum, min and max
+   * exactly, the occupied bucket range and its counts entropy-coded (see bucket-count-model.ts).
+   * {@link LogBucketSketch.addPacked} on a sketch with the same bucket layout adds them back
+   * exactly as {@link LogBucketSketch.merge} of this sketch would. `sum` replaces the sum written
+   * (for a sum kept in another order of additions, which floating point tells apart). @internal
+   * (the windowed statistics keep finished slots so)
+   */
+  writePacked(writer: BitWriter, sum = this.valueSum): void {
+    writer.writeUnsigned(this.zeroCount);
+    writer.writeNumber(sum);
+    writer.writeNumber(this.lowest);
+    writer.writeNumber(this.highest);
+    const counts = this.counts;
+    const first = counts === null ? -1 : firstNonZero(counts);
+    if (counts === null || first < 0) {
+      writer.writeUnsigned(0);
+      return;
+    }
+    const last = lastNonZero(counts);
+    writer.writeUnsigned(last - first + 1);
+    writer.writeUnsigned(this.total - this.zeroCount);
+    const firstKey = this.offset + first;
+    writer.writeUnsigned(firstKey >= 0 ? 2 * firstKey : -2 * firstKey - 1);
+    // Few occupied buckets in the range (few values, or sparse tails): list them, which costs
+    // time and bits by occupied bucket rather than by bucket.
+    let occupied = 0;
+    for (let i = first; i <= last; i++) if (counts[i] !== 0) occupied++;
+    const sparse = occupied * SPARSE_RATIO <= last - first + 1 && this.total - this.zeroCount <= SPARSE_MEAN_COUNT * occupied;
+    writer.writeBits(sparse ? 1 : 0, 1);
+    if (sparse) writer.writeOccupiedCounts(counts, first, last);
+    else writer.writeBucketCounts(counts, first, last);
+  }
+
+  /**
+   * The sum of the values of a sketch written by {@link LogBucketSketch.writePacked}, read from
+   * `reader` without unpacking the rest. @internal
+   */
+  static packedSum(reader: BitReader): number {
+    reader.readUnsigned(); // zero bucket
+    return reader.readNumber();
+  }
+
+  /**
+   * Adds the values of a sketch written by {@link LogBucketSketch.writePacked} (same bucket
+   * layout), read from `reader`: the same result as merging that sketch. @internal
+   */
+  addPacked(reader: BitReader): void {
+    const zeroCount = reader.readUnsigned();
+    const sum = reader.readNumber();
+    const lowest = reader.readNumber();
+    const highest = reader.readNumber();
+    const length = reader.readUnsigned();
+    let indexed = 0;
+    if (length > 0) {
+      indexed = reader.readUnsigned();
+      const folded = reader.readUnsigned();
+      const firstKey = folded % 2 === 0 ? folded / 2 : -(folded + 1) / 2;
+      this.ensureRange(firstKey, firstKey + length - 1);
+      // No bucket can pass the indexed total: widen once, then add while decoding.
+      this.widenFor(this.total - this.zeroCount + indexed);
+      if (reader.readBits(1) === 1) reader.addOccupiedCounts(indexed, length, this.counts as Counts, firstKey - this.offset);
+      else reader.addBucketCounts(length, this.counts as Counts, firstKey - this.offset);
+    }
+    this.zeroCount += zeroCount;
+    this.total += zeroCount + indexed;
+    this.valueSum += sum;
+    if (lowest < this.lowest) this.lowest = lowest;
+    if (highest > this.highest) this.highest = highest;
+  }
+
+  /**
+   * Sets the sum of the values: for a sum that the caller added up in another order (floating-point
+   * sums depend on the order of additions), so that it matches the one reported elsewhere. @internal
+   */
+  replaceSum(sum: number): void {
+    this.valueSum = sum;
   }
 
   /** Buckets currently allocated (including empty ones inside the allocated range). */

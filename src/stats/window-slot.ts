@@ -1,9 +1,10 @@
 import type { LogBucketSketch } from './log-bucket-sketch.js';
 
 /**
- * Counters of one time slot of a series (or of a merge of slots): what
- * {@link SlidingWindowStats} keeps per slot and adds up on reads. The latency sketch is created
- * only when a latency arrives, so an empty slot holds no bucket storage.
+ * Counters of one time slot of a series (or of a sum of slots): what {@link SlidingWindowStats}
+ * keeps of the slot being recorded, and adds up on reads (finished slots are kept packed, see
+ * {@link PackedSlotRing}). The latency sketch is created only when a latency arrives, so an empty
+ * slot holds no bucket storage.
  */
 export class WindowSlot {
   /** Slot number: ⌊time / slot width⌋; `-Infinity` when the slot holds nothing. */
@@ -21,36 +22,22 @@ export class WindowSlot {
   /** Latencies in ms, or `null` while none was recorded. */
   sketch: LogBucketSketch | null = null;
 
-  /**
-   * Adds `other`'s figures to this slot; its sketch is merged into ours, which `newSketch`
-   * supplies when this slot has none yet.
-   */
-  absorb(other: WindowSlot, newSketch: () => LogBucketSketch): void {
+  /** Adds `other`'s counters (not its sketch) to this slot's. */
+  addCounters(other: WindowSlot): void {
     this.count += other.count;
     this.errors += other.errors;
     this.rowsReturned += other.rowsReturned;
     this.cacheHits += other.cacheHits;
     this.cacheLookups += other.cacheLookups;
-    const sketch = other.sketch;
-    if (sketch !== null && sketch.count > 0) {
-      if (this.sketch === null) this.sketch = newSketch();
-      this.sketch.merge(sketch);
-    }
   }
 
-  /**
-   * Empties the slot and gives it slot number `index`. Returns the sketch it held (or `null`),
-   * which the caller may clear and reuse or drop.
-   */
-  reset(index: number): LogBucketSketch | null {
-    const sketch = this.sketch;
+  /** Empties the counters and gives the slot number `index`; the sketch is left to the caller. */
+  reset(index: number): void {
     this.index = index;
     this.count = 0;
     this.errors = 0;
     this.rowsReturned = 0;
     this.cacheHits = 0;
     this.cacheLookups = 0;
-    this.sketch = null;
-    return sketch;
   }
 }
