@@ -21,13 +21,14 @@ export class BoundedKeyRing<V> {
 
   /** Sets `key`, forgetting the oldest key when full. */
   set(key: string, value: V): void {
-    if (!this.values.has(key)) {
-      const evicted = this.ring[this.next];
-      if (evicted !== undefined) this.values.delete(evicted);
-      this.ring[this.next] = key;
-      this.next = (this.next + 1) % this.ring.length;
-    }
+    const size = this.values.size;
     this.values.set(key, value);
+    if (this.values.size === size) return;
+    // A new key (two map operations, not three): the evicted one cannot be `key`.
+    const evicted = this.ring[this.next];
+    if (evicted !== undefined) this.values.delete(evicted);
+    this.ring[this.next] = key;
+    this.next = this.next + 1 === this.ring.length ? 0 : this.next + 1;
   }
 
   /** Keys held now. */

@@ -1,4 +1,4 @@
-import { UNKNOWN_SERVICE, type ClassifiedSpan } from '../classified-span.js';
+import { UNKNOWN_SERVICE } from '../classified-span.js';
 import type {
   AssembledTrace,
   CriticalPathStep,
@@ -8,11 +8,12 @@ import type {
   SuggestionCandidate,
   TraceAnalysis,
   TraceAnalyzerOptions,
+  TraceSpan,
 } from './types.js';
 
 /** A span in the analysed tree. */
 interface Node {
-  readonly span: ClassifiedSpan;
+  readonly span: TraceSpan;
   readonly id: string;
   readonly label: string;
   readonly start: number;
@@ -209,7 +210,8 @@ export class TraceAnalyzer {
     const end = Math.min(node.end, until);
     let cursor = end;
     if (node.children.length > 0) {
-      const children = [...node.children].sort((a, b) => b.end - a.end);
+      // A single child needs no sorted copy.
+      const children = node.children.length === 1 ? node.children : [...node.children].sort((a, b) => b.end - a.end);
       for (const child of children) {
         if (cursor <= node.start) break;
         if (child.start >= cursor) continue;
@@ -235,6 +237,8 @@ export class TraceAnalyzer {
    * source calls, a call and its retries) are one member: they are sequential by nature.
    */
   private sequentialParts(parent: Node, out: SuggestionCandidate[]): void {
+    // Fewer than two children make fewer than two members: skip the set and the sorted copy.
+    if (parent.children.length < 2) return;
     const seen = new Set<string>();
     const members: Node[] = [];
     for (const c of [...parent.children].sort((a, b) => a.start - b.start)) {
@@ -394,7 +398,7 @@ export class TraceAnalyzer {
   }
 }
 
-function newNode(span: ClassifiedSpan): Node {
+function newNode(span: TraceSpan): Node {
   const end = span.endTimeMs;
   const start = span.startTimeMs ?? end - span.durationMs;
   return {
@@ -424,7 +428,7 @@ function inherit(child: Node, parent: Node): void {
   child.poolWait ||= parent.poolWait;
 }
 
-function labelOf(span: ClassifiedSpan): string {
+function labelOf(span: TraceSpan): string {
   switch (span.role) {
     case 'query':
       return span.queryName ?? 'query';
@@ -466,6 +470,13 @@ function subtreeCritical(node: Node): number {
 function selfTime(node: Node): number {
   const duration = node.end - node.start;
   if (node.children.length === 0) return duration;
+  if (node.children.length === 1) {
+    // One interval: what the general case below computes, without its arrays.
+    const c = node.children[0] as Node;
+    const a = Math.max(c.start, node.start);
+    const b = Math.min(c.end, node.end);
+    return b > a ? Math.max(0, duration - (b - a)) : duration;
+  }
   const intervals = node.children
     .map((c) => [Math.max(c.start, node.start), Math.min(c.end, node.end)] as const)
     .filter(([a, b]) => b > a)

@@ -23,14 +23,41 @@ export type TraceDropReason =
   /** A span without a trace id or span id (hand-built or malformed). */
   | 'untraced';
 
+/**
+ * The fields of a {@link ClassifiedSpan} that trace analysis reads: what the assembler holds per
+ * span while its trace is open (a compact copy, so the classified span itself dies young). A
+ * ClassifiedSpan is one.
+ */
+export type TraceSpan = Pick<
+  ClassifiedSpan,
+  | 'role'
+  | 'durationMs'
+  | 'endTimeMs'
+  | 'queryName'
+  | 'stage'
+  | 'source'
+  | 'rowsReturned'
+  | 'cacheHit'
+  | 'service'
+  | 'traceId'
+  | 'spanId'
+  | 'parentSpanId'
+  | 'startTimeMs'
+  | 'part'
+  | 'dependsOn'
+  | 'retryAttempt'
+  | 'timedOut'
+  | 'poolWait'
+>;
+
 /** One federated query's spans, gathered by the assembler once its root and grace period ended. */
 export interface AssembledTrace {
   /** Trace id. */
   readonly traceId: string;
   /** The federated query's root span (role `query`). */
-  readonly root: ClassifiedSpan;
+  readonly root: TraceSpan;
   /** Every span gathered for the trace, the root included, in arrival order. */
-  readonly spans: readonly ClassifiedSpan[];
+  readonly spans: readonly TraceSpan[];
   /** Spans were dropped because the trace hit `maxSpansPerTrace`. */
   readonly truncated: boolean;
 }
@@ -65,6 +92,12 @@ export interface TraceAssemblerOptions {
    * @default 60000
    */
   maxTraceAgeMs?: number;
+  /**
+   * Least time between two warning lines on stderr about the traces and spans dropped (each line
+   * has the drops since the previous one, by reason, and the coverage).
+   * @default 60000
+   */
+  dropLogIntervalMs?: number;
 }
 
 /** The assembler's counters. */

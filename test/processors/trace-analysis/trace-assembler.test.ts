@@ -157,6 +157,31 @@ describe('TraceAssembler', () => {
     });
   });
 
+  it('expires a rootless trace in first-seen order while thousands of younger traces finish behind it', () => {
+    const clock = new ManualClock(0);
+    const { traces, sink } = collector();
+    const assembler = new TraceAssembler([sink], { graceMs: 0, maxTracesInFlight: 4, maxTraceAgeMs: 1000 }, clock);
+    assembler.record(syntheticTrace('rootless', [{ id: 's', parent: 'lost', role: 'source', source: 'pg', start: 0, end: 1 }])[0]!);
+    // Far more finished traces than the age queue's bound (2 × 4 + 1024) pass behind the waiting one.
+    for (let i = 0; i < 3000; i++) {
+      clock.advance(0.1);
+      for (const span of simple(`t${i}`)) assembler.record(span);
+    }
+    assembler.flush();
+    expect(traces).toHaveLength(3000);
+    expect(assembler.stats()).toMatchObject({ inFlight: 1, droppedTraces: { expired_without_root: 0 } });
+    clock.advance(1000 - 300 + 1);
+    assembler.record(simple('young')[0]!);
+    expect(assembler.stats()).toMatchObject({
+      inFlight: 1,
+      droppedTraces: { expired_without_root: 1, trace_limit: 0 },
+      droppedSpans: { expired_without_root: 1 },
+    });
+    clock.advance(1001);
+    assembler.flush();
+    expect(assembler.stats()).toMatchObject({ inFlight: 0, droppedTraces: { expired_without_root: 2 } });
+  });
+
   it('closes a trace at once when its local root ends without a federated query in it', () => {
     const clock = new ManualClock(0);
     const { traces, sink } = collector();
