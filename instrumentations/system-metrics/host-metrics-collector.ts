@@ -3,13 +3,16 @@ import { fedscopeLog } from '../../src/diagnostics/fedscope-log.js';
 import { FEDSCOPE_SCOPE_NAME } from '../../src/span-model/attributes.js';
 import { FEDSCOPE_VERSION } from '../../src/version.js';
 import type { HostMetricsOptions, HostSample, SystemInformationApi } from './types.js';
+import { WorkerSystemInformation } from './worker-system-information.js';
 
 /** Shortest allowed interval: a reading spawns work worth tens of ms (see the notes, §7). */
 export const MIN_HOST_INTERVAL_MS = 10_000;
 
 /**
  * Host metrics through systeminformation 5.x on a slow, unref'd timer — never in the query path:
- * CPU (`currentLoad`), memory (`mem`), filesystems (`fsSize`) and network (`networkStats`).
+ * CPU (`currentLoad`), memory (`mem`), filesystems (`fsSize`) and network (`networkStats`). The
+ * readings run in a worker thread ({@link WorkerSystemInformation}): systeminformation's Linux
+ * readers call `execSync`, which would stall the application's event loop.
  * `start()` primes `currentLoad()` first (its first call samples for about half a second) so
  * the first reading is meaningful. Readings are cached; the observable instruments and the health
  * score read the cache, so a scrape never waits on systeminformation.
@@ -28,6 +31,7 @@ export class HostMetricsCollector {
   private readonly intervalMs: number;
   private readonly options: HostMetricsOptions;
   private si: SystemInformationApi | undefined;
+  private worker: WorkerSystemInformation | undefined;
   private timer: NodeJS.Timeout | undefined;
   private current: HostSample | undefined;
   private inFlight: Promise<HostSample | undefined> | undefined;
@@ -60,7 +64,7 @@ export class HostMetricsCollector {
   async start(): Promise<void> {
     if (this.timer !== undefined) return;
     try {
-      this.si = await (this.options.systemInformation ?? loadSystemInformation)();
+      this.si = await (this.options.systemInformation ?? (async () => (this.worker = new WorkerSystemInformation())))();
       await this.si.currentLoad();
     } catch (error) {
       fedscopeLog.warn('host metrics are off (systeminformation failed to load or read)', error);
@@ -73,10 +77,11 @@ export class HostMetricsCollector {
     this.timer.unref();
   }
 
-  /** Stops the timer; the last reading stays readable. */
+  /** Stops the timer and the readings' worker; the last reading stays readable. */
   stop(): void {
     if (this.timer !== undefined) clearInterval(this.timer);
     this.timer = undefined;
+    this.worker?.close().catch((error: unknown) => fedscopeLog.warn('host metrics: stopping the reading worker failed', error));
   }
 
   /** Takes one reading now (a reading already in flight is shared). */
@@ -195,12 +200,6 @@ export class HostMetricsCollector {
       (r, x) => r.observe(x.collectCpuMs / 1000),
     );
   }
-}
-
-async function loadSystemInformation(): Promise<SystemInformationApi> {
-  // Loaded on demand: the package is only needed when host metrics are on.
-  const mod = (await import('systeminformation')) as unknown as { default?: SystemInformationApi } & SystemInformationApi;
-  return mod.default ?? mod;
 }
 
 function fsAttributes(f: HostSample['filesystems'][number]): Record<string, string> {

@@ -73,7 +73,7 @@ export interface HostMetricsOptions {
   network?: boolean;
   /**
    * The systeminformation API (a fake in tests).
-   * @default `import('systeminformation')`
+   * @default systeminformation in a worker thread (its `execSync` calls never stall the event loop)
    */
   systemInformation?: () => Promise<SystemInformationApi>;
 }
