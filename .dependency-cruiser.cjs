@@ -46,9 +46,9 @@ module.exports = {
     {
       name: 'shipped-code-not-on-test-code',
       severity: 'error',
-      comment: 'What ships never imports tests, benchmarks or examples.',
+      comment: 'What ships never imports tests, benchmarks, the soak or examples.',
       from: { path: '^(src|instrumentations|processors)/' },
-      to: { path: '^(test|bench|examples)/' },
+      to: { path: '^(test|bench|soak|examples)/' },
     },
     {
       name: 'every-source-file-placed',

@@ -1,5 +1,5 @@
 // ESLint flat config: typescript-eslint's type-checked recommended rules over every TypeScript file of the
-// project (src, instrumentations, processors, test, bench, examples, scripts), formatting left to prettier.
+// project (src, instrumentations, processors, test, bench, soak, examples, scripts), formatting left to prettier.
 import { defineConfig, globalIgnores } from 'eslint/config';
 import eslintConfigPrettier from 'eslint-config-prettier/flat';
 import tseslint from 'typescript-eslint';
