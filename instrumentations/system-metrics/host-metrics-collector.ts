@@ -36,6 +36,8 @@ export class HostMetricsCollector {
   private current: HostSample | undefined;
   private inFlight: Promise<HostSample | undefined> | undefined;
   private failures = 0;
+  /** Set by stop(): a start still awaiting its first reading then ends quietly instead of starting the timer. */
+  private stopped = false;
   private registered = false;
 
   /** @param options - interval, meter provider, what to read */
@@ -63,15 +65,20 @@ export class HostMetricsCollector {
    */
   async start(): Promise<void> {
     if (this.timer !== undefined) return;
+    this.stopped = false;
     try {
       this.si = await (this.options.systemInformation ?? (async () => (this.worker = new WorkerSystemInformation())))();
+      if (this.stopped) return;
       await this.si.currentLoad();
     } catch (error) {
-      fedscopeLog.warn('host metrics are off (systeminformation failed to load or read)', error);
+      // A stop() while starting closes the worker under the priming call: not a failure.
+      if (!this.stopped) fedscopeLog.warn('host metrics are off (systeminformation failed to load or read)', error);
       return;
     }
+    if (this.stopped) return;
     this.register((this.options.meterProvider ?? metrics.getMeterProvider()).getMeter(`${FEDSCOPE_SCOPE_NAME}.system`, FEDSCOPE_VERSION));
     await this.tick();
+    if (this.stopped) return;
     this.timer = setInterval(() => void this.tick(), this.intervalMs);
     // Host metrics must never keep the application alive.
     this.timer.unref();
@@ -79,6 +86,7 @@ export class HostMetricsCollector {
 
   /** Stops the timer and the readings' worker; the last reading stays readable. */
   stop(): void {
+    this.stopped = true;
     if (this.timer !== undefined) clearInterval(this.timer);
     this.timer = undefined;
     this.worker?.close().catch((error: unknown) => fedscopeLog.warn('host metrics: stopping the reading worker failed', error));
@@ -134,6 +142,7 @@ export class HostMetricsCollector {
       this.current = sample;
       return sample;
     } catch (error) {
+      if (this.stopped) return undefined;
       this.failures++;
       fedscopeLog.warn('host metrics reading failed', error);
       return undefined;

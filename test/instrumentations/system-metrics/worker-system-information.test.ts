@@ -1,6 +1,7 @@
 import { totalmem } from 'node:os';
 import { threadId } from 'node:worker_threads';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { fedscopeLog } from '../../../src/diagnostics/fedscope-log.js';
 import { HostMetricsCollector } from '../../../instrumentations/system-metrics/host-metrics-collector.js';
 import { WorkerSystemInformation } from '../../../instrumentations/system-metrics/worker-system-information.js';
 
@@ -50,6 +51,29 @@ describe('WorkerSystemInformation', () => {
 });
 
 describe('HostMetricsCollector with the default (worker) systeminformation', () => {
+  it('ends quietly when stopped while it starts, and does not start its timer', async () => {
+    const warned = vi.spyOn(fedscopeLog, 'warn').mockImplementation(() => undefined);
+    try {
+      const host = new HostMetricsCollector();
+      const starting = host.start();
+      host.stop(); // before its worker started
+      await starting;
+      const again = new HostMetricsCollector();
+      const startingAgain = again.start();
+      await new Promise((resolve) => setTimeout(resolve, 30));
+      again.stop(); // while its worker primes currentLoad()
+      await startingAgain;
+      expect(again.latest()).toBeUndefined();
+      expect(host.latest()).toBeUndefined();
+      expect(host.failedReadings).toBe(0);
+      expect(warned).not.toHaveBeenCalled();
+      // stop() lets the worker go (terminate() finishes in the background): nothing keeps the process alive.
+      await vi.waitFor(() => expect(process.getActiveResourcesInfo()).not.toContain('MessagePort'), { timeout: 5000 });
+    } finally {
+      warned.mockRestore();
+    }
+  });
+
   it('takes real readings and stops its worker', async () => {
     const host = new HostMetricsCollector();
     await host.start();
