@@ -3,6 +3,7 @@ import { dirname, resolve as resolvePath } from 'node:path';
 import { getHeapStatistics } from 'node:v8';
 import { AlertRulesError } from '../../processors/alerts/alert-rules-error.js';
 import { DEFAULT_ANALYSIS_BOUNDS } from '../../processors/analysis/analysis-options.js';
+import { DEFAULT_MAX_SERIES_PER_METRIC } from '../output/metrics/exposition-budget.js';
 import { FedscopeConfigError } from '../diagnostics/fedscope-config-error.js';
 import { DEFAULT_MAX_BYTES } from '../otlp/decode-trace-request.js';
 import { DEFAULT_MAX_SPANS } from '../otlp/decode-trace-payload.js';
@@ -185,6 +186,12 @@ export const COLLECTOR_SETTINGS: readonly CollectorSetting[] = [
   setting('maxStatements', 'N', String(DEFAULT_ANALYSIS_BOUNDS.maxStatements), 'most (source, statement) pairs tracked'),
   setting('topStatements', 'N', String(DEFAULT_ANALYSIS_BOUNDS.topStatements), 'length of each top-statements list'),
   setting(
+    'maxSeriesPerMetric',
+    'N',
+    String(DEFAULT_MAX_SERIES_PER_METRIC),
+    'the exposition budget: most series one metric exports, the rest folded into its overflow series (as metrics.maxSeriesPerMetric)',
+  ),
+  setting(
     'idleExpirySeconds',
     'S',
     `${DEFAULT_ANALYSIS_BOUNDS.idleExpirySeconds}, or twice the longest window`,
@@ -291,7 +298,9 @@ export function resolveCollectorConfig(sources: CollectorConfigSources): Collect
     if (value !== undefined)
       influxdb[option] = typeof value.value === 'number' || typeof value.value === 'boolean' ? String(value.value) : value.value;
   }
-  const pipeline = resolvePipelineConfig(analysis, rules, alertmanager, alertSpoolDir, influxdb, labelOf);
+  const seriesValue = given('maxSeriesPerMetric');
+  const metrics = seriesValue === undefined ? undefined : { maxSeriesPerMetric: numberOrText(seriesValue.value) };
+  const pipeline = resolvePipelineConfig(analysis, metrics, rules, alertmanager, alertSpoolDir, influxdb, labelOf);
 
   const historyValue = given('historyDir');
   const historyDir =
@@ -327,6 +336,7 @@ export function resolveCollectorConfig(sources: CollectorConfigSources): Collect
  */
 function resolvePipelineConfig(
   analysis: Record<string, unknown>,
+  metrics: Record<string, unknown> | undefined,
   rulesFile: string | undefined,
   alertmanager: unknown,
   spoolDir: string | undefined,
@@ -338,6 +348,7 @@ function resolvePipelineConfig(
     const resolved = resolveConfig(
       {
         analysis,
+        ...(metrics === undefined ? {} : { metrics }),
         alerts: {
           ...(rulesFile === undefined ? {} : { rulesFile }),
           ...(alertmanager === undefined ? {} : { alertmanager: { url: alertmanager as string } }),
@@ -354,6 +365,7 @@ function resolvePipelineConfig(
     );
     return Object.freeze({
       analysis: Object.freeze(resolved.analysis),
+      metrics: Object.freeze(resolved.metrics),
       health: resolved.health,
       alerts: resolved.alerts,
       hostMetrics: resolved.hostMetrics,
@@ -365,6 +377,7 @@ function resolvePipelineConfig(
     const influxdbKey = Object.entries(INFLUXDB_KEYS).find(([, option]) => error.field === `influxdb.${option}`)?.[0];
     const key =
       /^analysis\.(\w+)/.exec(error.field)?.[1] ??
+      (error.field === 'metrics.maxSeriesPerMetric' ? 'maxSeriesPerMetric' : undefined) ??
       (error.field.startsWith('alerts.alertmanager') ? 'alertmanager' : undefined) ??
       influxdbKey;
     if (key === undefined) throw error;
