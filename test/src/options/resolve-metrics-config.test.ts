@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { resolveConfig } from '../../../src/options/resolve-config.js';
 import { startFedscope } from '../../../src/sdk/start-fedscope.js';
+import { quietFedscopeOptions } from '../../support/quiet-fedscope-options.js';
 import { runCardinalityAttack } from '../../support/cardinality-attack.js';
 import { configErrorOf } from '../../support/config-error-of.js';
 import { httpGet } from '../../support/http-get.js';
@@ -19,15 +20,7 @@ describe('resolveConfig: metrics.maxSeriesPerMetric', () => {
   });
 
   it('is the budget of the /metrics of startFedscope: a metric over it keeps that many series, its overflow series included', async () => {
-    const fedscope = startFedscope({
-      metrics: { maxSeriesPerMetric: 3 },
-      registerGlobal: false,
-      otlp: false,
-      hostMetrics: false,
-      runtimeMetrics: false,
-      alerts: false,
-      prometheus: { host: '127.0.0.1', port: 0 },
-    });
+    const fedscope = startFedscope(quietFedscopeOptions({ metrics: { maxSeriesPerMetric: 3 } }));
     try {
       await fedscope.ready;
       const shape = { statements: 6, names: 6, callsPerTrace: 1, hotNames: 0, hotEvery: 1 };

@@ -9,6 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { FedscopeHandle } from '../../../src/sdk/fedscope-handle.js';
 import { startFedscope } from '../../../src/sdk/start-fedscope.js';
+import { quietFedscopeOptions } from '../../support/quiet-fedscope-options.js';
 import { startWatched, type WatchedProcess } from '../../support/child-process.js';
 import { freePort } from '../../support/free-port.js';
 import { requirementGate, START_HINT } from '../../support/real-servers.js';
@@ -40,15 +41,9 @@ beforeAll(async () => {
   if (prometheusGate.skip) return;
   certificates = makeTestCertificates();
   dataDir = mkdtempSync(join(tmpdir(), 'fedscope-prometheus-'));
-  fedscope = startFedscope({
-    registerGlobal: false,
-    otlp: false,
-    hostMetrics: false,
-    runtimeMetrics: false,
-    alerts: false,
-    prometheus: { host: '127.0.0.1', port: 0 },
-    http: { token: TOKEN, tls: { certFile: certificates.certFile, keyFile: certificates.keyFile } },
-  });
+  fedscope = startFedscope(
+    quietFedscopeOptions({ http: { token: TOKEN, tls: { certFile: certificates.certFile, keyFile: certificates.keyFile } } }),
+  );
   await fedscope.ready;
   const target = new URL(fedscope.metricsUrl!).host;
   const job = (name: string, authorization: string) => `  - job_name: ${name}

@@ -12,6 +12,7 @@ import { fedscopeLog } from '../../../../src/diagnostics/fedscope-log.js';
 import { DEFAULT_MAX_SERIES_PER_METRIC } from '../../../../src/output/metrics/exposition-budget.js';
 import type { FedscopeHandle } from '../../../../src/sdk/fedscope-handle.js';
 import { startFedscope } from '../../../../src/sdk/start-fedscope.js';
+import { quietFedscopeOptions } from '../../../support/quiet-fedscope-options.js';
 import {
   CI_CARDINALITY_ATTACK,
   expositionSizes,
@@ -57,14 +58,7 @@ beforeAll(
     setFlagsFromString('--expose-gc');
     const gc = runInNewContext('gc') as () => void;
     fedscopeLog.configure({ write: (line) => logLines.push(line), forwardToDiag: false });
-    fedscope = startFedscope({
-      registerGlobal: false,
-      otlp: false,
-      hostMetrics: false,
-      runtimeMetrics: false,
-      alerts: false,
-      prometheus: { host: '127.0.0.1', port: 0 },
-    });
+    fedscope = startFedscope(quietFedscopeOptions());
     await fedscope.ready;
     attack = await runCardinalityAttack(fedscope.tracerProvider.getTracer('cardinality-attack'), shape);
     const answer = await httpGet(`${fedscope.metricsUrl!}/metrics`);
