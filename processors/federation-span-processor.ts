@@ -8,7 +8,8 @@ import { isQueryRootSpan } from '../src/span-model/query-root.js';
 import { UNKNOWN_SERVICE, type ClassifiedSpan, type SpanRole } from './classified-span.js';
 import { FederationInstruments } from './federation-instruments.js';
 import type { SpanMetricTable } from './span-metrics/span-metric-table.js';
-import { classifySpan, serviceOf, type SourceResolver } from './span-classifier.js';
+import { classifyDecodedSpan, classifySpan, serviceOf, type SourceResolver } from './span-classifier.js';
+import type { DecodedSpan } from '../src/otlp/trace-model.js';
 
 /** Receives every classified span; the analysis state and other consumers implement it. */
 export interface ClassifiedSpanSink {
@@ -177,6 +178,30 @@ export class FederationSpanProcessor implements SpanProcessor {
     this.record(span, true);
   }
 
+  /**
+   * {@link FederationSpanProcessor.recordReceived} for a span decoded from OTLP, classified where
+   * the decoder put each field (no SDK `ReadableSpan` is built for it). Returns false when the span
+   * could not be classified (a field not of its declared type); a failure after that, like any
+   * recording failure, is counted in {@link FederationSpanProcessor.failedRecords} and logged.
+   */
+  recordDecoded(span: DecodedSpan): boolean {
+    if (this.stopped) return true;
+    this.flushPending();
+    let classified: ClassifiedSpan;
+    try {
+      classified = classifyDecodedSpan(span, this.resolveSource);
+    } catch (error) {
+      this.countFailure(error);
+      return false;
+    }
+    try {
+      this.recordClassified(classified);
+    } catch (error) {
+      this.countFailure(error);
+    }
+    return true;
+  }
+
   /** Records the spans that wait (deferred recording); what reads the sinks or instruments calls it first. */
   flushPending(): void {
     this.flushScheduled = false;
@@ -198,17 +223,22 @@ export class FederationSpanProcessor implements SpanProcessor {
     try {
       const classified = classifySpan(span, this.resolveSource);
       if (received) classified.localRoot = classified.parentSpanId === undefined;
-      this.spansByRole[classified.role]++;
       if (classified.role === 'query' && this.startedRoots.has(span) && classified.queryName !== undefined) {
         const service = classified.service ?? UNKNOWN_SERVICE;
         this.instruments.queryFinished(classified.queryName, service);
         for (const sink of this.sinks) sink.queryEnded?.(classified.queryName, service);
       }
-      this.instruments.record(classified);
-      for (const sink of this.sinks) sink.record(classified);
+      this.recordClassified(classified);
     } catch (error) {
       this.countFailure(error);
     }
+  }
+
+  /** Hands a classified span to the span-derived metrics and every sink. */
+  private recordClassified(classified: ClassifiedSpan): void {
+    this.spansByRole[classified.role]++;
+    this.instruments.record(classified);
+    for (const sink of this.sinks) sink.record(classified);
   }
 
   private countFailure(error: unknown): void {

@@ -1,6 +1,8 @@
 import type { Attributes } from '@opentelemetry/api';
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import { hrTimeToMilliseconds } from '@opentelemetry/core';
+import type { DecodedSpan } from '../src/otlp/trace-model.js';
+import { spanDuration } from '../src/otlp/span-duration.js';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { numberAttribute, stringAttribute } from '../src/span-model/attribute-readers.js';
 import { isQueryRootSpan } from '../src/span-model/query-root.js';
@@ -105,7 +107,70 @@ export type SourceResolver = (attributes: Attributes) => string | undefined;
  * it from `url.full`/`http.url`. It never looks at which instrumentation made the span.
  */
 export function classifySpan(span: ReadableSpan, resolveSource: SourceResolver = defaultSourceName): ClassifiedSpan {
-  const a = span.attributes;
+  const context = span.spanContext();
+  const parent = span.parentSpanContext;
+  return classify(
+    span.attributes,
+    span.kind,
+    span.name,
+    span.status.code,
+    span.instrumentationScope.name,
+    span.resource,
+    context.traceId,
+    context.spanId,
+    parent?.spanId,
+    parent === undefined || parent.isRemote === true,
+    hrTimeToMilliseconds(span.startTime),
+    hrTimeToMilliseconds(span.endTime),
+    hrTimeToMilliseconds(span.duration),
+    resolveSource,
+  );
+}
+
+/**
+ * {@link classifySpan} for a span decoded from OTLP, read where the decoder put each field (no SDK
+ * `ReadableSpan` is built for it): the same answer as classifying `toReadableSpan(span)`, with
+ * `localRoot` as for a received span (no parent at all; a remote parent ends a trace only in its
+ * own process).
+ */
+export function classifyDecodedSpan(span: DecodedSpan, resolveSource: SourceResolver = defaultSourceName): ClassifiedSpan {
+  const start = span.startTime.hrTime;
+  const duration = spanDuration(start, span.endTime.hrTime);
+  return classify(
+    span.attributes,
+    span.kind,
+    span.name,
+    span.status.code,
+    span.scope.name,
+    span.resource,
+    span.traceId,
+    span.spanId,
+    span.parentSpanId,
+    span.parentSpanId === undefined,
+    hrTimeToMilliseconds(start),
+    hrTimeToMilliseconds(duration === undefined ? start : span.endTime.hrTime),
+    duration === undefined ? 0 : hrTimeToMilliseconds(duration),
+    resolveSource,
+  );
+}
+
+/** The classification of the span whose fields are given (each read once by the two callers above). */
+function classify(
+  a: Attributes,
+  kind: SpanKind,
+  name: string,
+  statusCode: SpanStatusCode,
+  scopeName: string,
+  resource: ResourceWithAttributes,
+  traceId: string,
+  spanId: string,
+  parentSpanId: string | undefined,
+  localRoot: boolean,
+  startTimeMs: number,
+  endTimeMs: number,
+  durationMs: number,
+  resolveSource: SourceResolver,
+): ClassifiedSpan {
   // One pass over the keys the span has: most of the ~25 keys read here are absent from any one
   // span, and a lookup of an absent key on spans of many shapes is the slow kind (it measured
   // 6× the cost of this loop on the federation runtime's spans).
@@ -225,16 +290,16 @@ export function classifySpan(span: ReadableSpan, resolveSource: SourceResolver =
   // Stable names win; the older ones (Java agent 1.x, Python, older Node instrumentations) fill in.
   const system = stringAttribute(dbSystem) ?? stableDbSystemName(dbSystemOld);
   const method = stringAttribute(httpMethod) ?? stringAttribute(httpMethodOld);
-  const isClient = span.kind === SpanKind.CLIENT;
+  const isClient = kind === SpanKind.CLIENT;
   let role: SpanRole = 'other';
   if (stageName !== undefined) role = stageName === 'cache' ? 'cache' : 'stage';
-  else if (isQueryRootSpan(span.name, span.kind, queryName, stage)) role = 'query';
+  else if (isQueryRootSpan(name, kind, queryName, stage)) role = 'query';
   else if (source !== undefined || (isClient && (system !== undefined || method !== undefined))) {
     // A driver's DB client span with no statement (no query text, operation or summary) is
     // connection work such as pg.connect; fedscope's own adapter spans always stay source calls.
     const connectionWork =
       system !== undefined &&
-      span.instrumentationScope.name !== FEDSCOPE_SCOPE_NAME &&
+      scopeName !== FEDSCOPE_SCOPE_NAME &&
       queryText === undefined &&
       statementOld === undefined &&
       operation === undefined &&
@@ -251,15 +316,14 @@ export function classifySpan(span: ReadableSpan, resolveSource: SourceResolver =
     address = urlHost(url);
     port ??= urlPort(url);
   }
-  const failed = span.status.code === SpanStatusCode.ERROR || (status !== undefined && status >= 400);
+  const failed = statusCode === SpanStatusCode.ERROR || (status !== undefined && status >= 400);
   let sourceName: string | undefined;
   if (role === 'source' || role === 'connection') sourceName = stringAttribute(source) ?? resolveSource(a);
   const error = failed ? (stringAttribute(errorType) ?? (status !== undefined && status >= 400 ? String(status) : '_OTHER')) : undefined;
-  const context = span.spanContext();
   return {
     role,
-    durationMs: hrTimeToMilliseconds(span.duration),
-    endTimeMs: hrTimeToMilliseconds(span.endTime),
+    durationMs,
+    endTimeMs,
     error: failed,
     errorType: error,
     queryName: stringAttribute(queryName),
@@ -274,18 +338,18 @@ export function classifySpan(span: ReadableSpan, resolveSource: SourceResolver =
     fingerprint: stringAttribute(fingerprint),
     rowsReturned: numberAttribute(returnedRows) ?? numberAttribute(federationRows),
     cacheHit: typeof cacheHit === 'boolean' ? cacheHit : undefined,
-    scopeName: span.instrumentationScope.name,
-    service: serviceOf(span),
-    traceId: context.traceId,
-    spanId: context.spanId,
-    parentSpanId: span.parentSpanContext?.spanId,
-    localRoot: span.parentSpanContext === undefined || span.parentSpanContext.isRemote === true,
-    startTimeMs: hrTimeToMilliseconds(span.startTime),
+    scopeName,
+    service: serviceOfResource(resource),
+    traceId,
+    spanId,
+    parentSpanId,
+    localRoot,
+    startTimeMs,
     part: stringAttribute(part),
     dependsOn: dependsOn === undefined ? undefined : listOf(dependsOn),
     retryAttempt: numberAttribute(retryAttempt) ?? numberAttribute(resendCount),
     timedOut: failed && (errorClass === 'timeout' || (error !== undefined && /time.?out/i.test(error))),
-    poolWait: poolWait === true || POOL_WAIT_SPAN_NAMES.has(span.name),
+    poolWait: poolWait === true || POOL_WAIT_SPAN_NAMES.has(name),
   };
 }
 
@@ -294,7 +358,16 @@ export function classifySpan(span: ReadableSpan, resolveSource: SourceResolver =
  * resource object (many spans share one).
  */
 export function serviceOf(span: Pick<ReadableSpan, 'resource'>): string {
-  const resource = span.resource;
+  return serviceOfResource(span.resource);
+}
+
+/** What classification reads of a resource: an SDK `Resource` and a decoded OTLP resource both have it. */
+interface ResourceWithAttributes {
+  readonly attributes: Attributes;
+}
+
+/** `service.name` of a resource, cached per resource object. */
+function serviceOfResource(resource: ResourceWithAttributes): string {
   let service = servicesByResource.get(resource);
   if (service === undefined) {
     service = stringAttribute(resource.attributes[ATTR_SERVICE_NAME]) ?? UNKNOWN_SERVICE;

@@ -1,14 +1,12 @@
-import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { fedscopeLog } from '../diagnostics/fedscope-log.js';
-import { toReadableSpan } from '../otlp/to-readable-span.js';
-import type { DecodedTraceRequest } from '../otlp/trace-model.js';
+import type { DecodedSpan, DecodedTraceRequest } from '../otlp/trace-model.js';
 import type { InFlightFigures, IntakeBudget } from './intake-budget.js';
 import type { CollectorTransport, IntakeRefusal, IntakeResult, RawTraceBody, TraceIntake } from './trace-intake.js';
 
 /** Where the intake records spans: a `FedscopePipeline`. */
 export interface SpanIngest {
-  /** Records spans that ended elsewhere. */
-  ingest(spans: Iterable<ReadableSpan>): void;
+  /** Records spans decoded from OTLP; returns how many could not be classified. */
+  ingestDecoded(spans: Iterable<DecodedSpan>): number;
 }
 
 /** Where the intake hands each received body for forwarding (a `TraceForwarder`). */
@@ -69,20 +67,14 @@ export class PipelineTraceIntake implements TraceIntake {
     let total = 0;
     try {
       total = request.spans.length;
-      const spans: ReadableSpan[] = [];
-      let unconvertible = 0;
-      for (const span of request.spans) {
-        try {
-          spans.push(toReadableSpan(span));
-        } catch (error) {
-          unconvertible++;
-          fedscopeLog.warn(`a span received over ${transport} could not be converted; it is counted rejected`, error);
-        }
-      }
-      this.options.pipeline.ingest(spans);
-      return unconvertible === 0
-        ? { accepted: spans.length, rejected: 0 }
-        : { accepted: spans.length, rejected: unconvertible, message: `${unconvertible} span(s) could not be converted for analysis` };
+      const unclassifiable = this.options.pipeline.ingestDecoded(request.spans);
+      if (unclassifiable === 0) return { accepted: total, rejected: 0 };
+      fedscopeLog.warn(`${unclassifiable} span(s) received over ${transport} could not be classified; they are counted rejected`);
+      return {
+        accepted: total - unclassifiable,
+        rejected: unclassifiable,
+        message: `${unclassifiable} span(s) could not be classified for analysis`,
+      };
     } catch (error) {
       fedscopeLog.error(`spans received over ${transport} could not be recorded; they are counted rejected`, error);
       return { accepted: 0, rejected: total, message: 'fedscope could not record these spans; see its log' };

@@ -1,7 +1,8 @@
-import { createTraceState, type HrTime, type Link, type SpanContext } from '@opentelemetry/api';
+import { createTraceState, type Link, type SpanContext } from '@opentelemetry/api';
 import { resourceFromAttributes, type Resource } from '@opentelemetry/resources';
 import type { InstrumentationScope } from '@opentelemetry/core';
 import type { ReadableSpan, TimedEvent } from '@opentelemetry/sdk-trace-base';
+import { spanDuration } from './span-duration.js';
 import type { DecodedLink, DecodedResource, DecodedScope, DecodedSpan } from './trace-model.js';
 
 const resources = new WeakMap<DecodedResource, Resource>();
@@ -55,20 +56,6 @@ function toLink(link: DecodedLink): Link {
   };
 }
 
-const MAX_SAFE_NANOS = BigInt(Number.MAX_SAFE_INTEGER);
-
-/**
- * `end − start` in nanoseconds as HrTime, 0 when not positive (as the SDK does). A duration of
- * up to 2^53 ns (104 days) is split in number arithmetic, which is exact there and cheaper than
- * BigInt division.
- */
-function durationOf(nanos: bigint): HrTime {
-  if (nanos <= 0n) return [0, 0];
-  if (nanos > MAX_SAFE_NANOS) return [Number(nanos / 1_000_000_000n), Number(nanos % 1_000_000_000n)];
-  const total = Number(nanos);
-  return [Math.floor(total / 1_000_000_000), total % 1_000_000_000];
-}
-
 /**
  * A decoded OTLP span as an SDK `ReadableSpan`, so fedscope's span processors (`onEnd`) handle
  * spans received over OTLP like spans ended in-process. The span is `ended`; `spanContext()`
@@ -80,8 +67,7 @@ function durationOf(nanos: bigint): HrTime {
  */
 export function toReadableSpan(span: DecodedSpan): ReadableSpan {
   const spanContext = context(span.traceId, span.spanId, span.traceFlags, span.traceState, undefined);
-  // The exact nanosecond strings decide, each parsed once (it also throws for a span whose time is not a number).
-  const nanos = BigInt(span.endTime.unixNano) - BigInt(span.startTime.unixNano);
+  const duration = spanDuration(span.startTime.hrTime, span.endTime.hrTime);
   const events: TimedEvent[] = span.events.map((event) => ({
     name: event.name,
     time: event.time.hrTime,
@@ -97,12 +83,12 @@ export function toReadableSpan(span: DecodedSpan): ReadableSpan {
         ? undefined
         : context(span.traceId, span.parentSpanId, span.traceFlags, undefined, span.parentIsRemote),
     startTime: span.startTime.hrTime,
-    endTime: nanos < 0n ? span.startTime.hrTime : span.endTime.hrTime,
+    endTime: duration === undefined ? span.startTime.hrTime : span.endTime.hrTime,
     status: span.status,
     attributes: span.attributes,
     links: span.links.map(toLink),
     events,
-    duration: durationOf(nanos),
+    duration: duration ?? [0, 0],
     ended: true,
     resource: resourceOf(span.resource),
     instrumentationScope: instrumentationScopeOf(span.scope),

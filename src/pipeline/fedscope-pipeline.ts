@@ -1,6 +1,7 @@
 import type { Resource } from '@opentelemetry/resources';
 import { InstrumentType, MeterProvider, type MetricProducer, type MetricReader, type ViewOptions } from '@opentelemetry/sdk-metrics';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import type { DecodedSpan } from '../otlp/trace-model.js';
 import { HostMetricsCollector } from '../../instrumentations/system-metrics/host-metrics-collector.js';
 import { RuntimeMetricsCollector } from '../../instrumentations/system-metrics/runtime-metrics-collector.js';
 import { AlertEngine, type AlertsSnapshot } from '../../processors/alerts/alert-engine.js';
@@ -311,6 +312,18 @@ export class FedscopePipeline {
   ingest(spans: Iterable<ReadableSpan>): void {
     this.recordWaitingSpans();
     for (const span of spans) this.spanProcessor.recordReceived(span);
+  }
+
+  /**
+   * {@link FedscopePipeline.ingest} for spans as the OTLP decoders give them (`decodeTraceRequest`),
+   * without building an SDK `ReadableSpan` for each: the same analysis as `ingest(spans.map(toReadableSpan))`.
+   * @returns how many spans could not be classified (logged; the others are recorded)
+   */
+  ingestDecoded(spans: Iterable<DecodedSpan>): number {
+    this.recordWaitingSpans();
+    let failed = 0;
+    for (const span of spans) if (!this.spanProcessor.recordDecoded(span)) failed++;
+    return failed;
   }
 
   /**

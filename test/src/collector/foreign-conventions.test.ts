@@ -8,10 +8,10 @@ import { SpanKind } from '@opentelemetry/api';
 import { emptyResource } from '@opentelemetry/resources';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { classifySpan } from '../../../processors/span-classifier.js';
+import { classifyDecodedSpan, classifySpan } from '../../../processors/span-classifier.js';
 import type { FedscopeSnapshot } from '../../../processors/analysis/snapshot-types.js';
 import { resolveConfig } from '../../../src/options/resolve-config.js';
-import { decodeTraceRequest, toReadableSpan } from '../../../src/otlp/index.js';
+import { decodeTraceRequest, toReadableSpan, type DecodedSpan } from '../../../src/otlp/index.js';
 import { FedscopePipeline } from '../../../src/pipeline/fedscope-pipeline.js';
 import { sharedStatementAnalyzer } from '../../../src/sql/shared-statement-analyzer.js';
 import { TestMetricReader } from '../../support/test-metric-reader.js';
@@ -250,4 +250,27 @@ describe('one trace across services', () => {
       });
     });
   }
+});
+
+describe('classifying a decoded span without an SDK span', () => {
+  it('gives what classifying its toReadableSpan gives, for every fixture span and for ends before starts and remote parents', async () => {
+    let compared = 0;
+    for (const name of [JAVA, PYTHON, HTTP, GATEWAY]) {
+      const request = await decodeTraceRequest(fixtureBody(name), { contentType: 'application/json' });
+      const variants = request.spans.flatMap((span): DecodedSpan[] => [
+        span,
+        // The end before the start: zero duration, ended at the start (as the SDK records it).
+        { ...span, endTime: { hrTime: [span.startTime.hrTime[0] - 1, 999_999_999], unixNano: '0' } },
+        { ...span, parentIsRemote: true },
+      ]);
+      for (const span of variants) {
+        const fromReadable = classifySpan(toReadableSpan(span));
+        // A received span is its trace's local root only when it has no parent at all (FederationSpanProcessor.recordReceived).
+        fromReadable.localRoot = fromReadable.parentSpanId === undefined;
+        expect(classifyDecodedSpan(span), `${name} ${span.name}`).toEqual(fromReadable);
+        compared++;
+      }
+    }
+    expect(compared).toBeGreaterThan(30);
+  });
 });

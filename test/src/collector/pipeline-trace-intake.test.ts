@@ -112,10 +112,10 @@ describe('PipelineTraceIntake.ingest', () => {
   it('records every span of a request into the pipeline with one ingest call and forwards the raw body once', async () => {
     const pipeline = newPipeline();
     const calls: number[] = [];
-    const ingest = pipeline.ingest.bind(pipeline);
+    const ingest = pipeline.ingestDecoded.bind(pipeline);
     const forwarder = new KeepingForwarder();
     const intake = new PipelineTraceIntake({
-      pipeline: { ingest: (batch) => (calls.push([...batch].length), ingest(batch)) },
+      pipeline: { ingestDecoded: (batch) => (calls.push([...batch].length), ingest(batch)) },
       budget: new IntakeBudget({ maxInFlightBytes: MIB, maxHeapBytes: 1024 * MIB * 1024 }),
       forwarder,
     });
@@ -134,24 +134,27 @@ describe('PipelineTraceIntake.ingest', () => {
     expect(lines).toEqual([]);
   });
 
-  it('counts a span it cannot convert as rejected, with a message, and records the others', async () => {
+  it('counts a span it cannot classify as rejected, with a message, and records the others', async () => {
     const pipeline = newPipeline();
     const intake = new PipelineTraceIntake({
       pipeline,
       budget: new IntakeBudget({ maxInFlightBytes: MIB, maxHeapBytes: 1024 * MIB * 1024 }),
     });
     const { request } = await received(spans.slice(0, 10));
-    const broken: DecodedSpan = { ...request.spans[0]!, startTime: { ...request.spans[0]!.startTime, unixNano: 'not a number' } };
+    // A decoder never yields it: a start time without its [seconds, nanoseconds] pair.
+    const broken = { ...request.spans[0]!, startTime: { unixNano: '1' } } as unknown as DecodedSpan;
     const result = intake.ingest({ ...request, spans: [broken, ...request.spans.slice(1)] }, 'http');
-    expect(result).toEqual({ accepted: 9, rejected: 1, message: '1 span(s) could not be converted for analysis' });
-    expect(lines.join('\n')).toMatch(/a span received over http could not be converted; it is counted rejected/);
+    expect(result).toEqual({ accepted: 9, rejected: 1, message: '1 span(s) could not be classified for analysis' });
+    expect(lines.join('\n')).toMatch(/1 span\(s\) received over http could not be classified; they are counted rejected/);
+    expect(pipeline.spanProcessor.failedRecords).toBe(1);
+    expect(pipeline.snapshot().sources.reduce((sum, s) => sum + s.sinceStart.count, 0)).toBeGreaterThan(0);
   });
 
   it('never throws: a failing pipeline counts the request’s spans rejected and logs; a throwing forwarder is logged', async () => {
     const { request, raw } = await received(spans.slice(0, 16));
     const failing = new PipelineTraceIntake({
       pipeline: {
-        ingest: () => {
+        ingestDecoded: () => {
           throw new Error('pipeline is broken');
         },
       },

@@ -416,6 +416,25 @@ describe('toReadableSpan edge cases', () => {
     expect(readable.instrumentationScope).toEqual({ name: 'test' });
   });
 
+  it('takes the exact duration across second boundaries and beyond 2^53 nanoseconds', () => {
+    const cases: Array<[string, string, [number, number]]> = [
+      ['1700000000999999999', '1700000001000000000', [0, 1]],
+      ['1700000000000000001', '1700000005000000000', [4, 999_999_999]],
+      ['1700000000123456789', '1700000000123456789', [0, 0]],
+      ['1', '18446744073709551615', [18_446_744_073, 709_551_614]],
+      ['1700000001000000000', '1700000000999999999', [0, 0]],
+    ];
+    for (const [start, end, duration] of cases) {
+      const decoded = decodeTracePayload(jsonBytes(jsonRequest([jsonSpan({ startTimeUnixNano: start, endTimeUnixNano: end })])), 'json');
+      const readable = toReadableSpan(decoded.spans[0]!);
+      expect(readable.duration, `${start} → ${end}`).toEqual(duration);
+      // The nanosecond strings give the same (a BigInt reference).
+      const nanos = BigInt(end) - BigInt(start);
+      const reference = nanos < 0n ? [0, 0] : [Number(nanos / 1_000_000_000n), Number(nanos % 1_000_000_000n)];
+      expect(readable.duration).toEqual(reference);
+    }
+  });
+
   it('shares one SDK Resource between the spans of one resource', () => {
     const decoded = decodeTracePayload(
       jsonBytes(jsonRequest([jsonSpan(), jsonSpan({ spanId: PARENT_ID })], [{ key: 'service.name', value: { stringValue: 'x' } }])),
