@@ -189,7 +189,7 @@ export class FederationSpanProcessor implements SpanProcessor {
     this.flushPending();
     let classified: ClassifiedSpan;
     try {
-      classified = classifyDecodedSpan(span, this.resolveSource);
+      classified = asReceived(classifyDecodedSpan(span, this.resolveSource));
     } catch (error) {
       this.countFailure(error);
       return false;
@@ -222,7 +222,7 @@ export class FederationSpanProcessor implements SpanProcessor {
   private record(span: ReadableSpan, received = false): void {
     try {
       const classified = classifySpan(span, this.resolveSource);
-      if (received) classified.localRoot = classified.parentSpanId === undefined;
+      if (received) asReceived(classified);
       if (classified.role === 'query' && this.startedRoots.has(span) && classified.queryName !== undefined) {
         const service = classified.service ?? UNKNOWN_SERVICE;
         this.instruments.queryFinished(classified.queryName, service);
@@ -259,4 +259,14 @@ export class FederationSpanProcessor implements SpanProcessor {
     this.stopped = true;
     return Promise.resolve();
   }
+}
+
+/**
+ * A received span is its trace's local root only when it has no parent at all: the trace may go on
+ * in other services whose spans come in other requests, so a remote parent ends it only within one
+ * process (see {@link FederationSpanProcessor.recordReceived}).
+ */
+function asReceived(classified: ClassifiedSpan): ClassifiedSpan {
+  classified.localRoot = classified.parentSpanId === undefined;
+  return classified;
 }

@@ -129,9 +129,7 @@ export function classifySpan(span: ReadableSpan, resolveSource: SourceResolver =
 
 /**
  * {@link classifySpan} for a span decoded from OTLP, read where the decoder put each field (no SDK
- * `ReadableSpan` is built for it): the same answer as classifying `toReadableSpan(span)`, with
- * `localRoot` as for a received span (no parent at all; a remote parent ends a trace only in its
- * own process).
+ * `ReadableSpan` is built for it): the same answer as classifying the SDK span it describes.
  */
 export function classifyDecodedSpan(span: DecodedSpan, resolveSource: SourceResolver = defaultSourceName): ClassifiedSpan {
   const start = span.startTime.hrTime;
@@ -146,7 +144,7 @@ export function classifyDecodedSpan(span: DecodedSpan, resolveSource: SourceReso
     span.traceId,
     span.spanId,
     span.parentSpanId,
-    span.parentSpanId === undefined,
+    span.parentSpanId === undefined || span.parentIsRemote === true,
     hrTimeToMilliseconds(start),
     hrTimeToMilliseconds(duration === undefined ? start : span.endTime.hrTime),
     duration === undefined ? 0 : hrTimeToMilliseconds(duration),
