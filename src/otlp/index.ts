@@ -6,7 +6,6 @@ export { OTLP_CONTENT_TYPES, otlpFormatOf, otlpResponseFormatOf } from './otlp-c
 export { OtlpDecodeError, type OtlpDecodeStatus } from './otlp-decode-error.js';
 export { otlpTraceTypes, type OtlpTraceTypes } from './otlp-trace-schema.js';
 export { readBodyLimited } from './read-body-limited.js';
-export { toReadableSpan } from './to-readable-span.js';
 export {
   MAX_REPORTED_REJECTIONS,
   type DecodedAttributes,

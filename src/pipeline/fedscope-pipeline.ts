@@ -316,7 +316,7 @@ export class FedscopePipeline {
 
   /**
    * {@link FedscopePipeline.ingest} for spans as the OTLP decoders give them (`decodeTraceRequest`),
-   * without building an SDK `ReadableSpan` for each: the same analysis as `ingest(spans.map(toReadableSpan))`.
+   * without building an SDK `ReadableSpan` for each: the same analysis as `ingest` of the SDK spans they describe.
    * @returns how many spans could not be classified (logged; the others are recorded)
    */
   ingestDecoded(spans: Iterable<DecodedSpan>): number {

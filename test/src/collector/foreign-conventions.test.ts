@@ -1,5 +1,5 @@
 // Spans of other languages' SDKs and agents, in the semantic conventions of their era, received as
-// OTLP/JSON: decoded, converted and ingested as the collector companion does, they become source
+// OTLP/JSON: decoded and ingested as the collector companion does, they become source
 // calls of the right system and server, and a trace spread over services is analysed as one.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -11,10 +11,11 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { classifyDecodedSpan, classifySpan } from '../../../processors/span-classifier.js';
 import type { FedscopeSnapshot } from '../../../processors/analysis/snapshot-types.js';
 import { resolveConfig } from '../../../src/options/resolve-config.js';
-import { decodeTraceRequest, toReadableSpan, type DecodedSpan } from '../../../src/otlp/index.js';
+import { decodeTraceRequest, type DecodedSpan } from '../../../src/otlp/index.js';
 import { FedscopePipeline } from '../../../src/pipeline/fedscope-pipeline.js';
 import { sharedStatementAnalyzer } from '../../../src/sql/shared-statement-analyzer.js';
 import { TestMetricReader } from '../../support/test-metric-reader.js';
+import { toReadableSpan } from '../../support/to-readable-span.js';
 
 const FIXTURES = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../fixtures/otlp');
 const JAVA = 'java-jdbc-orders-service.json';
@@ -31,10 +32,20 @@ function fixtureBody(name: string): Uint8Array {
 }
 
 /** A fixture decoded as the receivers decode a request, every span accepted. */
-async function decodeFixture(name: string, body: Uint8Array = fixtureBody(name)): Promise<ReadableSpan[]> {
+async function decodedFixture(name: string, body: Uint8Array = fixtureBody(name)): Promise<readonly DecodedSpan[]> {
   const request = await decodeTraceRequest(body, { contentType: 'application/json' });
   expect(request.rejectedSpans, name).toBe(0);
-  return request.spans.map(toReadableSpan);
+  return request.spans;
+}
+
+/** A fixture's spans as the SDK spans they describe, for what the tests read of each. */
+async function decodeFixture(name: string, body: Uint8Array = fixtureBody(name)): Promise<ReadableSpan[]> {
+  return (await decodedFixture(name, body)).map(toReadableSpan);
+}
+
+/** Records a fixture's spans as the companion's intake does, every span classified. */
+async function ingestFixture(p: FedscopePipeline, name: string, body: Uint8Array = fixtureBody(name)): Promise<void> {
+  expect(p.ingestDecoded(await decodedFixture(name, body)), name).toBe(0);
 }
 
 let pipeline: FedscopePipeline | undefined;
@@ -119,7 +130,7 @@ describe('a Java JDBC service on the older conventions (OpenTelemetry Java agent
   it('is counted per source and statement, with its failed call, and recorded as db.client.operation.duration', async () => {
     const spans = await decodeFixture(JAVA);
     const p = newPipeline();
-    p.ingest(spans);
+    await ingestFixture(p, JAVA);
     const snapshot = p.snapshot();
     expect(sourceCounts(snapshot)).toEqual({
       [ORDERS_DB]: { count: 4, errors: 1 },
@@ -157,7 +168,7 @@ describe('a Python psycopg2 service on the older conventions (opentelemetry-inst
     expect(new Set(classified.map((c) => `${c.role} ${c.system} ${c.source}`))).toEqual(new Set([`source postgresql ${CUSTOMERS_DB}`]));
 
     const p = newPipeline();
-    p.ingest(spans);
+    await ingestFixture(p, PYTHON);
     const snapshot = p.snapshot();
     expect(sourceCounts(snapshot)).toEqual({ [CUSTOMERS_DB]: { count: 4, errors: 1 } });
 
@@ -192,7 +203,7 @@ describe('HTTP client spans of both eras', () => {
     ]);
 
     const p = newPipeline();
-    p.ingest(spans);
+    await ingestFixture(p, HTTP);
     expect(sourceCounts(p.snapshot())).toEqual({
       'http://payments.example.com': { count: 2, errors: 1 },
       'http://carrier-gateway:9090': { count: 2, errors: 1 },
@@ -220,7 +231,7 @@ describe('one trace across services', () => {
       vi.useFakeTimers({ toFake: ['Date'] });
       const p = newPipeline();
       // One request per service, as each service's exporter sends its own batches.
-      for (const name of order) p.ingest(await decodeFixture(name, remoteFlags ? withRemoteParentFlags(name) : fixtureBody(name)));
+      for (const name of order) await ingestFixture(p, name, remoteFlags ? withRemoteParentFlags(name) : fixtureBody(name));
       vi.setSystemTime(Date.now() + 5_000); // past the assembler's grace period for late children
       const report = p.bottleneckReport();
 
@@ -256,8 +267,7 @@ describe('classifying a decoded span without an SDK span', () => {
   it('gives what classifying its toReadableSpan gives, for every fixture span and for ends before starts and remote parents', async () => {
     let compared = 0;
     for (const name of [JAVA, PYTHON, HTTP, GATEWAY]) {
-      const request = await decodeTraceRequest(fixtureBody(name), { contentType: 'application/json' });
-      const variants = request.spans.flatMap((span): DecodedSpan[] => [
+      const variants = (await decodedFixture(name)).flatMap((span): DecodedSpan[] => [
         span,
         // The end before the start: zero duration, ended at the start (as the SDK records it).
         { ...span, endTime: { hrTime: [span.startTime.hrTime[0] - 1, 999_999_999], unixNano: '0' } },

@@ -4,8 +4,9 @@ import { OTLPTraceExporter as OTLPProtoTraceExporter } from '@opentelemetry/expo
 import { CompressionAlgorithm } from '@opentelemetry/otlp-exporter-base';
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { toReadableSpan, type DecodedSpan } from '../../../src/otlp/index.js';
+import type { DecodedSpan } from '../../../src/otlp/index.js';
 import { startOtlpReceiver, type OtlpReceiver } from '../../support/otlp-receiver.js';
+import { toReadableSpan } from '../../support/to-readable-span.js';
 import { CHILD_ATTRIBUTES, LINKED, REMOTE_PARENT, RESOURCE_ATTRIBUTES, SCOPE, sampleSpans } from './sample-spans.js';
 
 function exportWith(exporter: SpanExporter, spans: ReadableSpan[]): Promise<ExportResult> {

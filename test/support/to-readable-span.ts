@@ -2,8 +2,8 @@ import { createTraceState, type Link, type SpanContext } from '@opentelemetry/ap
 import { resourceFromAttributes, type Resource } from '@opentelemetry/resources';
 import type { InstrumentationScope } from '@opentelemetry/core';
 import type { ReadableSpan, TimedEvent } from '@opentelemetry/sdk-trace-base';
-import { spanDuration } from './span-duration.js';
-import type { DecodedLink, DecodedResource, DecodedScope, DecodedSpan } from './trace-model.js';
+import { spanDuration } from '../../src/otlp/span-duration.js';
+import type { DecodedLink, DecodedResource, DecodedScope, DecodedSpan } from '../../src/otlp/trace-model.js';
 
 const resources = new WeakMap<DecodedResource, Resource>();
 
@@ -57,13 +57,14 @@ function toLink(link: DecodedLink): Link {
 }
 
 /**
- * A decoded OTLP span as an SDK `ReadableSpan`, so fedscope's span processors (`onEnd`) handle
- * spans received over OTLP like spans ended in-process. The span is `ended`; `spanContext()`
- * carries the W3C trace flags and trace state; `parentSpanContext` is set for a child span (same
- * trace id, `isRemote` from the OTLP flags when the sender said); the resource is built with
- * `resourceFromAttributes` once per received resource, the instrumentation scope once per
- * received scope. When the end time is before the start, `endTime` is the start time and
- * `duration` is zero, matching the SDK.
+ * A decoded OTLP span as the SDK `ReadableSpan` it describes: the tests' reference for what the
+ * companion's classification of decoded spans (`classifyDecodedSpan`) must equal, and a way to feed
+ * received spans to `FedscopePipeline.ingest`. The span is `ended`; `spanContext()` carries the W3C
+ * trace flags and trace state; `parentSpanContext` is set for a child span (same trace id,
+ * `isRemote` from the OTLP flags when the sender said); the resource is built with
+ * `resourceFromAttributes` once per received resource, the instrumentation scope once per received
+ * scope. When the end time is before the start, `endTime` is the start time and `duration` is zero,
+ * matching the SDK.
  */
 export function toReadableSpan(span: DecodedSpan): ReadableSpan {
   const spanContext = context(span.traceId, span.spanId, span.traceFlags, span.traceState, undefined);
