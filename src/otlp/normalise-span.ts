@@ -66,7 +66,7 @@ function normaliseLink(link: WireLink, path: string, kvlistMode: KvlistMode): De
 
 /**
  * One span as fedscope's model has it: ids checked and turned into lowercase hex, kind and
- * status in API numbering, times as HrTime and exact nanosecond strings, attributes flattened.
+ * status in API numbering, times as exact HrTime pairs, attributes flattened.
  *
  * @throws OtlpFieldError for an invalid trace id, span id (wrong length, empty or all zero) or
  *   parent span id (wrong length; an empty or all-zero parent means a root span)

@@ -34,12 +34,13 @@ export interface DecodedScope {
   readonly droppedAttributesCount: number;
 }
 
-/** A point in time in both forms fedscope uses. */
+/** A point in time as received. */
 export interface DecodedTime {
-  /** `[seconds, nanoseconds]` since the Unix epoch, as the OTel API's `HrTime`. */
+  /**
+   * `[seconds, nanoseconds]` since the Unix epoch, as the OTel API's `HrTime`: exact for every
+   * uint64 the sender can send (seconds stay below 2^35), so no other form is kept.
+   */
   readonly hrTime: HrTime;
-  /** Nanoseconds since the Unix epoch as a decimal string (exact; int64 does not fit a JS number). */
-  readonly unixNano: string;
 }
 
 /** A span event. */

@@ -8,14 +8,11 @@ const TWO_POW_32_MOD_NANOS = TWO_POW_32 % NANOS_PER_SECOND_NUMBER;
 const TWO_POW_48_MOD_NANOS = 2 ** 48 % NANOS_PER_SECOND_NUMBER;
 
 /**
- * Nanoseconds since the Unix epoch (an OTLP fixed64) as an `HrTime` pair and as an exact decimal
- * string. Seconds stay exact as a JS number for any uint64 (at most about 1.8e10).
+ * Nanoseconds since the Unix epoch (an OTLP fixed64) as an exact `HrTime` pair. Seconds stay exact
+ * as a JS number for any uint64 (at most about 1.8e10).
  */
 export function unixNanosToTime(nanos: bigint): DecodedTime {
-  return {
-    hrTime: [Number(nanos / NANOS_PER_SECOND), Number(nanos % NANOS_PER_SECOND)],
-    unixNano: nanos.toString(),
-  };
+  return { hrTime: [Number(nanos / NANOS_PER_SECOND), Number(nanos % NANOS_PER_SECOND)] };
 }
 
 /**
@@ -30,8 +27,5 @@ export function fixed64ToTime(low: number, high: number): DecodedTime {
   const highBits = high >>> 0;
   const nanos = ((highBits >>> 16) * TWO_POW_48_MOD_NANOS + (highBits & 0xffff) * TWO_POW_32_MOD_NANOS + lowBits) % NANOS_PER_SECOND_NUMBER;
   const seconds = Math.round((highBits * TWO_POW_32 + lowBits - nanos) / NANOS_PER_SECOND_NUMBER);
-  return {
-    hrTime: [seconds, nanos],
-    unixNano: seconds === 0 ? String(nanos) : `${seconds}${String(nanos).padStart(9, '0')}`,
-  };
+  return { hrTime: [seconds, nanos] };
 }

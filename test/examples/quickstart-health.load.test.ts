@@ -21,7 +21,7 @@ const MIN_RUN_MS = 45_000;
 /** The most: a CRM fault is random, so the run goes on until a retry was seen, up to this. */
 const MAX_RUN_MS = 90_000;
 
-const millisOf = (span: DecodedSpan): number => Number(BigInt(span.startTime.unixNano) / 1_000_000n);
+const millisOf = (span: DecodedSpan): number => span.startTime.hrTime[0] * 1000 + Math.floor(span.startTime.hrTime[1] / 1_000_000);
 const isCrmRetry = (span: DecodedSpan): boolean =>
   span.attributes['federation.source'] === 'crm' && Number(span.attributes['federation.retry.attempt'] ?? 0) >= 1;
 

@@ -142,7 +142,7 @@ describe('PipelineTraceIntake.ingest', () => {
     });
     const { request } = await received(spans.slice(0, 10));
     // A decoder never yields it: a start time without its [seconds, nanoseconds] pair.
-    const broken = { ...request.spans[0]!, startTime: { unixNano: '1' } } as unknown as DecodedSpan;
+    const broken = { ...request.spans[0]!, startTime: {} } as unknown as DecodedSpan;
     const result = intake.ingest({ ...request, spans: [broken, ...request.spans.slice(1)] }, 'http');
     expect(result).toEqual({ accepted: 9, rejected: 1, message: '1 span(s) could not be classified for analysis' });
     expect(lines.join('\n')).toMatch(/1 span\(s\) received over http could not be classified; they are counted rejected/);

@@ -75,8 +75,8 @@ describe('decodeTraceRequest: OTLP/JSON as the Collector writes it', () => {
       parentIsRemote: true,
       name: 'GET /orders',
       kind: 1, // SpanKind.SERVER
-      startTime: { hrTime: [1700000000, 123456789], unixNano: '1700000000123456789' },
-      endTime: { hrTime: [1700000001, 1], unixNano: '1700000001000000001' },
+      startTime: { hrTime: [1700000000, 123456789] },
+      endTime: { hrTime: [1700000001, 1] },
       droppedAttributesCount: 2,
       droppedEventsCount: 3,
       droppedLinksCount: 4,
@@ -87,7 +87,7 @@ describe('decodeTraceRequest: OTLP/JSON as the Collector writes it', () => {
     expect(span!.events).toEqual([
       {
         name: 'retry',
-        time: { hrTime: [1700000000, 500000000], unixNano: '1700000000500000000' },
+        time: { hrTime: [1700000000, 500000000] },
         attributes: { attempt: 2 },
         droppedAttributesCount: 0,
       },
@@ -173,7 +173,7 @@ describe('decodeTraceRequest: OTLP/JSON as the Collector writes it', () => {
     expect(decoded.spans[0]).toMatchObject({
       parentSpanId: undefined,
       kind: 2, // CLIENT
-      startTime: { unixNano: '1700000000000000000' },
+      startTime: { hrTime: [1700000000, 0] },
       attributes: { n: 5432 },
       status: { code: 1 },
       resource: { attributes: { 'service.name': 'snake' } },

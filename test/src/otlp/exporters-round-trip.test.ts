@@ -32,8 +32,8 @@ function expectRoundTrip(original: ReadableSpan, decoded: DecodedSpan, expectedA
   expect(decoded.kind).toBe(original.kind);
   expect(decoded.startTime.hrTime).toEqual(original.startTime);
   expect(decoded.endTime.hrTime).toEqual(original.endTime);
-  expect(decoded.startTime.unixNano).toBe(nanos(original.startTime));
-  expect(decoded.endTime.unixNano).toBe(nanos(original.endTime));
+  expect(nanos(decoded.startTime.hrTime)).toBe(nanos(original.startTime));
+  expect(nanos(decoded.endTime.hrTime)).toBe(nanos(original.endTime));
   expect(decoded.attributes).toEqual(expectedAttributes);
   expect(decoded.status).toEqual(original.status);
   expect(decoded.events.map((e) => ({ name: e.name, time: e.time.hrTime, attributes: e.attributes }))).toEqual(

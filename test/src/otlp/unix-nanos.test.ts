@@ -36,7 +36,10 @@ describe('fixed64ToTime', () => {
         if (value >= 2n ** 64n) continue;
         const time = fixed64ToTime(...halves(value));
         const expected = unixNanosToTime(value);
-        const same = time.unixNano === expected.unixNano && time.hrTime[0] === expected.hrTime[0] && time.hrTime[1] === expected.hrTime[1];
+        const same =
+          time.hrTime[0] === expected.hrTime[0] &&
+          time.hrTime[1] === expected.hrTime[1] &&
+          BigInt(time.hrTime[0]) * 1_000_000_000n + BigInt(time.hrTime[1]) === value;
         if (!same) mismatches.push(String(value));
       }
     }
