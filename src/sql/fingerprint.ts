@@ -20,6 +20,7 @@
  * change.
  */
 import { fnv1a64Hex } from './fnv1a64.js';
+import { NormalizedHashOutput, NormalizedTextOutput, type NormalizedOutput } from './normalized-output.js';
 import type { SqlDialect } from './sql-dialect.js';
 import { resolveSqlLexerMode, SqlLexer, SqlTokenKind } from './sql-lexer.js';
 import { lookupKeyword } from './sql-keywords.js';
@@ -182,15 +183,12 @@ function isValueKind(kind: SqlTokenKind): boolean {
 }
 
 /**
- * The streaming form of {@link normalizeSql}: feed it the tokens of one {@link SqlLexer} pass over
- * `text` (comments included or not), then read {@link SqlNormalizer.result} once.
+ * The normaliser's token logic (see the module notes), writing to a {@link NormalizedOutput}: the
+ * normalised text, or its hash directly.
  */
-export class SqlNormalizer {
+abstract class TokenNormalizer<Output extends NormalizedOutput> {
   private readonly text: string;
-  // Output: committed chunks plus the text since the last mark. Marks commit the current text, so
-  // cutting back to a mark is O(1) (no string slicing).
-  private readonly chunks: string[] = [];
-  private out = '';
+  protected readonly output: Output;
   private emitted = false;
   private cat = CAT_START;
   private lastKeyword: string | undefined;
@@ -198,30 +196,14 @@ export class SqlNormalizer {
   private frames: Frame[] = [newFrame(FRAME_PLAIN)];
   private overflowDepth = 0;
 
-  /**
-   * @param text - the text the tokens come from
-   */
-  constructor(text: string) {
+  protected constructor(text: string, output: Output) {
     this.text = text;
+    this.output = output;
   }
 
-  /** The normalised text of the tokens taken so far (ends open VALUES lists). */
-  result(): string {
+  /** Ends open VALUES lists: call once, after the last token. */
+  protected finish(): void {
     for (let i = this.frames.length - 1; i >= 0; i--) this.endValues(this.frames[i]!);
-    return this.chunks.length === 0 ? this.out : this.chunks.join('') + this.out;
-  }
-
-  /** Commits the output so far and returns a position to cut back to. */
-  private mark(): number {
-    this.chunks.push(this.out);
-    this.out = '';
-    return this.chunks.length;
-  }
-
-  /** Cuts the output back to a position from {@link mark}. */
-  private cutTo(mark: number): void {
-    this.chunks.length = mark;
-    this.out = '';
   }
 
   /**
@@ -253,7 +235,7 @@ export class SqlNormalizer {
         this.closeElement(frame);
         if (frame.mark < 0) {
           frame.markCat = this.cat;
-          frame.mark = this.mark();
+          frame.mark = this.output.mark();
         }
         frame.elements++;
       } else {
@@ -285,7 +267,7 @@ export class SqlNormalizer {
       case SqlTokenKind.Word: {
         const keyword = lookupKeyword(this.text, start, end);
         if (keyword === undefined) {
-          this.emit(this.text.slice(start, end), true, CAT_NAME);
+          this.emitSlice(start, end, CAT_NAME);
         } else {
           this.emit(keyword, true, CALL_KEYWORDS.has(keyword) ? CAT_CALL_KEYWORD : CAT_OTHER);
           if (keyword === 'VALUES' && tracked) {
@@ -297,7 +279,7 @@ export class SqlNormalizer {
         return;
       }
       case SqlTokenKind.QuotedIdentifier:
-        this.emit(this.text.slice(start, end), true, CAT_NAME);
+        this.emitSlice(start, end, CAT_NAME);
         break;
       case SqlTokenKind.String:
       case SqlTokenKind.Number:
@@ -306,9 +288,9 @@ export class SqlNormalizer {
         this.emit('?', true, CAT_OTHER);
         break;
       case SqlTokenKind.Operator: {
-        const op = this.text.slice(start, end);
-        if (op === '::') this.emit(op, false, CAT_CAST);
-        else this.emit(op, true, CAT_OTHER);
+        if (end - start === 2 && this.text.charCodeAt(start) === 58 && this.text.charCodeAt(start + 1) === 58)
+          this.emit('::', false, CAT_CAST);
+        else this.emitSlice(start, end, CAT_OTHER);
         break;
       }
       case SqlTokenKind.Punctuation: {
@@ -317,26 +299,36 @@ export class SqlNormalizer {
           this.emit('[', this.cat === CAT_OTHER, CAT_OPEN); // [
         else if (c === 93)
           this.emit(']', false, CAT_CLOSE); // ]
-        else this.emit(this.text.slice(start, end), true, CAT_OTHER);
+        else this.emitSlice(start, end, CAT_OTHER);
         break;
       }
       default:
-        this.emit(this.text.slice(start, end), true, CAT_OTHER);
+        this.emitSlice(start, end, CAT_OTHER);
     }
     this.lastKeyword = undefined;
   }
 
-  private emit(text: string, spaceBefore: boolean, cat: number): void {
+  private emit(piece: string, spaceBefore: boolean, cat: number): void {
+    this.output.append(piece, this.spaceBefore(spaceBefore));
+    this.cat = cat;
+  }
+
+  /** Emits `text[start, end)` as written, with a space before it when the spacing rules want one. */
+  private emitSlice(start: number, end: number, cat: number): void {
+    this.output.appendSlice(this.text, start, end, this.spaceBefore(true));
+    this.cat = cat;
+  }
+
+  /** Writes a pending `;`; whether the next token takes a space before it. */
+  private spaceBefore(wanted: boolean): boolean {
+    this.emitted = true;
     if (this.pendingSemicolon) {
-      this.out += ';';
+      this.output.append(';', false);
       this.cat = CAT_OTHER;
       this.pendingSemicolon = false;
     }
     const prev = this.cat;
-    if (spaceBefore && prev !== CAT_START && prev !== CAT_OPEN && prev !== CAT_DOT && prev !== CAT_CAST) this.out += ' ';
-    this.out += text;
-    this.cat = cat;
-    this.emitted = true;
+    return wanted && prev !== CAT_START && prev !== CAT_OPEN && prev !== CAT_DOT && prev !== CAT_CAST;
   }
 
   private closeElement(frame: Frame): void {
@@ -360,7 +352,7 @@ export class SqlNormalizer {
     if (frame.kind === FRAME_IN_LIST) {
       this.closeElement(frame);
       if (frame.allSimple && frame.elements > 1 && frame.mark >= 0) {
-        this.cutTo(frame.mark);
+        this.output.cutTo(frame.mark);
         this.cat = frame.markCat;
       }
     }
@@ -371,7 +363,7 @@ export class SqlNormalizer {
       parent.rowCount++;
       if (parent.rowCount === 1) {
         parent.valuesMarkCat = this.cat;
-        parent.valuesMark = this.mark();
+        parent.valuesMark = this.output.mark();
       }
       parent.valuesState = VALUES_AFTER_ROW;
     }
@@ -382,11 +374,49 @@ export class SqlNormalizer {
   private endValues(frame: Frame): void {
     if (frame.valuesState === VALUES_NONE) return;
     if (frame.rowCount > 1 && frame.valuesMark >= 0) {
-      this.cutTo(frame.valuesMark);
+      this.output.cutTo(frame.valuesMark);
       this.cat = frame.valuesMarkCat;
     }
     frame.valuesState = VALUES_NONE;
     frame.rowCount = 0;
     frame.valuesMark = -1;
+  }
+}
+
+/**
+ * The streaming form of {@link normalizeSql}: feed it the tokens of one {@link SqlLexer} pass over
+ * `text` (comments included or not), then read {@link SqlNormalizer.result} once.
+ */
+export class SqlNormalizer extends TokenNormalizer<NormalizedTextOutput> {
+  /**
+   * @param text - the text the tokens come from
+   */
+  constructor(text: string) {
+    super(text, new NormalizedTextOutput());
+  }
+
+  /** The normalised text of the tokens taken so far (ends open VALUES lists). */
+  result(): string {
+    this.finish();
+    return this.output.text();
+  }
+}
+
+/**
+ * The streaming form of {@link fingerprintSql}: takes the tokens as {@link SqlNormalizer} does and
+ * hashes the normalised text as it goes, without building it. Read {@link SqlFingerprinter.result} once.
+ */
+export class SqlFingerprinter extends TokenNormalizer<NormalizedHashOutput> {
+  /**
+   * @param text - the text the tokens come from
+   */
+  constructor(text: string) {
+    super(text, new NormalizedHashOutput());
+  }
+
+  /** The fingerprint of the tokens taken so far: `fnv1a64Hex` of what {@link SqlNormalizer.result} would return. */
+  result(): string {
+    this.finish();
+    return this.output.fingerprint();
   }
 }

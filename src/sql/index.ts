@@ -10,7 +10,7 @@ export { MAX_QUERY_SUMMARY_LENGTH, SqlSummarizer, summarizeSql } from './query-s
 export type { SqlQuerySummary, SummarizeSqlOptions } from './query-summary.js';
 export { fnv1a64Hex } from './fnv1a64.js';
 export { leadingSqlText, MAX_SQL_TEXT_LENGTH } from './sql-input-bound.js';
-export { fingerprintOfNormalized, fingerprintSql, normalizeSql, SqlNormalizer } from './fingerprint.js';
+export { fingerprintOfNormalized, fingerprintSql, normalizeSql, SqlFingerprinter, SqlNormalizer } from './fingerprint.js';
 export type { NormalizeSqlOptions } from './fingerprint.js';
 export { LruCache } from './lru-cache.js';
 export { StatementAnalyzer } from './statement-analyzer.js';

@@ -4,7 +4,7 @@
  * `db.operation.name` / `db.collection.name` / `db.query.summary` attributes.
  */
 import { fnv1a64Hex } from './fnv1a64.js';
-import { SqlNormalizer } from './fingerprint.js';
+import { SqlFingerprinter, SqlNormalizer } from './fingerprint.js';
 import { LruCache } from './lru-cache.js';
 import { SeenTextFilter } from './seen-text-filter.js';
 import { SqlSummarizer } from './query-summary.js';
@@ -211,9 +211,9 @@ export class StatementAnalyzer {
     try {
       const input = leadingSqlText(text, this.maxTextLength);
       const lexer = new SqlLexer(input, resolveSqlLexerMode(input, dialect));
-      const normalizer = new SqlNormalizer(input);
-      for (let kind = lexer.next(); kind !== SqlTokenKind.End; kind = lexer.next()) normalizer.token(kind, lexer.start, lexer.end);
-      return fnv1a64Hex(normalizer.result());
+      const fingerprinter = new SqlFingerprinter(input);
+      for (let kind = lexer.next(); kind !== SqlTokenKind.End; kind = lexer.next()) fingerprinter.token(kind, lexer.start, lexer.end);
+      return fingerprinter.result();
     } catch {
       this.errors++;
       return FAILED.fingerprint;

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { fingerprintOfNormalized, fingerprintSql, normalizeSql } from '../../../src/sql/fingerprint.js';
-import { fnv1a64Hex } from '../../../src/sql/fnv1a64.js';
+import { fingerprintOfNormalized, fingerprintSql, normalizeSql, SqlFingerprinter, SqlNormalizer } from '../../../src/sql/fingerprint.js';
+import { Fnv1a64, fnv1a64Hex } from '../../../src/sql/fnv1a64.js';
+import { resolveSqlLexerMode, SqlLexer, SqlTokenKind } from '../../../src/sql/sql-lexer.js';
 import type { SqlDialect } from '../../../src/sql/sql-dialect.js';
 import { randomInt, seededRandom } from '../../support/seeded-random.js';
 
@@ -34,6 +35,137 @@ describe('fnv1a64Hex', () => {
 
   it('always gives 16 lower-case hex digits', () => {
     for (const text of ['x', 'SELECT ?', '\u0000', 'a'.repeat(1000)]) expect(fnv1a64Hex(text)).toMatch(/^[0-9a-f]{16}$/);
+  });
+});
+
+describe('Fnv1a64 (piece by piece)', () => {
+  const alphabet = ['a', 'Z', ' ', '?', 'é', '€', '中', '🎉', '\ud800', '\udc00', '\u07ff', '\uffff'];
+  const randomText = (random: () => number, max: number) => {
+    let text = '';
+    const length = randomInt(random, max);
+    for (let j = 0; j < length; j++) text += alphabet[randomInt(random, alphabet.length)];
+    return text;
+  };
+
+  it('hashes pieces as their concatenation, surrogate pairs split between pieces included', () => {
+    const random = seededRandom(11);
+    for (let i = 0; i < 500; i++) {
+      const text = randomText(random, 30);
+      const hash = new Fnv1a64();
+      let at = 0;
+      while (at < text.length) {
+        const end = Math.min(text.length, at + 1 + randomInt(random, 4));
+        hash.update(text, at, end);
+        at = end;
+      }
+      expect(hash.hex()).toBe(referenceFnv1a64(text));
+    }
+    const split = new Fnv1a64();
+    split.update('x\ud83c');
+    expect(split.hex()).toBe(referenceFnv1a64('x\ud83c')); // a held high surrogate alone is U+FFFD
+    split.update('\udf89');
+    expect(split.hex()).toBe(referenceFnv1a64('x🎉'));
+    const held = new Fnv1a64();
+    held.update('x\ud83c');
+    held.ascii(32); // a character after a held high surrogate: the surrogate stands alone
+    expect(held.hex()).toBe(referenceFnv1a64('x\ud83c '));
+  });
+
+  it('goes back to a saved state, a held surrogate included', () => {
+    const random = seededRandom(12);
+    for (let i = 0; i < 200; i++) {
+      const [head, dropped, tail] = [
+        randomText(random, 10) + (i % 2 === 0 ? '\ud83c' : ''),
+        randomText(random, 10),
+        randomText(random, 10),
+      ];
+      const hash = new Fnv1a64();
+      const states: number[] = [];
+      hash.update(head);
+      hash.save(states, 5);
+      hash.update(dropped);
+      hash.restore(states, 5);
+      hash.update(tail);
+      expect(hash.hex()).toBe(referenceFnv1a64(head + tail));
+    }
+  });
+});
+
+describe('SqlFingerprinter', () => {
+  const pieces = [
+    'SELECT',
+    'select',
+    'a',
+    'Tbl',
+    '"Q"',
+    '`b`',
+    ',',
+    '(',
+    ')',
+    '[',
+    ']',
+    '.',
+    '::',
+    '=',
+    '<>',
+    '+',
+    '-',
+    ';',
+    '1',
+    '2.5',
+    "'s'",
+    "'unterminated",
+    '$1',
+    '?',
+    ':n',
+    '@v',
+    'NULL',
+    'TRUE',
+    'IN',
+    'IN',
+    'VALUES',
+    'VALUES',
+    'CAST',
+    'count',
+    '/* c */',
+    '-- c\n',
+    'é',
+    '中',
+    '\ud83c',
+    '\udf89',
+    '🎉',
+    'x\ud800',
+  ];
+  const byTokens = (
+    sql: string,
+    make: (text: string) => { token(kind: SqlTokenKind, start: number, end: number): void; result(): string },
+  ) => {
+    const lexer = new SqlLexer(sql, resolveSqlLexerMode(sql, 'postgresql'));
+    const consumer = make(sql);
+    for (let kind = lexer.next(); kind !== SqlTokenKind.End; kind = lexer.next()) consumer.token(kind, lexer.start, lexer.end);
+    return consumer.result();
+  };
+
+  it('gives fnv1a64Hex of the normalised text without building it (random token soups, IN lists, VALUES rows, unicode)', () => {
+    const random = seededRandom(13);
+    const texts = [
+      "INSERT INTO t (a, b) VALUES (1, 'x'), (2, 'y'), (3, 'z')",
+      'WHERE a IN (1, 2) AND b IN (3, (4, 5), 6) AND c IN ($1, $2)',
+      'SELECT * FROM (VALUES (1), (2), (3)) v(x); SELECT 2;',
+      "SELECT \"é中🎉\" FROM t WHERE a IN ('x', 'y')",
+    ];
+    for (let i = 0; i < 1000; i++) {
+      let text = '';
+      const length = randomInt(random, 40);
+      for (let j = 0; j < length; j++) text += (random() < 0.7 ? ' ' : '') + pieces[randomInt(random, pieces.length)];
+      texts.push(text);
+    }
+    for (const text of texts) {
+      expect(
+        byTokens(text, (t) => new SqlFingerprinter(t)),
+        text,
+      ).toBe(fnv1a64Hex(byTokens(text, (t) => new SqlNormalizer(t))));
+    }
   });
 });
 
