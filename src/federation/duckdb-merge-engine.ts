@@ -9,8 +9,7 @@ export type { MergeTable } from './merge-table-columns.js';
 
 /** The parts of `@duckdb/node-api` the engine uses; loaded on first use, so the package is only needed when SQL merges run. */
 interface Connection {
-  run(sql: string): Promise<unknown>;
-  runAndReadAll(sql: string, values?: never[]): Promise<{ getRowObjectsJS(): Record<string, unknown>[] }>;
+  run(sql: string, values?: never[]): Promise<{ yieldRowObjectJs(): AsyncIterable<Record<string, unknown>[]> }>;
   createAppender(table: string, schema?: string | null, catalog?: string | null): Promise<MergeAppender>;
   closeSync(): void;
 }
@@ -22,10 +21,25 @@ interface Instance {
 const IDLE_CONNECTIONS = 4;
 
 /**
+ * Cells appended (or read back) between two turns of the event loop, a few milliseconds' work:
+ * `@duckdb/node-api`'s appender and its conversion of result rows are synchronous, so a large part
+ * loaded, or a large result read, in one go would hold the loop for its whole length. Each slice
+ * is flushed into the table (or converted), then the loop turns.
+ */
+export const MERGE_CELLS_PER_SLICE = 50_000;
+
+/** Resolves after the event loop has turned once (I/O and timers that are due run). */
+function nextTurn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
+/**
  * Runs merge SQL over the parts' rows in an embedded in-memory DuckDB. Each merge gets a
  * connection of its own and loads each part as a TEMP table (temp tables belong to their
  * connection, so concurrent merges using the same part names never see each other's tables) with
- * DuckDB's appender — the fastest typed load path, with no SQL text built from values. The merge's
+ * DuckDB's appender — the fastest typed load path, with no SQL text built from values — in slices
+ * of {@link MERGE_CELLS_PER_SLICE} cells with a turn of the event loop between them; the merged
+ * rows are read back chunk by chunk the same way. The merge's
  * own statements run with tracing suppressed: they are the runtime's work, already covered by the
  * `merge` stage span, not calls to a source.
  *
@@ -55,8 +69,19 @@ export class DuckDBMergeEngine {
           params.length > 0
             ? (params.map((v) => (typeof v === 'number' && Number.isSafeInteger(v) ? BigInt(v) : v)) as never[])
             : undefined;
-        const reader = await connection.runAndReadAll(sql, values);
-        return reader.getRowObjectsJS().map(normaliseRow);
+        // Read chunk by chunk (2,048 rows each), the loop turning every slice of cells as when loading.
+        const result = await connection.run(sql, values);
+        const rows: Row[] = [];
+        let cells = 0;
+        for await (const chunk of result.yieldRowObjectJs()) {
+          for (const row of chunk) rows.push(normaliseRow(row));
+          cells += chunk.length * Math.max(1, Object.keys(chunk[0] ?? {}).length);
+          if (cells >= MERGE_CELLS_PER_SLICE) {
+            cells = 0;
+            await nextTurn();
+          }
+        }
+        return rows;
       } finally {
         try {
           for (const table of tables) await connection.run(`DROP TABLE IF EXISTS temp.main.${quoteIdent(table.name)}`);
@@ -90,10 +115,19 @@ export class DuckDBMergeEngine {
     await connection.run(`CREATE OR REPLACE TEMP TABLE ${quoteIdent(table.name)} (${definition})`);
     if (table.rows.length === 0) return;
     const appender = await connection.createAppender(table.name, 'main', 'temp');
+    const rowsPerSlice = Math.max(1, Math.floor(MERGE_CELLS_PER_SLICE / Math.max(1, columns.length)));
     try {
+      let inSlice = 0;
       for (const row of table.rows) {
         for (const column of columns) appendTyped(appender, column, row[column.name]);
         appender.endRow();
+        if (++inSlice === rowsPerSlice) {
+          // Flushed per slice, so the last flush has one slice to write; the connection is this
+          // merge's own: nothing else uses the appender while the loop turns.
+          appender.flushSync();
+          inSlice = 0;
+          await nextTurn();
+        }
       }
       appender.flushSync();
     } finally {
