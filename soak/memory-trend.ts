@@ -13,6 +13,15 @@ export interface MemoryTrend {
   /** Median resident set size, bytes, same thirds. */
   readonly firstThirdMedianRssBytes: number | null;
   readonly lastThirdMedianRssBytes: number | null;
+  /** Median external memory (ArrayBuffers, Buffers), bytes, same thirds. */
+  readonly firstThirdMedianExternalBytes: number | null;
+  readonly lastThirdMedianExternalBytes: number | null;
+  /**
+   * Median of what the RSS holds beyond V8's heap and its external memory (native libraries such
+   * as DuckDB, the allocator's arenas), bytes, same thirds: where an RSS growth with a flat heap is.
+   */
+  readonly firstThirdMedianNativeBytes: number | null;
+  readonly lastThirdMedianNativeBytes: number | null;
   /** Last third's median heap over the first's, minus 1 (0.05 = 5% more). */
   readonly heapGrowth: number | null;
   /** Largest growth that counts as flat. */
@@ -38,6 +47,11 @@ function median(values: readonly number[]): number | null {
   return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
 }
 
+/** What the RSS holds beyond V8's heap and external memory (never below 0: RSS counts only pages touched). */
+export function nativeBytes(sample: ServiceSample): number {
+  return Math.max(0, sample.rssBytes - sample.heapTotalBytes - sample.externalBytes);
+}
+
 /**
  * Compares the median heap (after a full GC) of the last third of a load of `durationMs` with that
  * of the first third after the warm-up ({@link WARMUP_SHARE} of the load).
@@ -57,6 +71,10 @@ export function memoryTrend(samples: readonly ServiceSample[], durationMs: numbe
     lastThirdMedianHeapBytes: lastHeap,
     firstThirdMedianRssBytes: median(first.map((s) => s.rssBytes)),
     lastThirdMedianRssBytes: median(last.map((s) => s.rssBytes)),
+    firstThirdMedianExternalBytes: median(first.map((s) => s.externalBytes)),
+    lastThirdMedianExternalBytes: median(last.map((s) => s.externalBytes)),
+    firstThirdMedianNativeBytes: median(first.map(nativeBytes)),
+    lastThirdMedianNativeBytes: median(last.map(nativeBytes)),
     heapGrowth,
     tolerance,
     flat: heapGrowth !== null && heapGrowth <= tolerance,

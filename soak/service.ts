@@ -134,6 +134,8 @@ function sample(): void {
       elapsedMs: load.durationMs(),
       rssBytes: memory.rss,
       heapUsedBytes: memory.heapUsed,
+      heapTotalBytes: memory.heapTotal,
+      externalBytes: memory.external,
       cpuMs: (cpu.user + cpu.system) / 1000,
       eventLoopDelayP99Ms,
       load: load.snapshot(),

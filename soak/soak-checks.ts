@@ -128,7 +128,9 @@ export function memoryCheck(trend: MemoryTrend): SoakCheck {
     detail:
       `median heap after GC: first third ${mib(trend.firstThirdMedianHeapBytes)} (${trend.firstThirdSamples} samples), ` +
       `last third ${mib(trend.lastThirdMedianHeapBytes)} (${trend.lastThirdSamples}); growth ${growth} (tolerance ${(trend.tolerance * 100).toFixed(0)}%); ` +
-      `RSS ${mib(trend.firstThirdMedianRssBytes)} → ${mib(trend.lastThirdMedianRssBytes)}`,
+      `RSS ${mib(trend.firstThirdMedianRssBytes)} → ${mib(trend.lastThirdMedianRssBytes)} ` +
+      `(external ${mib(trend.firstThirdMedianExternalBytes)} → ${mib(trend.lastThirdMedianExternalBytes)}, ` +
+      `outside V8 ${mib(trend.firstThirdMedianNativeBytes)} → ${mib(trend.lastThirdMedianNativeBytes)})`,
   };
 }
 

@@ -68,6 +68,10 @@ export interface ServiceSample {
   readonly rssBytes: number;
   /** V8 heap in use right after a full garbage collection, bytes. */
   readonly heapUsedBytes: number;
+  /** V8 heap reserved (every space), bytes. */
+  readonly heapTotalBytes: number;
+  /** Memory outside the V8 heap that V8 is told about (ArrayBuffers, Buffers, zlib), bytes. */
+  readonly externalBytes: number;
   /** CPU time (user + system) the process used so far, ms. */
   readonly cpuMs: number;
   /** 99th percentile of the event loop's delay since the previous sample, ms. */

@@ -9,7 +9,7 @@ import { AlertmanagerProcess, type AlertmanagerReceived } from './alertmanager-p
 import { alertStartKey, AlertmanagerWatch } from './alertmanager-watch.js';
 import { planFaults, type FaultWindow } from './fault-plan.js';
 import { HttpSourceServer } from './http-source-server.js';
-import { memoryTrend } from './memory-trend.js';
+import { memoryTrend, nativeBytes } from './memory-trend.js';
 import { ServiceProcess } from './service-process.js';
 import { alertCheck, memoryCheck, rateCheck, spanCheck, spanLedger } from './soak-checks.js';
 import type { SoakOptions } from './soak-options.js';
@@ -269,6 +269,8 @@ export class SoakRun {
             atS: seconds(s.elapsedMs),
             rssMiB: Math.round((s.rssBytes / 2 ** 20) * 10) / 10,
             heapMiB: Math.round((s.heapUsedBytes / 2 ** 20) * 10) / 10,
+            externalMiB: Math.round((s.externalBytes / 2 ** 20) * 10) / 10,
+            nativeMiB: Math.round((nativeBytes(s) / 2 ** 20) * 10) / 10,
             // The first interval also holds the start-up's CPU.
             cpuPercent: Math.round(((s.cpuMs - (previous?.cpuMs ?? 0)) / Math.max(1, intervalMs)) * 1000) / 10,
             eventLoopDelayP99Ms: Math.round(s.eventLoopDelayP99Ms * 10) / 10,

@@ -96,6 +96,10 @@ export interface SoakSummary {
       readonly atS: number;
       readonly rssMiB: number;
       readonly heapMiB: number;
+      /** External memory (ArrayBuffers, Buffers). */
+      readonly externalMiB: number;
+      /** RSS beyond V8's heap and external memory (native libraries, allocator arenas). */
+      readonly nativeMiB: number;
       readonly cpuPercent: number;
       readonly eventLoopDelayP99Ms: number;
       readonly finished: number;
