@@ -45,63 +45,53 @@ export class Fnv1a64 {
    */
   update(text: string, start = 0, end = text.length): void {
     let i = start;
-    if (this.high !== 0 && i < end) {
-      // The held high surrogate pairs with this piece's first character, or stands alone.
-      const low = text.charCodeAt(i);
-      if (low >= 0xdc00 && low <= 0xdfff) {
-        this.codePoint(0x10000 + ((this.high - 0xd800) << 10) + (low - 0xdc00));
-        i++;
-      } else {
-        this.codePoint(0xfffd);
+    // One byte per character while the text is ASCII (the common case), inlined; a held surrogate
+    // or the first non-ASCII character hands the rest to updateWide.
+    if (this.high === 0) {
+      let h0 = this.h0;
+      let h1 = this.h1;
+      let h2 = this.h2;
+      let h3 = this.h3;
+      for (; i < end; i++) {
+        const c = text.charCodeAt(i);
+        if (c >= 0x80) break;
+        h0 ^= c;
+        // Multiply by the prime 2^40 + 0x1b3, modulo 2^64.
+        const t0 = h0 * 0x1b3;
+        const t1 = h1 * 0x1b3 + (t0 >>> 16);
+        const t2 = h2 * 0x1b3 + (h0 << 8) + (t1 >>> 16);
+        h3 = (h3 * 0x1b3 + (h1 << 8) + (t2 >>> 16)) & 0xffff;
+        h0 = t0 & 0xffff;
+        h1 = t1 & 0xffff;
+        h2 = t2 & 0xffff;
       }
-      this.high = 0;
+      this.h0 = h0;
+      this.h1 = h1;
+      this.h2 = h2;
+      this.h3 = h3;
     }
-    let h0 = this.h0;
-    let h1 = this.h1;
-    let h2 = this.h2;
-    let h3 = this.h3;
-    // One byte per character while the text is ASCII (the common case), inlined.
-    for (; i < end; i++) {
-      const c = text.charCodeAt(i);
-      if (c >= 0x80) break;
-      h0 ^= c;
-      // Multiply by the prime 2^40 + 0x1b3, modulo 2^64.
-      const t0 = h0 * 0x1b3;
-      const t1 = h1 * 0x1b3 + (t0 >>> 16);
-      const t2 = h2 * 0x1b3 + (h0 << 8) + (t1 >>> 16);
-      h3 = (h3 * 0x1b3 + (h1 << 8) + (t2 >>> 16)) & 0xffff;
-      h0 = t0 & 0xffff;
-      h1 = t1 & 0xffff;
-      h2 = t2 & 0xffff;
-    }
-    this.h0 = h0;
-    this.h1 = h1;
-    this.h2 = h2;
-    this.h3 = h3;
     if (i < end) this.updateWide(text, i, end);
   }
 
-  /** The rest of {@link update} from the first non-ASCII character on. */
+  /**
+   * The rest of {@link update} from the first non-ASCII character (or a held surrogate) on: a high
+   * surrogate is held until the next character, which pairs with it or leaves it alone (U+FFFD).
+   */
   private updateWide(text: string, start: number, end: number): void {
     for (let i = start; i < end; i++) {
       const c = text.charCodeAt(i);
-      if (c < 0x80) {
-        this.byte(c);
-      } else if (c >= 0xd800 && c <= 0xdbff) {
-        if (i + 1 >= end) {
-          this.high = c;
-        } else {
-          const low = text.charCodeAt(i + 1);
-          if (low >= 0xdc00 && low <= 0xdfff) {
-            this.codePoint(0x10000 + ((c - 0xd800) << 10) + (low - 0xdc00));
-            i++;
-          } else {
-            this.codePoint(0xfffd);
-          }
+      const high = this.high;
+      if (high !== 0) {
+        this.high = 0;
+        if (c >= 0xdc00 && c <= 0xdfff) {
+          this.codePoint(0x10000 + ((high - 0xd800) << 10) + (c - 0xdc00));
+          continue;
         }
-      } else {
-        this.codePoint(c >= 0xdc00 ? (c <= 0xdfff ? 0xfffd : c) : c);
+        this.codePoint(0xfffd);
       }
+      if (c < 0x80) this.byte(c);
+      else if (c >= 0xd800 && c <= 0xdbff) this.high = c;
+      else this.codePoint(c >= 0xdc00 && c <= 0xdfff ? 0xfffd : c);
     }
   }
 
