@@ -9,7 +9,10 @@ export type { MergeTable } from './merge-table-columns.js';
 
 /** The parts of `@duckdb/node-api` the engine uses; loaded on first use, so the package is only needed when SQL merges run. */
 interface Connection {
-  run(sql: string, values?: never[]): Promise<{ yieldRowObjectJs(): AsyncIterable<Record<string, unknown>[]> }>;
+  run(
+    sql: string,
+    values?: never[],
+  ): Promise<{ readonly columnCount: number; yieldRowObjectJs(): AsyncIterable<Record<string, unknown>[]> }>;
   createAppender(table: string, schema?: string | null, catalog?: string | null): Promise<MergeAppender>;
   closeSync(): void;
 }
@@ -27,6 +30,11 @@ const IDLE_CONNECTIONS = 4;
  * is flushed into the table (or converted), then the loop turns.
  */
 export const MERGE_CELLS_PER_SLICE = 50_000;
+
+/** Rows of `columns` columns in one slice of {@link MERGE_CELLS_PER_SLICE} cells (at least one). */
+function rowsPerSlice(columns: number): number {
+  return Math.max(1, Math.floor(MERGE_CELLS_PER_SLICE / Math.max(1, columns)));
+}
 
 /** Resolves after the event loop has turned once (I/O and timers that are due run). */
 function nextTurn(): Promise<void> {
@@ -72,12 +80,13 @@ export class DuckDBMergeEngine {
         // Read chunk by chunk (2,048 rows each), the loop turning every slice of cells as when loading.
         const result = await connection.run(sql, values);
         const rows: Row[] = [];
-        let cells = 0;
+        const sliceRows = rowsPerSlice(result.columnCount);
+        let inSlice = 0;
         for await (const chunk of result.yieldRowObjectJs()) {
           for (const row of chunk) rows.push(normaliseRow(row));
-          cells += chunk.length * Math.max(1, Object.keys(chunk[0] ?? {}).length);
-          if (cells >= MERGE_CELLS_PER_SLICE) {
-            cells = 0;
+          inSlice += chunk.length;
+          if (inSlice >= sliceRows) {
+            inSlice = 0;
             await nextTurn();
           }
         }
@@ -115,13 +124,13 @@ export class DuckDBMergeEngine {
     await connection.run(`CREATE OR REPLACE TEMP TABLE ${quoteIdent(table.name)} (${definition})`);
     if (table.rows.length === 0) return;
     const appender = await connection.createAppender(table.name, 'main', 'temp');
-    const rowsPerSlice = Math.max(1, Math.floor(MERGE_CELLS_PER_SLICE / Math.max(1, columns.length)));
+    const sliceRows = rowsPerSlice(columns.length);
     try {
       let inSlice = 0;
       for (const row of table.rows) {
         for (const column of columns) appendTyped(appender, column, row[column.name]);
         appender.endRow();
-        if (++inSlice === rowsPerSlice) {
+        if (++inSlice === sliceRows) {
           // Flushed per slice, so the last flush has one slice to write; the connection is this
           // merge's own: nothing else uses the appender while the loop turns.
           appender.flushSync();
