@@ -6,6 +6,7 @@
 import { fnv1a64Hex } from './fnv1a64.js';
 import { SqlFingerprinter, SqlNormalizer } from './fingerprint.js';
 import { LruCache } from './lru-cache.js';
+import { RecentTextMemo } from './recent-text-memo.js';
 import { SeenTextFilter } from './seen-text-filter.js';
 import { SqlSummarizer } from './query-summary.js';
 import { DEFAULT_TRUNCATION_MARKER, SqlSanitizer, truncateWithMarker } from './sanitize.js';
@@ -31,7 +32,11 @@ export interface StatementAnalysis {
 
 /** Options of {@link StatementAnalyzer}. */
 export interface StatementAnalyzerOptions {
-  /** Most statement texts kept in the cache; 0 disables caching. @default 1000 */
+  /**
+   * Most statement texts kept in the cache; 0 disables caching. In front of the cache, up to 64 of the
+   * cached analyses met last are answered without a cache lookup (and without refreshing their recency).
+   * @default 1000
+   */
   maxEntries?: number;
   /** Longer texts are analysed every time instead of being cached (bounds the cache's memory). @default 4096 */
   maxCachedTextLength?: number;
@@ -93,6 +98,8 @@ type DialectSlots = Array<StatementAnalysis | undefined>;
  */
 export class StatementAnalyzer {
   private readonly cache: LruCache<string, DialectSlots>;
+  /** The cached analyses met last, found without hashing the text (in front of {@link cache}). */
+  private readonly recent = new RecentTextMemo<StatementAnalysis>();
   /** Texts {@link fingerprint} saw lately: only one that comes back is analysed in full and cached. */
   private readonly seenTexts: SeenTextFilter;
   private readonly maxCachedTextLength: number;
@@ -136,10 +143,16 @@ export class StatementAnalyzer {
       this.uncached++;
       return this.compute(text, SQL_DIALECTS[slot] ?? 'generic');
     }
+    const recent = this.recent.get(text, slot);
+    if (recent !== undefined) {
+      this.hits++;
+      return recent;
+    }
     const slots = this.cache.get(text);
     const cached = slots?.[slot];
     if (cached !== undefined) {
       this.hits++;
+      this.recent.set(text, slot, cached);
       return cached;
     }
     return this.analyzeAndCache(text, slot, slots);
@@ -163,10 +176,16 @@ export class StatementAnalyzer {
       this.uncached++;
       return this.computeFingerprint(text, SQL_DIALECTS[slot] ?? 'generic');
     }
+    const recent = this.recent.get(text, slot);
+    if (recent !== undefined) {
+      this.hits++;
+      return recent.fingerprint;
+    }
     const slots = this.cache.get(text);
     const cached = slots?.[slot];
     if (cached !== undefined) {
       this.hits++;
+      this.recent.set(text, slot, cached);
       return cached.fingerprint;
     }
     if (slots !== undefined || this.seenTexts.seenBefore(text, this.maxCachedTextLength))
@@ -185,6 +204,7 @@ export class StatementAnalyzer {
       fresh[slot] = analysis;
       this.cache.set(text, fresh);
     }
+    this.recent.set(text, slot, analysis);
     return analysis;
   }
 
@@ -204,6 +224,7 @@ export class StatementAnalyzer {
   /** Empties the cache (counters are kept). */
   clear(): void {
     this.cache.clear();
+    this.recent.clear();
   }
 
   /** `compute(text, dialect).fingerprint` without the sanitised text and the summary. */

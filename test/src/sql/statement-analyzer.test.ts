@@ -76,13 +76,25 @@ describe('StatementAnalyzer cache', () => {
     const analyzer = new StatementAnalyzer({ maxEntries: 2 });
     analyzer.analyze('SELECT a');
     analyzer.analyze('SELECT b');
-    analyzer.analyze('SELECT a'); // hit: a is now the most recent
-    analyzer.analyze('SELECT c'); // evicts b
-    expect(analyzer.stats()).toMatchObject({ hits: 1, misses: 3, evictions: 1, entries: 2 });
+    analyzer.analyze('SELECT c'); // evicts a
+    expect(analyzer.stats()).toMatchObject({ hits: 0, misses: 3, evictions: 1, entries: 2 });
+    analyzer.clear(); // forgets the recent texts too: every lookup below reaches the cache
     analyzer.analyze('SELECT a');
-    expect(analyzer.stats()).toMatchObject({ hits: 2, misses: 3 });
-    analyzer.analyze('SELECT b'); // miss again, evicts c
-    expect(analyzer.stats()).toMatchObject({ hits: 2, misses: 4, evictions: 2, entries: 2 });
+    analyzer.analyze('SELECT b');
+    analyzer.analyze(['SELECT ', 'a'].join('')); // hit (an equal text, another string): a is now the most recent
+    analyzer.analyze('SELECT c'); // evicts b
+    expect(analyzer.stats()).toMatchObject({ hits: 1, misses: 6, evictions: 2, entries: 2 });
+  });
+
+  it('answers the texts met last from a few slots, without touching the cache', () => {
+    const analyzer = new StatementAnalyzer({ maxEntries: 1 });
+    const a = analyzer.analyze('SELECT a');
+    analyzer.analyze('SELECT b'); // evicts a from the cache; a keeps its recent slot
+    expect(analyzer.analyze(['SELECT', ' a'].join(''))).toBe(a);
+    expect(analyzer.fingerprint('SELECT a')).toBe(a.fingerprint);
+    expect(analyzer.stats()).toMatchObject({ hits: 2, misses: 2, evictions: 1, entries: 1 });
+    // Per dialect: the same text under another dialect is not the recent answer.
+    expect(analyzer.analyze('SELECT a', 'mysql')).not.toBe(a);
   });
 
   it('never holds more than maxEntries texts', () => {
