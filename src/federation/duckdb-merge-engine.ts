@@ -1,6 +1,6 @@
 import { context } from '@opentelemetry/api';
 import { suppressTracing } from '@opentelemetry/core';
-import { normaliseRow } from './duckdb-source.js';
+import { type DuckDBChunkedResult, nextTurn, readDuckDBRows, rowsPerSlice } from './duckdb-result-rows.js';
 import { mergeColumnsOf, type MergeTable } from './merge-table-columns.js';
 import { appendTyped, type MergeAppender } from './typed-append.js';
 import type { Row } from './types.js';
@@ -9,10 +9,7 @@ export type { MergeTable } from './merge-table-columns.js';
 
 /** The parts of `@duckdb/node-api` the engine uses; loaded on first use, so the package is only needed when SQL merges run. */
 interface Connection {
-  run(
-    sql: string,
-    values?: never[],
-  ): Promise<{ readonly columnCount: number; yieldRowObjectJs(): AsyncIterable<Record<string, unknown>[]> }>;
+  run(sql: string, values?: never[]): Promise<DuckDBChunkedResult>;
   createAppender(table: string, schema?: string | null, catalog?: string | null): Promise<MergeAppender>;
   closeSync(): void;
 }
@@ -24,29 +21,11 @@ interface Instance {
 const IDLE_CONNECTIONS = 4;
 
 /**
- * Cells appended (or read back) between two turns of the event loop, a few milliseconds' work:
- * `@duckdb/node-api`'s appender and its conversion of result rows are synchronous, so a large part
- * loaded, or a large result read, in one go would hold the loop for its whole length. Each slice
- * is flushed into the table (or converted), then the loop turns.
- */
-export const MERGE_CELLS_PER_SLICE = 50_000;
-
-/** Rows of `columns` columns in one slice of {@link MERGE_CELLS_PER_SLICE} cells (at least one). */
-function rowsPerSlice(columns: number): number {
-  return Math.max(1, Math.floor(MERGE_CELLS_PER_SLICE / Math.max(1, columns)));
-}
-
-/** Resolves after the event loop has turned once (I/O and timers that are due run). */
-function nextTurn(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
-}
-
-/**
  * Runs merge SQL over the parts' rows in an embedded in-memory DuckDB. Each merge gets a
  * connection of its own and loads each part as a TEMP table (temp tables belong to their
  * connection, so concurrent merges using the same part names never see each other's tables) with
  * DuckDB's appender — the fastest typed load path, with no SQL text built from values — in slices
- * of {@link MERGE_CELLS_PER_SLICE} cells with a turn of the event loop between them; the merged
+ * of `DUCKDB_CELLS_PER_SLICE` cells with a turn of the event loop between them; the merged
  * rows are read back chunk by chunk the same way. The merge's
  * own statements run with tracing suppressed: they are the runtime's work, already covered by the
  * `merge` stage span, not calls to a source.
@@ -77,20 +56,8 @@ export class DuckDBMergeEngine {
           params.length > 0
             ? (params.map((v) => (typeof v === 'number' && Number.isSafeInteger(v) ? BigInt(v) : v)) as never[])
             : undefined;
-        // Read chunk by chunk (2,048 rows each), the loop turning every slice of cells as when loading.
-        const result = await connection.run(sql, values);
-        const rows: Row[] = [];
-        const sliceRows = rowsPerSlice(result.columnCount);
-        let inSlice = 0;
-        for await (const chunk of result.yieldRowObjectJs()) {
-          for (const row of chunk) rows.push(normaliseRow(row));
-          inSlice += chunk.length;
-          if (inSlice >= sliceRows) {
-            inSlice = 0;
-            await nextTurn();
-          }
-        }
-        return rows;
+        // Read chunk by chunk, the loop turning every slice of cells as when loading.
+        return await readDuckDBRows(await connection.run(sql, values));
       } finally {
         try {
           for (const table of tables) await connection.run(`DROP TABLE IF EXISTS temp.main.${quoteIdent(table.name)}`);

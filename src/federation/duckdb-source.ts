@@ -1,16 +1,19 @@
 import { duckdbColumnTypes } from './column-types.js';
-import type { Row, SourceAdapter, SourceCapabilities, SourceRequest, SourceResult } from './types.js';
+import { type DuckDBChunkedResult, readDuckDBRows } from './duckdb-result-rows.js';
+import type { SourceAdapter, SourceCapabilities, SourceRequest, SourceResult } from './types.js';
 
 /** The part of a `DuckDBConnection` (`@duckdb/node-api`) the adapter uses. */
 export interface DuckDBConnectionLike {
-  runAndReadAll(
+  /** Runs a statement to a materialized result, which the adapter reads chunk by chunk. */
+  run(
     sql: string,
     values?: never[],
-  ): Promise<{
-    getRowObjectsJS(): Record<string, unknown>[];
-    columnNames(): string[];
-    columnTypes?(): ReadonlyArray<{ toString(): string }>;
-  }>;
+  ): Promise<
+    DuckDBChunkedResult & {
+      columnNames(): string[];
+      columnTypes?(): ReadonlyArray<{ toString(): string }>;
+    }
+  >;
   interrupt(): void;
 }
 
@@ -18,7 +21,9 @@ export interface DuckDBConnectionLike {
  * A DuckDB source over a `DuckDBConnection` (`?` or `$1` placeholders). A timeout interrupts the
  * running statement (`connection.interrupt()`), so nothing is left running. BIGINT/HUGEINT
  * values within JavaScript's safe integer range come back as numbers, larger ones as bigint.
- * Results carry the columns' DuckDB types, which an SQL merge keeps.
+ * Results carry the columns' DuckDB types, which an SQL merge keeps. A result is converted chunk by
+ * chunk with a turn of the event loop after every slice of 50,000 cells, so a large result never
+ * holds the loop for long; an abort (timeout) also stops the reading.
  *
  * DuckDB runs one statement per connection at a time: give it `concurrency: 1` or one connection per
  * source, since an interrupt stops whatever the connection runs.
@@ -39,11 +44,11 @@ export class DuckDBSource implements SourceAdapter {
     signal.addEventListener('abort', onAbort, { once: true });
     try {
       const values = request.params.length > 0 ? (request.params.map(toDuckDBValue) as never[]) : undefined;
-      const reader = await this.connection.runAndReadAll(request.sql, values);
-      const columns = reader.columnNames();
-      const types = reader.columnTypes?.();
+      const result = await this.connection.run(request.sql, values);
+      const columns = result.columnNames();
+      const types = result.columnTypes?.();
       return {
-        rows: reader.getRowObjectsJS().map(normaliseRow),
+        rows: await readDuckDBRows(result, signal),
         columns,
         columnTypes: types && duckdbColumnTypes(columns, types.map(String)),
       };
@@ -58,14 +63,4 @@ function toDuckDBValue(value: unknown): unknown {
   if (typeof value === 'number' && Number.isSafeInteger(value)) return BigInt(value);
   if (value === undefined) return null;
   return value;
-}
-
-/** bigint within the safe range becomes a number, so rows serialise to JSON and compare like other sources' rows. */
-export function normaliseRow(row: Record<string, unknown>): Row {
-  for (const key in row) {
-    const value = row[key];
-    if (typeof value === 'bigint' && value <= BigInt(Number.MAX_SAFE_INTEGER) && value >= BigInt(Number.MIN_SAFE_INTEGER))
-      row[key] = Number(value);
-  }
-  return row;
 }

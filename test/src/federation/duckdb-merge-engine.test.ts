@@ -1,5 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { DuckDBMergeEngine, MERGE_CELLS_PER_SLICE } from '../../../src/federation/duckdb-merge-engine.js';
+import { DuckDBMergeEngine } from '../../../src/federation/duckdb-merge-engine.js';
+import { DUCKDB_CELLS_PER_SLICE } from '../../../src/federation/duckdb-result-rows.js';
 
 describe('DuckDBMergeEngine', () => {
   const engine = new DuckDBMergeEngine();
@@ -28,7 +29,7 @@ describe('DuckDBMergeEngine', () => {
     ticking = false;
     expect(merged).toEqual([{ n: rowCount, s: (rowCount * (rowCount - 1)) / 2, kinds: 7 }]);
     // Rows appended within one turn of the loop share a tick: one per slice of cells (two columns here).
-    const rowsPerSlice = MERGE_CELLS_PER_SLICE / 2;
+    const rowsPerSlice = DUCKDB_CELLS_PER_SLICE / 2;
     expect(new Set(readAt).size).toBe(rowCount / rowsPerSlice);
     for (let start = 0; start < rowCount; start += rowsPerSlice) {
       expect(readAt[start + rowsPerSlice - 1]).toBe(readAt[start]);
