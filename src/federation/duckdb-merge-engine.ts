@@ -20,6 +20,12 @@ interface Instance {
 
 const IDLE_CONNECTIONS = 4;
 
+/** What {@link DuckDBMergeEngine} lets DuckDB use unless told otherwise. */
+export const DEFAULT_MERGE_MEMORY_LIMIT = '1GiB';
+
+/** A size as DuckDB's `memory_limit` reads it. */
+const MEMORY_SIZE = /^\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i;
+
 /**
  * Runs merge SQL over the parts' rows in an embedded in-memory DuckDB. Each merge gets a
  * connection of its own and loads each part as a TEMP table (temp tables belong to their
@@ -41,6 +47,18 @@ const IDLE_CONNECTIONS = 4;
 export class DuckDBMergeEngine {
   private instance: Promise<Instance> | undefined;
   private readonly idle: Connection[] = [];
+
+  /**
+   * @param memoryLimit - DuckDB's `memory_limit` for every merge together (`'1GiB'`, `'512MB'`, …)
+   * @throws RangeError when `memoryLimit` is not a size DuckDB reads
+   */
+  constructor(readonly memoryLimit: string = DEFAULT_MERGE_MEMORY_LIMIT) {
+    if (typeof memoryLimit !== 'string' || !MEMORY_SIZE.test(memoryLimit)) {
+      throw new RangeError(
+        `mergeMemoryLimit must be a size such as '512MB' or '1GiB' (a number and one of B, KB, MB, GB, TB, KiB, MiB, GiB, TiB), got ${JSON.stringify(memoryLimit)}`,
+      );
+    }
+  }
 
   /**
    * Loads `tables` and runs `sql`; returns its rows (safe-range bigints as numbers).
@@ -81,7 +99,9 @@ export class DuckDBMergeEngine {
   private async connection(): Promise<Connection> {
     const idle = this.idle.pop();
     if (idle) return idle;
-    this.instance ??= import('@duckdb/node-api').then((duckdb) => duckdb.DuckDBInstance.create(':memory:') as unknown as Promise<Instance>);
+    this.instance ??= import('@duckdb/node-api').then(
+      (duckdb) => duckdb.DuckDBInstance.create(':memory:', { memory_limit: this.memoryLimit }) as unknown as Promise<Instance>,
+    );
     return (await this.instance).connect();
   }
 

@@ -70,7 +70,7 @@ export class Federation {
   private readonly sources = new Map<string, RegisteredSource>();
   private readonly planner = new QueryPlanner((name) => this.sources.get(name)?.adapter);
   private readonly cache: ResultCache | undefined;
-  private readonly merger = new DuckDBMergeEngine();
+  private readonly merger: DuckDBMergeEngine;
   private readonly errors: RecentErrors;
   private readonly running = new Map<string, RunningQuery>();
   private readonly breakerMetrics: BreakerMetrics;
@@ -80,13 +80,17 @@ export class Federation {
   private readonly counts = { succeeded: 0, failed: 0, partial: 0 };
   private closed = false;
 
-  /** @param options - cache, row caps, source defaults, clock, meter provider */
+  /**
+   * @param options - cache, row caps, merge memory, source defaults, clock, meter provider
+   * @throws RangeError when `mergeMemoryLimit` is not a size DuckDB reads
+   */
   constructor(private readonly options: FederationOptions = {}) {
     this.now = options.now ?? Date.now;
     this.cache = options.cache === false ? undefined : new ResultCache(options.cache ?? {}, this.now);
     this.errors = new RecentErrors(options.recentErrors ?? 50);
     this.maxRowsPerPart = options.maxRowsPerPart ?? 100_000;
     this.maxRowsPerQuery = options.maxRowsPerQuery ?? 1_000_000;
+    this.merger = new DuckDBMergeEngine(options.mergeMemoryLimit);
     this.breakerMetrics = new BreakerMetrics(options.meterProvider, () => this.breakerStates(), this.now);
   }
 
@@ -362,10 +366,12 @@ export class Federation {
     } catch (error) {
       const why = missing.length > 0 ? ` (missing parts: ${missing.join(', ')})` : '';
       const what = `the merge of query '${spec.name}' failed${why}: `;
-      throw new FederationError('MERGE_FAILED', what + messageOf(error), {
+      // DuckDB's message suggests raising its memory_limit; say which of our options sets it.
+      const hint = /out of memory/i.test(messageOf(error)) ? ` (option mergeMemoryLimit: ${this.merger.memoryLimit})` : '';
+      throw new FederationError('MERGE_FAILED', what + messageOf(error) + hint, {
         part: 'merge',
         cause: error,
-        redacted: what + redactErrorMessage(error),
+        redacted: what + redactErrorMessage(error) + hint,
       });
     }
   }

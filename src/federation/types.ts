@@ -233,6 +233,13 @@ export interface FederationOptions {
    */
   maxRowsPerQuery?: number;
   /**
+   * Memory the embedded DuckDB of SQL merges may use, all merges together, as DuckDB reads a size
+   * (`'512MB'`, `'1GiB'`, …). A merge that needs more fails with `MERGE_FAILED` naming this option,
+   * instead of the process growing (DuckDB's own default is 80% of the machine's memory).
+   * @default '1GiB'
+   */
+  mergeMemoryLimit?: string;
+  /**
    * Defaults for every source's options; `.source()` options override them.
    * @default {}
    */

@@ -1,5 +1,8 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { DuckDBMergeEngine } from '../../../src/federation/duckdb-merge-engine.js';
+import { Federation } from '../../../src/federation/federation.js';
+import { FederationError } from '../../../src/federation/federation-error.js';
+import { FunctionSource } from '../../../src/federation/function-source.js';
 import { DUCKDB_CELLS_PER_SLICE } from '../../../src/federation/duckdb-result-rows.js';
 
 describe('DuckDBMergeEngine', () => {
@@ -50,5 +53,54 @@ describe('DuckDBMergeEngine', () => {
     });
     expect(merged[rowCount - 1]).toEqual({ a: 0, b: 'r0', big: 0, half: 0 });
     expect(merged.every((row, i) => row.a === rowCount - 1 - i)).toBe(true);
+  });
+});
+
+describe('DuckDBMergeEngine memory limit', () => {
+  it('lets DuckDB use only mergeMemoryLimit: a larger merge fails with an error naming the option, and the engine goes on', async () => {
+    const federation = new Federation({ mergeMemoryLimit: '24MB', cache: false, maxRowsPerPart: 200_000 });
+    const rows = Array.from({ length: 200_000 }, (_, i) => ({ id: i, pad: `${'x'.repeat(120)}${i}` }));
+    federation.source('wide', new FunctionSource(() => rows));
+    federation.source('one', new FunctionSource(() => [{ id: 1 }]));
+    try {
+      const failure = await federation
+        .query({ name: 'big_sort', parts: { w: { source: 'wide', sql: 'S' } }, merge: { sql: 'SELECT id, pad FROM w ORDER BY pad DESC' } })
+        .then(
+          () => undefined,
+          (error: unknown) => error,
+        );
+      expect(failure).toBeInstanceOf(FederationError);
+      expect((failure as FederationError).code).toBe('MERGE_FAILED');
+      expect((failure as Error).message).toMatch(/Out of Memory/i);
+      expect((failure as Error).message).toContain('option mergeMemoryLimit: 24MB');
+      const small = await federation.query({
+        name: 'small',
+        parts: { o: { source: 'one', sql: 'S' } },
+        merge: { sql: 'SELECT id * 2 AS d FROM o' },
+      });
+      expect(small.rows).toEqual([{ d: 2 }]);
+    } finally {
+      await federation.close();
+    }
+  });
+
+  it('sets DuckDB memory_limit to the option, 1 GiB by default', async () => {
+    const engine = new DuckDBMergeEngine();
+    const limited = new DuckDBMergeEngine('300MB');
+    try {
+      const setting = "SELECT current_setting('memory_limit') AS m";
+      expect(await engine.merge([], setting, [])).toEqual([{ m: '1.0 GiB' }]);
+      expect(await limited.merge([], setting, [])).toEqual([{ m: '286.1 MiB' }]);
+    } finally {
+      await engine.close();
+      await limited.close();
+    }
+  });
+
+  it('rejects a limit DuckDB would not read, naming the option', () => {
+    for (const bad of ['lots', '12', '1 GiBs', '', '-5MB']) {
+      expect(() => new DuckDBMergeEngine(bad)).toThrow(/mergeMemoryLimit must be a size/);
+      expect(() => new Federation({ mergeMemoryLimit: bad })).toThrow(/mergeMemoryLimit/);
+    }
   });
 });
