@@ -325,7 +325,6 @@ function traceSpanOf(span: ClassifiedSpan): TraceSpan {
     rowsReturned: span.rowsReturned,
     cacheHit: span.cacheHit,
     service: span.service,
-    traceId: span.traceId,
     spanId: span.spanId,
     parentSpanId: span.parentSpanId,
     startTimeMs: span.startTimeMs,

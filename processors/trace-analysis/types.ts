@@ -26,7 +26,8 @@ export type TraceDropReason =
 /**
  * The fields of a {@link ClassifiedSpan} that trace analysis reads: what the assembler holds per
  * span while its trace is open (a compact copy, so the classified span itself dies young). A
- * ClassifiedSpan is one.
+ * ClassifiedSpan is one. No trace id: the trace holds it once (each decoded span has its own copy
+ * of the string, which would otherwise live as long as the trace).
  */
 export type TraceSpan = Pick<
   ClassifiedSpan,
@@ -39,7 +40,6 @@ export type TraceSpan = Pick<
   | 'rowsReturned'
   | 'cacheHit'
   | 'service'
-  | 'traceId'
   | 'spanId'
   | 'parentSpanId'
   | 'startTimeMs'

@@ -254,8 +254,10 @@ describe('TraceAssembler', () => {
       retryAttempt: 1,
       timedOut: true,
       parentSpanId: stage.spanContext().spanId,
-      traceId: root.spanContext().traceId,
     });
+    // The trace holds the id once; its spans do not carry a copy each.
+    expect(traces[0]!.traceId).toBe(root.spanContext().traceId);
+    expect(source).not.toHaveProperty('traceId');
     expect(traces[0]!.spans.find((s) => s.role === 'stage')).toMatchObject({ part: 'users' });
   });
 });
