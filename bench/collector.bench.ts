@@ -299,9 +299,12 @@ const entry: BenchEntry = {
     const drops = Object.entries(assembly.droppedTraces)
       .filter(([, n]) => n > 0)
       .map(([reason, n]) => `${reason} ${n}`);
+    // Node flags that change the measurement (the young generation's size), named in the title.
+    const heapFlags = process.execArgv.filter((flag) => flag.startsWith('--max-semi-space-size'));
+    const maxRssMiB = process.resourceUsage().maxRSS / 1024;
     return [
       {
-        title: 'Collector intake: OTLP/protobuf batches of 512 spans, decode alone vs decode + pipeline.ingestDecoded',
+        title: `Collector intake: OTLP/protobuf batches of 512 spans, decode alone vs decode + pipeline.ingestDecoded${heapFlags.length > 0 ? ` (node ${heapFlags.join(' ')})` : ' (default Node flags)'}`,
         columns: ['variant', 'spans/s (wall, 1 thread)', 'spans per CPU-second', 'µs/span'],
         rows: [
           row('decode alone (decodeTraceRequest)', 'decode'),
@@ -313,6 +316,7 @@ const entry: BenchEntry = {
           `Input: ${encoder.batches} distinct protobuf bodies (${round(encoder.bytes / encoder.batches / 1024)} KiB each, ${round(encoder.bytes / encoder.batches / BATCH_SPANS)} bytes/span), each round's encoded before it (untimed) by @opentelemetry/otlp-transformer's ProtobufTraceSerializer from ${encoder.traces} SDK traces: 3 Node services' federated queries (root, plan, 2 fetch stages, 3 PostgreSQL calls with stable attributes and federation.*, merge: 8 spans) and a Java service on the older conventions (SERVER root, 3 JDBC calls, 1 HTTP call: 5 spans); every trace id is seen once.`,
           `Analysis: one FedscopePipeline (default bounds) with a Prometheus exporter collected and serialised every ${SCRAPE_INTERVAL_MS} ms of the run (${scrapes} scrapes, last exposition ${round(exposition / 1024)} KiB); ${analysedSpans} spans analysed, ${decodedSpans} decoded alone; ${snapshot.sources.length} sources, ${snapshot.statements.length} statements tracked.`,
           `Trace assembly over the run: ${assembly.assembled} federated queries assembled and analysed, ${assembly.withoutQuery} traces without one closed at their root, ${assembly.inFlight} in flight at the end, dropped traces: ${drops.length > 0 ? drops.join(', ') : 'none'} (bounds: ${assembly.limits.maxTracesInFlight} traces in flight, ${assembly.limits.graceMs} ms grace).`,
+          `Process: peak RSS ${round(maxRssMiB)} MiB over the whole entry (encoding included); V8's young generation ${heapFlags.length > 0 ? `set by ${heapFlags.join(' ')}` : 'at its default (16 MiB semi-spaces)'}.`,
           `Goals: ≥ 100,000 spans/s per core analysed (measured ${round(analyseCpuRate)} per CPU-second) and analyse ÷ decode ≥ 0.5 (measured ${round(wallRatio, 3)} wall, ${round(cpuRatio, 3)} CPU).`,
         ],
       },
