@@ -1,3 +1,4 @@
+import { totalmem } from 'node:os';
 import { context } from '@opentelemetry/api';
 import { suppressTracing } from '@opentelemetry/core';
 import { type DuckDBChunkedResult, nextTurn, readDuckDBRows, rowsPerSlice } from './duckdb-result-rows.js';
@@ -20,8 +21,15 @@ interface Instance {
 
 const IDLE_CONNECTIONS = 4;
 
-/** What {@link DuckDBMergeEngine} lets DuckDB use unless told otherwise. */
-export const DEFAULT_MERGE_MEMORY_LIMIT = '1GiB';
+/**
+ * What {@link DuckDBMergeEngine} lets DuckDB use unless told otherwise: 1 GiB, or less on a smaller
+ * machine or container (80 % of its memory, DuckDB's own default, so the bound is never looser).
+ */
+export function defaultMergeMemoryLimit(): string {
+  const constrained = process.constrainedMemory?.() ?? 0;
+  const bytes = constrained > 0 ? Math.min(constrained, totalmem()) : totalmem();
+  return `${Math.max(1, Math.min(1024, Math.floor((0.8 * bytes) / 2 ** 20)))}MiB`;
+}
 
 /** A size as DuckDB's `memory_limit` reads it. */
 const MEMORY_SIZE = /^\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i;
@@ -52,7 +60,7 @@ export class DuckDBMergeEngine {
    * @param memoryLimit - DuckDB's `memory_limit` for every merge together (`'1GiB'`, `'512MB'`, …)
    * @throws RangeError when `memoryLimit` is not a size DuckDB reads
    */
-  constructor(readonly memoryLimit: string = DEFAULT_MERGE_MEMORY_LIMIT) {
+  constructor(readonly memoryLimit: string = defaultMergeMemoryLimit()) {
     if (typeof memoryLimit !== 'string' || !MEMORY_SIZE.test(memoryLimit)) {
       throw new RangeError(
         `mergeMemoryLimit must be a size such as '512MB' or '1GiB' (a number and one of B, KB, MB, GB, TB, KiB, MiB, GiB, TiB), got ${JSON.stringify(memoryLimit)}`,

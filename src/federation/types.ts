@@ -236,7 +236,7 @@ export interface FederationOptions {
    * Memory the embedded DuckDB of SQL merges may use, all merges together, as DuckDB reads a size
    * (`'512MB'`, `'1GiB'`, …). A merge that needs more fails with `MERGE_FAILED` naming this option,
    * instead of the process growing (DuckDB's own default is 80% of the machine's memory).
-   * @default '1GiB'
+   * @default '1024MiB', or 80% of the machine's (or container's) memory when that is less
    */
   mergeMemoryLimit?: string;
   /**

@@ -1,5 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { DuckDBMergeEngine } from '../../../src/federation/duckdb-merge-engine.js';
+import { totalmem } from 'node:os';
+import { defaultMergeMemoryLimit, DuckDBMergeEngine } from '../../../src/federation/duckdb-merge-engine.js';
 import { Federation } from '../../../src/federation/federation.js';
 import { FederationError } from '../../../src/federation/federation-error.js';
 import { FunctionSource } from '../../../src/federation/function-source.js';
@@ -84,7 +85,15 @@ describe('DuckDBMergeEngine memory limit', () => {
     }
   });
 
-  it('sets DuckDB memory_limit to the option, 1 GiB by default', async () => {
+  it('defaults to 1 GiB, or 80 % of the memory of a smaller machine', () => {
+    const constrained = process.constrainedMemory?.() ?? 0;
+    const bytes = constrained > 0 ? Math.min(constrained, totalmem()) : totalmem();
+    const expected = bytes * 0.8 >= 2 ** 30 ? '1024MiB' : `${Math.floor((bytes * 0.8) / 2 ** 20)}MiB`;
+    expect(defaultMergeMemoryLimit()).toBe(expected);
+    expect(new DuckDBMergeEngine().memoryLimit).toBe(expected);
+  });
+
+  it('sets DuckDB memory_limit to the option, 1 GiB by default on this machine', async () => {
     const engine = new DuckDBMergeEngine();
     const limited = new DuckDBMergeEngine('300MB');
     try {
