@@ -10,7 +10,7 @@ import { DEFAULT_MAX_SPANS } from '../otlp/decode-trace-payload.js';
 import { resolveConfig, resolveDirectoryPath, resolveJaegerUiUrl, type Environment } from '../options/resolve-config.js';
 import { DEFAULT_HTTP_RATE_LIMIT, resolveHttpAccess } from '../options/resolve-http-access.js';
 import type { ResolvedHttpAccessConfig } from '../options/resolved-config.js';
-import { expectHttpUrl, expectNumber, expectString } from '../options/value-checks.js';
+import { expectHeaders, expectHttpUrl, expectNumber, expectString, parseHeaderPairs } from '../options/value-checks.js';
 import type { FedscopePipelineConfig } from '../pipeline/fedscope-pipeline.js';
 import { DEFAULT_WINDOWS_SECONDS } from '../stats/sliding-window-stats.js';
 import { closestWord } from '../text/closest-word.js';
@@ -34,6 +34,8 @@ export interface CollectorConfig {
   readonly access: ResolvedHttpAccessConfig;
   /** The OTLP/HTTP traces URL every received request is forwarded to unchanged, when set. */
   readonly forward: string | undefined;
+  /** Extra headers of every forwarded request (credentials, tenant ids), when set: never printed. */
+  readonly forwardHeaders: Readonly<Record<string, string>> | undefined;
   /** The alert rules file (absolute path), added to the default rules, when set. */
   readonly rules: string | undefined;
   /** The Alertmanager base URL alerts are delivered to, when set. */
@@ -135,6 +137,12 @@ export const COLLECTOR_SETTINGS: readonly CollectorSetting[] = [
   ),
   setting('rateLimitBurst', 'N', String(DEFAULT_HTTP_RATE_LIMIT.burst), 'requests per client at once after a pause'),
   setting('forward', 'URL', 'none', 'forward every received request unchanged to this OTLP/HTTP traces URL'),
+  setting(
+    'forwardHeaders',
+    'NAME=VALUE,...',
+    'none',
+    'extra headers of every forwarded request, e.g. authorization=Bearer%20abc (percent-encoded as in OTEL_EXPORTER_OTLP_HEADERS; a mapping in the file; prefer the variable or the file: flags show in ps)',
+  ),
   setting('rules', 'FILE', 'none', 'alert rules file (YAML or JSON), added to the default rules'),
   setting('alertmanager', 'URL', 'none', 'Alertmanager (API v2) base URL alerts are delivered to'),
   setting('influxdbUrl', 'URL', 'none', 'push the current figures every 10 s to this InfluxDB base URL (1.x or 2.x)'),
@@ -285,6 +293,13 @@ export function resolveCollectorConfig(sources: CollectorConfigSources): Collect
       ? undefined
       : resolveDirectoryPath(spoolValue.label, expectString(spoolValue.label, spoolValue.value)!, spoolValue.baseDir);
   const forwardValue = given('forward');
+  const forwardHeadersValue = given('forwardHeaders');
+  const forwardHeaders = forwardHeadersValue === undefined ? undefined : headersOf(forwardHeadersValue);
+  if (forwardHeadersValue !== undefined && forwardValue === undefined)
+    throw new FedscopeConfigError(
+      forwardHeadersValue.label,
+      `the headers only go with forwarded requests: give ${settingOf('forward').flag} (or ${settingOf('forward').variable}) too`,
+    );
 
   const analysis: Record<string, unknown> = {};
   for (const key of ANALYSIS_KEYS) {
@@ -316,6 +331,7 @@ export function resolveCollectorConfig(sources: CollectorConfigSources): Collect
     http: address('http', '127.0.0.1:9464'),
     access: resolveCollectorAccess(given, labelOf),
     forward: forwardValue === undefined ? undefined : expectHttpUrl(forwardValue.label, forwardValue.value),
+    forwardHeaders: forwardHeaders === undefined ? undefined : Object.freeze(forwardHeaders),
     rules,
     alertmanager: pipeline.alerts?.alertmanager?.url,
     maxBodyBytes,
@@ -528,6 +544,14 @@ function readConfigFile(path: string, readFile: (path: string) => string = (p) =
     if (value !== null) values.set(key, { value, label: `${key} in ${path}`, baseDir });
   }
   return values;
+}
+
+/** Headers as `name=value,…` text (a flag, a variable) or, in the file, also a mapping; errors never echo a value. */
+function headersOf(given: GivenValue): Record<string, string> {
+  if (typeof given.value === 'string') return parseHeaderPairs(given.label, given.value);
+  if (typeof given.value === 'object' && given.value !== null && !Array.isArray(given.value))
+    return { ...expectHeaders(given.label, given.value) };
+  throw new FedscopeConfigError(given.label, `expected name=value pairs or a mapping of header names to values, got ${typeof given.value}`);
 }
 
 function isOff(value: unknown): boolean {

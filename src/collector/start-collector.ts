@@ -65,7 +65,10 @@ interface Receiver {
  */
 export async function startCollector(config: CollectorConfig): Promise<RunningCollector> {
   const stats = new CollectorSelfStats();
-  const forwarder = config.forward === undefined ? undefined : new TraceForwarder({ url: config.forward });
+  const forwarder =
+    config.forward === undefined
+      ? undefined
+      : new TraceForwarder({ url: config.forward, ...(config.forwardHeaders ? { headers: config.forwardHeaders } : {}) });
   const budget = new IntakeBudget({ maxInFlightBytes: config.maxInFlightBytes, maxHeapBytes: config.maxHeapMib * 1024 * 1024 });
   const metricReaders = configuredMetricReaders({
     prometheus: { startServer: true, host: config.http.host, port: config.http.port, endpoint: '/metrics' },

@@ -2,6 +2,7 @@ import { FedscopeConfigError } from '../diagnostics/fedscope-config-error.js';
 import { fedscopeLog, type FedscopeLog } from '../diagnostics/fedscope-log.js';
 import { DeliveryShutdown } from '../output/delivery/delivery-shutdown.js';
 import { parseRetryAfter, responseHead, retryDelayMs, type BackoffPolicy } from '../output/delivery/http-retry.js';
+import { expectHeaders } from '../options/value-checks.js';
 import type { RawTraceBody } from './trace-intake.js';
 
 /** Why the forwarder gave a request up. */
@@ -81,12 +82,6 @@ type AttemptOutcome =
 
 /** Statuses the OTLP specification says to retry; every other 4xx/5xx must not be. */
 const RETRYABLE_STATUSES: ReadonlySet<number> = new Set([429, 502, 503, 504]);
-
-/** RFC 9110 token characters, the only ones a header name may have. */
-const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
-
-/** Control characters other than horizontal tab: CR and LF would split the request (header injection). */
-const HEADER_VALUE_FORBIDDEN = /[\x00-\x08\x0a-\x1f\x7f]/;
 
 /** Headers that describe the body, which is forwarded as received. */
 const BODY_HEADERS: ReadonlySet<string> = new Set(['content-type', 'content-encoding', 'content-length', 'transfer-encoding']);
@@ -310,22 +305,14 @@ function parseForwardUrl(text: string): URL {
 }
 
 function checkedHeaders(headers: Record<string, string> | undefined): Readonly<Record<string, string>> {
-  const checked: Record<string, string> = {};
-  for (const [name, value] of Object.entries(headers ?? {})) {
-    if (!HEADER_NAME.test(name)) {
+  const checked = { ...expectHeaders('forward.headers', headers) };
+  for (const name of Object.keys(checked)) {
+    if (BODY_HEADERS.has(name.toLowerCase())) {
       throw new FedscopeConfigError(
-        `forward.headers[${JSON.stringify(name)}]`,
-        "a header name may have only letters, digits and !#$%&'*+-.^_`|~",
+        `forward.headers.${name}`,
+        'the body is forwarded as received, with its own Content-Type and Content-Encoding',
       );
     }
-    const field = `forward.headers.${name}`;
-    // The value is not echoed: it may be a credential.
-    if (typeof value !== 'string') throw new FedscopeConfigError(field, `expected a string, got ${typeof value}`);
-    if (HEADER_VALUE_FORBIDDEN.test(value)) throw new FedscopeConfigError(field, 'the value has a control character (CR, LF, NUL, …)');
-    if (BODY_HEADERS.has(name.toLowerCase())) {
-      throw new FedscopeConfigError(field, 'the body is forwarded as received, with its own Content-Type and Content-Encoding');
-    }
-    checked[name] = value;
   }
   return checked;
 }

@@ -30,6 +30,7 @@ import {
   expectOneOf,
   expectString,
   expectHeaders,
+  parseHeaderPairs,
 } from './value-checks.js';
 
 const TOP_LEVEL_KEYS = [
@@ -674,23 +675,12 @@ function envBoolean(env: Environment, name: string): boolean | undefined {
   throw new FedscopeConfigError(name, `expected true or false, got ${JSON.stringify(raw)}`);
 }
 
-/** Parses `OTEL_EXPORTER_OTLP_[TRACES_]HEADERS`: `key=value` pairs, comma separated, values URL-encoded. */
+/** Parses `OTEL_EXPORTER_OTLP_[TRACES_]HEADERS` ({@link parseHeaderPairs}); the traces variable wins per header. */
 function envHeaders(env: Environment): Record<string, string> {
   const headers: Record<string, string> = {};
   for (const name of ['OTEL_EXPORTER_OTLP_HEADERS', 'OTEL_EXPORTER_OTLP_TRACES_HEADERS']) {
     const raw = envValue(env, name);
-    if (raw === undefined) continue;
-    for (const pair of raw.split(',')) {
-      if (pair.trim() === '') continue;
-      const eq = pair.indexOf('=');
-      if (eq <= 0) throw new FedscopeConfigError(name, `expected key=value pairs separated by commas, got ${JSON.stringify(pair.trim())}`);
-      try {
-        headers[decodeURIComponent(pair.slice(0, eq).trim())] = decodeURIComponent(pair.slice(eq + 1).trim());
-      } catch {
-        throw new FedscopeConfigError(name, `invalid percent-encoding in ${JSON.stringify(pair.trim())}`);
-      }
-    }
-    expectHeaders(name, headers);
+    if (raw !== undefined) parseHeaderPairs(name, raw, headers);
   }
   return headers;
 }

@@ -112,6 +112,35 @@ export function expectHeaders(field: string, value: unknown): Record<string, str
   return headers;
 }
 
+/**
+ * Headers written as `OTEL_EXPORTER_OTLP_HEADERS` writes them: `name=value` pairs separated by
+ * commas, names and values percent-encoded (`authorization=Bearer%20abc`), then checked as
+ * {@link expectHeaders} checks them. Errors name the field and the header, never a value.
+ * @param field - what an error names (a variable, a flag, a key in a file)
+ * @param text - the pairs
+ * @param into - pairs already read (a later one with the same name wins)
+ */
+export function parseHeaderPairs(field: string, text: string, into: Record<string, string> = {}): Record<string, string> {
+  for (const pair of text.split(',')) {
+    if (pair.trim() === '') continue;
+    const eq = pair.indexOf('=');
+    if (eq <= 0) throw new FedscopeConfigError(field, 'expected name=value pairs separated by commas (a pair without a name or an =)');
+    let name: string;
+    try {
+      name = decodeURIComponent(pair.slice(0, eq).trim());
+    } catch {
+      throw new FedscopeConfigError(field, 'invalid percent-encoding in a header name');
+    }
+    try {
+      into[name] = decodeURIComponent(pair.slice(eq + 1).trim());
+    } catch {
+      throw new FedscopeConfigError(`${field}: ${name}`, 'invalid percent-encoding in the value');
+    }
+  }
+  expectHeaders(field, into);
+  return into;
+}
+
 /** Checks an optional record of string values (e.g. headers). */
 export function expectStringRecord(field: string, value: unknown): Record<string, string> | undefined {
   if (value === undefined) return undefined;

@@ -23,6 +23,8 @@ export interface ReceivedOtlpRequest {
   readonly contentType: string | undefined;
   /** `Content-Encoding` as sent. */
   readonly contentEncoding: string | undefined;
+  /** `Authorization` as sent (to check the headers a forwarder adds). */
+  readonly authorization: string | undefined;
   /** Body size on the wire (compressed), in bytes. */
   readonly bodyBytes: number;
   /** HTTP status the receiver answered with. */
@@ -105,7 +107,7 @@ export async function startOtlpReceiver(options: OtlpReceiverOptions = {}): Prom
     const path = (req.url ?? '/').split('?', 1)[0]!;
     const contentType = header(req, 'content-type');
     const contentEncoding = header(req, 'content-encoding');
-    const base = { path, contentType, contentEncoding };
+    const base = { path, contentType, contentEncoding, authorization: header(req, 'authorization') };
     if (req.method !== 'POST' || (path !== '/v1/traces' && !OTHER_SIGNAL_PATHS.has(path))) {
       res.writeHead(req.method === 'POST' ? 404 : 405, { 'content-type': 'text/plain; charset=utf-8' });
       res.end(`fedscope test receiver: ${req.method ?? '?'} ${path} is not served\n`);

@@ -114,6 +114,16 @@ const ROWS: PrecedenceRow[] = [
     defaultValue: undefined,
   },
   {
+    key: 'forwardHeaders',
+    flag: 'authorization=Bearer%20flag',
+    env: 'x-tenant=env,x-scope=a%3Db',
+    file: { 'x-tenant': 'file' },
+    read: (c) => c.forwardHeaders,
+    expected: [{ authorization: 'Bearer flag' }, { 'x-tenant': 'env', 'x-scope': 'a=b' }, { 'x-tenant': 'file' }],
+    defaultValue: undefined,
+    companions: { forward: 'http://fwd:4318/v1/traces' },
+  },
+  {
     key: 'rules',
     flag: ruleA,
     env: ruleB,
@@ -445,6 +455,7 @@ describe('resolveCollectorConfig errors name the field and where it was given', 
     { key: 'otlpGrpc', value: 'host:99999', problem: /port 99999 is out of range/ },
     { key: 'http', value: '9464', problem: /"9464" is not HOST:PORT/ },
     { key: 'forward', value: 'ftp://x/v1/traces', problem: /http:\/\/ or https:\/\/ URL/ },
+    { key: 'forwardHeaders', value: 'authorization', problem: /expected name=value pairs separated by commas/ },
     { key: 'rules', value: join(dir, 'missing.yaml'), problem: /cannot be read/ },
     { key: 'alertmanager', value: 'not a url', problem: /absolute http\(s\) URL/ },
     { key: 'maxBodyBytes', value: '12', problem: /integer from 1024/ },
@@ -510,6 +521,35 @@ describe('resolveCollectorConfig errors name the field and where it was given', 
       expect(viaFile.message).toMatch(bad.problem);
     });
   }
+
+  it('forward headers: never echo a value, need --forward, and take a mapping in the file', () => {
+    const forward = ['--forward', 'http://fwd:4318/v1/traces'];
+    const split = errorOf(() =>
+      resolveCollectorConfig({ args: [...forward, '--forward-headers', 'authorization=Bearer%0Asecret'], env: {} }),
+    );
+    expect(split.message).toBe(
+      'fedscope: invalid --forward-headers.authorization: the value has a control character (CR, LF, NUL, …), which would split or corrupt the request',
+    );
+    const badName = errorOf(() => resolveCollectorConfig({ args: [...forward, '--forward-headers', 'x bad=secret'], env: {} }));
+    expect(badName.message).toMatch(/"x bad" is not a valid header name/);
+    const badEncoding = errorOf(() =>
+      resolveCollectorConfig({ args: [...forward, '--forward-headers', 'authorization=%E0%A4%Asecret'], env: {} }),
+    );
+    expect(badEncoding.message).toMatch(/authorization: invalid percent-encoding in the value/);
+    for (const error of [split, badName, badEncoding]) expect(error.message).not.toContain('secret');
+    expect(errorOf(() => resolveCollectorConfig({ args: ['--forward-headers', 'a=b'], env: {} })).message).toBe(
+      'fedscope: invalid --forward-headers: the headers only go with forwarded requests: give --forward (or FEDSCOPE_COLLECTOR_FORWARD) too',
+    );
+    const file = yamlFile({ forward: 'http://fwd:4318/v1/traces', forwardHeaders: { authorization: 'Bearer x', 'x-tenant': 'ops' } });
+    expect(resolveCollectorConfig({ args: ['--config', file], env: {} }).forwardHeaders).toEqual({
+      authorization: 'Bearer x',
+      'x-tenant': 'ops',
+    });
+    const numeric = yamlFile({ forward: 'http://fwd:4318/v1/traces', forwardHeaders: { 'x-tenant': 42 } });
+    expect(errorOf(() => resolveCollectorConfig({ args: ['--config', numeric], env: {} })).message).toMatch(
+      /x-tenant: expected a string, got number 42/,
+    );
+  });
 
   it('names the flag in the example form of the brief', () => {
     expect(errorOf(() => resolveCollectorConfig({ args: ['--otlp-http', 'abc'], env: {} })).message).toBe(

@@ -327,7 +327,8 @@ describe('fedscope collector (the built command) on SIGTERM and SIGINT', () => {
         '--forward',
         receiver.tracesUrl,
       ],
-      {},
+      // The downstream's credential, from the variable (a flag would show in ps).
+      { FEDSCOPE_COLLECTOR_FORWARD_HEADERS: 'authorization=Bearer%20forward-credential' },
       root,
     );
     const [, httpPort, metricsPort] = await child.waitFor(
@@ -365,6 +366,9 @@ describe('fedscope collector (the built command) on SIGTERM and SIGINT', () => {
     );
     expect(receiver.spans()).toHaveLength(SET_SPANS);
     expect(new Set(receiver.spans().map((span) => span.spanId)).size).toBe(SET_SPANS);
+    // Every delivery attempt carried the configured header; the process never printed it.
+    expect(receiver.requests.map((request) => request.authorization)).toEqual(receiver.requests.map(() => 'Bearer forward-credential'));
+    expect(child.output()).not.toContain('forward-credential');
   });
 });
 

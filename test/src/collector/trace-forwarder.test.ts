@@ -251,7 +251,9 @@ describe('TraceForwarder', () => {
       /invalid forward\.headers\.authorization: the value has a control character/,
     );
     expect(() => new TraceForwarder({ url, headers: { 'x bad': 'v' } })).toThrow(FedscopeConfigError);
-    expect(() => new TraceForwarder({ url, headers: { 'x bad': 'v' } })).toThrow(/forward\.headers\["x bad"\]/);
+    expect(() => new TraceForwarder({ url, headers: { 'x bad': 'v' } })).toThrow(
+      /invalid forward\.headers: "x bad" is not a valid header name/,
+    );
     expect(() => new TraceForwarder({ url, headers: { 'Content-Type': 'text/plain' } })).toThrow(/forward\.headers\.Content-Type/);
     expect(() => new TraceForwarder({ url: 'ftp://jaeger/v1/traces' })).toThrow(/invalid forward: expected an http/);
     expect(() => new TraceForwarder({ url: 'jaeger:4318' })).toThrow(FedscopeConfigError);

@@ -123,7 +123,7 @@ describe('resolveConfig errors name the field and what is allowed', () => {
       {},
       { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4318', OTEL_EXPORTER_OTLP_HEADERS: 'novalue' },
       'OTEL_EXPORTER_OTLP_HEADERS',
-      /key=value/,
+      /name=value pairs separated by commas/,
     ],
     ['env boolean', {}, { FEDSCOPE_ANALYZE_UNSAMPLED: 'maybe' }, 'FEDSCOPE_ANALYZE_UNSAMPLED', /true or false/],
     ['analysis limit', { analysis: { maxStatements: 0 } }, {}, 'analysis.maxStatements', /integer from 1/],
