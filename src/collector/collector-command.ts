@@ -103,7 +103,7 @@ function hostPort(address: ListeningAddress): string {
   return `${address.host.includes(':') ? `[${address.host}]` : address.host}:${address.port}`;
 }
 
-/** `fedscope collector: listening otlp-http=… otlp-grpc=… http=http(s)://…/metrics forward=… token=…`: one line, every address. */
+/** `fedscope collector: listening otlp-http=… otlp-grpc=… http=http(s)://…/metrics forward=… otlp-metrics=… token=…`: one line, every address. */
 function listeningLine(collector: RunningCollector, config: CollectorConfig): string {
   const { otlpHttp, otlpGrpc, http } = collector.addresses;
   return [
@@ -112,6 +112,7 @@ function listeningLine(collector: RunningCollector, config: CollectorConfig): st
     `otlp-grpc=${otlpGrpc ? hostPort(otlpGrpc) : 'off'}`,
     `http=${config.access.tls ? 'https' : 'http'}://${hostPort(http)}/metrics`,
     `forward=${config.forward ?? 'off'}`,
+    `otlp-metrics=${config.otlpMetrics?.metricsUrl ?? 'off'}`,
     `token=${config.access.tokenSha256 ? 'required' : 'off'}`,
   ].join(' ');
 }

@@ -9,8 +9,8 @@ import { DEFAULT_MAX_BYTES } from '../otlp/decode-trace-request.js';
 import { DEFAULT_MAX_SPANS } from '../otlp/decode-trace-payload.js';
 import { resolveConfig, resolveDirectoryPath, resolveJaegerUiUrl, type Environment } from '../options/resolve-config.js';
 import { DEFAULT_HTTP_RATE_LIMIT, resolveHttpAccess } from '../options/resolve-http-access.js';
-import type { ResolvedHttpAccessConfig } from '../options/resolved-config.js';
-import { expectHeaders, expectHttpUrl, expectNumber, expectString, parseHeaderPairs } from '../options/value-checks.js';
+import type { OtlpMetricExportConfig, ResolvedHttpAccessConfig } from '../options/resolved-config.js';
+import { expectHeaders, expectHttpBaseUrl, expectHttpUrl, expectNumber, expectString, parseHeaderPairs } from '../options/value-checks.js';
 import type { FedscopePipelineConfig } from '../pipeline/fedscope-pipeline.js';
 import { DEFAULT_WINDOWS_SECONDS } from '../stats/sliding-window-stats.js';
 import { closestWord } from '../text/closest-word.js';
@@ -36,6 +36,8 @@ export interface CollectorConfig {
   readonly forward: string | undefined;
   /** Extra headers of every forwarded request (credentials, tenant ids), when set: never printed. */
   readonly forwardHeaders: Readonly<Record<string, string>> | undefined;
+  /** Where the metrics are also pushed over OTLP/HTTP, when set. */
+  readonly otlpMetrics: OtlpMetricExportConfig | undefined;
   /** The alert rules file (absolute path), added to the default rules, when set. */
   readonly rules: string | undefined;
   /** The Alertmanager base URL alerts are delivered to, when set. */
@@ -95,6 +97,8 @@ const DEFAULT_HEAP_SHARE = 0.75;
 const DEFAULT_IN_FLIGHT_BYTES = 256 * MIB;
 /** Longer than an SDK batch span processor's 5 s export delay, so a service's spans exported a batch later still join their trace. */
 const DEFAULT_TRACE_GRACE_MS = 6_000;
+/** The OTel SDK's default export interval (`OTEL_METRIC_EXPORT_INTERVAL`). */
+const DEFAULT_OTLP_METRICS_INTERVAL_MS = 60_000;
 const DEFAULT_TRACES_IN_FLIGHT = 20_000;
 
 function setting(key: string, valueName: string, defaultText: string, description: string): CollectorSetting {
@@ -143,6 +147,19 @@ export const COLLECTOR_SETTINGS: readonly CollectorSetting[] = [
     'none',
     'extra headers of every forwarded request, e.g. authorization=Bearer%20abc (percent-encoded as in OTEL_EXPORTER_OTLP_HEADERS; a mapping in the file; prefer the variable or the file: flags show in ps)',
   ),
+  setting(
+    'otlpMetrics',
+    'URL',
+    'none',
+    'also push the metrics of /metrics to this OTLP/HTTP metrics URL (e.g. http://collector:4318/v1/metrics), histograms as exponential histograms',
+  ),
+  setting(
+    'otlpMetricsHeaders',
+    'NAME=VALUE,...',
+    'none',
+    'extra headers of the OTLP metrics pushes (as --forward-headers; prefer the variable or the file: flags show in ps)',
+  ),
+  setting('otlpMetricsIntervalMs', 'MS', String(DEFAULT_OTLP_METRICS_INTERVAL_MS), 'how often the OTLP metrics are pushed'),
   setting('rules', 'FILE', 'none', 'alert rules file (YAML or JSON), added to the default rules'),
   setting('alertmanager', 'URL', 'none', 'Alertmanager (API v2) base URL alerts are delivered to'),
   setting('influxdbUrl', 'URL', 'none', 'push the current figures every 10 s to this InfluxDB base URL (1.x or 2.x)'),
@@ -295,11 +312,24 @@ export function resolveCollectorConfig(sources: CollectorConfigSources): Collect
   const forwardValue = given('forward');
   const forwardHeadersValue = given('forwardHeaders');
   const forwardHeaders = forwardHeadersValue === undefined ? undefined : headersOf(forwardHeadersValue);
-  if (forwardHeadersValue !== undefined && forwardValue === undefined)
-    throw new FedscopeConfigError(
-      forwardHeadersValue.label,
-      `the headers only go with forwarded requests: give ${settingOf('forward').flag} (or ${settingOf('forward').variable}) too`,
-    );
+  requireWith(forwardHeadersValue, 'forward', forwardValue, 'the headers only go with forwarded requests');
+  const otlpMetricsValue = given('otlpMetrics');
+  const otlpMetricsHeadersValue = given('otlpMetricsHeaders');
+  requireWith(otlpMetricsHeadersValue, 'otlpMetrics', otlpMetricsValue, 'the headers only go with the OTLP metrics pushes');
+  requireWith(given('otlpMetricsIntervalMs'), 'otlpMetrics', otlpMetricsValue, 'the interval is of the OTLP metrics pushes');
+  const otlpMetrics: OtlpMetricExportConfig | undefined =
+    otlpMetricsValue === undefined
+      ? undefined
+      : Object.freeze({
+          metricsUrl: expectHttpBaseUrl(otlpMetricsValue.label, otlpMetricsValue.value, {
+            credentials: `give them in ${settingOf('otlpMetricsHeaders').flag}`,
+            example: 'http://collector:4318/v1/metrics',
+          }),
+          headers: Object.freeze(otlpMetricsHeadersValue === undefined ? {} : headersOf(otlpMetricsHeadersValue)),
+          compression: 'gzip',
+          timeoutMillis: 10_000,
+          metricsIntervalMillis: integer('otlpMetricsIntervalMs', DEFAULT_OTLP_METRICS_INTERVAL_MS, { min: 100, max: 3_600_000 }),
+        });
 
   const analysis: Record<string, unknown> = {};
   for (const key of ANALYSIS_KEYS) {
@@ -332,6 +362,7 @@ export function resolveCollectorConfig(sources: CollectorConfigSources): Collect
     access: resolveCollectorAccess(given, labelOf),
     forward: forwardValue === undefined ? undefined : expectHttpUrl(forwardValue.label, forwardValue.value),
     forwardHeaders: forwardHeaders === undefined ? undefined : Object.freeze(forwardHeaders),
+    otlpMetrics,
     rules,
     alertmanager: pipeline.alerts?.alertmanager?.url,
     maxBodyBytes,
@@ -544,6 +575,13 @@ function readConfigFile(path: string, readFile: (path: string) => string = (p) =
     if (value !== null) values.set(key, { value, label: `${key} in ${path}`, baseDir });
   }
   return values;
+}
+
+/** Refuses a setting (`given`) that means nothing without the setting `needed`, which was not given. */
+function requireWith(given: GivenValue | undefined, needed: string, neededValue: GivenValue | undefined, why: string): void {
+  if (given === undefined || neededValue !== undefined) return;
+  const { flag, variable } = settingOf(needed);
+  throw new FedscopeConfigError(given.label, `${why}: give ${flag} (or ${variable}) too`);
 }
 
 /** Headers as `name=value,…` text (a flag, a variable) or, in the file, also a mapping; errors never echo a value. */

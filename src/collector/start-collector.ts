@@ -72,7 +72,7 @@ export async function startCollector(config: CollectorConfig): Promise<RunningCo
   const budget = new IntakeBudget({ maxInFlightBytes: config.maxInFlightBytes, maxHeapBytes: config.maxHeapMib * 1024 * 1024 });
   const metricReaders = configuredMetricReaders({
     prometheus: { startServer: true, host: config.http.host, port: config.http.port, endpoint: '/metrics' },
-    otlp: undefined,
+    otlp: config.otlpMetrics,
   });
   const guard = new HttpAccessGuard(config.access, '/metrics');
   const pipeline = new FedscopePipeline(config.pipeline, {

@@ -28,6 +28,12 @@ export interface ResolvedOtlpConfig {
   metricsIntervalMillis: number;
 }
 
+/** What an OTLP metrics push needs: the companion's own settings give it, so does {@link ResolvedOtlpConfig}. */
+export type OtlpMetricExportConfig = Pick<
+  ResolvedOtlpConfig,
+  'metricsUrl' | 'headers' | 'compression' | 'timeoutMillis' | 'metricsIntervalMillis'
+>;
+
 /** Prometheus endpoint settings after options and environment are merged. */
 export interface ResolvedPrometheusConfig {
   startServer: boolean;

@@ -1,6 +1,6 @@
 import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
 import { PeriodicExportingMetricReader, type MetricProducer, type MetricReader } from '@opentelemetry/sdk-metrics';
-import type { ResolvedConfig } from '../options/resolved-config.js';
+import type { OtlpMetricExportConfig, ResolvedConfig } from '../options/resolved-config.js';
 import type { PrometheusRoute } from './http/fedscope-routes.js';
 import { createOtlpMetricExporter } from './otlp/otlp-exporters.js';
 
@@ -16,7 +16,9 @@ export interface ConfiguredMetricReaders {
  * The metric readers of the resolved options: Prometheus (served by fedscope's HTTP server, never
  * a server of the exporter's own) and OTLP metrics on an interval.
  */
-export function configuredMetricReaders(config: Pick<ResolvedConfig, 'prometheus' | 'otlp'>): ConfiguredMetricReaders {
+export function configuredMetricReaders(
+  config: Pick<ResolvedConfig, 'prometheus'> & { otlp: OtlpMetricExportConfig | undefined },
+): ConfiguredMetricReaders {
   let prometheus: PrometheusExporter | undefined;
   const readers: ConfiguredMetricReaders['readers'] = [];
   if (config.prometheus) {

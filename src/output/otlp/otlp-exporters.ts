@@ -4,7 +4,7 @@ import { OTLPTraceExporter as OTLPProtoTraceExporter } from '@opentelemetry/expo
 import { CompressionAlgorithm } from '@opentelemetry/otlp-exporter-base';
 import { AggregationType, InstrumentType, type AggregationOption } from '@opentelemetry/sdk-metrics';
 import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
-import type { ResolvedOtlpConfig } from '../../options/resolved-config.js';
+import type { OtlpMetricExportConfig, ResolvedOtlpConfig } from '../../options/resolved-config.js';
 
 /**
  * The OTLP/HTTP trace exporter for the configured protocol: the protobuf and JSON exporters are
@@ -34,7 +34,7 @@ export function otlpAggregationSelector(instrumentType: InstrumentType): Aggrega
 }
 
 /** The OTLP/HTTP metric exporter (JSON encoding; the Collector's OTLP receiver accepts both). */
-export function createOtlpMetricExporter(config: ResolvedOtlpConfig, metricsUrl: string): OTLPMetricExporter {
+export function createOtlpMetricExporter(config: OtlpMetricExportConfig, metricsUrl: string): OTLPMetricExporter {
   return new OTLPMetricExporter({
     url: metricsUrl,
     headers: config.headers,

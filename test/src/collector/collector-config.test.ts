@@ -124,6 +124,36 @@ const ROWS: PrecedenceRow[] = [
     companions: { forward: 'http://fwd:4318/v1/traces' },
   },
   {
+    key: 'otlpMetrics',
+    flag: 'http://flag:4318/v1/metrics',
+    env: 'https://env/v1/metrics/',
+    file: 'http://file:4318/v1/metrics',
+    read: (c) => c.otlpMetrics?.metricsUrl,
+    expected: ['http://flag:4318/v1/metrics', 'https://env/v1/metrics', 'http://file:4318/v1/metrics'],
+    defaultValue: undefined,
+  },
+  {
+    key: 'otlpMetricsHeaders',
+    flag: 'api-key=flag',
+    env: 'api-key=env%2C1',
+    file: { 'api-key': 'file' },
+    read: (c) => c.otlpMetrics?.headers,
+    expected: [{ 'api-key': 'flag' }, { 'api-key': 'env,1' }, { 'api-key': 'file' }],
+    // Without --otlp-metrics there is no push (its defaults: no headers, 60 s; tested below).
+    defaultValue: undefined,
+    companions: { otlpMetrics: 'http://m:4318/v1/metrics' },
+  },
+  {
+    key: 'otlpMetricsIntervalMs',
+    flag: '1000',
+    env: '2000',
+    file: 3000,
+    read: (c) => c.otlpMetrics?.metricsIntervalMillis,
+    expected: [1000, 2000, 3000],
+    defaultValue: undefined,
+    companions: { otlpMetrics: 'http://m:4318/v1/metrics' },
+  },
+  {
     key: 'rules',
     flag: ruleA,
     env: ruleB,
@@ -456,6 +486,13 @@ describe('resolveCollectorConfig errors name the field and where it was given', 
     { key: 'http', value: '9464', problem: /"9464" is not HOST:PORT/ },
     { key: 'forward', value: 'ftp://x/v1/traces', problem: /http:\/\/ or https:\/\/ URL/ },
     { key: 'forwardHeaders', value: 'authorization', problem: /expected name=value pairs separated by commas/ },
+    {
+      key: 'otlpMetrics',
+      value: 'http://user:pw@m:4318/v1/metrics',
+      problem: /must not hold credentials: give them in --otlp-metrics-headers/,
+    },
+    { key: 'otlpMetricsHeaders', value: 'api-key=x', problem: /the headers only go with the OTLP metrics pushes: give --otlp-metrics/ },
+    { key: 'otlpMetricsIntervalMs', value: '1000', problem: /the interval is of the OTLP metrics pushes: give --otlp-metrics/ },
     { key: 'rules', value: join(dir, 'missing.yaml'), problem: /cannot be read/ },
     { key: 'alertmanager', value: 'not a url', problem: /absolute http\(s\) URL/ },
     { key: 'maxBodyBytes', value: '12', problem: /integer from 1024/ },
@@ -549,6 +586,23 @@ describe('resolveCollectorConfig errors name the field and where it was given', 
     expect(errorOf(() => resolveCollectorConfig({ args: ['--config', numeric], env: {} })).message).toMatch(
       /x-tenant: expected a string, got number 42/,
     );
+  });
+
+  it('OTLP metrics: headers and interval checked when the URL is given, never echoing a header value', () => {
+    const url = ['--otlp-metrics', 'http://m:4318/v1/metrics'];
+    const split = errorOf(() => resolveCollectorConfig({ args: [...url, '--otlp-metrics-headers', 'api-key=a%0Dsecret'], env: {} }));
+    expect(split.message).toMatch(/^fedscope: invalid --otlp-metrics-headers\.api-key: the value has a control character/);
+    expect(split.message).not.toContain('secret');
+    expect(errorOf(() => resolveCollectorConfig({ args: [...url, '--otlp-metrics-interval-ms', '50'], env: {} })).message).toMatch(
+      /invalid --otlp-metrics-interval-ms: expected an integer from 100 to 3600000/,
+    );
+    expect(resolveCollectorConfig({ args: url, env: {} }).otlpMetrics).toEqual({
+      metricsUrl: 'http://m:4318/v1/metrics',
+      headers: {},
+      compression: 'gzip',
+      timeoutMillis: 10_000,
+      metricsIntervalMillis: 60_000,
+    });
   });
 
   it('names the flag in the example form of the brief', () => {

@@ -3,6 +3,7 @@ import { createServer, request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
@@ -177,6 +178,78 @@ describe('the collector companion fed by the real OTel JS SDK in another process
       expect(comparable(json)).toEqual(expected.snapshot);
     });
   }
+});
+
+describe('the collector companion pushing its metrics over OTLP', () => {
+  let collector: RunningCollector | undefined;
+  afterEach(async () => {
+    await collector?.stop();
+    collector = undefined;
+  });
+
+  it('sends what /metrics shows to --otlp-metrics with its headers: exponential histograms, the derived gauges, the self-metrics', async () => {
+    const pushes: Array<{ authorization: string | undefined; body: string }> = [];
+    const endpoint = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (chunk: Buffer) => chunks.push(chunk));
+      req.on('end', () => {
+        const body = Buffer.concat(chunks);
+        // The companion compresses its pushes (gzip).
+        const text = req.headers['content-encoding'] === 'gzip' ? gunzipSync(body).toString('utf8') : body.toString('utf8');
+        if (req.url === '/v1/metrics') pushes.push({ authorization: req.headers.authorization, body: text });
+        res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+      });
+    });
+    await new Promise<void>((resolve) => endpoint.listen(0, '127.0.0.1', resolve));
+    try {
+      const metricsUrl = `http://127.0.0.1:${(endpoint.address() as AddressInfo).port}/v1/metrics`;
+      collector = await startCollector(
+        resolveCollectorConfig({
+          args: [...LOOPBACK_PORT_0, '--otlp-metrics', metricsUrl, '--otlp-metrics-interval-ms', '200', '--trace-grace-ms', '100'],
+          env: { FEDSCOPE_COLLECTOR_OTLP_METRICS_HEADERS: 'authorization=Bearer%20metrics-credential' },
+        }),
+      );
+      const body = ProtobufTraceSerializer.serializeRequest(await federationSpanSet(Date.now()))!;
+      expect((await post(`http://127.0.0.1:${collector.addresses.otlpHttp.port}/v1/traces`, body)).status).toBe(200);
+      type Metric = Record<string, unknown> & { name: string };
+      const metricsOf = (text: string): Metric[] =>
+        (JSON.parse(text) as { resourceMetrics: Array<{ scopeMetrics: Array<{ metrics: Metric[] }> }> }).resourceMetrics.flatMap((rm) =>
+          rm.scopeMetrics.flatMap((sm) => sm.metrics),
+        );
+      const pushed = (): Map<string, Metric> => new Map(pushes.flatMap((push) => metricsOf(push.body)).map((m) => [m.name, m]));
+      await expect.poll(() => pushed().has('federation.query.latency'), { timeout: 10_000 }).toBe(true);
+      const byName = pushed();
+      expect(byName.get('federation.query.duration')).toHaveProperty('exponentialHistogram');
+      expect(byName.get('db.client.operation.duration')).toHaveProperty('exponentialHistogram');
+      expect(byName.get('federation.query.latency')).toHaveProperty('gauge');
+      expect(byName.get('fedscope.collector.spans')).toHaveProperty('sum');
+      expect(pushes.every((push) => push.authorization === 'Bearer metrics-credential')).toBe(true);
+
+      // Stopping pushes once more: a companion with an hour's interval pushes only then.
+      await collector.stop();
+      collector = undefined;
+      pushes.length = 0;
+      collector = await startCollector(
+        resolveCollectorConfig({
+          args: [...LOOPBACK_PORT_0, '--otlp-metrics', metricsUrl, '--otlp-metrics-interval-ms', '3600000'],
+          env: {},
+        }),
+      );
+      expect((await post(`http://127.0.0.1:${collector.addresses.otlpHttp.port}/v1/traces`, body)).status).toBe(200);
+      await sleep(300);
+      expect(pushes).toHaveLength(0);
+      await collector.stop();
+      collector = undefined;
+      // (The stop flushes the readers, then shuts them down: cumulative figures, sent again, count once.)
+      expect(pushes.length).toBeGreaterThanOrEqual(1);
+      expect(pushes.flatMap((push) => metricsOf(push.body)).map((m) => m.name)).toContain('fedscope.collector.spans');
+    } finally {
+      // Stopped while the endpoint still answers: the last push goes out at shutdown.
+      await collector?.stop();
+      collector = undefined;
+      await new Promise<void>((resolve) => endpoint.close(() => resolve()));
+    }
+  });
 });
 
 describe('the collector companion under a flood', () => {
