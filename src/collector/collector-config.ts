@@ -16,6 +16,7 @@ import { DEFAULT_WINDOWS_SECONDS } from '../stats/sliding-window-stats.js';
 import { closestWord } from '../text/closest-word.js';
 import { describeValue } from '../text/describe-value.js';
 import { parseYamlText } from '../text/parse-yaml-text.js';
+import { forwardableHeaders } from './trace-forwarder.js';
 import type { ListeningAddress } from './trace-intake.js';
 
 /** The collector companion's settings after flags, variables, the file and defaults are merged; validated and frozen. */
@@ -311,7 +312,8 @@ export function resolveCollectorConfig(sources: CollectorConfigSources): Collect
       : resolveDirectoryPath(spoolValue.label, expectString(spoolValue.label, spoolValue.value)!, spoolValue.baseDir);
   const forwardValue = given('forward');
   const forwardHeadersValue = given('forwardHeaders');
-  const forwardHeaders = forwardHeadersValue === undefined ? undefined : headersOf(forwardHeadersValue);
+  const forwardHeaders =
+    forwardHeadersValue === undefined ? undefined : forwardableHeaders(forwardHeadersValue.label, headersOf(forwardHeadersValue));
   requireWith(forwardHeadersValue, 'forward', forwardValue, 'the headers only go with forwarded requests');
   const otlpMetricsValue = given('otlpMetrics');
   const otlpMetricsHeadersValue = given('otlpMetricsHeaders');
@@ -361,7 +363,7 @@ export function resolveCollectorConfig(sources: CollectorConfigSources): Collect
     http: address('http', '127.0.0.1:9464'),
     access: resolveCollectorAccess(given, labelOf),
     forward: forwardValue === undefined ? undefined : expectHttpUrl(forwardValue.label, forwardValue.value),
-    forwardHeaders: forwardHeaders === undefined ? undefined : Object.freeze(forwardHeaders),
+    forwardHeaders: forwardHeaders === undefined ? undefined : Object.freeze({ ...forwardHeaders }),
     otlpMetrics,
     rules,
     alertmanager: pipeline.alerts?.alertmanager?.url,

@@ -131,7 +131,7 @@ export class TraceForwarder {
     const url = parseForwardUrl(options.url);
     this.url = url.href;
     this.target = `${url.origin}${url.pathname}`;
-    this.headers = checkedHeaders(options.headers);
+    this.headers = forwardableHeaders('forward.headers', options.headers);
     this.maxQueueBytes = positive('maxQueueBytes', options.maxQueueBytes ?? 64 * 1024 * 1024);
     this.maxQueueRequests = positive('maxQueueRequests', Math.floor(options.maxQueueRequests ?? 1000));
     this.timeoutMs = positive('timeoutMs', options.timeoutMs ?? 10_000);
@@ -304,12 +304,19 @@ function parseForwardUrl(text: string): URL {
   return url;
 }
 
-function checkedHeaders(headers: Record<string, string> | undefined): Readonly<Record<string, string>> {
-  const checked = { ...expectHeaders('forward.headers', headers) };
+/**
+ * Headers a forwarder may add: checked as {@link expectHeaders} checks them, and none that describe
+ * the body (it is forwarded as received). Errors name `field` and the header, never a value.
+ * @param field - what an error names (the setting the headers came from)
+ * @param headers - the headers
+ * @throws FedscopeConfigError for a bad name, a value with a control character, or a body header
+ */
+export function forwardableHeaders(field: string, headers: Record<string, string> | undefined): Readonly<Record<string, string>> {
+  const checked = { ...expectHeaders(field, headers) };
   for (const name of Object.keys(checked)) {
     if (BODY_HEADERS.has(name.toLowerCase())) {
       throw new FedscopeConfigError(
-        `forward.headers.${name}`,
+        `${field}.${name}`,
         'the body is forwarded as received, with its own Content-Type and Content-Encoding',
       );
     }

@@ -134,7 +134,7 @@ export function parseHeaderPairs(field: string, text: string, into: Record<strin
     try {
       into[name] = decodeURIComponent(pair.slice(eq + 1).trim());
     } catch {
-      throw new FedscopeConfigError(`${field}: ${name}`, 'invalid percent-encoding in the value');
+      throw new FedscopeConfigError(`${field}.${name}`, 'invalid percent-encoding in the value');
     }
   }
   expectHeaders(field, into);

@@ -573,7 +573,13 @@ describe('resolveCollectorConfig errors name the field and where it was given', 
       resolveCollectorConfig({ args: [...forward, '--forward-headers', 'authorization=%E0%A4%Asecret'], env: {} }),
     );
     expect(badEncoding.message).toMatch(/authorization: invalid percent-encoding in the value/);
-    for (const error of [split, badName, badEncoding]) expect(error.message).not.toContain('secret');
+    const bodyHeader = errorOf(() =>
+      resolveCollectorConfig({ args: [...forward, '--forward-headers', 'content-type=text/secret'], env: {} }),
+    );
+    expect(bodyHeader.message).toBe(
+      'fedscope: invalid --forward-headers.content-type: the body is forwarded as received, with its own Content-Type and Content-Encoding',
+    );
+    for (const error of [split, badName, badEncoding, bodyHeader]) expect(error.message).not.toContain('secret');
     expect(errorOf(() => resolveCollectorConfig({ args: ['--forward-headers', 'a=b'], env: {} })).message).toBe(
       'fedscope: invalid --forward-headers: the headers only go with forwarded requests: give --forward (or FEDSCOPE_COLLECTOR_FORWARD) too',
     );
