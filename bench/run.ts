@@ -23,17 +23,8 @@ const ENTRY_MODULES: Record<string, () => Promise<{ default: BenchEntry }>> = {
   anomaly: () => import('./anomaly.bench.js'),
   'critical-path': () => import('./trace-analysis.bench.js'),
   collector: () => import('./collector.bench.js'),
-  'collector-young-gen': () => import('./collector.bench.js'),
   'history-save': () => import('./history-save.bench.js'),
   dashboard: () => import('./dashboard-watch.bench.js'),
-};
-
-/**
- * Node flags an entry runs with besides the parent's: the collector entry again with the larger
- * young generation the README recommends for a busy companion, so both figures come from one run.
- */
-const ENTRY_NODE_FLAGS: Record<string, string[]> = {
-  'collector-young-gen': ['--max-semi-space-size=64'],
 };
 
 function formatTable(table: BenchTable): string {
@@ -69,7 +60,7 @@ if (childEntry !== undefined) {
   for (const id of Object.keys(ENTRY_MODULES)) {
     if (wanted.length > 0 && !wanted.includes(id)) continue;
     // The same Node flags (tsx's loader, --expose-gc from NODE_OPTIONS) and this script, for one entry.
-    const child = spawnSync(process.execPath, [...process.execArgv, ...(ENTRY_NODE_FLAGS[id] ?? []), process.argv[1]!], {
+    const child = spawnSync(process.execPath, [...process.execArgv, process.argv[1]!], {
       stdio: 'inherit',
       env: { ...process.env, [CHILD_ENV]: id },
     });
