@@ -2,6 +2,7 @@ import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
 import { PeriodicExportingMetricReader, type MetricProducer, type MetricReader } from '@opentelemetry/sdk-metrics';
 import type { OtlpMetricExportConfig, ResolvedConfig } from '../options/resolved-config.js';
 import type { PrometheusRoute } from './http/fedscope-routes.js';
+import { LoggedMetricExporter } from './otlp/logged-metric-exporter.js';
 import { createOtlpMetricExporter } from './otlp/otlp-exporters.js';
 
 /** The metric readers the options ask for, and the Prometheus route once its reader exists. */
@@ -30,7 +31,7 @@ export function configuredMetricReaders(
     readers.push(
       (producers) =>
         new PeriodicExportingMetricReader({
-          exporter: createOtlpMetricExporter(otlp, metricsUrl),
+          exporter: new LoggedMetricExporter(createOtlpMetricExporter(otlp, metricsUrl), { destination: metricsUrl }),
           exportIntervalMillis: otlp.metricsIntervalMillis,
           metricProducers: producers,
         }),
