@@ -2,6 +2,7 @@ import type { Counter, MeterProvider } from '@opentelemetry/api';
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { FEDSCOPE_VERSION } from '../../version.js';
+import { observedExport } from './observed-export.js';
 
 /** The semconv SDK self-metric of exporters: spans whose export finished, `error.type` set on failure. */
 export const METRIC_EXPORTER_SPAN_EXPORTED = 'otel.sdk.exporter.span.exported';
@@ -53,11 +54,9 @@ export class CountingSpanExporter implements SpanExporter {
 
   export(spans: ReadableSpan[], resultCallback: (result: ExportResult) => void): void {
     const count = spans.length;
-    let settled = false;
-    const done = (result: ExportResult): void => {
-      if (settled) return; // an exporter that calls back twice must not be counted twice
-      settled = true;
-      try {
+    observedExport(
+      (done) => this.exporter.export(spans, done),
+      (result) => {
         if (result.code === ExportResultCode.SUCCESS) {
           this.exported?.add(count, this.attributes);
         } else {
@@ -66,16 +65,9 @@ export class CountingSpanExporter implements SpanExporter {
           this.onFailure(errorType, count);
         }
         this.onSettled(count);
-      } catch {
-        // Counting must not keep the batch processor from hearing the result.
-      }
-      resultCallback(result);
-    };
-    try {
-      this.exporter.export(spans, done);
-    } catch (error) {
-      done({ code: ExportResultCode.FAILED, error: error instanceof Error ? error : new Error(String(error)) });
-    }
+      },
+      resultCallback,
+    );
   }
 
   shutdown(): Promise<void> {

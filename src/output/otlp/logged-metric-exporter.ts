@@ -9,6 +9,7 @@ import {
 } from '@opentelemetry/sdk-metrics';
 import { fedscopeLog, type FedscopeLog } from '../../diagnostics/fedscope-log.js';
 import { exportErrorType } from './counting-span-exporter.js';
+import { observedExport } from './observed-export.js';
 
 /** Options of a {@link LoggedMetricExporter}. */
 export interface LoggedMetricExporterOptions {
@@ -45,28 +46,17 @@ export class LoggedMetricExporter implements PushMetricExporter {
   }
 
   export(metrics: ResourceMetrics, resultCallback: (result: ExportResult) => void): void {
-    let settled = false;
-    const done = (result: ExportResult): void => {
-      if (settled) return;
-      settled = true;
-      if (result.code !== ExportResultCode.SUCCESS) {
+    observedExport(
+      (done) => this.exporter.export(metrics, done),
+      (result) => {
+        if (result.code === ExportResultCode.SUCCESS) return;
         this.failures++;
-        try {
-          const cause = exportErrorType(result.error);
-          this.log.warn(
-            `OTLP metrics push to ${this.destination} failed (${cause}); the next push that succeeds carries the cumulative figures`,
-          );
-        } catch {
-          // Logging must not keep the reader from hearing the result.
-        }
-      }
-      resultCallback(result);
-    };
-    try {
-      this.exporter.export(metrics, done);
-    } catch (error) {
-      done({ code: ExportResultCode.FAILED, error: error instanceof Error ? error : new Error(String(error)) });
-    }
+        this.log.warn(
+          `OTLP metrics push to ${this.destination} failed (${exportErrorType(result.error)}); the next push that succeeds carries the cumulative figures`,
+        );
+      },
+      resultCallback,
+    );
   }
 
   forceFlush(): Promise<void> {

@@ -1,7 +1,13 @@
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
-import { MeterProvider, PeriodicExportingMetricReader, type PushMetricExporter, type ResourceMetrics } from '@opentelemetry/sdk-metrics';
+import {
+  InstrumentType,
+  MeterProvider,
+  PeriodicExportingMetricReader,
+  type PushMetricExporter,
+  type ResourceMetrics,
+} from '@opentelemetry/sdk-metrics';
 import { describe, expect, it } from 'vitest';
 import { FedscopeLog } from '../../../../src/diagnostics/fedscope-log.js';
 import { LoggedMetricExporter } from '../../../../src/output/otlp/logged-metric-exporter.js';
@@ -86,8 +92,8 @@ describe('LoggedMetricExporter', () => {
       `fedscope warn: OTLP metrics push to ${url} failed (ECONNREFUSED); the next push that succeeds carries the cumulative figures`,
     ]);
     // The wrapper answers the reader's questions as the OTLP exporter does (exponential histograms).
-    expect(exporter.selectAggregation(0)).toEqual(otlp.selectAggregation(0));
-    expect(exporter.selectAggregationTemporality(0)).toBe(otlp.selectAggregationTemporality(0));
+    expect(exporter.selectAggregation(InstrumentType.HISTOGRAM)).toEqual(otlp.selectAggregation(InstrumentType.HISTOGRAM));
+    expect(exporter.selectAggregationTemporality(InstrumentType.COUNTER)).toBe(otlp.selectAggregationTemporality(InstrumentType.COUNTER));
     await provider.shutdown().catch(() => undefined);
   });
 });
