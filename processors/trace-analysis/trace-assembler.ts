@@ -21,6 +21,8 @@ interface PendingTrace {
 }
 
 const REASONS: readonly TraceDropReason[] = ['trace_limit', 'sampled_out', 'span_limit', 'expired_without_root', 'late', 'untraced'];
+/** What a closed trace's stragglers are counted as: `late` once it was analysed or closed, else why it was left out. */
+type StragglerReason = Extract<TraceDropReason, 'late' | 'trace_limit' | 'sampled_out' | 'expired_without_root'>;
 /** Trace-id hashes are 32-bit: a trace is taken when its hash is below `rate × 2^32`. */
 const HASH_SPACE = 2 ** 32;
 /** The lowest sampling rate saturation drives it to (1 trace in 1,024). */
@@ -71,9 +73,16 @@ export class TraceAssembler implements ClassifiedSpanSink {
   /** Traces whose root ended, in root-end order: analysis pops from the front. */
   private readonly ready: PendingTrace[] = [];
   private readyHead = 0;
-  /** Recently finished (true) or rejected (false) trace ids, bounded; oldest forgotten first. */
-  /** Traces finished (true) or rejected (false) lately, so their stragglers are recognised. */
-  private readonly recent: BoundedKeyRing<boolean>;
+  /** Traces closed lately (bounded, oldest forgotten first), so their stragglers are recognised and counted by reason. */
+  private readonly recent: BoundedKeyRing<StragglerReason>;
+  /**
+   * The trace of the last span recorded, and of its trace id: a batch holds a trace's spans side by
+   * side, so most spans skip the `Map` lookup, which hashes every character of a freshly decoded id.
+   */
+  private lastTrace: PendingTrace | undefined;
+  /** The last trace id met closed, and why: the rest of a trace left out skips the ring's lookup the same way. */
+  private lastClosedId: string | undefined;
+  private lastClosedReason: StragglerReason = 'late';
   private readonly droppedSpans = zeroCounts();
   private readonly droppedTraces = zeroCounts();
   private assembledCount = 0;
@@ -115,39 +124,40 @@ export class TraceAssembler implements ClassifiedSpanSink {
       this.droppedSpans.untraced++;
       return;
     }
-    let trace = this.pending.get(traceId);
+    let trace = this.lastTrace;
+    if (trace === undefined || trace.closed || trace.traceId !== traceId) trace = this.pending.get(traceId);
     if (span.localRoot === true && trace?.root === undefined && !(span.role === 'query' && span.queryName !== undefined)) {
       // The trace's local root ended and no federated query ended beneath it (children end
       // first): none will, so the trace is not held until it expires.
       if (trace !== undefined) {
-        this.close(trace, true);
+        this.close(trace, 'late');
         this.withoutQueryCount++;
-      } else if (this.recent.get(traceId) === undefined) {
+      } else if (this.closedReason(traceId) === undefined) {
         // (A trace finished or rejected already is no trace without a query.)
         this.withoutQueryCount++;
       }
       return;
     }
     if (trace === undefined) {
-      const seen = this.recent.get(traceId);
-      if (seen !== undefined) {
-        // Finished: a child ending after the grace period. Rejected: the rest of a dropped trace.
-        this.droppedSpans[seen ? 'late' : 'trace_limit']++;
-        if (!seen) this.countRootLeftOut(span);
+      const closed = this.closedReason(traceId);
+      if (closed !== undefined) {
+        // Analysed: a child ending after the grace period. Left out: the rest of a dropped trace.
+        this.droppedSpans[closed]++;
+        if (closed !== 'late') this.countRootLeftOut(span);
         return;
       }
       if (span.role === 'other') return;
       if (this.sampleBelow < HASH_SPACE && traceIdHash(traceId) >= this.sampleBelow) {
         this.droppedSpans.sampled_out++;
         this.droppedTraces.sampled_out++;
-        this.remember(traceId, false);
+        this.remember(traceId, 'sampled_out');
         this.countRootLeftOut(span);
         return;
       }
       if (this.pending.size >= this.maxTracesInFlight) {
         this.droppedSpans.trace_limit++;
         this.droppedTraces.trace_limit++;
-        this.remember(traceId, false);
+        this.remember(traceId, 'trace_limit');
         this.countRootLeftOut(span);
         // Saturated: take half as many traces from now on (a uniform sample), not whichever come first.
         if (now - this.rateChangedAtMs >= this.rateIntervalMs()) {
@@ -160,6 +170,7 @@ export class TraceAssembler implements ClassifiedSpanSink {
       this.pending.set(traceId, trace);
       this.pushByAge(trace);
     }
+    this.lastTrace = trace;
     if (trace.spans.length >= this.maxSpansPerTrace && span.role !== 'query') {
       this.droppedSpans.span_limit++;
       trace.truncated = true;
@@ -205,7 +216,7 @@ export class TraceAssembler implements ClassifiedSpanSink {
       }
       this.droppedTraces.expired_without_root++;
       this.droppedSpans.expired_without_root += trace.spans.length;
-      this.close(trace, false);
+      this.close(trace, 'expired_without_root');
     }
     if (
       this.sampleBelow < HASH_SPACE &&
@@ -260,7 +271,7 @@ export class TraceAssembler implements ClassifiedSpanSink {
   private complete(trace: PendingTrace): void {
     if (trace.closed) return;
     const { root, spans } = trace;
-    this.close(trace, true);
+    this.close(trace, 'late');
     if (root === undefined) return;
     this.assembledCount++;
     const assembled: AssembledTrace = { traceId: trace.traceId, root, spans, truncated: trace.truncated };
@@ -278,12 +289,13 @@ export class TraceAssembler implements ClassifiedSpanSink {
    * Takes a trace out of `pending` and remembers its id. Its spans are let go at once: the trace
    * object may wait in the age or ready queue a while longer.
    */
-  private close(trace: PendingTrace, finished: boolean): void {
+  private close(trace: PendingTrace, stragglers: StragglerReason): void {
     this.pending.delete(trace.traceId);
     trace.closed = true;
     trace.spans = [];
     trace.root = undefined;
-    this.remember(trace.traceId, finished);
+    if (this.lastTrace === trace) this.lastTrace = undefined;
+    this.remember(trace.traceId, stragglers);
   }
 
   /**
@@ -308,8 +320,21 @@ export class TraceAssembler implements ClassifiedSpanSink {
     if (i >= 0) this.ready.splice(i, 1);
   }
 
-  private remember(traceId: string, finished: boolean): void {
-    this.recent.set(traceId, finished);
+  private remember(traceId: string, stragglers: StragglerReason): void {
+    this.recent.set(traceId, stragglers);
+    this.lastClosedId = traceId;
+    this.lastClosedReason = stragglers;
+  }
+
+  /** Why `traceId`'s trace was closed lately, if it was. */
+  private closedReason(traceId: string): StragglerReason | undefined {
+    if (traceId === this.lastClosedId) return this.lastClosedReason;
+    const reason = this.recent.get(traceId);
+    if (reason !== undefined) {
+      this.lastClosedId = traceId;
+      this.lastClosedReason = reason;
+    }
+    return reason;
   }
 }
 

@@ -155,6 +155,14 @@ describe('TraceAssembler', () => {
       droppedTraces: { expired_without_root: 1 },
       droppedSpans: { expired_without_root: 1 },
     });
+    // Its stragglers (here the missing root, ending at last) count under the same reason.
+    const root = syntheticTrace('rootless', [{ id: 'lost', role: 'query', start: 0, end: 2000 }])[0]!;
+    assembler.record(root);
+    expect(assembler.stats()).toMatchObject({
+      inFlight: 0,
+      droppedTraces: { expired_without_root: 1 },
+      droppedSpans: { expired_without_root: 2, trace_limit: 0, late: 0 },
+    });
   });
 
   it('expires a rootless trace in first-seen order while thousands of younger traces finish behind it', () => {

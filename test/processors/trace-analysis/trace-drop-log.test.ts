@@ -59,7 +59,7 @@ describe('TraceAssembler drop log', () => {
     assembler.flush();
     expect(dropLines()).toEqual([
       expect.any(String),
-      'fedscope warn: the trace assembler dropped 4 traces (sampled_out 4) and 8 spans (trace_limit 4, sampled_out 4) in the last 60 s; critical paths and bottlenecks describe 22.2% of federated queries (coverage; the traceAssembly options set the bounds)',
+      'fedscope warn: the trace assembler dropped 4 traces (sampled_out 4) and 8 spans (sampled_out 8) in the last 60 s; critical paths and bottlenecks describe 22.2% of federated queries (coverage; the traceAssembly options set the bounds)',
     ]);
     // Nothing new: no line, however long it waits.
     clock.advance(600_000);
