@@ -107,7 +107,10 @@ export class RuntimeMetricsCollector {
 
   /** Event-loop delay p99 of the last interval, ms (for the health score). */
   eventLoopDelayP99Ms(): number | null {
-    return (this.lastDelay ?? this.delayFigures())?.p99Ms ?? null;
+    if (this.lastDelay !== null) return this.lastDelay.p99Ms;
+    // Before the first full interval: the one figure asked for (the histogram's stddev walks every bucket).
+    const h = this.delay;
+    return h === undefined || h.count === 0 ? null : h.percentile(99) / 1e6;
   }
 
   private rollDelay(): void {
@@ -143,17 +146,25 @@ export class RuntimeMetricsCollector {
       ['p90', 'p90Ms'],
       ['p99', 'p99Ms'],
     ] as const;
-    for (const [suffix, field] of fields) {
-      meter
-        .createObservableGauge(`nodejs.eventloop.delay.${suffix}`, {
-          description: `Event-loop delay ${suffix} over the last interval.`,
-          unit: 's',
-        })
-        .addCallback((r) => {
-          const d = this.lastDelay ?? this.delayFigures();
-          if (d !== null) r.observe(d[field] / 1000);
-        });
-    }
+    const delayGauges = fields.map(
+      ([suffix, field]) =>
+        [
+          meter.createObservableGauge(`nodejs.eventloop.delay.${suffix}`, {
+            description: `Event-loop delay ${suffix} over the last interval.`,
+            unit: 's',
+          }),
+          field,
+        ] as const,
+    );
+    // One callback for the seven gauges: before the first full interval the figures are computed
+    // from the live histogram, once per collection rather than once per gauge.
+    meter.addBatchObservableCallback(
+      (r) => {
+        const d = this.lastDelay ?? this.delayFigures();
+        if (d !== null) for (const [gauge, field] of delayGauges) r.observe(gauge, d[field] / 1000);
+      },
+      delayGauges.map(([gauge]) => gauge),
+    );
     meter
       .createObservableGauge('nodejs.eventloop.utilization', {
         description: 'Share of time the event loop was busy since the last interval.',

@@ -82,11 +82,13 @@ describe('RuntimeMetricsCollector', () => {
     expect(sample.heapUsedBytes).toBeGreaterThan(0);
     expect(sample.activeResources).toBeGreaterThan(0);
     expect(sample.eventLoopDelay).not.toBeNull();
+    // Before the first full interval, from the live histogram: the same p99 as the sample's.
+    expect(runtime.eventLoopDelayP99Ms()).toBe(sample.eventLoopDelay!.p99Ms);
     expect(runtime.eventLoopDelayP99Ms()).toBeGreaterThan(0);
     const names = [...(await reader.metrics()).keys()];
     expect(names).toEqual(
       expect.arrayContaining([
-        'nodejs.eventloop.delay.p99',
+        ...['min', 'max', 'mean', 'stddev', 'p50', 'p90', 'p99'].map((figure) => `nodejs.eventloop.delay.${figure}`),
         'v8js.memory.heap.used',
         'process.memory.usage',
         'process.cpu.time',
