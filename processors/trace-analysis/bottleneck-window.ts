@@ -58,8 +58,19 @@ export const OTHER_KEY = '(other)';
  * of its newest slots, so its edge granularity is one slot. Memory grows with activity only: an
  * empty slot holds two empty maps, and each slot holds at most `maxKeys` keys.
  */
+/** One time slot: its totals and their stage and source entries by name. */
+interface Slot {
+  index: number;
+  totals: WindowTotals;
+  /**
+   * The entries of `totals.keys` by kind and name: a trace's stages and sources are found without
+   * building the `kind\0name` key, a new string to hash on every trace.
+   */
+  byName: Record<KeyTotals['kind'], Map<string, KeyTotals>>;
+}
+
 export class BottleneckWindow {
-  private readonly slots: Array<{ index: number; totals: WindowTotals }>;
+  private readonly slots: Slot[];
   private overflowedKeys = 0;
   /** Clock time of the latest record, for idle expiry. */
   lastUpdateMs: number;
@@ -76,7 +87,11 @@ export class BottleneckWindow {
     private readonly maxKeys: number,
     createdAtMs: number,
   ) {
-    this.slots = Array.from({ length: slotCount }, () => ({ index: Number.NEGATIVE_INFINITY, totals: emptyTotals() }));
+    this.slots = Array.from({ length: slotCount }, () => ({
+      index: Number.NEGATIVE_INFINITY,
+      totals: emptyTotals(),
+      byName: emptyIndex(),
+    }));
     this.lastUpdateMs = createdAtMs;
   }
 
@@ -88,13 +103,14 @@ export class BottleneckWindow {
   /** Adds one trace analysis at `nowMs`. */
   record(analysis: TraceAnalysis, nowMs: number): void {
     this.lastUpdateMs = nowMs;
-    const t = this.slotAt(nowMs);
+    const slot = this.slotAt(nowMs);
+    const t = slot.totals;
     t.traces++;
     t.durationMs += analysis.durationMs;
     for (const share of analysis.stages)
-      this.addKey(t, share.kind, share.name, share.ms, share.share, analysis.bottleneckStage?.name === share.name);
+      this.addKey(slot, share.kind, share.name, share.ms, share.share, analysis.bottleneckStage?.name === share.name);
     for (const share of analysis.sources)
-      this.addKey(t, share.kind, share.name, share.ms, share.share, analysis.bottleneckSource?.name === share.name);
+      this.addKey(slot, share.kind, share.name, share.ms, share.share, analysis.bottleneckSource?.name === share.name);
     for (const c of analysis.candidates) {
       const key = `${c.kind}\u0000${c.subject}`;
       let entry = t.candidates.get(key);
@@ -140,30 +156,32 @@ export class BottleneckWindow {
     return out;
   }
 
-  private slotAt(nowMs: number): WindowTotals {
+  private slotAt(nowMs: number): Slot {
     const index = Math.floor(nowMs / this.slotMs);
     const n = this.slots.length;
-    const slot = this.slots[((index % n) + n) % n] as { index: number; totals: WindowTotals };
+    const slot = this.slots[((index % n) + n) % n] as Slot;
     if (slot.index !== index) {
       slot.index = index;
       slot.totals = emptyTotals();
+      slot.byName = emptyIndex();
     }
-    return slot.totals;
+    return slot;
   }
 
-  private addKey(t: WindowTotals, kind: 'stage' | 'source', name: string, ms: number, share: number, bottleneck: boolean): void {
-    let key = `${kind}\u0000${name}`;
-    let entry = t.keys.get(key);
+  private addKey(slot: Slot, kind: KeyTotals['kind'], name: string, ms: number, share: number, bottleneck: boolean): void {
+    const t = slot.totals;
+    const byName = slot.byName[kind];
+    let entry = byName.get(name);
     if (entry === undefined) {
       if (t.keys.size >= this.maxKeys) {
         this.overflowedKeys++;
-        key = `${kind}\u0000${OTHER_KEY}`;
-        entry = t.keys.get(key);
         name = OTHER_KEY;
+        entry = byName.get(name);
       }
       if (entry === undefined) {
         entry = { kind, name, traces: 0, bottleneck: 0, criticalMs: 0, share: 0 };
-        t.keys.set(key, entry);
+        t.keys.set(`${kind}\u0000${name}`, entry);
+        byName.set(name, entry);
       }
     }
     entry.traces++;
@@ -171,6 +189,10 @@ export class BottleneckWindow {
     entry.criticalMs += ms;
     entry.share += share;
   }
+}
+
+function emptyIndex(): Slot['byName'] {
+  return { stage: new Map(), source: new Map() };
 }
 
 function emptyTotals(): WindowTotals {

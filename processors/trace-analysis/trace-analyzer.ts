@@ -98,16 +98,16 @@ export class TraceAnalyzer {
     const criticalPath = mergeSteps(steps, root.node.start);
 
     const durationMs = root.node.end - root.node.start;
-    const stageMs = new Map<string, number>();
-    const sourceMs = new Map<string, number>();
+    const stageMs = new MillisecondTally();
+    const sourceMs = new MillisecondTally();
     let timeoutMs = 0;
     let poolMs = 0;
     let fetchAndMergeMs = 0;
     for (const node of nodes) {
       const ms = node.criticalMs;
       if (ms <= 0) continue;
-      stageMs.set(node.stage, (stageMs.get(node.stage) ?? 0) + ms);
-      if (node.source !== undefined) sourceMs.set(node.source, (sourceMs.get(node.source) ?? 0) + ms);
+      stageMs.add(node.stage, ms);
+      if (node.source !== undefined) sourceMs.add(node.source, ms);
       if (node.timeout) timeoutMs += ms;
       if (node.poolWait) poolMs += ms;
       if (node.source !== undefined || this.mergeStages.has(node.stage)) fetchAndMergeMs += ms;
@@ -211,7 +211,7 @@ export class TraceAnalyzer {
     let cursor = end;
     if (node.children.length > 0) {
       // A single child needs no sorted copy.
-      const children = node.children.length === 1 ? node.children : [...node.children].sort((a, b) => b.end - a.end);
+      const children = node.children.length === 1 ? node.children : sortFew([...node.children], (a, b) => b.end - a.end);
       for (const child of children) {
         if (cursor <= node.start) break;
         if (child.start >= cursor) continue;
@@ -239,13 +239,17 @@ export class TraceAnalyzer {
   private sequentialParts(parent: Node, out: SuggestionCandidate[]): void {
     // Fewer than two children make fewer than two members: skip the set and the sorted copy.
     if (parent.children.length < 2) return;
-    const seen = new Set<string>();
+    // A member's identity is its part, else its source: kept in two short lists, no key string built.
+    const seenParts: string[] = [];
+    const seenSources: string[] = [];
     const members: Node[] = [];
-    for (const c of [...parent.children].sort((a, b) => a.start - b.start)) {
+    for (const c of sortFew([...parent.children], (a, b) => a.start - b.start)) {
       if (!isPart(c)) continue;
-      const identity = partOf(c) ?? `source:${c.label}`;
-      if (seen.has(identity)) continue;
-      seen.add(identity);
+      const part = partOf(c);
+      const seen = part !== undefined ? seenParts : seenSources;
+      const identity = part ?? c.label;
+      if (seen.includes(identity)) continue;
+      seen.push(identity);
       members.push(c);
     }
     if (members.length < 2) return;
@@ -477,10 +481,13 @@ function selfTime(node: Node): number {
     const b = Math.min(c.end, node.end);
     return b > a ? Math.max(0, duration - (b - a)) : duration;
   }
-  const intervals = node.children
-    .map((c) => [Math.max(c.start, node.start), Math.min(c.end, node.end)] as const)
-    .filter(([a, b]) => b > a)
-    .sort((x, y) => x[0] - y[0]);
+  const intervals: Array<readonly [number, number]> = [];
+  for (const c of node.children) {
+    const a = Math.max(c.start, node.start);
+    const b = Math.min(c.end, node.end);
+    if (b > a) intervals.push([a, b]);
+  }
+  sortFew(intervals, (x, y) => x[0] - y[0]);
   let covered = 0;
   let curStart = Number.NaN;
   let curEnd = Number.NaN;
@@ -498,15 +505,25 @@ function selfTime(node: Node): number {
 }
 
 function fanOutOf(node: Node): FanOut {
-  const durations = node.children.map((c) => c.end - c.start).sort((a, b) => a - b);
-  const sum = durations.reduce((a, b) => a + b, 0);
+  const children = node.children;
+  const durations: number[] = [];
+  let queueSum = 0;
+  let maxQueue = Number.NEGATIVE_INFINITY;
+  for (const c of children) {
+    durations.push(c.end - c.start);
+    const queue = Math.max(0, c.start - node.start);
+    queueSum += queue;
+    if (queue > maxQueue) maxQueue = queue;
+  }
+  sortFew(durations, (a, b) => a - b);
+  let sum = 0;
+  for (const d of durations) sum += d;
   const wall = node.end - node.start;
   const median =
     durations.length % 2 === 1
       ? (durations[(durations.length - 1) / 2] as number)
       : ((durations[durations.length / 2 - 1] as number) + (durations[durations.length / 2] as number)) / 2;
   const max = durations[durations.length - 1] as number;
-  const queues = node.children.map((c) => Math.max(0, c.start - node.start));
   return {
     parentSpanId: node.id,
     parentLabel: node.label,
@@ -515,15 +532,62 @@ function fanOutOf(node: Node): FanOut {
     wallMs: round(wall),
     efficiency: wall > 0 ? round(sum / wall, 4) : 0,
     skew: median > 0 ? round(max / median, 4) : 1,
-    meanQueueMs: round(queues.reduce((a, b) => a + b, 0) / queues.length),
-    maxQueueMs: round(Math.max(...queues)),
+    meanQueueMs: round(queueSum / children.length),
+    maxQueueMs: round(maxQueue),
   };
 }
 
-function shares(kind: 'stage' | 'source', ms: Map<string, number>, durationMs: number): PathShare[] {
-  return [...ms]
-    .map(([name, value]) => ({ kind, name, ms: value, share: durationMs > 0 ? value / durationMs : 0 }))
-    .sort((a, b) => b.ms - a.ms);
+function shares(kind: 'stage' | 'source', tally: MillisecondTally, durationMs: number): PathShare[] {
+  const out: PathShare[] = [];
+  for (let i = 0; i < tally.names.length; i++) {
+    const ms = tally.sums[i] as number;
+    out.push({ kind, name: tally.names[i] as string, ms, share: durationMs > 0 ? ms / durationMs : 0 });
+  }
+  return sortFew(out, (a, b) => b.ms - a.ms);
+}
+
+/** Names a tally scans before it indexes them in a `Map`. */
+const SCANNED_NAMES = 16;
+
+/**
+ * Milliseconds summed per name, names in first-added order. A trace has a handful of stages and
+ * sources: a scan of a short array beats a `Map` built for one trace; a trace of many (up to its
+ * bound of spans) gets the `Map`, so the cost stays linear.
+ */
+class MillisecondTally {
+  readonly names: string[] = [];
+  readonly sums: number[] = [];
+  private index: Map<string, number> | undefined;
+
+  add(name: string, ms: number): void {
+    const i = this.index !== undefined ? (this.index.get(name) ?? -1) : this.names.indexOf(name);
+    if (i >= 0) {
+      this.sums[i] = (this.sums[i] as number) + ms;
+      return;
+    }
+    this.index?.set(name, this.names.length);
+    this.names.push(name);
+    this.sums.push(ms);
+    if (this.index === undefined && this.names.length > SCANNED_NAMES) this.index = new Map(this.names.map((n, k) => [n, k]));
+  }
+}
+
+/**
+ * `items` sorted in place by `before`, stably: an insertion sort for the few items a trace's
+ * fan-outs and shares hold (the built-in sort's set-up costs more than sorting them), else the built-in sort.
+ */
+function sortFew<T>(items: T[], before: (a: T, b: T) => number): T[] {
+  if (items.length > 16) return items.sort(before);
+  for (let i = 1; i < items.length; i++) {
+    const item = items[i] as T;
+    let j = i - 1;
+    while (j >= 0 && before(items[j] as T, item) > 0) {
+      items[j + 1] = items[j] as T;
+      j--;
+    }
+    items[j + 1] = item;
+  }
+  return items;
 }
 
 function timingOf(node: Node, origin: number): SpanTiming {

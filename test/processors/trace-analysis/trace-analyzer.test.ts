@@ -186,4 +186,59 @@ describe('TraceAnalyzer', () => {
     expect(a.orphans).toBe(1);
     expect(a.bottleneckSource).toMatchObject({ name: 'pg', ms: 40 });
   });
+  it('orders a wide fan-out as a narrow one: the critical path, shares and queueing of 24 parallel calls', () => {
+    // More children than the few sorted by insertion: the built-in sort takes over, with the same order.
+    const calls = Array.from({ length: 24 }, (_, i) => ({
+      id: `c${i}`,
+      parent: 'fetch',
+      role: 'source' as const,
+      source: `src${i}`,
+      start: 1 + (i % 5),
+      end: 10 + ((i * 7) % 24),
+    }));
+    const a = analyze([
+      { id: 'root', role: 'query', start: 0, end: 40 },
+      { id: 'fetch', parent: 'root', role: 'stage', stage: 'fetch', start: 0, end: 35 },
+      ...calls,
+    ]);
+    // src17 ends last (33, started at 3); before 3, of the calls started by then (clipped to 3),
+    // the one that ends last overall comes first in end order: src10 (1 → 32).
+    expect(a.criticalPath.map((s) => s.label)).toEqual(['fetch', 'src10', 'src17', 'fetch', 'orders']);
+    expect(a.criticalPath.map((s) => [s.fromMs, s.toMs])).toEqual([
+      [0, 1],
+      [1, 3],
+      [3, 33],
+      [33, 35],
+      [35, 40],
+    ]);
+    expect(a.bottleneckSource).toMatchObject({ name: 'src17', ms: 30 });
+    const fanOut = a.fanOuts.find((f) => f.parentLabel === 'fetch')!;
+    expect(fanOut).toMatchObject({ children: 24, wallMs: 35, maxQueueMs: 5 });
+    // Durations 9 + (7i mod 24) − (i mod 5): the median of the sorted 24 is the mean of the 12th and 13th.
+    const durations = calls.map((c) => c.end - c.start).sort((x, y) => x - y);
+    expect(fanOut.skew).toBeCloseTo(durations[23]! / ((durations[11]! + durations[12]!) / 2), 4);
+    expect(fanOut.meanQueueMs).toBeCloseTo(calls.reduce((sum, c) => sum + c.start, 0) / 24, 3);
+  });
+  it('tallies the critical-path time of many sources: 20 sequential calls, each its own share', () => {
+    const calls = Array.from({ length: 20 }, (_, i) => ({
+      id: `c${i}`,
+      parent: 'root',
+      role: 'source' as const,
+      source: `src${i}`,
+      start: i * 5,
+      end: i * 5 + 1 + (i % 4),
+    }));
+    const a = analyze([{ id: 'root', role: 'query', start: 0, end: 100 }, ...calls]);
+    expect(a.sources).toHaveLength(20);
+    // Largest first; equal ones in the order the tree walk meets them (the last child first), stably.
+    expect(a.sources.slice(0, 5).map((s) => [s.name, s.ms])).toEqual([
+      ['src19', 4],
+      ['src15', 4],
+      ['src11', 4],
+      ['src7', 4],
+      ['src3', 4],
+    ]);
+    for (const share of a.sources) expect(share.ms).toBe(1 + (Number(share.name.slice(3)) % 4));
+    expect(a.stages).toEqual([{ kind: 'stage', name: '(query)', ms: 100, share: 1 }]);
+  });
 });
