@@ -2,6 +2,7 @@ import { fedscopeLog } from '../../src/diagnostics/fedscope-log.js';
 import { SystemClock } from '../../src/stats/system-clock.js';
 import type { Clock } from '../../src/stats/types.js';
 import type { StatementSeriesSnapshot } from '../analysis/snapshot-types.js';
+import { PairKeys } from '../analysis/pair-keys.js';
 import { BottleneckWindow, type WindowTotals } from './bottleneck-window.js';
 import { SuggestionEngine, type SuggestionEngineOptions } from './suggestion-engine.js';
 import { TraceAnalyzer } from './trace-analyzer.js';
@@ -109,6 +110,8 @@ export class BottleneckAggregator implements AssembledTraceSink {
   /** Keyed by {@link queryKey}. */
   private readonly queries = new Map<string, TrackedQuery>();
   private readonly latest = new Map<string, TraceAnalysis>();
+  /** {@link queryKey}s of the pairs recorded lately, handed out again as the same strings. */
+  private readonly recordKeys: PairKeys;
   private overflowQueries = 0;
   private analysed = 0;
   private failures = 0;
@@ -124,6 +127,7 @@ export class BottleneckAggregator implements AssembledTraceSink {
     this.slotCount = Math.ceil(longest / slotSeconds) + 1;
     this.suggestionWindowSeconds = options.suggestionWindowSeconds ?? (this.windowsSeconds.includes(300) ? 300 : shortest);
     this.maxQueries = options.maxQueries ?? 500;
+    this.recordKeys = new PairKeys(2 * this.maxQueries);
     this.maxKeys = options.maxKeysPerQuery ?? 100;
     this.idleExpiryMs = (options.idleExpirySeconds ?? Math.max(3600, longest * 2)) * 1000;
     this.clock = options.clock ?? new SystemClock();
@@ -139,7 +143,8 @@ export class BottleneckAggregator implements AssembledTraceSink {
       const analysis = this.analyzer.analyze(trace);
       this.analysed++;
       const now = this.clock.now();
-      const key = queryKey(analysis.queryName, analysis.service);
+      // The same key string for the same pair each trace: its hash is kept, none is built per trace.
+      const key = this.recordKeys.key(analysis.service, analysis.queryName);
       this.trackedAt(key, analysis, now).window.record(analysis, now);
       if (this.latest.has(key) || this.latest.size < this.maxQueries) this.latest.set(key, analysis);
       this.onAnalysis?.(analysis);
@@ -236,7 +241,7 @@ export class BottleneckAggregator implements AssembledTraceSink {
   }
 }
 
-/** Map key of a (service, query name) pair; NUL separates them, as no name holds one. */
+/** Map key of a (service, query name) pair; NUL separates them, as no name holds one ({@link PairKeys} builds the same). */
 function queryKey(queryName: string, service: string): string {
   return `${service}\u0000${queryName}`;
 }
