@@ -88,6 +88,7 @@ export async function startCollector(config: CollectorConfig): Promise<RunningCo
       new HttpAccessMetricProducer(guard),
     ],
   });
+  metricReaders.countExportsInto(pipeline.meterProvider);
   const intake = new PipelineTraceIntake({ pipeline, budget, ...(forwarder ? { forwarder } : {}) });
   const receiverOptions = (address: ListeningAddress): TraceReceiverOptions => ({
     ...address,

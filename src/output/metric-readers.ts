@@ -1,4 +1,5 @@
 import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
+import type { MeterProvider } from '@opentelemetry/api';
 import { PeriodicExportingMetricReader, type MetricProducer, type MetricReader } from '@opentelemetry/sdk-metrics';
 import type { OtlpMetricExportConfig, ResolvedConfig } from '../options/resolved-config.js';
 import type { PrometheusRoute } from './http/fedscope-routes.js';
@@ -11,6 +12,11 @@ export interface ConfiguredMetricReaders {
   readers: Array<(producers: MetricProducer[]) => MetricReader>;
   /** The `/metrics` route, when Prometheus is on (after the readers were built). */
   prometheusRoute(): PrometheusRoute | undefined;
+  /**
+   * Counts the OTLP metric pushes (`otel.sdk.exporter.metric_data_point.exported`) in the meter
+   * provider built with the readers; nothing without OTLP metrics.
+   */
+  countExportsInto(meterProvider: MeterProvider): void;
 }
 
 /**
@@ -25,17 +31,18 @@ export function configuredMetricReaders(
   if (config.prometheus) {
     readers.push((producers) => (prometheus = new PrometheusExporter({ preventServerStart: true, metricProducers: producers })));
   }
+  let otlpExporter: LoggedMetricExporter | undefined;
   const otlp = config.otlp;
   if (otlp?.metricsUrl) {
     const metricsUrl = otlp.metricsUrl;
-    readers.push(
-      (producers) =>
-        new PeriodicExportingMetricReader({
-          exporter: new LoggedMetricExporter(createOtlpMetricExporter(otlp, metricsUrl), { destination: metricsUrl }),
-          exportIntervalMillis: otlp.metricsIntervalMillis,
-          metricProducers: producers,
-        }),
-    );
+    readers.push((producers) => {
+      otlpExporter = new LoggedMetricExporter(createOtlpMetricExporter(otlp, metricsUrl), { destination: metricsUrl });
+      return new PeriodicExportingMetricReader({
+        exporter: otlpExporter,
+        exportIntervalMillis: otlp.metricsIntervalMillis,
+        metricProducers: producers,
+      });
+    });
   }
   return {
     readers,
@@ -45,5 +52,6 @@ export function configuredMetricReaders(
         ? { endpoint: config.prometheus.endpoint, handle: (req, res) => exporter.getMetricsRequestHandler(req, res) }
         : undefined;
     },
+    countExportsInto: (meterProvider) => otlpExporter?.countInto(meterProvider),
   };
 }

@@ -40,6 +40,7 @@ export function startFedscope(options: FedscopeOptions = {}): FedscopeHandle {
     traceAssembly: config.traceAssembly,
     extraProducers: () => [new HttpAccessMetricProducer(guard)],
   });
+  metricReaders.countExportsInto(pipeline.meterProvider);
   pipeline.start();
   const tracing = startTracing(config, pipeline, resource);
   const server = new MetricsServer(fedscopeRoutes(pipeline, metricReaders.prometheusRoute()), { guard, tls: config.http.tls });

@@ -224,6 +224,9 @@ describe('the collector companion pushing its metrics over OTLP', () => {
       expect(byName.get('federation.query.latency')).toHaveProperty('gauge');
       expect(byName.get('fedscope.collector.spans')).toHaveProperty('sum');
       expect(pushes.every((push) => push.authorization === 'Bearer metrics-credential')).toBe(true);
+      // The pushes count themselves (semconv SDK self-metric): a later push carries the earlier ones.
+      await expect.poll(() => pushed().has('otel.sdk.exporter.metric_data_point.exported'), { timeout: 10_000 }).toBe(true);
+      expect(JSON.stringify(pushed().get('otel.sdk.exporter.metric_data_point.exported'))).toContain('otlp_http_metric_exporter');
 
       // Stopping pushes once more: a companion with an hour's interval pushes only then.
       await collector.stop();

@@ -10,8 +10,9 @@ import {
 } from '@opentelemetry/sdk-metrics';
 import { describe, expect, it } from 'vitest';
 import { FedscopeLog } from '../../../../src/diagnostics/fedscope-log.js';
-import { LoggedMetricExporter } from '../../../../src/output/otlp/logged-metric-exporter.js';
+import { LoggedMetricExporter, METRIC_EXPORTER_METRIC_DATA_POINT_EXPORTED } from '../../../../src/output/otlp/logged-metric-exporter.js';
 import { createOtlpMetricExporter } from '../../../../src/output/otlp/otlp-exporters.js';
+import { TestMetricReader } from '../../../support/test-metric-reader.js';
 
 function capture(): { log: FedscopeLog; lines: string[] } {
   const lines: string[] = [];
@@ -70,6 +71,35 @@ describe('LoggedMetricExporter', () => {
     expect(lines.join('\n')).not.toContain('secret');
   });
 
+  it("counts every push's data points in otel.sdk.exporter.metric_data_point.exported, failures by error.type", async () => {
+    // Real figures to push: three series of one counter and one of a histogram (4 data points).
+    const source = new TestMetricReader();
+    const meter = new MeterProvider({ readers: [source] }).getMeter('app');
+    const requests = meter.createCounter('requests');
+    for (const route of ['/a', '/b', '/c']) requests.add(1, { route });
+    meter.createHistogram('latency').record(0.2);
+    const { resourceMetrics } = await source.collect();
+    // Where the exporter counts.
+    const counted = new TestMetricReader();
+    const { log } = capture();
+    const exporter = new LoggedMetricExporter(
+      scripted([
+        { code: ExportResultCode.SUCCESS },
+        { code: ExportResultCode.FAILED, error: Object.assign(new Error('Service Unavailable'), { code: 503 }) },
+        'throw',
+        { code: ExportResultCode.SUCCESS },
+      ]),
+      { destination: 'http://metrics.example:4318/v1/metrics', log },
+    );
+    exporter.export(resourceMetrics, () => undefined); // before countInto: not counted
+    exporter.countInto(new MeterProvider({ readers: [counted] }));
+    for (let i = 0; i < 3; i++) exporter.export(resourceMetrics, () => undefined);
+    const points = await counted.points(METRIC_EXPORTER_METRIC_DATA_POINT_EXPORTED);
+    const byError = Object.fromEntries(points.map((p) => [String(p.attributes['error.type'] ?? 'ok'), p.value]));
+    expect(byError).toEqual({ 503: 4, Error: 4, ok: 4 });
+    expect(points.every((p) => p.attributes['otel.component.type'] === 'otlp_http_metric_exporter')).toBe(true);
+  });
+
   it('says so when the real OTLP exporter cannot reach its endpoint, and keeps the OTLP aggregation choices', async () => {
     // A port that was free a moment ago: nothing listens there.
     const probe = createServer();
@@ -84,10 +114,15 @@ describe('LoggedMetricExporter', () => {
     );
     const exporter = new LoggedMetricExporter(otlp, { destination: url, log });
     const reader = new PeriodicExportingMetricReader({ exporter, exportIntervalMillis: 60_000 });
-    const provider = new MeterProvider({ readers: [reader] });
+    const counted = new TestMetricReader();
+    const provider = new MeterProvider({ readers: [reader, counted] });
+    exporter.countInto(provider);
     provider.getMeter('test').createCounter('pushes').add(1);
     await reader.forceFlush().catch(() => undefined);
     expect(exporter.failedExports).toBe(1);
+    // Its one data point, counted as not exported and why.
+    const failed = await counted.points(METRIC_EXPORTER_METRIC_DATA_POINT_EXPORTED, { 'error.type': 'ECONNREFUSED' });
+    expect(failed.map((p) => p.value)).toEqual([1]);
     expect(lines).toEqual([
       `fedscope warn: OTLP metrics push to ${url} failed (ECONNREFUSED); the next push that succeeds carries the cumulative figures`,
     ]);
