@@ -34,7 +34,7 @@ export interface LoggedMetricExporterOptions {
  * status, `ECONNREFUSED`, …), at most once a minute per cause with the repeats counted, and — once
  * {@link LoggedMetricExporter.countInto} gave it a meter provider — counted in the semconv metric
  * `otel.sdk.exporter.metric_data_point.exported` by `error.type` (the OTel exporter's own
- * self-metric calls every failure `export_failed`). The figures are cumulative, so the next push
+ * self-metric names a failure by its error class, `Error` or `OTLPExporterError`, not its cause). The figures are cumulative, so the next push
  * that succeeds carries what a failed one held, the count of the failures included.
  */
 export class LoggedMetricExporter implements PushMetricExporter {
