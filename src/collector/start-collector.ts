@@ -107,7 +107,8 @@ export async function startCollector(config: CollectorConfig): Promise<RunningCo
     const results = await Promise.allSettled([httpReceiver.stop(), grpcReceiver?.stop()]);
     results.push(
       ...(await Promise.allSettled([
-        pipeline.forceFlush().finally(() => pipeline.shutdown(config.shutdownTimeoutMs)),
+        // The pipeline's shutdown records what waits, then its readers' last export: one OTLP metrics push, not a flush's and then a shutdown's.
+        pipeline.shutdown(config.shutdownTimeoutMs),
         forwarder?.shutdown(config.shutdownTimeoutMs),
       ])),
     );
