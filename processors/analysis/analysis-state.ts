@@ -159,11 +159,14 @@ export class AnalysisState implements ClassifiedSpanSink {
     return this.records;
   }
 
-  /** Records one classified span into the series it belongs to. */
-  record(span: ClassifiedSpan): void {
+  /**
+   * Records one classified span into the series it belongs to.
+   * @param nowMs - the time of recording @default the clock's now
+   */
+  record(span: ClassifiedSpan, nowMs?: number): void {
     if (span.role === 'other' || span.role === 'connection') return;
     this.records++;
-    const now = this.clock.now();
+    const now = nowMs ?? this.clock.now();
     const sample = this.sample;
     sample.latencyMs = span.durationMs;
     sample.error = span.error;

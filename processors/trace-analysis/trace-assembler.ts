@@ -115,9 +115,12 @@ export class TraceAssembler implements ClassifiedSpanSink {
     this.clock = clock;
   }
 
-  /** Adds one ended span to its trace; analyses traces whose grace period has passed. */
-  record(span: ClassifiedSpan): void {
-    const now = this.clock.now();
+  /**
+   * Adds one ended span to its trace; analyses traces whose grace period has passed.
+   * @param nowMs - the time of recording @default the clock's now
+   */
+  record(span: ClassifiedSpan, nowMs?: number): void {
+    const now = nowMs ?? this.clock.now();
     this.flush(now);
     const traceId = span.traceId;
     if (traceId === undefined || span.spanId === undefined) {

@@ -13,6 +13,7 @@ import { WebhookChannel } from '../../processors/alerts/channels/webhook-channel
 import { DEFAULT_ANALYSIS_BOUNDS } from '../../processors/analysis/analysis-options.js';
 import { AnalysisState } from '../../processors/analysis/analysis-state.js';
 import type { FedscopeSnapshot } from '../../processors/analysis/snapshot-types.js';
+import { SystemClock } from '../stats/system-clock.js';
 import { FederationSpanProcessor } from '../../processors/federation-span-processor.js';
 import { HealthScorer } from '../../processors/health/health-scorer.js';
 import { SpanMetricTable } from '../../processors/span-metrics/span-metric-table.js';
@@ -229,6 +230,8 @@ export class FedscopePipeline {
       sinks: this.alerts ? [this.state, this.assembler, this.alerts.spanSink] : [this.state, this.assembler],
       ...(options.scopesRecordingDbDuration ? { scopesRecordingDbDuration: options.scopesRecordingDbDuration } : {}),
       deferRecording: options.deferRecording ?? true,
+      // The analysis state and the trace assembler read the system clock: one reading per batch serves both.
+      clock: SystemClock.instance,
     });
   }
 
@@ -322,7 +325,9 @@ export class FedscopePipeline {
   ingestDecoded(spans: Iterable<DecodedSpan>): number {
     this.recordWaitingSpans();
     let failed = 0;
-    for (const span of spans) if (!this.spanProcessor.recordDecoded(span)) failed++;
+    // One clock reading for the request's spans.
+    const now = SystemClock.instance.now();
+    for (const span of spans) if (!this.spanProcessor.recordDecoded(span, now)) failed++;
     return failed;
   }
 

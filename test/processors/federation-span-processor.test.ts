@@ -178,6 +178,32 @@ describe('FederationSpanProcessor with deferRecording', () => {
     expect(spans?.value).toBe(3);
   });
 
+  it('reads its clock once per batch and hands the reading to every sink; without a clock each sink reads its own', async () => {
+    let reads = 0;
+    const clock = { now: () => 1_000 + reads++ };
+    const times: Array<number | undefined> = [];
+    const sink: ClassifiedSpanSink = { record: (_span, nowMs) => times.push(nowMs) };
+    const processor = new FederationSpanProcessor({ sinks: [sink, sink], deferRecording: true, clock });
+    const provider = new NodeTracerProvider({ spanProcessors: [processor] });
+    for (let i = 0; i < 3; i++) endSourceSpan(provider);
+    await new Promise((resolve) => setImmediate(resolve));
+    // Three spans, two sinks: six records, one reading.
+    expect(times).toEqual([1_000, 1_000, 1_000, 1_000, 1_000, 1_000]);
+    expect(reads).toBe(1);
+    endSourceSpan(provider);
+    await processor.forceFlush();
+    expect(times.slice(6)).toEqual([1_001, 1_001]);
+    await provider.shutdown();
+
+    const seen: Array<number | undefined> = [];
+    const clockless = new FederationSpanProcessor({ sinks: [{ record: (_span, nowMs) => seen.push(nowMs) }], deferRecording: true });
+    const plain = new NodeTracerProvider({ spanProcessors: [clockless] });
+    endSourceSpan(plain);
+    await clockless.forceFlush();
+    expect(seen).toEqual([undefined]);
+    await plain.shutdown();
+  });
+
   it('records waiting spans on forceFlush and shutdown, and a burst beyond the bound at once', async () => {
     const { processor, recorded, provider } = deferring();
     endSourceSpan(provider);

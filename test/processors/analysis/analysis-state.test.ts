@@ -63,6 +63,17 @@ describe('AnalysisState', () => {
     expect(fiveMinutes!.count).toBe(31);
   });
 
+  it('records at the time its caller read for the batch, when given one', () => {
+    const clock = new ManualClock(66_000);
+    const state = new AnalysisState({ clock, fingerprint: fixedFingerprint });
+    // 30 recorded "at 0" by the caller's reading, one at the clock's now: the 1 m window holds the one only.
+    for (let i = 0; i < 30; i++) state.record(span({ role: 'source', source: 'pg' }), 0);
+    state.record(span({ role: 'source', source: 'pg' }));
+    const [oneMinute, fiveMinutes] = state.snapshot().sources[0]!.windows;
+    expect(oneMinute!.count).toBe(1);
+    expect(fiveMinutes!.count).toBe(31);
+  });
+
   it('tracks concurrency now and peak per query and overall', () => {
     const state = new AnalysisState({ fingerprint: fixedFingerprint });
     for (let i = 0; i < 100; i++) state.queryStarted(i % 2 ? 'a' : 'b', 'api');
