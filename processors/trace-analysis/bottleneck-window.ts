@@ -52,12 +52,6 @@ export interface WindowTotals {
 /** Key name used once a query holds `maxKeys` distinct stages/sources/candidates. */
 export const OTHER_KEY = '(other)';
 
-/**
- * Per-query windowed totals of trace analyses: a ring of fixed time slots (aligned on multiples
- * of the slot width), each holding the sums of the traces analysed in it. A window is the merge
- * of its newest slots, so its edge granularity is one slot. Memory grows with activity only: an
- * empty slot holds two empty maps, and each slot holds at most `maxKeys` keys.
- */
 /** One time slot: its totals and their stage and source entries by name. */
 interface Slot {
   index: number;
@@ -69,6 +63,12 @@ interface Slot {
   byName: Record<KeyTotals['kind'], Map<string, KeyTotals>>;
 }
 
+/**
+ * Per-query windowed totals of trace analyses: a ring of fixed time slots (aligned on multiples
+ * of the slot width), each holding the sums of the traces analysed in it. A window is the merge
+ * of its newest slots, so its edge granularity is one slot. Memory grows with activity only: an
+ * empty slot holds two empty maps, and each slot holds at most `maxKeys` keys.
+ */
 export class BottleneckWindow {
   private readonly slots: Slot[];
   private overflowedKeys = 0;
