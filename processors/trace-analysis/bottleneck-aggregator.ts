@@ -21,7 +21,7 @@ import type {
 /** Query name of the entry that takes every (service, query) pair beyond `maxQueries` (its service is empty). */
 export const OVERFLOW_QUERY = '(overflow)';
 
-/** Map key of the overflow entry: it has no NUL, so no (service, query) key ({@link queryKey}) equals it. */
+/** Map key of the overflow entry: it has no NUL, so no (service, query) key (`service\0query`, from {@link PairKeys}) equals it. */
 const OVERFLOW_KEY = OVERFLOW_QUERY;
 
 /** Options of {@link BottleneckAggregator}. */
@@ -107,11 +107,14 @@ export class BottleneckAggregator implements AssembledTraceSink {
   private readonly engine: SuggestionEngine;
   private readonly statements: (() => readonly StatementSeriesSnapshot[]) | undefined;
   private readonly onAnalysis: ((analysis: TraceAnalysis) => void) | undefined;
-  /** Keyed by {@link queryKey}. */
+  /** Keyed by the (service, query) key of {@link BottleneckAggregator.queryKeys}. */
   private readonly queries = new Map<string, TrackedQuery>();
   private readonly latest = new Map<string, TraceAnalysis>();
-  /** {@link queryKey}s of the pairs recorded lately, handed out again as the same strings. */
-  private readonly recordKeys: PairKeys;
+  /**
+   * The (service, query) keys (`service\0query`), the same string for the same pair each time: its
+   * hash is kept, none is built per trace.
+   */
+  private readonly queryKeys: PairKeys;
   private overflowQueries = 0;
   private analysed = 0;
   private failures = 0;
@@ -127,7 +130,7 @@ export class BottleneckAggregator implements AssembledTraceSink {
     this.slotCount = Math.ceil(longest / slotSeconds) + 1;
     this.suggestionWindowSeconds = options.suggestionWindowSeconds ?? (this.windowsSeconds.includes(300) ? 300 : shortest);
     this.maxQueries = options.maxQueries ?? 500;
-    this.recordKeys = new PairKeys(2 * this.maxQueries);
+    this.queryKeys = new PairKeys(2 * this.maxQueries);
     this.maxKeys = options.maxKeysPerQuery ?? 100;
     this.idleExpiryMs = (options.idleExpirySeconds ?? Math.max(3600, longest * 2)) * 1000;
     this.clock = options.clock ?? new SystemClock();
@@ -143,8 +146,7 @@ export class BottleneckAggregator implements AssembledTraceSink {
       const analysis = this.analyzer.analyze(trace);
       this.analysed++;
       const now = this.clock.now();
-      // The same key string for the same pair each trace: its hash is kept, none is built per trace.
-      const key = this.recordKeys.key(analysis.service, analysis.queryName);
+      const key = this.queryKeys.key(analysis.service, analysis.queryName);
       this.trackedAt(key, analysis, now).window.record(analysis, now);
       if (this.latest.has(key) || this.latest.size < this.maxQueries) this.latest.set(key, analysis);
       this.onAnalysis?.(analysis);
@@ -160,7 +162,7 @@ export class BottleneckAggregator implements AssembledTraceSink {
    * @param service - `service.name` of its root span
    */
   lastAnalysis(queryName: string, service: string): TraceAnalysis | undefined {
-    return this.latest.get(queryKey(queryName, service));
+    return this.latest.get(this.queryKeys.key(service, queryName));
   }
 
   /**
@@ -170,7 +172,7 @@ export class BottleneckAggregator implements AssembledTraceSink {
    * @param nowMs - end of the window @default the clock's now
    */
   sourcesOf(queryName: string, service: string, nowMs: number = this.clock.now()): string[] {
-    const tracked = this.queries.get(queryKey(queryName, service));
+    const tracked = this.queries.get(this.queryKeys.key(service, queryName));
     if (tracked === undefined) return [];
     return sourceNames(tracked.window.totals(this.longestWindowMs(), nowMs));
   }
@@ -239,11 +241,6 @@ export class BottleneckAggregator implements AssembledTraceSink {
   private longestWindowMs(): number {
     return (this.windowsSeconds[this.windowsSeconds.length - 1] ?? 900) * 1000;
   }
-}
-
-/** Map key of a (service, query name) pair; NUL separates them, as no name holds one ({@link PairKeys} builds the same). */
-function queryKey(queryName: string, service: string): string {
-  return `${service}\u0000${queryName}`;
 }
 
 /** Names of the sources in `t`. */
