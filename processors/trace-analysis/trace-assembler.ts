@@ -78,6 +78,7 @@ export class TraceAssembler implements ClassifiedSpanSink {
   /**
    * The trace of the last span recorded, and of its trace id: a batch holds a trace's spans side by
    * side, so most spans skip the `Map` lookup, which hashes every character of a freshly decoded id.
+   * Always a pending trace: {@link TraceAssembler.close} forgets it.
    */
   private lastTrace: PendingTrace | undefined;
   /** The last trace id met closed, and why: the rest of a trace left out skips the ring's lookup the same way. */
@@ -128,7 +129,7 @@ export class TraceAssembler implements ClassifiedSpanSink {
       return;
     }
     let trace = this.lastTrace;
-    if (trace === undefined || trace.closed || trace.traceId !== traceId) trace = this.pending.get(traceId);
+    if (trace === undefined || trace.traceId !== traceId) trace = this.pending.get(traceId);
     if (span.localRoot === true && trace?.root === undefined && !(span.role === 'query' && span.queryName !== undefined)) {
       // The trace's local root ended and no federated query ended beneath it (children end
       // first): none will, so the trace is not held until it expires.
