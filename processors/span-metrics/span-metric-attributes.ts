@@ -75,7 +75,7 @@ const ERROR_TYPE: Field = [ATTR_ERROR_TYPE, (span) => span.errorType];
 /**
  * The attributes of each metric, in the order they are written. Every `federation.*` series names
  * the service that emitted the span (many in the collector companion); `db.client.operation.duration`
- * keeps the DB semantic conventions' attributes.
+ * has the DB semantic conventions' attributes, then `federation.source` and `service.name`.
  */
 const FIELDS: Record<SpanHistogramId | SpanCounterId, readonly Field[]> = {
   queries: [SERVICE, QUERY],
@@ -92,6 +92,9 @@ const FIELDS: Record<SpanHistogramId | SpanCounterId, readonly Field[]> = {
     [ATTR_SERVER_ADDRESS, (span) => span.serverAddress],
     [ATTR_SERVER_PORT, (span) => span.serverPort],
     ERROR_TYPE,
+    // Last, after the DB conventions' own attributes: the service that made the call (the
+    // companion receives many services' spans, and a fleet's calls must not merge across them).
+    SERVICE,
   ],
 };
 

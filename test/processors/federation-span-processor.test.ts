@@ -59,6 +59,7 @@ describe('FederationSpanProcessor', () => {
       'db.operation.name': 'SELECT',
     });
     expect((db?.value as Histogram).count).toBe(1);
+    expect(db?.attributes['service.name']).toBe(service);
   });
 
   it("does not take a user's CLIENT span named like a query root for one: no active query is raised and left behind", async () => {

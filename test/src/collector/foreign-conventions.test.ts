@@ -148,12 +148,14 @@ describe('a Java JDBC service on the older conventions (OpenTelemetry Java agent
         p.attributes['server.address'],
         p.attributes['server.port'],
         p.attributes['error.type'],
+        p.attributes['service.name'],
       ])
       .sort((a, b) => String(a[0]).localeCompare(String(b[0])));
+    // Each call's series names the service that made it: a fleet's calls to one database stay apart.
     expect(described).toEqual([
-      ['INSERT', 'orders-db', 5432, undefined],
-      ['SELECT', 'orders-db', 5432, undefined],
-      ['UPDATE', 'orders-db', 5432, '_OTHER'],
+      ['INSERT', 'orders-db', 5432, undefined, 'orders-service'],
+      ['SELECT', 'orders-db', 5432, undefined, 'orders-service'],
+      ['UPDATE', 'orders-db', 5432, '_OTHER', 'orders-service'],
     ]);
     const failed = await reader.points('federation.source.errors', { 'federation.source': ORDERS_DB });
     expect(failed.map((p) => [p.attributes['error.type'], p.value])).toEqual([['_OTHER', 1]]);
