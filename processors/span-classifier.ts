@@ -40,7 +40,7 @@ import {
   FEDSCOPE_SCOPE_NAME,
   ATTR_FEDERATION_POOL_WAIT,
   ATTR_HTTP_REQUEST_RESEND_COUNT,
-  POOL_WAIT_SPAN_NAMES,
+  isPoolWaitSpanName,
   ATTR_NET_PEER_NAME_OLD,
   ATTR_NET_PEER_PORT_OLD,
   ATTR_HTTP_METHOD_OLD,
@@ -347,7 +347,7 @@ function classify(
     dependsOn: dependsOn === undefined ? undefined : listOf(dependsOn),
     retryAttempt: numberAttribute(retryAttempt) ?? numberAttribute(resendCount),
     timedOut: failed && (errorClass === 'timeout' || (error !== undefined && /time.?out/i.test(error))),
-    poolWait: poolWait === true || POOL_WAIT_SPAN_NAMES.has(name),
+    poolWait: poolWait === true || isPoolWaitSpanName(name),
   };
 }
 

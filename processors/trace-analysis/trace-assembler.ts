@@ -81,7 +81,10 @@ export class TraceAssembler implements ClassifiedSpanSink {
    * Always a pending trace: {@link TraceAssembler.close} forgets it.
    */
   private lastTrace: PendingTrace | undefined;
-  /** The last trace id met closed, and why: the rest of a trace left out skips the ring's lookup the same way. */
+  /**
+   * The last trace id met closed, and why: the rest of a trace left out skips the ring's lookup the
+   * same way, and the pending lookup too (a closed id is never pending).
+   */
   private lastClosedId: string | undefined;
   private lastClosedReason: StragglerReason = 'late';
   private readonly droppedSpans = zeroCounts();
@@ -129,7 +132,9 @@ export class TraceAssembler implements ClassifiedSpanSink {
       return;
     }
     let trace = this.lastTrace;
-    if (trace === undefined || trace.traceId !== traceId) trace = this.pending.get(traceId);
+    // The last trace id met closed is never pending (a closed id is not taken again while it is
+    // remembered): the rest of a trace sampled out or dropped skips the lookup too.
+    if (trace === undefined || trace.traceId !== traceId) trace = traceId === this.lastClosedId ? undefined : this.pending.get(traceId);
     if (span.localRoot === true && trace?.root === undefined && !(span.role === 'query' && span.queryName !== undefined)) {
       // The trace's local root ended and no federated query ended beneath it (children end
       // first): none will, so the trace is not held until it expires.

@@ -109,6 +109,16 @@ export const POOL_WAIT_SPAN_NAMES: ReadonlySet<string> = new Set([
   'mysql2.connect',
 ]);
 
+/**
+ * Whether `name` is one of {@link POOL_WAIT_SPAN_NAMES}. The suffix is compared first: a span name
+ * decoded from OTLP is a fresh string, and a set lookup would hash all of it for nearly every span.
+ *
+ * @param name - a span name
+ */
+export function isPoolWaitSpanName(name: string): boolean {
+  return name.endsWith('.connect') && POOL_WAIT_SPAN_NAMES.has(name);
+}
+
 /** Attempts a part made (on its fetch span). */
 export const ATTR_FEDERATION_ATTEMPTS = 'federation.attempts';
 /** Set on a cache stage when an identical running call answered instead of the cache. */

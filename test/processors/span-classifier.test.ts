@@ -302,4 +302,14 @@ describe('classifySpan: connection work', () => {
     span.end();
     expect(classifySpan(tracing.spans().at(-1)!).role).toBe('source');
   });
+
+  it('marks the pool-acquire spans of pg and mysql2 as pool waits, by their exact names only', () => {
+    const db = { 'db.system.name': 'postgresql', 'server.address': 'db' };
+    const waits = ['pg-pool.connect', 'pg.connect', 'mysql2-pool.connect', 'mysql2.connect'];
+    const others = ['redis.connect', 'pg.connection', 'PG.CONNECT', 'pg.connect ', '.connect', 'connect', 'SELECT orders'];
+    expect(waits.map((name) => classifySpan(ended(name, SpanKind.CLIENT, db)).poolWait)).toEqual(waits.map(() => true));
+    expect(others.map((name) => classifySpan(ended(name, SpanKind.CLIENT, db)).poolWait)).toEqual(others.map(() => false));
+    // Or by the attribute, whatever the name.
+    expect(classifySpan(ended('acquire', SpanKind.CLIENT, { ...db, 'federation.pool.wait': true })).poolWait).toBe(true);
+  });
 });
