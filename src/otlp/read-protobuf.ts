@@ -77,24 +77,34 @@ function readString(reader: Reader): string {
   return reader.stringVerify();
 }
 
-/** Strings up to this many bytes may be served from {@link RECENT_STRINGS}. */
+/** Strings up to this many bytes may be served from {@link RECENT_STRINGS} or {@link RECENT_VALUES}. */
 const MAX_RECENT_STRING_BYTES = 64;
 /**
  * Recently read attribute keys (short ASCII ones), 1024 slots chosen by a hash of the bytes: an
  * OTLP batch repeats the same keys span after span, and handing out the string read before skips
  * decoding it again and lets V8 reuse the property key it already interned (which halved the cost
  * of building the attribute maps). Bounded (1024 strings of at most 64 bytes); a slot is
- * overwritten on a collision. Values are not kept: their cardinality is the sender's.
+ * overwritten on a collision.
  */
 const RECENT_STRINGS: string[] = new Array<string>(1024).fill('');
+/**
+ * The same for short string attribute values and span names, apart from the keys so that values of
+ * a high cardinality (the sender's choice) cannot push the keys out. Most values repeat (a system,
+ * a server, a source, a query name): handing out one string for them skips decoding it again, and
+ * the analysis, which looks each of them up in its maps, finds the hash V8 kept on that string
+ * instead of hashing a fresh copy for every span, while the spans it holds share it.
+ */
+const RECENT_VALUES: string[] = new Array<string>(1024).fill('');
 
 /**
- * A string field: the one in {@link RECENT_STRINGS} when its bytes are the same (compared byte by
- * byte with its character codes, exact since only ASCII strings are kept), else read by
+ * A string field: the one in `recentStrings` when its bytes are the same (compared byte by byte
+ * with its character codes, exact since only ASCII strings are kept), else read by
  * {@link readString} and kept when short ASCII (valid UTF-8 as long in UTF-16 units as in bytes).
  * The slot is chosen by the length and three of the bytes, so a lookup costs one comparison.
+ *
+ * @param recentStrings - {@link RECENT_STRINGS} for keys, {@link RECENT_VALUES} for values and names
  */
-function readRecentString(reader: Reader): string {
+function readRecentString(reader: Reader, recentStrings: string[]): string {
   const start = reader.pos;
   const length = reader.size();
   const from = reader.pos;
@@ -107,8 +117,8 @@ function readRecentString(reader: Reader): string {
   let hash = Math.imul(length ^ bytes[from]!, 0x01000193);
   hash = Math.imul(hash ^ bytes[from + (length >>> 1)]!, 0x01000193);
   hash = Math.imul(hash ^ bytes[end - 1]!, 0x01000193);
-  const slot = (hash ^ (hash >>> 15)) & (RECENT_STRINGS.length - 1);
-  const recent = RECENT_STRINGS[slot]!;
+  const slot = (hash ^ (hash >>> 15)) & (recentStrings.length - 1);
+  const recent = recentStrings[slot]!;
   if (recent.length === length) {
     let same = true;
     for (let i = 0; i < length; i++) {
@@ -124,7 +134,7 @@ function readRecentString(reader: Reader): string {
   }
   reader.pos = start;
   const text = readString(reader);
-  if (text.length === length) RECENT_STRINGS[slot] = text;
+  if (text.length === length) recentStrings[slot] = text;
   return text;
 }
 
@@ -169,7 +179,7 @@ function readAnyValue(
     const tag = reader.tag();
     switch (tag) {
       case 0x0a: // 1 string_value
-        value = { type: 'string', value: readString(reader) };
+        value = { type: 'string', value: readRecentString(reader, RECENT_VALUES) };
         break;
       case 0x10: // 2 bool_value
         value = { type: 'bool', value: reader.bool() };
@@ -235,7 +245,7 @@ function readKeyValue(reader: Reader, depth: number, messageDepth: number, base:
   let value = EMPTY_VALUE;
   while (reader.pos < reader.len) {
     const tag = reader.tag();
-    if (tag === 0x0a) key = readRecentString(reader);
+    if (tag === 0x0a) key = readRecentString(reader, RECENT_STRINGS);
     else if (tag === 0x12) value = readAnyValue(reader, value, depth, messageDepth + 1, base, list, index, '.value');
     else skipField(reader, tag, messageDepth);
   }
@@ -362,7 +372,7 @@ function readSpan(reader: Reader, offset: number, path: string): WireSpan {
         flags = reader.fixed32();
         break;
       case 0x2a: // 5 name
-        name = readString(reader);
+        name = readRecentString(reader, RECENT_VALUES);
         break;
       case 0x30: // 6 kind
         kind = reader.int32();
