@@ -210,7 +210,7 @@ describe('otel-config rules against a live fedscope /metrics', () => {
       if (problems.length > 0) unmet[rule.record ?? '?'] = problems;
       recorded.add(rule.record ?? '?');
     }
-    expect(recorded.size).toBe(10);
+    expect(recorded.size).toBe(13);
     expect(unmet).toEqual({});
   });
 
