@@ -6,7 +6,8 @@ export interface AnalysisOptions {
    */
   windowsSeconds?: number[];
   /**
-   * Most (service, federated query name) pairs tracked; more go to an overflow series.
+   * Most (service, federated query name) pairs tracked; more go to an overflow series. Bounds the
+   * services' totals (all of a service's queries together) as well.
    * @default 500
    */
   maxQueries?: number;

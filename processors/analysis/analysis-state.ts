@@ -54,6 +54,8 @@ export class AnalysisState implements ClassifiedSpanSink {
   private records = 0;
   private readonly clock: Clock;
   private readonly overall: QueryEntry;
+  /** All federated queries of one service together (the overall series of each service). */
+  private readonly services: KeyedSeries<QueryEntry>;
   private readonly queries: KeyedSeries<QueryEntry>;
   /** Keys of (service, query). */
   private readonly queryKeys: PairKeys;
@@ -102,6 +104,8 @@ export class AnalysisState implements ClassifiedSpanSink {
       idleExpiryMs,
       newQuery,
     );
+    // A service has at least one query: the query bound bounds the services too.
+    this.services = new KeyedSeries('series.service', this.queries.limit, idleExpiryMs, newQuery);
     this.stages = new KeyedSeries(
       'series.stage',
       positive('maxStages', options.maxStages ?? DEFAULT_ANALYSIS_BOUNDS.maxStages),
@@ -140,18 +144,16 @@ export class AnalysisState implements ClassifiedSpanSink {
 
   /** Counts a federated query of `service` that started (for concurrency now and peak). */
   queryStarted(queryName: string, service: string): void {
-    const entry = this.queryEntry(service, queryName);
-    entry.active++;
-    if (entry.active > entry.peak) entry.peak = entry.active;
-    this.overall.active++;
-    if (this.overall.active > this.overall.peak) this.overall.peak = this.overall.active;
+    started(this.queryEntry(service, queryName));
+    started(this.serviceEntry(service));
+    started(this.overall);
   }
 
   /** Counts a federated query of `service` that ended after {@link queryStarted}. */
   queryEnded(queryName: string, service: string): void {
-    const entry = this.queryEntry(service, queryName);
-    if (entry.active > 0) entry.active--;
-    if (this.overall.active > 0) this.overall.active--;
+    ended(this.queryEntry(service, queryName));
+    ended(this.serviceEntry(service));
+    ended(this.overall);
   }
 
   /** Spans recorded so far: a cheap way to tell whether a snapshot is still current. */
@@ -176,6 +178,7 @@ export class AnalysisState implements ClassifiedSpanSink {
     switch (span.role) {
       case 'query': {
         this.overall.stats.record(sample, now);
+        this.serviceEntry(service).stats.record(sample, now);
         const entry = this.queryEntry(service, span.queryName ?? UNKNOWN);
         entry.stats.record(sample, now);
         // The slow-trace exemplars ride on the query's series: no second lookup, the same bound and expiry.
@@ -212,6 +215,7 @@ export class AnalysisState implements ClassifiedSpanSink {
       generatedAt: new Date().toISOString(),
       windowsSeconds: [...this.windowsSeconds],
       overall: querySnapshot(this.overall, now),
+      services: [...this.services.values()].map((entry) => querySnapshot(entry, now)),
       queries: [...this.queries.values()].map((entry) => querySnapshot(entry, now)),
       stages: [...this.stages.values()].map((entry) => seriesSnapshot(entry.labels, entry.stats.summary(now))),
       sources: [...this.sources.values()].map((entry) => seriesSnapshot(entry.labels, entry.stats.summary(now))),
@@ -251,15 +255,26 @@ export class AnalysisState implements ClassifiedSpanSink {
 
   /** Each bound's state: limit, current size, overflowed, evicted and expired counts. */
   limits(): LimitSnapshot[] {
-    return [this.queries.limitSnapshot(), this.stages.limitSnapshot(), this.sources.limitSnapshot(), this.statements.limitSnapshot()];
+    return [
+      this.queries.limitSnapshot(),
+      this.stages.limitSnapshot(),
+      this.sources.limitSnapshot(),
+      this.statements.limitSnapshot(),
+      this.services.limitSnapshot(),
+    ];
   }
 
   /** Drops series idle past the expiry (snapshot() does this too). */
   expireIdle(nowMs: number = this.clock.now()): void {
     this.queries.expireIdle(nowMs);
+    this.services.expireIdle(nowMs);
     this.stages.expireIdle(nowMs);
     this.sources.expireIdle(nowMs);
     this.statements.expireIdle(nowMs);
+  }
+
+  private serviceEntry(service: string): QueryEntry {
+    return this.services.peek(service) ?? this.services.get(service, () => ({ service }));
   }
 
   private queryEntry(service: string, queryName: string): QueryEntry {
@@ -282,6 +297,17 @@ export class AnalysisState implements ClassifiedSpanSink {
     }
     this.statements.get(sourceKey, service, source, fingerprint, span)?.stats.record(sample, now);
   }
+}
+
+/** One more query of the entry's running (its peak follows). */
+function started(entry: QueryEntry): void {
+  entry.active++;
+  if (entry.active > entry.peak) entry.peak = entry.active;
+}
+
+/** One query of the entry's ended. */
+function ended(entry: QueryEntry): void {
+  if (entry.active > 0) entry.active--;
 }
 
 function positive(name: string, value: number): number {

@@ -78,6 +78,8 @@ export interface FedscopeSnapshot {
   windowsSeconds: number[];
   /** All federated queries of every service together. */
   overall: QuerySeriesSnapshot;
+  /** All federated queries of one service together, per service (`labels: { service }`). */
+  services: QuerySeriesSnapshot[];
   /** Per (service, federated query name). */
   queries: QuerySeriesSnapshot[];
   /** Per (service, query name, stage). */

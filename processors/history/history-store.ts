@@ -60,9 +60,10 @@ const OVERFLOW_NAME = '~overflow';
  * has count 0.
  *
  * **Series keys** (URL-safe once the query string is encoded; each name percent-encoded with
- * `encodeURIComponent`, so a `/` in a name is `%2F`): `overall`, `query:<service>/<query>`,
- * `stage:<service>/<query>/<stage>`, `source:<service>/<source>`. An analysis overflow series is
- * `query:~overflow`, `stage:~overflow`, `source:~overflow`.
+ * `encodeURIComponent`, so a `/` in a name is `%2F`): `overall`, `service:<service>` (all of one
+ * service's queries), `query:<service>/<query>`, `stage:<service>/<query>/<stage>`,
+ * `source:<service>/<source>`. An analysis overflow series is `service:~overflow`, `query:~overflow`,
+ * `stage:~overflow`, `source:~overflow`.
  *
  * **Memory** is preallocated per series (36 bytes per point; 2,808 points with the default tiers,
  * 101,688 bytes per series) and bounded by `maxSeries` (default 200): 20.3 MB when full, the
@@ -111,7 +112,7 @@ export class HistoryStore {
   }
 
   /**
-   * Records one tick: every series of the snapshot (overall, queries, stages, sources), the
+   * Records one tick: every series of the snapshot (overall, services, queries, stages, sources), the
    * health score and the alert transitions not seen yet. Never throws.
    */
   record(snapshot: FedscopeSnapshot, extras: HistoryTickExtras): void {
@@ -132,6 +133,8 @@ export class HistoryStore {
     this.percentileWindowSeconds = snapshot.windowsSeconds[0] ?? null;
     this.droppedNow = 0;
     this.recordSeries(OVERALL_SERIES, snapshot.overall, nowSeconds, middleSeconds, covered, extras.healthScore ?? NaN);
+    for (const service of snapshot.services)
+      this.recordSeries(keyOf('service', service.labels, []), service, nowSeconds, middleSeconds, covered, NaN);
     for (const query of snapshot.queries)
       this.recordSeries(keyOf('query', query.labels, ['query']), query, nowSeconds, middleSeconds, covered, NaN);
     for (const stage of snapshot.stages)
@@ -406,7 +409,11 @@ export class HistoryStore {
 }
 
 /** The key of a series of the snapshot (see {@link HistoryStore}). */
-export function keyOf(kind: 'query' | 'stage' | 'source', labels: Readonly<Record<string, string>>, names: readonly string[]): string {
+export function keyOf(
+  kind: Exclude<HistorySeriesKind, 'overall'>,
+  labels: Readonly<Record<string, string>>,
+  names: readonly string[],
+): string {
   if (labels[OVERFLOW_LABEL] !== undefined) return `${kind}:${OVERFLOW_NAME}`;
   const parts = [labels['service'] ?? '', ...names.map((name) => labels[name] ?? '')];
   return `${kind}:${parts.map((part) => encodeURIComponent(part)).join('/')}`;
@@ -417,7 +424,7 @@ const LABEL_NAMES = ['service', 'query', 'stage', 'source'] as const;
 function kindOf(key: string): HistorySeriesKind {
   if (key === OVERALL_SERIES) return 'overall';
   const prefix = key.slice(0, key.indexOf(':'));
-  return prefix === 'query' || prefix === 'stage' ? prefix : 'source';
+  return prefix === 'service' || prefix === 'query' || prefix === 'stage' ? prefix : 'source';
 }
 
 function rounded(value: number | null): number | null {
@@ -425,7 +432,7 @@ function rounded(value: number | null): number | null {
 }
 
 function seriesHint(): string {
-  return 'keys: overall, query:<service>/<query>, stage:<service>/<query>/<stage>, source:<service>/<source>';
+  return 'keys: overall, service:<service>, query:<service>/<query>, stage:<service>/<query>/<stage>, source:<service>/<source>';
 }
 
 function tierHint(tiers: readonly HistoryTier[], reach: number): string {

@@ -130,8 +130,8 @@ export interface HistoryStoreStats {
   bytes: number;
 }
 
-/** What a series key names: all queries together, one query, one stage of a query, one source. */
-export type HistorySeriesKind = 'overall' | 'query' | 'stage' | 'source';
+/** What a series key names: all queries together, all of one service's, one query, one stage of a query, one source. */
+export type HistorySeriesKind = 'overall' | 'service' | 'query' | 'stage' | 'source';
 
 /** One series the history holds, as `/fedscope/series.json` lists it. */
 export interface HistorySeriesInfo {

@@ -224,7 +224,7 @@ export interface AlertsOptions {
 
 /**
  * Push of fedscope's current figures to InfluxDB every history tick (10 s), as line protocol
- * (measurements `fedscope_overall`, `fedscope_query`, `fedscope_stage`, `fedscope_source`).
+ * (measurements `fedscope_overall`, `fedscope_service`, `fedscope_query`, `fedscope_stage`, `fedscope_source`).
  * InfluxDB 1.x: give `database` (and `username`/`password` when auth is on); 2.x: `org`,
  * `bucket` and `token`. Batched, retried with backoff; what cannot be written is counted on
  * `fedscope.influxdb.points` and logged. The password and the token never appear in logs or errors.

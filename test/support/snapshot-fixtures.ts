@@ -40,12 +40,19 @@ export function seriesOf(labels: Record<string, string>, count: number, errors =
 /** A snapshot taken at `generatedAt` with the given series. */
 export function snapshotOf(
   overall: QuerySeriesSnapshot,
-  more: { queries?: QuerySeriesSnapshot[]; stages?: SeriesSnapshot[]; sources?: SeriesSnapshot[]; generatedAt?: string } = {},
+  more: {
+    services?: QuerySeriesSnapshot[];
+    queries?: QuerySeriesSnapshot[];
+    stages?: SeriesSnapshot[];
+    sources?: SeriesSnapshot[];
+    generatedAt?: string;
+  } = {},
 ): FedscopeSnapshot {
   return {
     generatedAt: more.generatedAt ?? '2026-01-01T00:00:00.000Z',
     windowsSeconds: [60, 300],
     overall,
+    services: more.services ?? [],
     queries: more.queries ?? [],
     stages: more.stages ?? [],
     sources: more.sources ?? [],

@@ -158,28 +158,42 @@ const overview = {
     const [snapshot, health, alerts] = await Promise.all([readJson('snapshot.json'), readJson('health.json'), readJson('alerts.json')]);
     const nodes = [];
     const tiles = el('div', { class: 'tiles' });
-    if (snapshot.ok) {
-      const now = shortest(/** @type {FedscopeSnapshot} */ (snapshot.data).overall);
-      tiles.append(
-        tile(`queries/s (${now.windowSeconds} s)`, formatNumber(now.throughputPerSecond), 'qps'),
-        tile('p95', formatMs(now.p95), 'p95'),
-        tile('p99', formatMs(now.p99), 'p99'),
-        tile('error rate', formatPercent(now.errorRate), 'error-rate'),
-      );
-    }
-    if (health.ok) tiles.append(tile('health score', formatNumber(/** @type {HealthSnapshot} */ (health.data).overall.score, 1), 'health'));
+    // With a service selected, its own total: all of its queries together (the history's `service:<name>`).
+    const selected = context.service;
+    const series = selected === '' ? 'overall' : `service:${encodeURIComponent(selected)}`;
     nodes.push(tiles);
-    if (context.service !== '') nodes.push(notice(`The charts show all services; the other views show ${context.service} only.`));
+    if (snapshot.ok) {
+      const data = /** @type {FedscopeSnapshot} */ (snapshot.data);
+      const total = selected === '' ? data.overall : data.services.find((s) => s.labels['service'] === selected);
+      if (total === undefined) nodes.push(notice(`${selected} has no federated query in the statistics now.`));
+      else {
+        const now = shortest(total);
+        tiles.append(
+          tile(`queries/s (${now.windowSeconds} s)`, formatNumber(now.throughputPerSecond), 'qps'),
+          tile('p95', formatMs(now.p95), 'p95'),
+          tile('p99', formatMs(now.p99), 'p99'),
+          tile('error rate', formatPercent(now.errorRate), 'error-rate'),
+        );
+      }
+    }
+    const everyService = selected === '' ? '' : ' (all services)';
+    if (health.ok)
+      tiles.append(
+        tile(`health score${everyService}`, formatNumber(/** @type {HealthSnapshot} */ (health.data).overall.score, 1), 'health'),
+      );
     const throughput = context.chart('overview:throughput', 'Queries per second', [
       { label: 'queries/s', color: PALETTE[0] ?? '', unit: 'rate' },
     ]);
     const latency = context.chart('overview:latency', 'Latency', LATENCY_LINES);
     const errors = context.chart('overview:errors', 'Error rate', [{ label: 'errors', color: PALETTE[2] ?? '', unit: 'percent' }]);
-    const score = context.chart('overview:health', 'Health score', [{ label: 'score', color: PALETTE[3] ?? '', unit: 'score' }]);
+    const score = context.chart('overview:health', `Health score${everyService}`, [
+      { label: 'score', color: PALETTE[3] ?? '', unit: 'score' },
+    ]);
     nodes.push(el('div', { class: 'grid' }, throughput.element, latency.element, errors.element, score.element));
-    await fillFromHistory(context, throughput, 'overall', (r) => [r.throughputPerSecond]);
-    await fillFromHistory(context, latency, 'overall', (r) => [r.p50Ms, r.p95Ms, r.p99Ms]);
-    await fillFromHistory(context, errors, 'overall', (r) => [r.errorRatio]);
+    await fillFromHistory(context, throughput, series, (r) => [r.throughputPerSecond]);
+    await fillFromHistory(context, latency, series, (r) => [r.p50Ms, r.p95Ms, r.p99Ms]);
+    await fillFromHistory(context, errors, series, (r) => [r.errorRatio]);
+    // The health score is of all services together (the history keeps it on the overall series).
     await fillFromHistory(context, score, 'overall', (r) => [r.healthScore ?? []]);
     nodes.push(el('h2', {}, 'Active alerts'));
     if (!alerts.ok) nodes.push(notice(alerts.message));
@@ -263,7 +277,9 @@ async function seriesCard(context, series, kind, rateTitle) {
   const service = series.labels['service'] ?? '';
   const name = series.labels[kind] ?? '';
   const key = `${service}/${name}`;
-  return { service, name, key, now: shortest(series), charts: await redCharts(context, `${kind}:${key}`, rateTitle) };
+  // The history's key percent-encodes each name (a space, a `/`): the same names, as the store spells them.
+  const historyKey = `${kind}:${encodeURIComponent(service)}/${encodeURIComponent(name)}`;
+  return { service, name, key, now: shortest(series), charts: await redCharts(context, historyKey, rateTitle) };
 }
 
 /**

@@ -11,7 +11,7 @@ import type { HistoryReport } from '../../../processors/history/types.js';
  */
 
 /** The measurement of a row: what kind of series it is. */
-export type ExportMeasurement = 'fedscope_overall' | 'fedscope_query' | 'fedscope_stage' | 'fedscope_source';
+export type ExportMeasurement = 'fedscope_overall' | 'fedscope_service' | 'fedscope_query' | 'fedscope_stage' | 'fedscope_source';
 
 /** What identifies a row's series; only the tags its kind has are present. */
 export interface ExportTags {
@@ -76,15 +76,16 @@ export const EXPORT_FIELD_NAMES: readonly (keyof ExportFields)[] = [
 /** The tag names, in the order every format writes them. */
 export const EXPORT_TAG_NAMES: readonly (keyof ExportTags)[] = ['service', 'query', 'stage', 'source', 'overflow'];
 
-type SeriesKind = 'query' | 'stage' | 'source';
+type SeriesKind = 'service' | 'query' | 'stage' | 'source';
 const KINDS: ReadonlyArray<{ kind: SeriesKind; names: readonly string[]; measurement: ExportMeasurement }> = [
+  { kind: 'service', names: [], measurement: 'fedscope_service' },
   { kind: 'query', names: ['query'], measurement: 'fedscope_query' },
   { kind: 'stage', names: ['query', 'stage'], measurement: 'fedscope_stage' },
   { kind: 'source', names: ['source'], measurement: 'fedscope_source' },
 ];
 
 /**
- * The current figures: one row per series of the snapshot (overall, queries, stages, sources;
+ * The current figures: one row per series of the snapshot (overall, services, queries, stages, sources;
  * statements are not exported), from the analysis' shortest window (`snapshot.windowsSeconds[0]`,
  * 60 s by default), with the health score of the overall series, each query and each source.
  * @param time - unix seconds the rows are stamped with (when the snapshot was read)
@@ -98,6 +99,7 @@ export function currentExportRows(snapshot: FedscopeSnapshot, health: HealthSnap
   }
   const rows = [currentRow(OVERALL_SERIES, 'fedscope_overall', snapshot.overall, scores, time)];
   const groups: Record<SeriesKind, readonly SeriesSnapshot[]> = {
+    service: snapshot.services,
     query: snapshot.queries,
     stage: snapshot.stages,
     source: snapshot.sources,

@@ -21,7 +21,7 @@ export function parseHistoryQuery(search: URLSearchParams): HistoryQuery | Histo
   if (series === null || series === '')
     return {
       parameter: 'series',
-      reason: 'required: overall, query:<service>/<query>, stage:<service>/<query>/<stage> or source:<service>/<source>',
+      reason: 'required: overall, service:<service>, query:<service>/<query>, stage:<service>/<query>/<stage> or source:<service>/<source>',
     };
   const range = parseRange(search);
   return 'parameter' in range ? range : { series, ...range };

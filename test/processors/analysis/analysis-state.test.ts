@@ -117,9 +117,40 @@ describe('AnalysisState', () => {
     ]);
     expect(byService(snap.topStatements.mostTotalTime).map(([, service]) => service)).toEqual(['billing', 'api']);
     expect(snap.queries.map((q) => q.concurrency.now)).toEqual([0, 1]);
-    // The overall series stays one series over every service.
+    // The overall series stays one series over every service; each service has its own total.
     expect(snap.overall.labels).toEqual({});
     expect(snap.overall.sinceStart.count).toBe(8);
+    expect(byService(snap.services)).toEqual([
+      [['service'], 'api', 3],
+      [['service'], 'billing', 5],
+    ]);
+    expect(snap.services.map((s) => s.concurrency.now)).toEqual([0, 1]);
+    expect(snap.overall.concurrency.now).toBe(1);
+  });
+
+  it("keeps each service's total of its queries: counts, errors, percentiles and concurrency of its own", () => {
+    const state = new AnalysisState({ fingerprint: fixedFingerprint });
+    for (let i = 1; i <= 100; i++) {
+      state.record(span({ role: 'query', service: 'fast', queryName: `q${i % 3}`, durationMs: i, error: i % 10 === 0 }));
+      state.record(span({ role: 'query', service: 'slow', queryName: 'report', durationMs: 1000 + i }));
+    }
+    state.queryStarted('q1', 'fast');
+    state.queryStarted('report', 'slow');
+    state.queryStarted('report', 'slow');
+    state.queryEnded('report', 'slow');
+    const snap = state.snapshot();
+    const fast = snap.services.find((s) => s.labels['service'] === 'fast')!;
+    const slow = snap.services.find((s) => s.labels['service'] === 'slow')!;
+    expect([fast.sinceStart.count, fast.sinceStart.errors, slow.sinceStart.count, slow.sinceStart.errors]).toEqual([100, 10, 100, 0]);
+    // Each from its own sketch (≤ 1 % relative error), not the mix of both.
+    expect(fast.windows[0]!.p50!).toBeCloseTo(50, -0.3);
+    expect(slow.windows[0]!.p50!).toBeGreaterThan(1040);
+    expect(snap.overall.windows[0]!.p50!).toBeGreaterThan(95);
+    expect([fast.concurrency, slow.concurrency, snap.overall.concurrency]).toEqual([
+      { now: 1, peak: 1 },
+      { now: 1, peak: 2 },
+      { now: 2, peak: 3 },
+    ]);
   });
 
   it('counts (service, name) pairs in the bounds: one name in three services takes three places', () => {
@@ -139,7 +170,10 @@ describe('AnalysisState', () => {
       ['series.source', 2, 1, 0],
       // The third statement took no more time than the two held: not admitted, nobody evicted.
       ['statements', 2, 1, 0],
+      // Each service's total: bounded like the queries.
+      ['series.service', 2, 1, 0],
     ]);
+    expect(snap.services.map((s) => s.labels['service'] ?? s.labels['otel.metric.overflow'])).toEqual(['a', 'b', 'true']);
   });
 
   it('sends series past the bound to an overflow series and counts them', () => {

@@ -40,12 +40,13 @@ function series(labels: Record<string, string>, count: number, errors = 0, p95: 
 
 function snapshot(
   overall: QuerySeriesSnapshot,
-  more: { queries?: QuerySeriesSnapshot[]; stages?: SeriesSnapshot[]; sources?: SeriesSnapshot[] } = {},
+  more: { services?: QuerySeriesSnapshot[]; queries?: QuerySeriesSnapshot[]; stages?: SeriesSnapshot[]; sources?: SeriesSnapshot[] } = {},
 ): FedscopeSnapshot {
   return {
     generatedAt: '',
     windowsSeconds: [60, 300, 900],
     overall,
+    services: more.services ?? [],
     queries: more.queries ?? [],
     stages: more.stages ?? [],
     sources: more.sources ?? [],
@@ -160,16 +161,26 @@ describe('HistoryStore', () => {
     expect(keyOf('stage', { service: 'api', query: 'a/b', stage: 'fetch' }, ['query', 'stage'])).toBe('stage:api/a%2Fb/fetch');
     expect(keyOf('source', { service: 'my svc', source: 'pg' }, ['source'])).toBe('source:my%20svc/pg');
     expect(keyOf('source', { 'otel.metric.overflow': 'true' }, ['source'])).toBe('source:~overflow');
+    expect(keyOf('service', { service: 'my svc' }, [])).toBe('service:my%20svc');
     const { store } = fixture();
     store.record(
       snapshot(series({}, 1), {
+        services: [series({ service: 'api' }, 1)],
         queries: [series({ service: 'api', query: 'orders' }, 1)],
         stages: [series({ service: 'api', query: 'orders', stage: 'fetch' }, 1)],
         sources: [series({ service: 'api', source: 'pg' }, 1)],
       }),
       { healthScore: null },
     );
-    expect(store.seriesKeys()).toEqual(['overall', 'query:api/orders', 'stage:api/orders/fetch', 'source:api/pg']);
+    expect(store.seriesKeys()).toEqual(['overall', 'service:api', 'query:api/orders', 'stage:api/orders/fetch', 'source:api/pg']);
+    expect(store.seriesIndex().map((s) => [s.key, s.kind, s.labels])).toEqual([
+      ['overall', 'overall', {}],
+      ['service:api', 'service', { service: 'api' }],
+      ['query:api/orders', 'query', { service: 'api', query: 'orders' }],
+      ['stage:api/orders/fetch', 'stage', { service: 'api', query: 'orders', stage: 'fetch' }],
+      ['source:api/pg', 'source', { service: 'api', source: 'pg' }],
+    ]);
+    expect(report(store.query({ series: 'service:api', from: T0, to: T0 + 20, step: 10 })).count).toEqual([1, null]);
   });
 
   it('bounds the series: the ones beyond maxSeries are counted as dropped and memory stays flat', () => {

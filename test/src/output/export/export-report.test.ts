@@ -23,6 +23,21 @@ function rowsOf(report: ExportReport | { parameter: string }): ExportRow[] {
 }
 
 describe('currentExportRows', () => {
+  it("makes a row of each service's total, measurement fedscope_service, after the overall one", () => {
+    const snapshot = snapshotOf(seriesOf({}, 12, 1, 40), {
+      services: [seriesOf({ service: 'api' }, 8, 1, 40), seriesOf({ service: 'billing' }, 4, 0, 20)],
+      queries: [seriesOf(API, 8, 1, 40)],
+    });
+    const rows = currentExportRows(snapshot, undefined, T0);
+    expect(rows.map((row) => [row.series, row.measurement, row.tags, row.fields.count])).toEqual([
+      ['overall', 'fedscope_overall', {}, 12],
+      ['service:api', 'fedscope_service', { service: 'api' }, 8],
+      ['service:billing', 'fedscope_service', { service: 'billing' }, 4],
+      ['query:api/orders', 'fedscope_query', API, 8],
+    ]);
+    expect(measurementOfKey('service:api')).toBe('fedscope_service');
+  });
+
   it('makes one row per overall, query, stage and source series from the shortest window, with the health scores there are', () => {
     const rows = currentExportRows(snapshotNow(30), healthOf(87.5, [[API, 90]], [[{ service: 'api', source: 'pg main' }, 75]]), T0 + 5.25);
     expect(rows.map((row) => [row.series, row.measurement, row.tags])).toEqual([

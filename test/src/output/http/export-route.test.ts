@@ -52,6 +52,8 @@ describe('GET /fedscope/export', () => {
     expect(body.windowSeconds).toBe(60);
     expect(body.rows.map((row) => [row.series, row.fields.count])).toEqual([
       ['overall', 6],
+      // All of the service's queries together: its own series.
+      ['service:api', 6],
       ['query:api/orders', 3],
       ['query:api/%3DHYPERLINK(%22x%22)', 3],
     ]);
@@ -63,8 +65,9 @@ describe('GET /fedscope/export', () => {
     expect(response.headers.get('content-disposition')).toMatch(/filename="fedscope-current-\d+\.csv"/);
     const records = (await response.text()).split('\r\n');
     expect(records[0]).toMatch(/^time,series,measurement,service,query,/);
-    expect(records[3]).toContain(`,fedscope_query,api,"'=HYPERLINK(""x"")",`);
-    expect(records).toHaveLength(5);
+    expect(records[2]).toContain(',service:api,fedscope_service,api,,');
+    expect(records[4]).toContain(`,fedscope_query,api,"'=HYPERLINK(""x"")",`);
+    expect(records).toHaveLength(6);
   });
 
   it('influx: line protocol as text/plain', async () => {
@@ -89,6 +92,8 @@ describe('GET /fedscope/export', () => {
     expect(body.tier.stepSeconds).toBe(10);
     expect(body.rows.map((row) => [row.series, row.fields.count])).toEqual([
       ['overall', 6],
+      // All of the service's queries together: its own series.
+      ['service:api', 6],
       ['query:api/orders', 3],
       ['query:api/%3DHYPERLINK(%22x%22)', 3],
     ]);
