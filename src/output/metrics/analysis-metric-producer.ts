@@ -244,6 +244,8 @@ function dimensionsOf(snapshot: FedscopeSnapshot): Dimension[] {
   const topKeys = new Set(snapshot.topStatements.mostTotalTime.map((s) => statementKey(s.labels)));
   return [
     { stem: 'overall', unit: '{query}', series: [snapshot.overall], attributesOf: () => ({}) },
+    // Each service's total: all of its federated queries together.
+    { stem: 'service', unit: '{query}', series: snapshot.services, attributesOf: (l) => ({ ...serviceOf(l), ...overflowOf(l) }) },
     {
       stem: 'query',
       unit: '{query}',

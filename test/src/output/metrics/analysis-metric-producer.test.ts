@@ -25,11 +25,13 @@ function twoServices(): AnalysisState {
 }
 
 describe('AnalysisMetricProducer', () => {
-  it('puts service.name on every point of the per-query, stage, source and statement metrics, and none on the overall ones', async () => {
+  it('puts service.name on every point of the per-service, query, stage, source and statement metrics, and none on the overall ones', async () => {
     const result = await new AnalysisMetricProducer(twoServices()).collect();
     const metrics = result.resourceMetrics.scopeMetrics[0]!.metrics;
-    const perSeries = metrics.filter((m) => /^federation\.(query|stage|source|statement)\./.test(m.descriptor.name));
-    expect(new Set(perSeries.map((m) => m.descriptor.name.split('.')[1]))).toEqual(new Set(['query', 'stage', 'source', 'statement']));
+    const perSeries = metrics.filter((m) => /^federation\.(service|query|stage|source|statement)\./.test(m.descriptor.name));
+    expect(new Set(perSeries.map((m) => m.descriptor.name.split('.')[1]))).toEqual(
+      new Set(['service', 'query', 'stage', 'source', 'statement']),
+    );
     expect(perSeries.map((m) => m.descriptor.name)).toContain('federation.query.peak_concurrency');
     for (const metric of perSeries) {
       const services = metric.dataPoints.map((p) => p.attributes['service.name']);
@@ -60,6 +62,11 @@ describe('AnalysisMetricProducer', () => {
     expect(pointsOf('federation.statement.throughput').map((p) => p.attributes)).toEqual([
       { 'service.name': 'api', 'federation.source': 'pg', 'federation.query.fingerprint': 'SELECT ?', window: '1m' },
       { 'service.name': 'billing', 'federation.source': 'pg', 'federation.query.fingerprint': 'SELECT ?', window: '1m' },
+    ]);
+    // Each service's total: all of its queries together.
+    expect(pointsOf('federation.service.throughput').map((p) => p.attributes)).toEqual([
+      { 'service.name': 'api', window: '1m' },
+      { 'service.name': 'billing', window: '1m' },
     ]);
     expect(pointsOf('federation.query.peak_concurrency').map((p) => [p.attributes['service.name'], p.value])).toEqual([
       ['api', 1],
