@@ -239,16 +239,16 @@ export class TraceAnalyzer {
   private sequentialParts(parent: Node, out: SuggestionCandidate[]): void {
     // Fewer than two children make fewer than two members: skip the set and the sorted copy.
     if (parent.children.length < 2) return;
-    // A member's identity is its part, else its source: kept in two short lists, no key string built.
-    const seenParts: string[] = [];
-    const seenSources: string[] = [];
+    // A member's identity is its part, else its source: kept in two name lists, no key string built.
+    const seenParts = new NameList();
+    const seenSources = new NameList();
     const members: Node[] = [];
     for (const c of sortFew([...parent.children], (a, b) => a.start - b.start)) {
       if (!isPart(c)) continue;
       const part = partOf(c);
       const seen = part !== undefined ? seenParts : seenSources;
       const identity = part ?? c.label;
-      if (seen.includes(identity)) continue;
+      if (seen.indexOf(identity) >= 0) continue;
       seen.push(identity);
       members.push(c);
     }
@@ -546,29 +546,43 @@ function shares(kind: 'stage' | 'source', tally: MillisecondTally, durationMs: n
   return sortFew(out, (a, b) => b.ms - a.ms);
 }
 
-/** Names a tally scans before it indexes them in a `Map`. */
+/** Names a list scans before it indexes them in a `Map`. */
 const SCANNED_NAMES = 16;
 
 /**
- * Milliseconds summed per name, names in first-added order. A trace has a handful of stages and
- * sources: a scan of a short array beats a `Map` built for one trace; a trace of many (up to its
- * bound of spans) gets the `Map`, so the cost stays linear.
+ * Distinct names in first-added order. A trace has a handful of stages, sources and parts: a scan
+ * of a short array beats a `Map` built for one trace; a trace of many (up to its bound of spans)
+ * gets the `Map`, so the cost stays linear.
  */
-class MillisecondTally {
+class NameList {
   readonly names: string[] = [];
-  readonly sums: number[] = [];
   private index: Map<string, number> | undefined;
 
+  /** The position of `name`, -1 when it is not listed. */
+  indexOf(name: string): number {
+    return this.index !== undefined ? (this.index.get(name) ?? -1) : this.names.indexOf(name);
+  }
+
+  /** Appends `name`, which {@link NameList.indexOf} did not find. */
+  push(name: string): void {
+    this.index?.set(name, this.names.length);
+    this.names.push(name);
+    if (this.index === undefined && this.names.length > SCANNED_NAMES) this.index = new Map(this.names.map((n, k) => [n, k]));
+  }
+}
+
+/** Milliseconds summed per name, `sums[i]` for `names[i]`. */
+class MillisecondTally extends NameList {
+  readonly sums: number[] = [];
+
   add(name: string, ms: number): void {
-    const i = this.index !== undefined ? (this.index.get(name) ?? -1) : this.names.indexOf(name);
+    const i = this.indexOf(name);
     if (i >= 0) {
       this.sums[i] = (this.sums[i] as number) + ms;
       return;
     }
-    this.index?.set(name, this.names.length);
-    this.names.push(name);
+    this.push(name);
     this.sums.push(ms);
-    if (this.index === undefined && this.names.length > SCANNED_NAMES) this.index = new Map(this.names.map((n, k) => [n, k]));
   }
 }
 

@@ -241,4 +241,20 @@ describe('TraceAnalyzer', () => {
     for (const share of a.sources) expect(share.ms).toBe(1 + (Number(share.name.slice(3)) % 4));
     expect(a.stages).toEqual([{ kind: 'stage', name: '(query)', ms: 100, share: 1 }]);
   });
+  it('counts each of many sequential sources once as a part to run together, past the few it scans', () => {
+    // 24 calls to 20 sources: the last four call sources met before, which are no new members.
+    const calls = Array.from({ length: 24 }, (_, i) => ({
+      id: `c${i}`,
+      parent: 'root',
+      role: 'source' as const,
+      source: `src${i % 20}`,
+      start: i * 4,
+      end: i * 4 + 3,
+    }));
+    const a = analyze([{ id: 'root', role: 'query', start: 0, end: 100 }, ...calls]);
+    const c = a.candidates.find((x) => x.kind === 'parallelize_parts')!;
+    const parts = (c.evidence as { parts: Array<{ name: string }> }).parts.map((p) => p.name);
+    expect(parts).toEqual(Array.from({ length: 20 }, (_, i) => `src${i}`));
+    expect(c.figures).toMatchObject({ waves: 20, parallelWallMs: 3 });
+  });
 });
