@@ -22,6 +22,11 @@ const GC_TYPES: Record<number, string> = {
 /** Event-loop delay figures are kept per interval: a histogram since start would hide a recent stall. */
 const DELAY_INTERVAL_MS = 10_000;
 
+/** A histogram's nanoseconds as milliseconds. */
+function nsToMs(ns: number): number {
+  return ns / 1e6;
+}
+
 /**
  * Node runtime metrics from built-ins only (microseconds per read, nothing spawned): event-loop
  * delay (`perf_hooks.monitorEventLoopDelay`, figures of the last ~10 s interval), event-loop
@@ -109,8 +114,8 @@ export class RuntimeMetricsCollector {
   eventLoopDelayP99Ms(): number | null {
     if (this.lastDelay !== null) return this.lastDelay.p99Ms;
     // Before the first full interval: the one figure asked for (the histogram's stddev walks every bucket).
-    const h = this.delay;
-    return h === undefined || h.count === 0 ? null : h.percentile(99) / 1e6;
+    const h = this.liveDelay();
+    return h === undefined ? null : nsToMs(h.percentile(99));
   }
 
   private rollDelay(): void {
@@ -119,18 +124,23 @@ export class RuntimeMetricsCollector {
     this.lastElu = performance.eventLoopUtilization();
   }
 
-  private delayFigures(): RuntimeSample['eventLoopDelay'] {
+  /** The live delay histogram, when it holds a measurement. */
+  private liveDelay(): IntervalHistogram | undefined {
     const h = this.delay;
-    if (h === undefined || h.count === 0) return null;
-    const ms = (ns: number) => ns / 1e6;
+    return h === undefined || h.count === 0 ? undefined : h;
+  }
+
+  private delayFigures(): RuntimeSample['eventLoopDelay'] {
+    const h = this.liveDelay();
+    if (h === undefined) return null;
     return {
-      minMs: ms(h.min),
-      maxMs: ms(h.max),
-      meanMs: ms(h.mean),
-      stddevMs: ms(h.stddev),
-      p50Ms: ms(h.percentile(50)),
-      p90Ms: ms(h.percentile(90)),
-      p99Ms: ms(h.percentile(99)),
+      minMs: nsToMs(h.min),
+      maxMs: nsToMs(h.max),
+      meanMs: nsToMs(h.mean),
+      stddevMs: nsToMs(h.stddev),
+      p50Ms: nsToMs(h.percentile(50)),
+      p90Ms: nsToMs(h.percentile(90)),
+      p99Ms: nsToMs(h.percentile(99)),
     };
   }
 
