@@ -2,6 +2,7 @@ import { SpanKind, SpanStatusCode, trace, type Attributes } from '@opentelemetry
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { classifySpan } from '../../processors/span-classifier.js';
+import { isPoolWaitSpanName, POOL_WAIT_SPAN_NAMES } from '../../src/span-model/attributes.js';
 import { defaultSourceName } from '../../src/span-model/source-name.js';
 import { startInMemoryTracing, type InMemoryTracing } from '../support/in-memory-tracing.js';
 
@@ -308,6 +309,8 @@ describe('classifySpan: connection work', () => {
     const waits = ['pg-pool.connect', 'pg.connect', 'mysql2-pool.connect', 'mysql2.connect'];
     const others = ['redis.connect', 'pg.connection', 'PG.CONNECT', 'pg.connect ', '.connect', 'connect', 'SELECT orders'];
     expect(waits.map((name) => classifySpan(ended(name, SpanKind.CLIENT, db)).poolWait)).toEqual(waits.map(() => true));
+    // The check compares the `.connect` suffix first: every name of the set must end with it.
+    expect([...POOL_WAIT_SPAN_NAMES].filter((name) => !isPoolWaitSpanName(name))).toEqual([]);
     expect(others.map((name) => classifySpan(ended(name, SpanKind.CLIENT, db)).poolWait)).toEqual(others.map(() => false));
     // Or by the attribute, whatever the name.
     expect(classifySpan(ended('acquire', SpanKind.CLIENT, { ...db, 'federation.pool.wait': true })).poolWait).toBe(true);
