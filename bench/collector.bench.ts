@@ -2,8 +2,8 @@
  * The collector companion's intake: spans per second per core received as OTLP/protobuf batches of
  * 512 spans (a BatchSpanProcessor's default export batch), decoded alone (`decodeTraceRequest`) vs
  * decoded and analysed as the companion's intake does (`FedscopePipeline.ingestDecoded`, configured
- * as `fedscope collector` is by default, with a Prometheus reader scraped every second), in one run,
- * variants alternating round by round.
+ * as `fedscope collector` is by default, with a Prometheus reader scraped once per second of the
+ * analysis's own work), in one run, variants alternating round by round.
  *
  * Each round's batches are encoded before the round (untimed) by the OTel JS exporters' own serializer
  * (`ProtobufTraceSerializer` of `@opentelemetry/otlp-transformer`) from ended SDK spans: federated
@@ -22,15 +22,15 @@ import { decodeTraceRequest } from '../dist/src/otlp/index.js';
 import { FedscopePipeline } from '../dist/src/pipeline/fedscope-pipeline.js';
 import { sharedStatementAnalyzer } from '../dist/src/sql/shared-statement-analyzer.js';
 import { alternateRounds, figureOf, formatSpread, measureCost, pairedRatios, round, spreadOf, type Cost } from './measure.js';
+import { SCRAPE_INTERVAL_MS } from './metrics-scraper.js';
 import { SpanCapture } from './span-capture.js';
 import type { BenchEntry } from './types.js';
 
 const BATCH_SPANS = 512;
 /** Counted rounds, after one warm-up round. */
 const ROUNDS = 10;
-/** Batches per variant per round. */
-const BATCHES_PER_ROUND = 80;
-const SCRAPE_INTERVAL_MS = 1000;
+/** Fewest batches per variant per round; a round is otherwise sized to one scrape interval of analysis. */
+const MIN_BATCHES_PER_ROUND = 80;
 const PROTOBUF = 'application/x-protobuf';
 
 const QUERIES = ['customer_report', 'order_history', 'revenue_by_region', 'stock_levels', 'churn_risk', 'supplier_scorecard'];
@@ -247,10 +247,8 @@ const entry: BenchEntry = {
     const serializer = new PrometheusSerializer();
     let scrapes = 0;
     let exposition = 0;
-    let lastScrape = Date.now();
-    const scrapeWhenDue = async () => {
-      if (Date.now() - lastScrape < SCRAPE_INTERVAL_MS || prometheus === undefined) return;
-      lastScrape = Date.now();
+    const scrape = async () => {
+      if (prometheus === undefined) return;
       const { resourceMetrics } = await prometheus.collect();
       exposition = serializer.serialize(resourceMetrics).length;
       scrapes++;
@@ -261,34 +259,53 @@ const entry: BenchEntry = {
       for (const body of slice) decodedSpans += (await decodeTraceRequest(body, { contentType: PROTOBUF })).spans.length;
     };
     let analysedSpans = 0;
-    const analyse = async (slice: Uint8Array[]) => {
-      for (const body of slice) {
-        const request = await decodeTraceRequest(body, { contentType: PROTOBUF });
+    /** Decodes and analyses `slice`, scraping after batch `scrapeAfter` (none when undefined). */
+    const analyse = async (slice: Uint8Array[], scrapeAfter: number | undefined) => {
+      for (let b = 0; b < slice.length; b++) {
+        const request = await decodeTraceRequest(slice[b]!, { contentType: PROTOBUF });
         pipeline.ingestDecoded(request.spans);
         analysedSpans += request.spans.length;
-        await scrapeWhenDue();
+        if (b === scrapeAfter) await scrape();
       }
     };
 
     // Steady state before counting: a trace is analysed a grace period after its root arrived, so the
     // pipeline is first fed (untimed) for a grace period and a second; the counted rounds then pay
-    // for assembling and analysing traces at the rate they arrive, not only for holding them.
+    // for assembling and analysing traces at the rate they arrive, not only for holding them. The
+    // fill scrapes once per second of its own analysis (encoding not counted), and measures how many
+    // batches that second analyses.
     const fillUntil = Date.now() + companion.traceGraceMs + 1000;
     const analysedBeforeFill = analysedSpans;
-    while (Date.now() < fillUntil) await analyse(encoder.encode(8));
+    let fillAnalysisMs = 0;
+    let sinceScrapeMs = 0;
+    while (Date.now() < fillUntil) {
+      const batches = encoder.encode(8);
+      const scrapeDue = sinceScrapeMs >= SCRAPE_INTERVAL_MS;
+      if (scrapeDue) sinceScrapeMs = 0;
+      const started = performance.now();
+      await analyse(batches, scrapeDue ? batches.length - 1 : undefined);
+      const took = performance.now() - started;
+      fillAnalysisMs += took;
+      sinceScrapeMs += took;
+    }
     const fillSpans = analysedSpans - analysedBeforeFill;
     analysedSpans = analysedBeforeFill;
+    // A counted round of the analysis takes about one scrape interval and holds exactly one scrape
+    // (mid-round): the analysis pays for a scrape per second of its own work, as a companion busy
+    // all the time and scraped every second does — not per second of the decode rounds or the
+    // untimed encoding too, and not in some rounds only (the median would leave it out).
+    const batchesPerRound = Math.max(MIN_BATCHES_PER_ROUND, Math.round(((fillSpans / fillAnalysisMs) * SCRAPE_INTERVAL_MS) / BATCH_SPANS));
 
-    const spansPerRound = BATCHES_PER_ROUND * BATCH_SPANS;
+    const spansPerRound = batchesPerRound * BATCH_SPANS;
     // Each round takes the next slice of batches (both variants the same slice), so no trace id comes twice to the pipeline.
     const rounds = await alternateRounds<'decode' | 'analyse', keyof Cost>(
       ['decode', 'analyse'],
       (variant, r) => {
         if (sliceRound !== r) {
-          slice = encoder.encode(BATCHES_PER_ROUND);
+          slice = encoder.encode(batchesPerRound);
           sliceRound = r;
         }
-        return measureCost(() => (variant === 'decode' ? decodeOnly(slice) : analyse(slice)), spansPerRound);
+        return measureCost(() => (variant === 'decode' ? decodeOnly(slice) : analyse(slice, slice.length >> 1)), spansPerRound);
       },
       { rounds: ROUNDS },
     );
@@ -324,9 +341,9 @@ const entry: BenchEntry = {
           ['analyse ÷ decode throughput (paired by round)', formatSpread(ratio('wallNs')), formatSpread(ratio('cpuNs')), ''],
         ],
         notes: [
-          `Each cell: median (min–max) over ${ROUNDS} rounds after a warm-up round, of ${BATCHES_PER_ROUND} batches × ${BATCH_SPANS} spans per variant, variants alternating round by round (order flipped each round), ratios taken within each round; CPU-seconds count every thread of the process (GC included).`,
+          `Each cell: median (min–max) over ${ROUNDS} rounds after a warm-up round, of ${batchesPerRound} batches × ${BATCH_SPANS} spans per variant (about one second of analysis, sized by the fill), variants alternating round by round (order flipped each round), ratios taken within each round; CPU-seconds count every thread of the process (GC included).`,
           `Input: ${encoder.batches} distinct protobuf bodies (${round(encoder.bytes / encoder.batches / 1024)} KiB each, ${round(encoder.bytes / encoder.batches / BATCH_SPANS)} bytes/span), each round's encoded before it (untimed) by @opentelemetry/otlp-transformer's ProtobufTraceSerializer from ${encoder.traces} SDK traces: 3 Node services' federated queries (root, plan, 2 fetch stages, 3 PostgreSQL calls with stable attributes and federation.*, merge: 8 spans) and a Java service on the older conventions (SERVER root, 3 JDBC calls, 1 HTTP call: 5 spans); every trace id is seen once.`,
-          `Analysis: one FedscopePipeline configured as fedscope collector is with no flags (its alerts, runtime metrics, trace grace and traces in flight) with a Prometheus exporter collected and serialised every ${SCRAPE_INTERVAL_MS} ms of the run (${scrapes} scrapes, last exposition ${round(exposition / 1024)} KiB); before the rounds, ${fillSpans} spans fed untimed for ${round((companion.traceGraceMs + 1000) / 1000)} s so that traces complete during the rounds as fast as they arrive; in the rounds ${analysedSpans} spans analysed, ${decodedSpans} decoded alone; ${snapshot.sources.length} sources, ${snapshot.statements.length} statements tracked.`,
+          `Analysis: one FedscopePipeline configured as fedscope collector is with no flags (its alerts, runtime metrics, trace grace and traces in flight) with a Prometheus exporter collected and serialised once per ${SCRAPE_INTERVAL_MS} ms of the analysis's own work: once in the middle of each analysis round, and as often in the fill (${scrapes} scrapes, last exposition ${round(exposition / 1024)} KiB); before the rounds, ${fillSpans} spans fed untimed for ${round((companion.traceGraceMs + 1000) / 1000)} s so that traces complete during the rounds as fast as they arrive; in the rounds ${analysedSpans} spans analysed, ${decodedSpans} decoded alone; ${snapshot.sources.length} sources, ${snapshot.statements.length} statements tracked.`,
           `Trace assembly over the run: ${assembly.assembled} federated queries assembled and analysed, ${assembly.withoutQuery} traces without one closed at their root, ${assembly.inFlight} in flight at the end, dropped traces: ${drops.length > 0 ? drops.join(', ') : 'none'}; critical paths describe ${round(assembly.coverage * 100)}% of federated queries (coverage: the assembler samples whole traces by id when saturated, every span still counts in the statistics) (bounds: ${assembly.limits.maxTracesInFlight} traces in flight, ${assembly.limits.graceMs} ms grace).`,
           `Process: peak RSS ${round(maxRssMiB)} MiB over the whole entry (encoding included); V8's young generation ${heapFlags.length > 0 ? `set by ${heapFlags.join(' ')}` : 'at its default (16 MiB semi-spaces)'}.`,
           `Goals: ≥ 100,000 spans/s per core analysed (measured ${round(analyseCpuRate)} per CPU-second) and analyse ÷ decode ≥ 0.5 (measured ${round(wallRatio, 3)} wall, ${round(cpuRatio, 3)} CPU).`,
