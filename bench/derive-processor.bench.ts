@@ -2,14 +2,14 @@
  * The derive path as the pipeline runs it — `FedscopePipeline.spanProcessor.onEnd` (classify, the
  * span-metric table, the windowed statistics with the statement table, trace assembly, the alert
  * engine's span input; deferred recording flushed inside the timed work) with a Prometheus reader
- * collected and serialised every second — against what any instrumentation with a metric pays per
- * span: ONE OTel `Histogram.record` of the span's duration with the same attributes as fedscope's
+ * collected and serialised once per second of its work (see {@link ScrapeShare}) — against what any
+ * instrumentation with a metric pays per span: ONE OTel `Histogram.record` of the span's duration with the same attributes as fedscope's
  * `db.client.operation.duration` series, the attribute object built per call (as contrib pg builds
  * it), on a MeterProvider whose Prometheus reader is collected the same way. A sweep over the
  * distinct statements (1 … 100,000), the two variants alternating round by round.
  */
 import { SpanKind, type Attributes } from '@opentelemetry/api';
-import { PrometheusExporter, PrometheusSerializer } from '@opentelemetry/exporter-prometheus';
+import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
 import { hrTimeToMilliseconds } from '@opentelemetry/core';
 import { emptyResource } from '@opentelemetry/resources';
 import { MeterProvider } from '@opentelemetry/sdk-metrics';
@@ -18,7 +18,7 @@ import { resolveConfig } from '../dist/src/options/resolve-config.js';
 import { FedscopePipeline } from '../dist/src/pipeline/fedscope-pipeline.js';
 import { sharedStatementAnalyzer } from '../dist/src/sql/shared-statement-analyzer.js';
 import { alternateRounds, formatSpread, pairedRatios, round, spreadOf, type Cost } from './measure.js';
-import { SCRAPE_INTERVAL_MS } from './metrics-scraper.js';
+import { ScrapeShare } from './scrape-share.js';
 import { SpanCapture } from './span-capture.js';
 import type { BenchEntry } from './types.js';
 
@@ -81,33 +81,15 @@ class SpanMaker {
 interface Variant {
   handle(spans: readonly ReadableSpan[]): void;
   /** Called inside the timed work after each chunk. */
-  collectWhenDue(): Promise<void>;
-  collections(): number;
+  /** Its Prometheus reader, charged per round. */
+  readonly scrapes: ScrapeShare;
   shutdown(): Promise<void>;
-}
-
-/** Collects and serialises `exporter` once per second of timed work (measured by the caller's clock). */
-function dueCollector(exporter: () => PrometheusExporter | undefined) {
-  const serializer = new PrometheusSerializer();
-  let last = performance.now();
-  let count = 0;
-  return {
-    async collectWhenDue() {
-      const reader = exporter();
-      if (performance.now() - last < SCRAPE_INTERVAL_MS || reader === undefined) return;
-      last = performance.now();
-      serializer.serialize((await reader.collect()).resourceMetrics);
-      count++;
-    },
-    count: () => count,
-  };
 }
 
 function histogramBaseline(): Variant {
   const exporter = new PrometheusExporter({ preventServerStart: true });
   const meterProvider = new MeterProvider({ readers: [exporter] });
   const histogram = meterProvider.getMeter('bench').createHistogram('db.client.operation.duration', { unit: 's' });
-  const collector = dueCollector(() => exporter);
   return {
     handle(spans) {
       for (const span of spans) {
@@ -119,8 +101,7 @@ function histogramBaseline(): Variant {
         histogram.record(hrTimeToMilliseconds(span.duration) / 1000, attributes);
       }
     },
-    collectWhenDue: () => collector.collectWhenDue(),
-    collections: () => collector.count(),
+    scrapes: new ScrapeShare(() => exporter),
     shutdown: () => meterProvider.shutdown(),
   };
 }
@@ -133,15 +114,13 @@ function fedscopeDerive(): Variant & { pipeline: FedscopePipeline } {
     // As startFedscope builds it (contrib pg's own duration series dropped by a view): every DB span records it.
     scopesRecordingDbDuration: new Set(),
   });
-  const collector = dueCollector(() => prometheus);
   return {
     pipeline,
     handle(spans) {
       for (const span of spans) pipeline.spanProcessor.onEnd(span);
       pipeline.spanProcessor.flushPending();
     },
-    collectWhenDue: () => collector.collectWhenDue(),
-    collections: () => collector.count(),
+    scrapes: new ScrapeShare(() => prometheus),
     shutdown: () => pipeline.shutdown(),
   };
 }
@@ -170,18 +149,17 @@ const entry: BenchEntry = {
             const cpu = process.cpuUsage();
             const start = process.hrtime.bigint();
             variant.handle(spans);
-            await variant.collectWhenDue();
             wallNs += Number(process.hrtime.bigint() - start);
             const used = process.cpuUsage(cpu);
             cpuUs += used.user + used.system;
           }
-          return { wallNs: wallNs / SPANS_PER_ROUND, cpuNs: (cpuUs * 1000) / SPANS_PER_ROUND };
+          return variant.scrapes.charge({ wallNs: wallNs / SPANS_PER_ROUND, cpuNs: (cpuUs * 1000) / SPANS_PER_ROUND }, SPANS_PER_ROUND);
         },
         { rounds: ROUNDS },
       );
       const derive = variants.derive as ReturnType<typeof fedscopeDerive>;
       const limits = derive.pipeline.snapshot().limits.find((l) => l.name === 'statements');
-      collections = `${variants.histogram.collections()} and ${variants.derive.collections()} collections`;
+      collections = `${variants.histogram.scrapes.count} and ${variants.derive.scrapes.count} collections`;
       for (const variant of Object.values(variants)) await variant.shutdown();
       const wall = pairedRatios(rounds, 'derive', 'histogram', 'wallNs');
       rows.push([
@@ -208,7 +186,7 @@ const entry: BenchEntry = {
         rows,
         notes: [
           `Each cell: median (min–max) over ${ROUNDS} rounds after a warm-up round; ${SPANS_PER_ROUND.toLocaleString('en-US')} spans per variant per round, made fresh (untimed) ${CHUNK.toLocaleString('en-US')} at a time from the SDK (every trace id new) and handed over (timed); both variants get the same spans, the statements taken round-robin and carried on from round to round; variants alternate, the order flipped each round; ratios are taken within each round. CPU = the process's CPU time.`,
-          `Spans as fedscope's instrumentations emit them (CLIENT, db.* attributes, sanitised db.query.text, federation.query.fingerprint, 4 sources, 5 query names). Baseline: one Histogram.record with the ${METRIC_ATTRIBUTES.length} attributes of fedscope's db.client.operation.duration series read from the span into a fresh object (as contrib pg does), on a MeterProvider with a PrometheusExporter. fedscope: a FedscopePipeline as startFedscope builds it (default bounds and alerts; no history or host timers), its span processor's deferred spans flushed after each chunk. Both readers are collected and serialised once per second of timed work, inside it (last sweep step: ${collections}).`,
+          `Spans as fedscope's instrumentations emit them (CLIENT, db.* attributes, sanitised db.query.text, federation.query.fingerprint, 4 sources, 5 query names). Baseline: one Histogram.record with the ${METRIC_ATTRIBUTES.length} attributes of fedscope's db.client.operation.duration series read from the span into a fresh object (as contrib pg does), on a MeterProvider with a PrometheusExporter. fedscope: a FedscopePipeline as startFedscope builds it (default bounds and alerts; no history or host timers), its span processor's deferred spans flushed after each chunk. Both readers are collected and serialised after each round, timed apart, and each round is charged the share of that scrape its own wall time is of a second: one scrape per second of each variant's own work, in every round (last sweep step: ${collections}).`,
           `Goal (issue 16): the derive path ≤ 2× one Histogram.record. Measured (median wall ratio by distinct statements): ${goals.join(', ')}.`,
         ],
       },
