@@ -3,10 +3,11 @@
  * span-metric table, the windowed statistics with the statement table, trace assembly, the alert
  * engine's span input; deferred recording flushed inside the timed work) with a Prometheus reader
  * collected and serialised once per second of its work (see {@link ScrapeShare}) — against what any
- * instrumentation with a metric pays per span: ONE OTel `Histogram.record` of the span's duration with the same attributes as fedscope's
- * `db.client.operation.duration` series, the attribute object built per call (as contrib pg builds
- * it), on a MeterProvider whose Prometheus reader is collected the same way. A sweep over the
- * distinct statements (1 … 100,000), the two variants alternating round by round.
+ * instrumentation with a metric pays per span: ONE OTel `Histogram.record` of the span's duration
+ * with the same attributes as fedscope's `db.client.operation.duration` series, the attribute
+ * object built per call (as contrib pg builds it), on a MeterProvider whose Prometheus reader is
+ * collected the same way. A sweep over the distinct statements (1 … 100,000), the two variants
+ * alternating round by round.
  */
 import { SpanKind, type Attributes } from '@opentelemetry/api';
 import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
@@ -77,10 +78,9 @@ class SpanMaker {
   }
 }
 
-/** One variant: handles a chunk of spans, and collects its Prometheus reader when a second of its timed work has passed. */
+/** One variant: handles a chunk of spans; its Prometheus reader is scraped after each round. */
 interface Variant {
   handle(spans: readonly ReadableSpan[]): void;
-  /** Called inside the timed work after each chunk. */
   /** Its Prometheus reader, charged per round. */
   readonly scrapes: ScrapeShare;
   shutdown(): Promise<void>;
