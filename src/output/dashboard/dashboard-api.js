@@ -116,6 +116,17 @@ export async function readJson(path, params = {}) {
 }
 
 /**
+ * The history's key of a series, spelled as the store spells it (`keyOf` in the history store): the
+ * kind, then the service and the other names, each percent-encoded (a space or a `/` in a name), joined by `/`.
+ * @param {'service' | 'query' | 'stage' | 'source'} kind
+ * @param {readonly string[]} names - the service first, then the kind's other names
+ * @returns {string}
+ */
+export function historyKey(kind, names) {
+  return `${kind}:${names.map((name) => encodeURIComponent(name)).join('/')}`;
+}
+
+/**
  * The history of one series over the last `windowSeconds`, up to now (the server picks the finest tier that reaches back that far).
  * @param {string} series - `overall`, `query:<service>/<query>`, `source:<service>/<source>`, …
  * @param {number} windowSeconds

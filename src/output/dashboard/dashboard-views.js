@@ -4,7 +4,7 @@
  * charts are kept between refreshes (by key) so a refresh only swaps their data.
  * @module
  */
-import { readJson } from './dashboard-api.js';
+import { historyKey, readJson } from './dashboard-api.js';
 import { PALETTE } from './dashboard-charts.js';
 import { el, formatLabels, formatMs, formatNumber, formatPercent, formatTime, notice, table } from './dashboard-dom.js';
 
@@ -160,7 +160,7 @@ const overview = {
     const tiles = el('div', { class: 'tiles' });
     // With a service selected, its own total: all of its queries together (the history's `service:<name>`).
     const selected = context.service;
-    const series = selected === '' ? 'overall' : `service:${encodeURIComponent(selected)}`;
+    const series = selected === '' ? 'overall' : historyKey('service', [selected]);
     nodes.push(tiles);
     if (snapshot.ok) {
       const data = /** @type {FedscopeSnapshot} */ (snapshot.data);
@@ -277,9 +277,7 @@ async function seriesCard(context, series, kind, rateTitle) {
   const service = series.labels['service'] ?? '';
   const name = series.labels[kind] ?? '';
   const key = `${service}/${name}`;
-  // The history's key percent-encodes each name (a space, a `/`): the same names, as the store spells them.
-  const historyKey = `${kind}:${encodeURIComponent(service)}/${encodeURIComponent(name)}`;
-  return { service, name, key, now: shortest(series), charts: await redCharts(context, historyKey, rateTitle) };
+  return { service, name, key, now: shortest(series), charts: await redCharts(context, historyKey(kind, [service, name]), rateTitle) };
 }
 
 /**
