@@ -4,12 +4,15 @@ import type { Clock } from '../../src/stats/types.js';
 import type { ClassifiedSpan } from '../classified-span.js';
 import { BoundedKeyRing } from './bounded-key-ring.js';
 import { TraceDropLog } from './trace-drop-log.js';
+import { traceKeyHash, TraceIdTable } from './trace-id-table.js';
 import type { ClassifiedSpanSink } from '../federation-span-processor.js';
 import type { AssembledTrace, AssembledTraceSink, TraceAssemblerOptions, TraceAssemblyStats, TraceDropReason, TraceSpan } from './types.js';
 
 /** A trace being gathered. */
 interface PendingTrace {
   readonly traceId: string;
+  /** The trace id's {@link traceKeyHash}. */
+  readonly keyHash: number;
   readonly firstSeenMs: number;
   spans: TraceSpan[];
   root: TraceSpan | undefined;
@@ -62,7 +65,7 @@ export class TraceAssembler implements ClassifiedSpanSink {
   private readonly clock: Clock;
   private readonly sinks: AssembledTraceSink[];
   /** Pending traces by trace id. */
-  private readonly pending = new Map<string, PendingTrace>();
+  private readonly pending: TraceIdTable<PendingTrace>;
   /**
    * Pending traces in first-seen order, closed ones left in place until the head passes them or a
    * compaction drops them: expiry scans from `ageHead`. Not the Map's own order: iterating a Map
@@ -113,6 +116,7 @@ export class TraceAssembler implements ClassifiedSpanSink {
     this.graceMs = nonNegative('graceMs', options.graceMs ?? 1000);
     this.maxSpansPerTrace = positiveInt('maxSpansPerTrace', options.maxSpansPerTrace ?? 1000);
     this.maxTracesInFlight = positiveInt('maxTracesInFlight', options.maxTracesInFlight ?? 5000);
+    this.pending = new TraceIdTable(this.maxTracesInFlight);
     this.recent = new BoundedKeyRing(this.maxTracesInFlight);
     this.maxTraceAgeMs = nonNegative('maxTraceAgeMs', options.maxTraceAgeMs ?? 60_000);
     this.dropLog = new TraceDropLog({ intervalMs: nonNegative('dropLogIntervalMs', options.dropLogIntervalMs ?? 60_000) });
@@ -132,23 +136,28 @@ export class TraceAssembler implements ClassifiedSpanSink {
       return;
     }
     let trace = this.lastTrace;
+    // Hashed once for the lookups below; not at all for a span of the last trace met, pending or closed.
+    let hash = -1;
     // The last trace id met closed is never pending (a closed id is not taken again while it is
     // remembered): the rest of a trace sampled out or dropped skips the lookup too.
-    if (trace === undefined || trace.traceId !== traceId) trace = traceId === this.lastClosedId ? undefined : this.pending.get(traceId);
+    if (trace === undefined || trace.traceId !== traceId) {
+      if (traceId === this.lastClosedId) trace = undefined;
+      else trace = this.pending.get(traceId, (hash = traceKeyHash(traceId)));
+    }
     if (span.localRoot === true && trace?.root === undefined && !(span.role === 'query' && span.queryName !== undefined)) {
       // The trace's local root ended and no federated query ended beneath it (children end
       // first): none will, so the trace is not held until it expires.
       if (trace !== undefined) {
         this.close(trace, 'late');
         this.withoutQueryCount++;
-      } else if (this.closedReason(traceId) === undefined) {
+      } else if (this.closedReason(traceId, hash) === undefined) {
         // (A trace finished or rejected already is no trace without a query.)
         this.withoutQueryCount++;
       }
       return;
     }
     if (trace === undefined) {
-      const closed = this.closedReason(traceId);
+      const closed = this.closedReason(traceId, hash);
       if (closed !== undefined) {
         // Analysed: a child ending after the grace period. Left out: the rest of a dropped trace.
         this.droppedSpans[closed]++;
@@ -156,18 +165,13 @@ export class TraceAssembler implements ClassifiedSpanSink {
         return;
       }
       if (span.role === 'other') return;
+      // (Not the last id met closed, or closedReason would have said so: `hash` is set.)
       if (this.sampleBelow < HASH_SPACE && traceIdHash(traceId) >= this.sampleBelow) {
-        this.droppedSpans.sampled_out++;
-        this.droppedTraces.sampled_out++;
-        this.remember(traceId, 'sampled_out');
-        this.countRootLeftOut(span);
+        this.leaveOut(traceId, hash, span, 'sampled_out');
         return;
       }
       if (this.pending.size >= this.maxTracesInFlight) {
-        this.droppedSpans.trace_limit++;
-        this.droppedTraces.trace_limit++;
-        this.remember(traceId, 'trace_limit');
-        this.countRootLeftOut(span);
+        this.leaveOut(traceId, hash, span, 'trace_limit');
         // Saturated: take half as many traces from now on (a uniform sample), not whichever come first.
         if (now - this.rateChangedAtMs >= this.rateIntervalMs()) {
           this.sampleBelow = Math.max(this.sampleBelow / 2, HASH_SPACE * MIN_SAMPLING_RATE);
@@ -175,8 +179,21 @@ export class TraceAssembler implements ClassifiedSpanSink {
         }
         return;
       }
-      trace = { traceId, firstSeenMs: now, spans: [], root: undefined, readyAtMs: Number.NaN, truncated: false, closed: false };
-      this.pending.set(traceId, trace);
+      trace = {
+        traceId,
+        keyHash: hash,
+        firstSeenMs: now,
+        spans: [],
+        root: undefined,
+        readyAtMs: Number.NaN,
+        truncated: false,
+        closed: false,
+      };
+      if (!this.pending.set(traceId, hash, trace)) {
+        // No slot near the id's (see TraceIdTable): left out as if the traces in flight were at their bound.
+        this.leaveOut(traceId, hash, span, 'trace_limit');
+        return;
+      }
       this.pushByAge(trace);
     }
     this.lastTrace = trace;
@@ -236,6 +253,14 @@ export class TraceAssembler implements ClassifiedSpanSink {
       this.rateChangedAtMs = nowMs;
     }
     this.dropLog.check(nowMs, this.statsNow);
+  }
+
+  /** Counts a trace left out for the bounds and remembers its id, so that the rest of it is counted too. */
+  private leaveOut(traceId: string, hash: number, span: ClassifiedSpan, reason: 'sampled_out' | 'trace_limit'): void {
+    this.droppedSpans[reason]++;
+    this.droppedTraces[reason]++;
+    this.remember(traceId, hash, reason);
+    this.countRootLeftOut(span);
   }
 
   /** A federated query's root left out: what coverage counts (one per query, however its spans were dropped). */
@@ -299,12 +324,12 @@ export class TraceAssembler implements ClassifiedSpanSink {
    * object may wait in the age or ready queue a while longer.
    */
   private close(trace: PendingTrace, stragglers: StragglerReason): void {
-    this.pending.delete(trace.traceId);
+    this.pending.delete(trace.traceId, trace.keyHash);
     trace.closed = true;
     trace.spans = [];
     trace.root = undefined;
     if (this.lastTrace === trace) this.lastTrace = undefined;
-    this.remember(trace.traceId, stragglers);
+    this.remember(trace.traceId, trace.keyHash, stragglers);
   }
 
   /**
@@ -329,16 +354,16 @@ export class TraceAssembler implements ClassifiedSpanSink {
     if (i >= 0) this.ready.splice(i, 1);
   }
 
-  private remember(traceId: string, stragglers: StragglerReason): void {
-    this.recent.set(traceId, stragglers);
+  private remember(traceId: string, hash: number, stragglers: StragglerReason): void {
+    this.recent.set(traceId, hash, stragglers);
     this.lastClosedId = traceId;
     this.lastClosedReason = stragglers;
   }
 
-  /** Why `traceId`'s trace was closed lately, if it was. */
-  private closedReason(traceId: string): StragglerReason | undefined {
+  /** Why `traceId`'s trace (`hash`: its traceKeyHash, or -1 if it is the last id met closed) was closed lately, if it was. */
+  private closedReason(traceId: string, hash: number): StragglerReason | undefined {
     if (traceId === this.lastClosedId) return this.lastClosedReason;
-    const reason = this.recent.get(traceId);
+    const reason = this.recent.get(traceId, hash);
     if (reason !== undefined) {
       this.lastClosedId = traceId;
       this.lastClosedReason = reason;
