@@ -71,7 +71,7 @@ export interface BottleneckAggregatorOptions {
    * @default the system clock
    */
   clock?: Clock;
-  /** Called with every analysis (e.g. to keep exemplars); must not throw. */
+  /** Called with every analysis, without its span timings (e.g. to keep exemplars); must not throw. */
   onAnalysis?: (analysis: TraceAnalysis) => void;
 }
 
@@ -109,7 +109,8 @@ export class BottleneckAggregator implements AssembledTraceSink {
   private readonly onAnalysis: ((analysis: TraceAnalysis) => void) | undefined;
   /** Keyed by the (service, query) key of {@link BottleneckAggregator.queryKeys}. */
   private readonly queries = new Map<string, TrackedQuery>();
-  private readonly latest = new Map<string, TraceAnalysis>();
+  /** The latest trace of each query, analysed again with its span timings when asked for. */
+  private readonly latest = new Map<string, AssembledTrace>();
   /**
    * The (service, query) keys (`service\0query`), the same string for the same pair each time: its
    * hash is kept, none is built per trace.
@@ -143,12 +144,12 @@ export class BottleneckAggregator implements AssembledTraceSink {
   /** Analyses one assembled trace and adds it to its query's windows. Never throws. */
   recordTrace(trace: AssembledTrace): void {
     try {
-      const analysis = this.analyzer.analyze(trace);
+      const analysis = this.analyzer.analyze(trace, false);
       this.analysed++;
       const now = this.clock.now();
       const key = this.queryKeys.key(analysis.service, analysis.queryName);
       this.trackedAt(key, analysis, now).window.record(analysis, now);
-      if (this.latest.has(key) || this.latest.size < this.maxQueries) this.latest.set(key, analysis);
+      if (this.latest.has(key) || this.latest.size < this.maxQueries) this.latest.set(key, trace);
       this.onAnalysis?.(analysis);
     } catch (error) {
       this.failures++;
@@ -157,12 +158,14 @@ export class BottleneckAggregator implements AssembledTraceSink {
   }
 
   /**
-   * The latest analysis of a query's trace (self times, critical path), for drill-down.
+   * The analysis of a query's latest trace with its span timings (self times, critical path), for
+   * drill-down: analysed again on each call.
    * @param queryName - the federated query
    * @param service - `service.name` of its root span
    */
   lastAnalysis(queryName: string, service: string): TraceAnalysis | undefined {
-    return this.latest.get(this.queryKeys.key(service, queryName));
+    const trace = this.latest.get(this.queryKeys.key(service, queryName));
+    return trace === undefined ? undefined : this.analyzer.analyze(trace);
   }
 
   /**

@@ -75,8 +75,13 @@ export class TraceAnalyzer {
     this.overfetchMaxRatio = options.overfetchMaxRatio ?? 0.1;
   }
 
-  /** Analyses one trace. Spans not descending from the root are ignored; orphans are attached to it. */
-  analyze(trace: AssembledTrace): TraceAnalysis {
+  /**
+   * Analyses one trace. Spans not descending from the root are ignored; orphans are attached to it.
+   * @param trace - the assembled trace
+   * @param spanTimings - include each span's timings ({@link TraceAnalysis.spans}): an object per span,
+   *   which the aggregation of every trace does without and a drill-down into one trace reads
+   */
+  analyze(trace: AssembledTrace, spanTimings = true): TraceAnalysis {
     const root = this.buildTree(trace);
     const nodes: Node[] = [];
     let orphans = 0;
@@ -150,13 +155,12 @@ export class TraceAnalyzer {
     const rowsReturned = trace.root.rowsReturned;
     this.rateCandidates(candidates, { timeoutMs, poolMs, fetchAndMergeMs, rowsFetched, rowsReturned });
 
-    return {
+    const analysis: TraceAnalysis = {
       traceId: trace.traceId,
       service: trace.root.service ?? UNKNOWN_SERVICE,
       queryName: trace.root.queryName ?? UNKNOWN,
       durationMs,
       startTimeMs: root.node.start,
-      spans: nodes.map((node) => timingOf(node, root.node.start)),
       criticalPath,
       stages,
       sources,
@@ -172,6 +176,8 @@ export class TraceAnalyzer {
       orphans,
       truncated: trace.truncated,
     };
+    if (spanTimings) analysis.spans = nodes.map((node) => timingOf(node, root.node.start));
+    return analysis;
   }
 
   private buildTree(trace: AssembledTrace): { node: Node; orphans: number } {

@@ -275,8 +275,11 @@ export interface TraceAnalysis {
   durationMs: number;
   /** The root's start, ms since the epoch. */
   startTimeMs: number;
-  /** Spans reachable from the root (orphans attached to it), root first. */
-  spans: SpanTiming[];
+  /**
+   * Spans reachable from the root (orphans attached to it), root first; only when asked for
+   * (`TraceAnalyzer.analyze`'s `spanTimings`, as `BottleneckAggregator.lastAnalysis` does).
+   */
+  spans?: SpanTiming[];
   /** The critical path, earliest first. */
   criticalPath: CriticalPathStep[];
   /** Critical-path time per stage, largest first (sums to the duration). */

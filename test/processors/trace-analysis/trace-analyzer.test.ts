@@ -3,14 +3,14 @@ import { TraceAnalyzer } from '../../../processors/trace-analysis/trace-analyzer
 import type { AssembledTrace } from '../../../processors/trace-analysis/types.js';
 import { syntheticTrace, type SpanSpec } from '../../support/synthetic-trace.js';
 
-function analyze(specs: SpanSpec[]) {
+function analyze(specs: SpanSpec[], spanTimings = true) {
   const spans = syntheticTrace('t1', specs);
   const root = spans.find((s) => s.role === 'query')!;
   const trace: AssembledTrace = { traceId: 't1', root, spans, truncated: false };
-  return new TraceAnalyzer().analyze(trace);
+  return new TraceAnalyzer().analyze(trace, spanTimings);
 }
 
-const timing = (a: ReturnType<typeof analyze>, id: string) => a.spans.find((s) => s.spanId === `t1-${id}`)!;
+const timing = (a: ReturnType<typeof analyze>, id: string) => a.spans!.find((s) => s.spanId === `t1-${id}`)!;
 
 describe('TraceAnalyzer', () => {
   it('computes self time as duration minus the union of overlapping children', () => {
@@ -24,6 +24,22 @@ describe('TraceAnalyzer', () => {
     expect(timing(a, 'a').selfMs).toBe(40);
     expect(timing(a, 'b').selfMs).toBe(35);
     expect(timing(a, 'c').selfMs).toBe(5);
+  });
+
+  it('leaves the span timings out when not asked for, and nothing else', () => {
+    const specs: SpanSpec[] = [
+      { id: 'root', role: 'query', start: 0, end: 100 },
+      { id: 'fetch', parent: 'root', role: 'stage', stage: 'fetch', start: 5, end: 90 },
+      { id: 'a', parent: 'fetch', role: 'source', source: 'pg', start: 10, end: 50 },
+      { id: 'b', parent: 'fetch', role: 'source', source: 'my', start: 50, end: 88 },
+    ];
+    const full = analyze(specs);
+    const lean = analyze(specs, false);
+    expect(full.spans).toHaveLength(4);
+    expect(lean.spans).toBeUndefined();
+    expect('spans' in lean).toBe(false);
+    const { spans: _timings, ...rest } = full;
+    expect(lean).toEqual(rest);
   });
 
   it("takes the trace's service from its query root span, unknown_service when it names none", () => {
