@@ -9,16 +9,23 @@ const INITIAL_SLOTS = 1024;
 /** Seed of {@link traceKeyHash}: chosen per process, so a sender cannot pick ids that collide. */
 const SEED = (Math.random() * 2 ** 32) >>> 0;
 
+/** Trailing characters of a trace id {@link traceKeyHash} reads: 64 bits of a hex id, its random part. */
+const HASHED_ID_CHARACTERS = 16;
+
 /**
- * The hash a {@link TraceIdTable} files a trace id under: FNV-1a over all its characters from a seed
- * chosen per process, then mixed (murmur3's finaliser). Compute it once per id and pass it to every
- * table the id is looked up in.
+ * The hash a {@link TraceIdTable} files a trace id under: FNV-1a over its last 16 characters and its
+ * length, from a seed chosen per process, then mixed (murmur3's finaliser). W3C Trace Context makes
+ * the rightmost 7 bytes of an id random (some systems put a time in the leading ones), and a span
+ * pays for this once per trace met: reading half the id halves it. Ids that differ only before
+ * their last 16 characters share a hash, and the table tells them apart by comparing them. Compute
+ * it once per id and pass it to every table the id is looked up in.
  *
  * @param traceId - the trace id, any text
  */
 export function traceKeyHash(traceId: string): number {
-  let hash = SEED ^ 0x811c9dc5;
-  for (let i = 0; i < traceId.length; i++) hash = Math.imul(hash ^ traceId.charCodeAt(i), 0x01000193);
+  let hash = Math.imul(SEED ^ 0x811c9dc5 ^ traceId.length, 0x01000193);
+  for (let i = Math.max(0, traceId.length - HASHED_ID_CHARACTERS); i < traceId.length; i++)
+    hash = Math.imul(hash ^ traceId.charCodeAt(i), 0x01000193);
   hash ^= hash >>> 16;
   hash = Math.imul(hash, 0x85ebca6b);
   hash ^= hash >>> 13;

@@ -15,11 +15,15 @@ function random(seed: number): () => number {
 const id = (i: number) => `4bf92f3577b34da6a3ce929d${i.toString(16).padStart(8, '0')}`;
 
 describe('traceKeyHash', () => {
-  it('is a 32-bit unsigned number that differs between ids differing in any character', () => {
+  it("is a 32-bit unsigned number of the id's length and last 16 characters", () => {
     const a = traceKeyHash('4bf92f3577b34da6a3ce929d0e0e4736');
     expect(Number.isInteger(a) && a >= 0 && a < 2 ** 32).toBe(true);
     expect(traceKeyHash('4bf92f3577b34da6a3ce929d0e0e4736')).toBe(a);
-    expect(traceKeyHash('5bf92f3577b34da6a3ce929d0e0e4736')).not.toBe(a);
+    expect(traceKeyHash('4bf92f3577b34da6a3ce929d0e0e4737')).not.toBe(a);
+    expect(traceKeyHash('4bf92f3577b34da6b3ce929d0e0e4736')).not.toBe(a);
+    // Only the random part is read: ids that differ before it share a hash (the table compares ids).
+    expect(traceKeyHash('5bf92f3577b34da6a3ce929d0e0e4736')).toBe(a);
+    expect(traceKeyHash('a3ce929d0e0e4736')).not.toBe(a);
     expect(traceKeyHash('')).toBe(traceKeyHash(''));
   });
 });
@@ -56,6 +60,15 @@ describe('TraceIdTable', () => {
     expect(table.delete(id(0), 7)).toBe(true);
     for (let i = 0; i < 10; i++) expect(table.get(id(i), 7)).toBe(i === 3 || i === 0 ? undefined : `v${i}`);
     expect(table.size).toBe(8);
+  });
+
+  it('tells apart ids that share their last 16 characters (and so their hash)', () => {
+    const table = new TraceIdTable<number>(100);
+    const sharing = Array.from({ length: 20 }, (_, i) => `${i.toString(16).padStart(16, '0')}a3ce929d0e0e4736`);
+    for (const [i, traceId] of sharing.entries()) expect(table.set(traceId, traceKeyHash(traceId), i)).toBe(true);
+    for (const [i, traceId] of sharing.entries()) expect(table.get(traceId, traceKeyHash(traceId))).toBe(i);
+    expect(table.delete(sharing[7]!, traceKeyHash(sharing[7]!))).toBe(true);
+    expect(sharing.map((traceId) => table.get(traceId, traceKeyHash(traceId)) ?? -1)).toEqual(sharing.map((_, i) => (i === 7 ? -1 : i)));
   });
 
   it('refuses an id that would sit too far from its home slot, and a new id when full', () => {
