@@ -68,8 +68,7 @@ export class TraceAssembler implements ClassifiedSpanSink {
   private readonly pending: TraceIdTable<PendingTrace>;
   /**
    * Pending traces in first-seen order, closed ones left in place until the head passes them or a
-   * compaction drops them: expiry scans from `ageHead`. Not the Map's own order: iterating a Map
-   * whose front is deleted over and over walks its tombstones (it was a fifth of the assembler's time).
+   * compaction drops them: expiry scans from `ageHead` (the table of pending traces has no order).
    */
   private readonly byAge: Array<PendingTrace | undefined> = [];
   private ageHead = 0;
@@ -80,7 +79,7 @@ export class TraceAssembler implements ClassifiedSpanSink {
   private readonly recent: BoundedKeyRing<StragglerReason>;
   /**
    * The trace of the last span recorded, and of its trace id: a batch holds a trace's spans side by
-   * side, so most spans skip the `Map` lookup, which hashes every character of a freshly decoded id.
+   * side, so most spans skip hashing their trace id and the lookup.
    * Always a pending trace: {@link TraceAssembler.close} forgets it.
    */
   private lastTrace: PendingTrace | undefined;
