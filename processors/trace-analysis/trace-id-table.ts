@@ -1,12 +1,13 @@
 /**
  * Farthest an entry is put from its home slot: an id whose nearby slots are all taken is refused
- * rather than lengthening the run (with the per-process seed only an extraordinary accident does that).
+ * rather than lengthening the run. Ids from a sender can pile up on one slot only by sharing their
+ * last 16 characters (see {@link traceKeyHash}): past this many, those are refused, not slow.
  */
 const MAX_PROBES = 32;
 /** Slots of a new table; it doubles while more than half its slots are taken, up to its capacity. */
 const INITIAL_SLOTS = 1024;
 
-/** Seed of {@link traceKeyHash}: chosen per process, so a sender cannot pick ids that collide. */
+/** Seed of {@link traceKeyHash}: chosen per process, so a sender cannot pick ids whose slots are neighbours. */
 const SEED = (Math.random() * 2 ** 32) >>> 0;
 
 /** Trailing characters of a trace id {@link traceKeyHash} reads: 64 bits of a hex id, its random part. */
@@ -54,7 +55,7 @@ export class TraceIdTable<V> {
   /** The most slots the table grows to: twice the most entries, rounded up to a power of two. */
   private readonly maxSlots: number;
 
-  /** @param maxEntries - most entries held (at least 1); the caller keeps to it, the table only sizes itself by it */
+  /** @param maxEntries - most entries held (at least 1): past it, {@link TraceIdTable.set} refuses a new id */
   constructor(readonly maxEntries: number) {
     this.maxSlots = 2 ** Math.ceil(Math.log2(Math.max(16, 2 * maxEntries)));
     const slots = Math.min(INITIAL_SLOTS, this.maxSlots);
