@@ -74,9 +74,9 @@ describe('TraceIdTable', () => {
   it('refuses an id that would sit too far from its home slot, and a new id when full', () => {
     const crowded = new TraceIdTable<number>(100);
     let refused = 0;
-    for (let i = 0; i < 40; i++) if (!crowded.set(id(i), 0, i)) refused++;
-    expect(refused).toBe(8);
-    expect(crowded.size).toBe(32);
+    for (let i = 0; i < 70; i++) if (!crowded.set(id(i), 0, i)) refused++;
+    expect(refused).toBe(6);
+    expect(crowded.size).toBe(64);
     const full = new TraceIdTable<number>(3);
     for (let i = 0; i < 3; i++) expect(full.set(id(i), traceKeyHash(id(i)), i)).toBe(true);
     expect(full.set(id(9), traceKeyHash(id(9)), 9)).toBe(false);
