@@ -78,14 +78,8 @@ export class TraceIdTable<V> {
    * @param hash - its {@link traceKeyHash}
    */
   get(traceId: string, hash: number): V | undefined {
-    const keys = this.keys;
-    const mask = this.mask;
-    // At most a quarter of the slots are taken: the run ends at an empty slot, soon.
-    for (let slot = hash & mask; ; slot = (slot + 1) & mask) {
-      const key = keys[slot];
-      if (key === undefined) return undefined;
-      if (this.hashes[slot] === hash && key === traceId) return this.values[slot];
-    }
+    const slot = this.runSlot(traceId, hash);
+    return this.keys[slot] === undefined ? undefined : this.values[slot];
   }
 
   /**
@@ -119,13 +113,8 @@ export class TraceIdTable<V> {
     const hashes = this.hashes;
     const values = this.values;
     const mask = this.mask;
-    let hole = hash & mask;
-    for (;;) {
-      const key = keys[hole];
-      if (key === undefined) return false;
-      if (hashes[hole] === hash && key === traceId) break;
-      hole = (hole + 1) & mask;
-    }
+    let hole = this.runSlot(traceId, hash);
+    if (keys[hole] === undefined) return false;
     // Move back each following entry of the run whose home slot is not between the hole and it.
     let next = hole;
     for (;;) {
@@ -155,13 +144,22 @@ export class TraceIdTable<V> {
 
   /** The slot of `traceId`, or the empty slot it would take; -1 when that is more than {@link MAX_PROBES} slots on. */
   private slotFor(traceId: string, hash: number): number {
+    const slot = this.runSlot(traceId, hash);
+    if (this.keys[slot] !== undefined) return slot;
+    return ((slot - hash) & this.mask) < MAX_PROBES ? slot : -1;
+  }
+
+  /**
+   * The slot holding `traceId`, else the empty slot that ends the run from its home slot (at most a
+   * quarter of the slots are taken: the run ends soon).
+   */
+  private runSlot(traceId: string, hash: number): number {
     const keys = this.keys;
     const mask = this.mask;
     let slot = hash & mask;
-    for (let probe = 0; ; probe++) {
+    for (;;) {
       const key = keys[slot];
-      if (key === undefined) return probe < MAX_PROBES ? slot : -1;
-      if (this.hashes[slot] === hash && key === traceId) return slot;
+      if (key === undefined || (this.hashes[slot] === hash && key === traceId)) return slot;
       slot = (slot + 1) & mask;
     }
   }
