@@ -6,7 +6,7 @@ import { spanDuration } from '../src/otlp/span-duration.js';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { numberAttribute, stringAttribute } from '../src/span-model/attribute-readers.js';
 import { isQueryRootSpan } from '../src/span-model/query-root.js';
-import { defaultSourceName } from '../src/span-model/source-name.js';
+import { defaultSourceName, sourceNameOf } from '../src/span-model/source-name.js';
 import {
   ATTR_DB_NAMESPACE,
   ATTR_DB_OPERATION_NAME,
@@ -93,6 +93,32 @@ const ATTRIBUTE_SLOTS: ReadonlyMap<string, number> = new Map(
   ].map((key, slot): [string, number] => [key, slot]),
 );
 
+/** The slot of a key classification does not read. */
+const NO_SLOT = -1;
+
+/**
+ * The keys of spans met lately, in their order, each with its slot: spans of one instrumentation
+ * repeat their keys in the same order, and comparing a key with the one at the same position (a
+ * pointer comparison, property names are interned) costs less than hashing it into
+ * {@link ATTRIBUTE_SLOTS}. A few shapes, told apart by their first key, since a trace's spans come
+ * from a few instrumentations, interleaved: shape `k` takes `[k × SHAPE_KEYS, (k + 1) × SHAPE_KEYS)`.
+ */
+const SHAPES = 4;
+/** Keys of a shape compared by position; keys after them are looked up. */
+const SHAPE_KEYS = 16;
+const shapeKeys: Array<string | undefined> = new Array<string | undefined>(SHAPES * SHAPE_KEYS).fill(undefined);
+const shapeSlots = new Int32Array(SHAPES * SHAPE_KEYS);
+/** The shape a new first key replaces next (round robin). */
+let nextShape = 0;
+
+/** Where the remembered shape whose first key is `key` starts, else the next one in turn (its keys then replaced as met). */
+function shapeStartingWith(key: string): number {
+  for (let at = 0; at < SHAPES * SHAPE_KEYS; at += SHAPE_KEYS) if (shapeKeys[at] === key) return at;
+  const at = nextShape * SHAPE_KEYS;
+  nextShape = (nextShape + 1) % SHAPES;
+  return at;
+}
+
 /** Names a source for a DB or HTTP client span that carries no `federation.source`. */
 export type SourceResolver = (attributes: Attributes) => string | undefined;
 
@@ -105,11 +131,16 @@ export type SourceResolver = (attributes: Attributes) => string | undefined;
  * the stable name wins when a span has both), so spans of the contrib pg/mysql2 instrumentations
  * and spans of any language's SDK received over OTLP count. A client span naming no server takes
  * it from `url.full`/`http.url`. It never looks at which instrumentation made the span.
+ *
+ * @param span - the ended span
+ * @param resolveSource - names the source of a client span that carries no `federation.source`
+ * @param into - an object to write the classification into, every field overwritten (a caller
+ * classifying span after span reuses one: a classification is about 300 bytes); a new one when absent
  */
-export function classifySpan(span: ReadableSpan, resolveSource: SourceResolver = defaultSourceName): ClassifiedSpan {
+export function classifySpan(span: ReadableSpan, resolveSource: SourceResolver = defaultSourceName, into?: ClassifiedSpan): ClassifiedSpan {
   const context = span.spanContext();
   const parent = span.parentSpanContext;
-  return classify(
+  const out = classify(
     span.attributes,
     span.kind,
     span.name,
@@ -120,21 +151,26 @@ export function classifySpan(span: ReadableSpan, resolveSource: SourceResolver =
     context.spanId,
     parent?.spanId,
     parent === undefined || parent.isRemote === true,
-    hrTimeToMilliseconds(span.startTime),
-    hrTimeToMilliseconds(span.endTime),
-    hrTimeToMilliseconds(span.duration),
     resolveSource,
+    into,
   );
+  out.startTimeMs = hrTimeToMilliseconds(span.startTime);
+  out.endTimeMs = hrTimeToMilliseconds(span.endTime);
+  out.durationMs = hrTimeToMilliseconds(span.duration);
+  return out;
 }
 
 /**
  * {@link classifySpan} for a span decoded from OTLP, read where the decoder put each field (no SDK
  * `ReadableSpan` is built for it): the same answer as classifying the SDK span it describes.
+ * The parameters as {@link classifySpan}'s.
  */
-export function classifyDecodedSpan(span: DecodedSpan, resolveSource: SourceResolver = defaultSourceName): ClassifiedSpan {
-  const start = span.startTime.hrTime;
-  const duration = spanDuration(start, span.endTime.hrTime);
-  return classify(
+export function classifyDecodedSpan(
+  span: DecodedSpan,
+  resolveSource: SourceResolver = defaultSourceName,
+  into?: ClassifiedSpan,
+): ClassifiedSpan {
+  const out = classify(
     span.attributes,
     span.kind,
     span.name,
@@ -145,14 +181,22 @@ export function classifyDecodedSpan(span: DecodedSpan, resolveSource: SourceReso
     span.spanId,
     span.parentSpanId,
     span.parentSpanId === undefined || span.parentIsRemote === true,
-    hrTimeToMilliseconds(start),
-    hrTimeToMilliseconds(duration === undefined ? start : span.endTime.hrTime),
-    duration === undefined ? 0 : hrTimeToMilliseconds(duration),
     resolveSource,
+    into,
   );
+  const start = span.startTime.hrTime;
+  const duration = spanDuration(start, span.endTime.hrTime);
+  out.startTimeMs = hrTimeToMilliseconds(start);
+  out.endTimeMs = hrTimeToMilliseconds(duration === undefined ? start : span.endTime.hrTime);
+  out.durationMs = duration === undefined ? 0 : hrTimeToMilliseconds(duration);
+  return out;
 }
 
-/** The classification of the span whose fields are given (each read once by the two callers above). */
+/**
+ * The classification of the span whose fields are given (each read once by the two callers above),
+ * but for its times, which the callers write (a time handed to a function is a number allocated
+ * on the heap; written into the reused classification, it is stored in place).
+ */
 function classify(
   a: Attributes,
   kind: SpanKind,
@@ -164,10 +208,8 @@ function classify(
   spanId: string,
   parentSpanId: string | undefined,
   localRoot: boolean,
-  startTimeMs: number,
-  endTimeMs: number,
-  durationMs: number,
   resolveSource: SourceResolver,
+  into: ClassifiedSpan | undefined,
 ): ClassifiedSpan {
   // One pass over the keys the span has: most of the ~25 keys read here are absent from any one
   // span, and a lookup of an absent key on spans of many shapes is the slow kind (it measured
@@ -178,9 +220,23 @@ function classify(
   let federationRows: unknown, cacheHit: unknown, part: unknown, dependsOn: unknown, retryAttempt: unknown, resendCount: unknown;
   let errorClass: unknown, poolWait: unknown, summary: unknown;
   let netPeerName: unknown, netPeerPort: unknown, httpMethodOld: unknown, httpStatusOld: unknown, urlFull: unknown, httpUrlOld: unknown;
+  let position = 0;
+  let at = 0;
   for (const key in a) {
-    const slot = ATTRIBUTE_SLOTS.get(key);
-    if (slot === undefined) continue;
+    let slot: number;
+    if (position === 0) at = shapeStartingWith(key);
+    if (position < SHAPE_KEYS && shapeKeys[at] === key) {
+      slot = shapeSlots[at]!;
+    } else {
+      slot = ATTRIBUTE_SLOTS.get(key) ?? NO_SLOT;
+      if (position < SHAPE_KEYS) {
+        shapeKeys[at] = key;
+        shapeSlots[at] = slot;
+      }
+    }
+    position++;
+    at++;
+    if (slot === NO_SLOT) continue;
     const value = a[key];
     switch (slot) {
       case 0: // ATTR_FEDERATION_STAGE
@@ -314,40 +370,87 @@ function classify(
     address = urlHost(url);
     port ??= urlPort(url);
   }
+  const namespaceName = stringAttribute(namespace) ?? stringAttribute(nameOld);
   const failed = statusCode === SpanStatusCode.ERROR || (status !== undefined && status >= 400);
   let sourceName: string | undefined;
-  if (role === 'source' || role === 'connection') sourceName = stringAttribute(source) ?? resolveSource(a);
+  if (role === 'source' || role === 'connection') {
+    sourceName = stringAttribute(source);
+    // The default naming reads what was read above (a source or connection span names a system or
+    // an HTTP method): no second lookup of the attributes.
+    if (sourceName === undefined) {
+      if (resolveSource !== defaultSourceName) sourceName = resolveSource(a);
+      else {
+        const namedSystem = system ?? (httpMethod !== undefined || httpMethodOld !== undefined ? 'http' : undefined);
+        if (namedSystem !== undefined) sourceName = sourceNameOf(namedSystem, address, port, namespaceName);
+      }
+    }
+  }
   const error = failed ? (stringAttribute(errorType) ?? (status !== undefined && status >= 400 ? String(status) : '_OTHER')) : undefined;
+  const out = into ?? newClassifiedSpan();
+  out.role = role;
+  out.error = failed;
+  out.errorType = error;
+  out.queryName = stringAttribute(queryName);
+  out.stage = stageName;
+  out.source = sourceName;
+  out.system = system ?? (method !== undefined ? 'http' : undefined);
+  out.operationName = stringAttribute(operation) ?? stringAttribute(operationOld);
+  out.namespace = namespaceName;
+  out.serverAddress = address;
+  out.serverPort = port;
+  out.queryText = stringAttribute(queryText) ?? stringAttribute(statementOld);
+  out.fingerprint = stringAttribute(fingerprint);
+  out.rowsReturned = numberAttribute(returnedRows) ?? numberAttribute(federationRows);
+  out.cacheHit = typeof cacheHit === 'boolean' ? cacheHit : undefined;
+  out.scopeName = scopeName;
+  out.service = serviceOfResource(resource);
+  out.traceId = traceId;
+  out.spanId = spanId;
+  out.parentSpanId = parentSpanId;
+  out.localRoot = localRoot;
+  out.part = stringAttribute(part);
+  out.dependsOn = dependsOn === undefined ? undefined : listOf(dependsOn);
+  out.retryAttempt = numberAttribute(retryAttempt) ?? numberAttribute(resendCount);
+  out.timedOut = failed && (errorClass === 'timeout' || (error !== undefined && /time.?out/i.test(error)));
+  out.poolWait = poolWait === true || isPoolWaitSpanName(name);
+  return out;
+}
+
+/**
+ * A classification with every field present (the shape {@link classify} writes): built once per
+ * span, or once per processor that reuses it.
+ */
+export function newClassifiedSpan(): ClassifiedSpan {
   return {
-    role,
-    durationMs,
-    endTimeMs,
-    error: failed,
-    errorType: error,
-    queryName: stringAttribute(queryName),
-    stage: stageName,
-    source: sourceName,
-    system: system ?? (method !== undefined ? 'http' : undefined),
-    operationName: stringAttribute(operation) ?? stringAttribute(operationOld),
-    namespace: stringAttribute(namespace) ?? stringAttribute(nameOld),
-    serverAddress: address,
-    serverPort: port,
-    queryText: stringAttribute(queryText) ?? stringAttribute(statementOld),
-    fingerprint: stringAttribute(fingerprint),
-    rowsReturned: numberAttribute(returnedRows) ?? numberAttribute(federationRows),
-    cacheHit: typeof cacheHit === 'boolean' ? cacheHit : undefined,
-    scopeName,
-    service: serviceOfResource(resource),
-    traceId,
-    spanId,
-    parentSpanId,
-    localRoot,
-    startTimeMs,
-    part: stringAttribute(part),
-    dependsOn: dependsOn === undefined ? undefined : listOf(dependsOn),
-    retryAttempt: numberAttribute(retryAttempt) ?? numberAttribute(resendCount),
-    timedOut: failed && (errorClass === 'timeout' || (error !== undefined && /time.?out/i.test(error))),
-    poolWait: poolWait === true || isPoolWaitSpanName(name),
+    role: 'other',
+    durationMs: 0,
+    endTimeMs: 0,
+    error: false,
+    errorType: undefined,
+    queryName: undefined,
+    stage: undefined,
+    source: undefined,
+    system: undefined,
+    operationName: undefined,
+    namespace: undefined,
+    serverAddress: undefined,
+    serverPort: undefined,
+    queryText: undefined,
+    fingerprint: undefined,
+    rowsReturned: undefined,
+    cacheHit: undefined,
+    scopeName: '',
+    service: UNKNOWN_SERVICE,
+    traceId: undefined,
+    spanId: undefined,
+    parentSpanId: undefined,
+    localRoot: false,
+    startTimeMs: 0,
+    part: undefined,
+    dependsOn: undefined,
+    retryAttempt: undefined,
+    timedOut: false,
+    poolWait: false,
   };
 }
 

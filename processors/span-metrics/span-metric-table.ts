@@ -106,10 +106,7 @@ export class SpanMetricTable implements SpanMetricVisitor, SpanMetricRecorder {
   /** @inheritdoc */
   histogram(id: SpanHistogramId, span: ClassifiedSpan, seconds: number): void {
     const series = this.histograms[id];
-    let found = series.get(span);
-    if (found === undefined) {
-      found = this.admitSpan(id, series, span, () => this.newHistogram(id, spanMetricAttributes(id, span)));
-    }
+    const found = series.get(span) ?? this.admitHistogram(id, series, span);
     found.explicit.record(seconds);
     found.exponential?.record(seconds);
   }
@@ -117,8 +114,20 @@ export class SpanMetricTable implements SpanMetricVisitor, SpanMetricRecorder {
   /** @inheritdoc */
   counter(id: SpanCounterId, span: ClassifiedSpan): void {
     const series = this.counters[id];
-    const found = series.get(span) ?? this.admitSpan(id, series, span, () => ({ attributes: spanMetricAttributes(id, span), value: 0 }));
+    const found = series.get(span) ?? this.admitCounter(id, series, span);
     found.value++;
+  }
+
+  // A series found costs no allocation: the closures that build a new one are made in these
+  // methods, not in histogram and counter (a closure's captured parameters would be allocated on
+  // every call of the function that holds it, built or not).
+
+  private admitHistogram(id: SpanHistogramId, series: SpanSeriesIndex<HistogramSeries>, span: ClassifiedSpan): HistogramSeries {
+    return this.admitSpan(id, series, span, () => this.newHistogram(id, spanMetricAttributes(id, span)));
+  }
+
+  private admitCounter(id: SpanCounterId, series: SpanSeriesIndex<CounterSeries>, span: ClassifiedSpan): CounterSeries {
+    return this.admitSpan(id, series, span, () => ({ attributes: spanMetricAttributes(id, span), value: 0 }));
   }
 
   /** Counts a federated query that started in `service`. */

@@ -230,6 +230,8 @@ export class FedscopePipeline {
       sinks: this.alerts ? [this.state, this.assembler, this.alerts.spanSink] : [this.state, this.assembler],
       ...(options.scopesRecordingDbDuration ? { scopesRecordingDbDuration: options.scopesRecordingDbDuration } : {}),
       deferRecording: options.deferRecording ?? true,
+      // The sinks above copy what they keep of a span.
+      reuseClassifiedSpans: true,
       // The analysis state and the trace assembler read the system clock: one reading per batch serves both.
       clock: SystemClock.instance,
     });

@@ -42,8 +42,52 @@ export function defaultSourceName(a: Attributes): string | undefined {
     port ??= urlPort(url);
   }
   const namespace = stringAttribute(a[ATTR_DB_NAMESPACE]) ?? stringAttribute(a[ATTR_DB_NAME_OLD]);
+  return sourceNameOf(system, host, port, namespace);
+}
+
+/** Names remembered by {@link sourceNameOf}: a power of two. */
+const NAME_SLOTS = 16;
+const namedSystems: Array<string | undefined> = new Array<string | undefined>(NAME_SLOTS).fill(undefined);
+const namedHosts: Array<string | undefined> = new Array<string | undefined>(NAME_SLOTS).fill(undefined);
+const namedPorts: Array<number | undefined> = new Array<number | undefined>(NAME_SLOTS).fill(undefined);
+const namedNamespaces: Array<string | undefined> = new Array<string | undefined>(NAME_SLOTS).fill(undefined);
+const names: Array<string | undefined> = new Array<string | undefined>(NAME_SLOTS).fill(undefined);
+
+/**
+ * {@link defaultSourceName} from its parts, read already: `{system}://{host}[:{port}][/{namespace}]`.
+ *
+ * The names built lately are kept in a few slots found from the parts' lengths and the port, so
+ * that the spans of one source get one string back instead of a new one each: no garbage per span,
+ * and the maps the name is looked up in hash it once (a fresh string is hashed on every lookup).
+ *
+ * @param system - `db.system.name`, or `http`
+ * @param host - the server's address
+ * @param port - the server's port
+ * @param namespace - `db.namespace`
+ */
+export function sourceNameOf(system: string, host: string | undefined, port: number | undefined, namespace: string | undefined): string {
+  const slot =
+    (Math.imul(system.length, 31) +
+      Math.imul(host === undefined ? 0 : host.length, 7) +
+      (port ?? 0) +
+      (namespace === undefined ? 0 : namespace.length)) &
+    (NAME_SLOTS - 1);
+  const remembered = names[slot];
+  if (
+    remembered !== undefined &&
+    namedSystems[slot] === system &&
+    namedHosts[slot] === host &&
+    namedPorts[slot] === port &&
+    namedNamespaces[slot] === namespace
+  )
+    return remembered;
   let name = `${system}://${host ?? ''}`;
   if (port !== undefined) name += `:${port}`;
   if (namespace !== undefined) name += `/${namespace}`;
+  namedSystems[slot] = system;
+  namedHosts[slot] = host;
+  namedPorts[slot] = port;
+  namedNamespaces[slot] = namespace;
+  names[slot] = name;
   return name;
 }

@@ -131,6 +131,67 @@ describe('FederationSpanProcessor', () => {
   });
 });
 
+describe('FederationSpanProcessor with reuseClassifiedSpans', () => {
+  it('hands every sink one object, overwritten span after span, and a nested recording an object of its own', () => {
+    const seen: Array<{ object: ClassifiedSpan; copy: ClassifiedSpan }> = [];
+    const nestedTracer: { provider?: NodeTracerProvider } = {};
+    const reusing = new FederationSpanProcessor({
+      meterProvider: new MeterProvider(),
+      reuseClassifiedSpans: true,
+      sinks: [
+        {
+          record: (span) => {
+            // A sink that ends a span while recording one (recorded at once: no deferral here).
+            if (span.source === 'outer')
+              nestedTracer
+                .provider!.getTracer('t')
+                .startSpan('nested', { kind: SpanKind.CLIENT, attributes: { 'db.system.name': 'sqlite', 'federation.source': 'nested' } })
+                .end();
+            seen.push({ object: span, copy: { ...span } });
+          },
+        },
+      ],
+    });
+    const provider = new NodeTracerProvider({ spanProcessors: [reusing] });
+    nestedTracer.provider = provider;
+    const tracer = provider.getTracer('t');
+    const failed = tracer.startSpan('a', {
+      kind: SpanKind.CLIENT,
+      attributes: { 'db.system.name': 'postgresql', 'federation.source': 'a', 'error.type': 'boom' },
+    });
+    failed.setStatus({ code: 2 });
+    failed.end();
+    tracer
+      .startSpan('b', {
+        kind: SpanKind.CLIENT,
+        attributes: { 'db.system.name': 'postgresql', 'federation.source': 'b', 'db.query.text': 'SELECT 1' },
+      })
+      .end();
+    tracer
+      .startSpan('outer', { kind: SpanKind.CLIENT, attributes: { 'db.system.name': 'postgresql', 'federation.source': 'outer' } })
+      .end();
+
+    expect(seen.map((s) => s.copy.source)).toEqual(['a', 'b', 'nested', 'outer']);
+    const [a, b, nested, outer] = seen;
+    expect(a!.copy).toMatchObject({ error: true, errorType: 'boom', queryText: undefined });
+    // The second span overwrote every field of the first, in the same object.
+    expect(b!.object).toBe(a!.object);
+    expect(b!.copy).toMatchObject({ error: false, errorType: undefined, queryText: 'SELECT 1' });
+    // The nested recording did not write into the object the outer one was using.
+    expect(nested!.object).not.toBe(outer!.object);
+    expect(outer!.object).toBe(a!.object);
+    expect(outer!.object.source).toBe('outer');
+    expect(reusing.failedRecords).toBe(0);
+  });
+
+  it('builds a new classification per span by default', () => {
+    const tracer = trace.getTracer('x');
+    tracer.startSpan('a', { kind: SpanKind.CLIENT, attributes: { 'db.system.name': 'sqlite' } }).end();
+    tracer.startSpan('b', { kind: SpanKind.CLIENT, attributes: { 'db.system.name': 'sqlite' } }).end();
+    expect(recorded[0]).not.toBe(recorded[1]);
+  });
+});
+
 describe('FederationSpanProcessor with deferRecording', () => {
   function deferring(): {
     processor: FederationSpanProcessor;

@@ -3,7 +3,7 @@ import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { classifySpan } from '../../processors/span-classifier.js';
 import { isPoolWaitSpanName, POOL_WAIT_SPAN_NAMES } from '../../src/span-model/attributes.js';
-import { defaultSourceName } from '../../src/span-model/source-name.js';
+import { defaultSourceName, sourceNameOf } from '../../src/span-model/source-name.js';
 import { startInMemoryTracing, type InMemoryTracing } from '../support/in-memory-tracing.js';
 
 let tracing: InMemoryTracing;
@@ -314,5 +314,116 @@ describe('classifySpan: connection work', () => {
     expect(others.map((name) => classifySpan(ended(name, SpanKind.CLIENT, db)).poolWait)).toEqual(others.map(() => false));
     // Or by the attribute, whatever the name.
     expect(classifySpan(ended('acquire', SpanKind.CLIENT, { ...db, 'federation.pool.wait': true })).poolWait).toBe(true);
+  });
+});
+
+describe('classifySpan, span after span', () => {
+  it('writes into the classification it is given, every field of the span before overwritten', () => {
+    const failedHttp = ended(
+      'GET',
+      SpanKind.CLIENT,
+      {
+        'http.request.method': 'GET',
+        'url.full': 'https://api.example.com:8443/v1/orders',
+        'http.response.status_code': 504,
+        'error.type': 'timeout',
+        'federation.part': 'orders',
+        'federation.depends_on': ['customers'],
+        'federation.retry.attempt': 2,
+        'federation.query.fingerprint': 'f00d',
+        'db.response.returned_rows': 7,
+      },
+      true,
+    );
+    const plainDb = ended('SELECT orders', SpanKind.CLIENT, { 'db.system.name': 'sqlite', 'db.query.text': 'SELECT 1' });
+    const into = classifySpan(failedHttp);
+    expect(into).toMatchObject({ timedOut: true, part: 'orders', retryAttempt: 2, fingerprint: 'f00d', rowsReturned: 7 });
+    expect(classifySpan(plainDb, undefined, into)).toBe(into);
+    expect(into).toEqual(classifySpan(plainDb));
+    expect(classifySpan(failedHttp, undefined, into)).toEqual(classifySpan(failedHttp));
+  });
+
+  it('gives every span the same answer whatever spans of other attribute orders came before it', () => {
+    // The classifier remembers the key order of a few recent span shapes: spans of many shapes,
+    // sharing keys at other positions and first keys with other orders after them, interleaved.
+    const keys = [
+      'db.system.name',
+      'server.address',
+      'server.port',
+      'db.namespace',
+      'federation.source',
+      'db.query.text',
+      'http.request.method',
+      'url.full',
+      'custom.a',
+      'custom.b',
+    ];
+    const values: Record<string, string | number> = {
+      'db.system.name': 'postgresql',
+      'server.address': 'db1',
+      'server.port': 5432,
+      'db.namespace': 'shop',
+      'federation.source': 'orders-pg',
+      'db.query.text': 'SELECT 1',
+      'http.request.method': 'GET',
+      'url.full': 'http://api:8080/x',
+      'custom.a': 'a',
+      'custom.b': 'b',
+    };
+    let seed = 7;
+    const random = (n: number) => {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      return seed % n;
+    };
+    const spans: ReadableSpan[] = [];
+    const expected: Array<Record<string, unknown>> = [];
+    for (let i = 0; i < 40; i++) {
+      const order = [...keys].sort(() => random(3) - 1).slice(0, 2 + random(keys.length - 1));
+      const attributes = Object.fromEntries(order.map((key) => [key, values[key]!]));
+      spans.push(ended(`s${i}`, SpanKind.CLIENT, attributes));
+      // What the rules give, read off the attributes present.
+      const has = (key: string) => order.includes(key);
+      const system = has('db.system.name') ? 'postgresql' : has('http.request.method') ? 'http' : undefined;
+      const callsSource = has('federation.source') || system !== undefined;
+      const connection = has('db.system.name') && !has('db.query.text');
+      const role = !callsSource ? 'other' : connection ? 'connection' : 'source';
+      expected.push({
+        role,
+        system,
+        serverAddress: has('server.address') ? 'db1' : has('url.full') ? 'api' : undefined,
+        serverPort: has('server.port') ? 5432 : !has('server.address') && has('url.full') ? 8080 : undefined,
+        namespace: has('db.namespace') ? 'shop' : undefined,
+        queryText: has('db.query.text') ? 'SELECT 1' : undefined,
+        source: role === 'other' ? undefined : has('federation.source') ? 'orders-pg' : defaultSourceName(attributes),
+      });
+    }
+    for (let round = 0; round < 400; round++) {
+      const i = random(spans.length);
+      expect(classifySpan(spans[i]!), `span ${i} in round ${round}`).toMatchObject(expected[i]!);
+    }
+  });
+
+  it('names a source as defaultSourceName does, also when two names share a remembered slot', () => {
+    // Same lengths and port: the same slot of sourceNameOf's memory, taking turns in it.
+    const parts: Array<[string, string | undefined, number | undefined, string | undefined]> = [
+      ['postgresql', 'db1', 5432, 'shop'],
+      ['postgresql', 'db2', 5432, 'shop'],
+      ['postgresql', 'db1', 5432, 'shoq'],
+      ['postgresql', 'db1', undefined, undefined],
+      ['http', 'api', 80, undefined],
+    ];
+    for (let round = 0; round < 3; round++)
+      for (const [system, host, port, namespace] of parts) {
+        const attributes = {
+          'db.system.name': system === 'http' ? undefined : system,
+          'http.request.method': system === 'http' ? 'GET' : undefined,
+          'server.address': host,
+          'server.port': port,
+          'db.namespace': namespace,
+        };
+        const name = sourceNameOf(system, host, port, namespace);
+        expect(name).toBe(defaultSourceName(attributes));
+        expect(classifySpan(ended('call', SpanKind.CLIENT, attributes)).source).toBe(name);
+      }
   });
 });

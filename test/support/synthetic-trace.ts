@@ -1,3 +1,4 @@
+import { newClassifiedSpan } from '../../processors/span-classifier.js';
 import type { ClassifiedSpan, SpanRole } from '../../processors/classified-span.js';
 
 /** What a synthetic span needs; times are ms relative to `base`. */
@@ -25,6 +26,7 @@ export interface SpanSpec {
 /** Builds ClassifiedSpans of known timing for one trace (ids are prefixed by the trace id to stay unique). */
 export function syntheticTrace(traceId: string, specs: SpanSpec[], base = 1_700_000_000_000, queryName = 'orders'): ClassifiedSpan[] {
   return specs.map((s) => ({
+    ...newClassifiedSpan(),
     role: s.role,
     durationMs: s.end - s.start,
     endTimeMs: base + s.end,
@@ -35,12 +37,6 @@ export function syntheticTrace(traceId: string, specs: SpanSpec[], base = 1_700_
     stage: s.stage,
     source: s.source,
     system: s.role === 'source' ? 'postgresql' : undefined,
-    operationName: undefined,
-    namespace: undefined,
-    serverAddress: undefined,
-    serverPort: undefined,
-    queryText: undefined,
-    fingerprint: undefined,
     rowsReturned: s.rows,
     cacheHit: s.cacheHit,
     scopeName: 'test',
