@@ -190,13 +190,13 @@ export class AnalysisState implements ClassifiedSpanSink {
         const query = span.queryName ?? UNKNOWN;
         const stage = span.stage ?? UNKNOWN;
         const key = this.stageKeys.key(service, this.queryStageKeys.key(query, stage));
-        (this.stages.peek(key) ?? this.stageEntry(key, service, query, stage)).stats.record(sample, now);
+        (this.stages.peek(key) ?? newEntry(this.stages, key, { service, query, stage })).stats.record(sample, now);
         return;
       }
       case 'source': {
         const source = span.source ?? UNKNOWN;
         const key = this.sourceKeys.key(service, source);
-        (this.sources.peek(key) ?? this.sourceEntry(key, service, source)).stats.record(sample, now);
+        (this.sources.peek(key) ?? newEntry(this.sources, key, { service, source })).stats.record(sample, now);
         this.recordStatement(span, key, service, source, sample, now);
         return;
       }
@@ -272,33 +272,13 @@ export class AnalysisState implements ClassifiedSpanSink {
     this.statements.expireIdle(nowMs);
   }
 
-  // The series lookups peek first; only a miss calls a method that builds the label closure. (A
-  // function whose variables a closure captures allocates their context on every call, whether the
-  // closure is built or not: a closure in record itself would cost an allocation per span.)
-
   private serviceEntry(service: string): QueryEntry {
-    return this.services.peek(service) ?? this.newServiceEntry(service);
-  }
-
-  private newServiceEntry(service: string): QueryEntry {
-    return this.services.get(service, () => ({ service }));
+    return this.services.peek(service) ?? newEntry(this.services, service, { service });
   }
 
   private queryEntry(service: string, queryName: string): QueryEntry {
     const key = this.queryKeys.key(service, queryName);
-    return this.queries.peek(key) ?? this.newQueryEntry(key, service, queryName);
-  }
-
-  private newQueryEntry(key: string, service: string, query: string): QueryEntry {
-    return this.queries.get(key, () => ({ service, query }));
-  }
-
-  private stageEntry(key: string, service: string, query: string, stage: string): SeriesEntry {
-    return this.stages.get(key, () => ({ service, query, stage }));
-  }
-
-  private sourceEntry(key: string, service: string, source: string): SeriesEntry {
-    return this.sources.get(key, () => ({ service, source }));
+    return this.queries.peek(key) ?? newEntry(this.queries, key, { service, query: queryName });
   }
 
   private recordStatement(
@@ -356,4 +336,14 @@ function statementSnapshot(entry: StatementEntry, summary: SeriesSummary): State
 
 function top<T>(items: readonly T[], score: (item: T) => number, n: number): T[] {
   return [...items].sort((a, b) => score(b) - score(a)).slice(0, n);
+}
+
+/**
+ * The entry `series` creates for `key` (or its overflow entry), after a `peek` missed: the labels
+ * are built only then, and no closure is built where the lookup happens (a function whose
+ * variables a closure captures allocates them on every call, whether the closure is built or not:
+ * a closure in `record` would cost an allocation per span).
+ */
+function newEntry<E extends SeriesEntry>(series: KeyedSeries<E>, key: string, labels: Record<string, string>): E {
+  return series.get(key, () => labels);
 }
