@@ -21,6 +21,16 @@ const UNCACHED_ITERATIONS = 4_000;
 const CACHED_ITERATIONS = 400_000;
 const ROUNDS = 10;
 
+/**
+ * Texts of {@link SQL} with one literal changed, built by a template as an application builds them
+ * (V8 then holds them as unflattened concatenations): each is given to the analyzer once, as at
+ * high cardinality, where nearly every span brings a text the analyzer has not seen.
+ */
+function distinctTexts(count: number): string[] {
+  const [before, after] = SQL.split('100.5') as [string, string];
+  return Array.from({ length: count }, (_, k) => `${before}${k}.5${after}`);
+}
+
 let sink = 0;
 
 const entry: BenchEntry = {
@@ -29,6 +39,10 @@ const entry: BenchEntry = {
     const lookup = new Map([[SQL, 1]]);
     const noCache = new StatementAnalyzer({ maxEntries: 0 });
     const cache = new StatementAnalyzer();
+    const unseen = new StatementAnalyzer();
+    // One text per call of every round, the warm-up included: none is met twice.
+    const texts = distinctTexts(UNCACHED_ITERATIONS * (ROUNDS + 1));
+    let next = 0;
     const variants = {
       'baseline: Map.get(text)': {
         operation: () => void (sink += lookup.get(SQL) ?? 0),
@@ -48,6 +62,10 @@ const entry: BenchEntry = {
       },
       'StatementAnalyzer.analyze, cache disabled (all of the above, one lexer pass)': {
         operation: () => void (sink += noCache.analyze(SQL, 'postgresql').fingerprint.length),
+        iterations: UNCACHED_ITERATIONS,
+      },
+      'StatementAnalyzer.fingerprint, a text never seen (what a span pays at high cardinality)': {
+        operation: () => void (sink += unseen.fingerprint(texts[next++]!, 'postgresql').length),
         iterations: UNCACHED_ITERATIONS,
       },
       'StatementAnalyzer.analyze, cached (repeated statement)': {

@@ -35,22 +35,35 @@ export const SQL_KEYWORDS: ReadonlySet<string> = new Set(KEYWORD_LIST.split(/\s+
 
 const MAX_KEYWORD_LENGTH = 20;
 
+/** The upper-case form of an ASCII letter's code; other codes as they are. */
 function upperCode(code: number): number {
   return code >= 97 && code <= 122 ? code - 32 : code;
 }
 
-function hashUpper(text: string, start: number, end: number): number {
-  let hash = end - start;
-  for (let i = start; i < end; i++) hash = (Math.imul(hash, 31) + upperCode(text.charCodeAt(i))) | 0;
-  return hash;
+/**
+ * The keywords filed by (first character, last character, length): a word's bucket is found from
+ * two of its characters without hashing it, and most words that are no keyword (identifiers) meet
+ * an empty bucket at once. `& 31` folds a letter's case; it also folds digits and `_` onto letters,
+ * which only brings candidates the full comparison then refuses.
+ */
+function bucketOf(first: number, last: number, length: number): number {
+  return ((first & 31) << 10) | ((last & 31) << 5) | length;
 }
 
-const BY_HASH = new Map<number, string[]>();
-for (const keyword of SQL_KEYWORDS) {
-  const hash = hashUpper(keyword, 0, keyword.length);
-  const bucket = BY_HASH.get(hash);
-  if (bucket) bucket.push(keyword);
-  else BY_HASH.set(hash, [keyword]);
+/** `BUCKET_START[b] … BUCKET_START[b + 1]` index the keywords of bucket `b` in {@link BUCKET_WORDS}. */
+const BUCKET_START = new Uint16Array((1 << 15) + 1);
+const BUCKET_WORDS: string[] = [];
+{
+  const keyed = [...SQL_KEYWORDS].map((word) => ({
+    word,
+    bucket: bucketOf(word.charCodeAt(0), word.charCodeAt(word.length - 1), word.length),
+  }));
+  keyed.sort((a, b) => a.bucket - b.bucket);
+  for (const { word, bucket } of keyed) {
+    BUCKET_START[bucket + 1]!++;
+    BUCKET_WORDS.push(word);
+  }
+  for (let b = 1; b < BUCKET_START.length; b++) BUCKET_START[b]! += BUCKET_START[b - 1]!;
 }
 
 /**
@@ -64,18 +77,13 @@ for (const keyword of SQL_KEYWORDS) {
 export function lookupKeyword(text: string, start: number, end: number): string | undefined {
   const length = end - start;
   if (length <= 0 || length > MAX_KEYWORD_LENGTH) return undefined;
-  const bucket = BY_HASH.get(hashUpper(text, start, end));
-  if (bucket === undefined) return undefined;
-  for (const keyword of bucket) {
-    if (keyword.length !== length) continue;
-    let same = true;
-    for (let i = 0; i < length; i++) {
-      if (upperCode(text.charCodeAt(start + i)) !== keyword.charCodeAt(i)) {
-        same = false;
-        break;
-      }
-    }
-    if (same) return keyword;
+  const bucket = bucketOf(text.charCodeAt(start), text.charCodeAt(end - 1), length);
+  const last = BUCKET_START[bucket + 1]!;
+  for (let k = BUCKET_START[bucket]!; k < last; k++) {
+    const keyword = BUCKET_WORDS[k]!;
+    let i = 0;
+    while (i < length && upperCode(text.charCodeAt(start + i)) === keyword.charCodeAt(i)) i++;
+    if (i === length) return keyword;
   }
   return undefined;
 }
