@@ -80,9 +80,11 @@ export class StatementTable {
     const found = this.bySource.get(sourceKey)?.get(fingerprint);
     // A held statement's hash was computed when it was admitted.
     const hash = found !== undefined ? found.hash : statementHash(sourceKey, fingerprint);
-    this.sketch.add(hash, span.durationMs);
+    const seenBefore = this.sketch.add(hash, span.durationMs);
     if (found !== undefined) return found;
-    if (this.list.length >= this.limit && !this.admitOverResident(hash)) {
+    // A statement met for the first time takes no resident's place (TinyLFU's doorkeeper): its estimate
+    // is only what other statements left in its counters, so admitting on it would let collisions evict.
+    if (this.list.length >= this.limit && !(seenBefore && this.admitOverResident(hash))) {
       this.notAdmittedCount++;
       return undefined;
     }
@@ -153,7 +155,7 @@ export class StatementTable {
    */
   private admitOverResident(hash: number): boolean {
     const estimate = this.sketch.estimate(hash);
-    // Seen once (the doorkeeper took it): no resident can have less, so none is sampled.
+    // No time recorded (zero durations): no resident can have less, so none is sampled.
     if (estimate === 0) return false;
     let victim = this.randomIndex();
     let victimTime = this.sketch.estimate(this.hashes[victim]!);

@@ -40,17 +40,22 @@ export class TotalTimeSketch {
     return this.counters.byteLength + this.doorkeeper.byteLength;
   }
 
-  /** Adds `ms` to the statement of hash `hash` (from {@link statementHash}). */
-  add(hash: number, ms: number): void {
+  /**
+   * Adds `ms` to the statement of hash `hash` (from {@link statementHash}); returns whether the
+   * statement was seen before (since the last reset), i.e. whether its time went into the counters.
+   * A first appearance only marks the doorkeeper: its estimate is then other statements' time alone.
+   */
+  add(hash: number, ms: number): boolean {
     if (++this.additions >= this.resetAfter) this.reset();
     const step = secondHash(hash);
-    if (!this.passDoorkeeper(hash, step)) return;
+    if (!this.passDoorkeeper(hash, step)) return false;
     const target = this.estimate(hash) + ms;
     const width = this.mask + 1;
     for (let row = 0, index = hash; row < this.depth; row++, index = (index + step) | 0) {
       const slot = row * width + (index & this.mask);
       if (this.counters[slot]! < target) this.counters[slot] = target;
     }
+    return true;
   }
 
   /** The estimated (aged) time of the statement's repeated appearances: the least of its counters. */
