@@ -32,8 +32,10 @@ export interface StatementEntry {
  * statements that take the most time. Every statement's time goes into a small count-min sketch
  * ({@link TotalTimeSketch}); when the table is full, a new statement is admitted only if its
  * estimated time is above that of the least of a few residents picked at random, which it then
- * evicts (TinyLFU admission, weighted by time: O(1) per span). A flood of one-off statements thus
- * builds no series and evicts nobody, while a statement that keeps coming back gets in and stays:
+ * evicts (TinyLFU admission, weighted by time: O(1) per span). A statement met for the first time is
+ * refused outright, so a flood of one-off statements builds no series and evicts hardly anyone (only
+ * the doorkeeper's few false positives are weighed, and those against residents whose time has aged
+ * away), while a statement that keeps coming back gets in and stays:
  * the cost per span stays flat however many distinct statements there are. Records of statements
  * not admitted are counted (`overflowed`); their spans still count in their query and source series.
  */
