@@ -6,7 +6,7 @@ import { spanDuration } from '../src/otlp/span-duration.js';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { numberAttribute, stringAttribute } from '../src/span-model/attribute-readers.js';
 import { isQueryRootSpan } from '../src/span-model/query-root.js';
-import { defaultSourceName, sourceNameOf } from '../src/span-model/source-name.js';
+import { defaultSourceName, sourceNameOf, sourceSystemName } from '../src/span-model/source-name.js';
 import {
   ATTR_DB_NAMESPACE,
   ATTR_DB_OPERATION_NAME,
@@ -380,7 +380,7 @@ function classify(
     if (sourceName === undefined) {
       if (resolveSource !== defaultSourceName) sourceName = resolveSource(a);
       else {
-        const namedSystem = system ?? (httpMethod !== undefined || httpMethodOld !== undefined ? 'http' : undefined);
+        const namedSystem = sourceSystemName(system, httpMethod, httpMethodOld);
         if (namedSystem !== undefined) sourceName = sourceNameOf(namedSystem, address, port, namespaceName);
       }
     }

@@ -28,10 +28,11 @@ import { stableDbSystemName, urlHost, urlPort } from './older-conventions.js';
  * neither address names its server after the host and port of `url.full` (or `http.url`).
  */
 export function defaultSourceName(a: Attributes): string | undefined {
-  const system =
-    stringAttribute(a[ATTR_DB_SYSTEM_NAME]) ??
-    stableDbSystemName(a[ATTR_DB_SYSTEM_OLD]) ??
-    (a[ATTR_HTTP_REQUEST_METHOD] !== undefined || a[ATTR_HTTP_METHOD_OLD] !== undefined ? 'http' : undefined);
+  const system = sourceSystemName(
+    stringAttribute(a[ATTR_DB_SYSTEM_NAME]) ?? stableDbSystemName(a[ATTR_DB_SYSTEM_OLD]),
+    a[ATTR_HTTP_REQUEST_METHOD],
+    a[ATTR_HTTP_METHOD_OLD],
+  );
   if (system === undefined) return undefined;
   let host = stringAttribute(a[ATTR_SERVER_ADDRESS]) ?? stringAttribute(a[ATTR_NET_PEER_NAME_OLD]);
   let port = numberAttribute(a[ATTR_SERVER_PORT]) ?? numberAttribute(a[ATTR_NET_PEER_PORT_OLD]);
@@ -43,6 +44,18 @@ export function defaultSourceName(a: Attributes): string | undefined {
   }
   const namespace = stringAttribute(a[ATTR_DB_NAMESPACE]) ?? stringAttribute(a[ATTR_DB_NAME_OLD]);
   return sourceNameOf(system, host, port, namespace);
+}
+
+/**
+ * The system a default source name starts with: the database system, else `http` for a span that
+ * carries an HTTP method (either attribute, whatever its value), else none (no default name).
+ *
+ * @param dbSystem - `db.system.name`, or `db.system` mapped to the stable value
+ * @param httpMethod - the `http.request.method` attribute
+ * @param httpMethodOld - the `http.method` attribute
+ */
+export function sourceSystemName(dbSystem: string | undefined, httpMethod: unknown, httpMethodOld: unknown): string | undefined {
+  return dbSystem ?? (httpMethod !== undefined || httpMethodOld !== undefined ? 'http' : undefined);
 }
 
 /** Names remembered by {@link sourceNameOf}: a power of two. */
